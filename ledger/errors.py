@@ -1,0 +1,90 @@
+"""Named domain errors. The HTTP layer maps each class to one status."""
+
+from __future__ import annotations
+
+
+class LedgerError(Exception):
+    """Base of every refusal the ledger gives."""
+
+    title = "Ledger error"
+
+    def __init__(self, detail: str, **context: object) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.context = context
+
+
+class NotFound(LedgerError):
+    title = "Not found"
+
+
+class Conflict(LedgerError):
+    """A rule of the program refuses the command (invariants; HTTP 409)."""
+
+    title = "Conflict"
+
+
+class ProgramFull(Conflict):
+    title = "Program is full"
+
+
+class SlugTaken(Conflict):
+    title = "Program slug already in use"
+
+
+class ApplicationNotPending(Conflict):
+    title = "Application is not pending"
+
+
+class NotAdmitted(Conflict):
+    title = "Participant is not admitted"
+
+
+class UnknownTool(Conflict):
+    title = "Tool is not registered for the program"
+
+
+class ToolAlreadyRegistered(Conflict):
+    title = "Tool already registered"
+
+
+class NoActiveGrant(Conflict):
+    title = "No active grant for the tool"
+
+
+class GenerationNotOwned(Conflict):
+    title = "Generation was not recorded by this artist"
+
+
+class ContentAlreadyOwned(Conflict):
+    title = "Content hash already has a declared owner"
+
+
+class OwnershipNotDeclared(Conflict):
+    title = "Ownership not declared"
+
+
+class AlreadyExhibited(Conflict):
+    title = "Work already hangs in this exhibition"
+
+
+class ProgramClosed(Conflict):
+    title = "Program is closed"
+
+
+class ConcurrencyConflict(Conflict):
+    title = "Concurrent update, retry"
+
+
+class InvalidCommand(LedgerError):
+    """Well-formed input that breaks a rule of its own values (HTTP 422)."""
+
+    title = "Unprocessable command"
+
+
+class IdempotencyKeyReused(LedgerError):
+    title = "Idempotency-Key reused with a different request"
+
+
+class Forbidden(LedgerError):
+    title = "Forbidden"

@@ -1,0 +1,78 @@
+"""Bearer tokens: random 256-bit, shown once, stored only as SHA-256."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import uuid
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID
+
+from ledger.application import Actor, utcnow
+from ledger.events import rfc3339
+from ledger.persistence import Database
+
+ROLES = ("staff", "artist", "auditor", "partner")
+
+
+@dataclass(frozen=True)
+class IssuedToken:
+    id: str
+    token: str
+    role: str
+    participant_id: str | None
+    name: str
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+class TokenStore:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def create(self, role: str, participant_id: UUID | None = None, name: str = "") -> IssuedToken:
+        if role not in ROLES:
+            raise ValueError(f"role must be one of {', '.join(ROLES)}")
+        if role == "artist" and participant_id is None:
+            raise ValueError("an artist token needs --participant (the participant's id)")
+        if role != "artist" and participant_id is not None:
+            raise ValueError("only artist tokens act for a participant")
+        token = "llt_" + secrets.token_urlsafe(32)
+        token_id = str(uuid.uuid4())
+        pid = str(participant_id) if participant_id else None
+        self.db.execute(
+            "INSERT INTO {t}ledger_tokens (id, token_sha256, role, participant_id, name, "
+            "created_at) VALUES (?, ?, ?, ?, ?, ?)",
+            (token_id, _digest(token), role, pid, name or role, rfc3339(utcnow())),
+        )
+        return IssuedToken(token_id, token, role, pid, name or role)
+
+    def authenticate(self, token: str) -> Actor | None:
+        row = self.db.fetchone(
+            "SELECT id, role, participant_id FROM {t}ledger_tokens "
+            "WHERE token_sha256 = ? AND revoked_at IS NULL",
+            (_digest(token),),
+        )
+        if row is None:
+            return None
+        pid = UUID(row["participant_id"]) if row["participant_id"] else None
+        return Actor(id=row["id"], role=row["role"], participant_id=pid)
+
+    def list(self) -> list[dict[str, Any]]:
+        return self.db.fetchall(
+            "SELECT id, role, participant_id, name, created_at, revoked_at "
+            "FROM {t}ledger_tokens ORDER BY created_at, id"
+        )
+
+    def revoke(self, token_id: str) -> bool:
+        with self.db.transaction(write=True) as cur:
+            cur.execute(
+                "UPDATE {t}ledger_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL",
+                (rfc3339(utcnow()), token_id),
+            )
+            cur.execute("SELECT revoked_at FROM {t}ledger_tokens WHERE id = ?", (token_id,))
+            row = cur.fetchone()
+        return row is not None and row["revoked_at"] is not None
