@@ -11,7 +11,7 @@ import secrets
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -21,6 +21,7 @@ from eventsourcing.persistence import IntegrityError
 from ledger import errors
 from ledger.domainmodel import Application as ApplicationAggregate
 from ledger.domainmodel import Exhibition, Generation, Program, Work
+from ledger.events import public_type
 from ledger.persistence import APP_NAME, Database, IdempotencyRecord
 
 # A lost optimistic-concurrency race (two admissions saving the same Program
@@ -41,6 +42,7 @@ class Actor:
 class Written:
     body: dict[str, Any]
     position: int
+    types: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -60,7 +62,7 @@ class DuplicateRequest(Exception):
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 class Ledger(Application[UUID]):
@@ -518,4 +520,8 @@ class Ledger(Application[UUID]):
             if on_conflict is not None:
                 raise on_conflict() from None
             raise errors.ConcurrencyConflict("another request changed this record") from None
-        return Written(body=body, position=recordings[-1].notification.id)
+        return Written(
+            body=body,
+            position=recordings[-1].notification.id,
+            types=tuple(public_type(r.domain_event) for r in recordings),
+        )

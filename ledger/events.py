@@ -7,7 +7,7 @@ sees events through `envelope()`, so a field is named and formatted once.
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
@@ -52,7 +52,7 @@ _META_FIELDS = frozenset(
 
 def rfc3339(value: datetime) -> str:
     """UTC, microseconds, `Z` suffix: one spelling for every timestamp."""
-    return value.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def event_id(aggregate_id: UUID, aggregate_version: int) -> UUID:

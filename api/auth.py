@@ -1,0 +1,61 @@
+"""Bearer-token authentication and role checks."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from flask import g, request
+
+from api.errors import ProblemError
+from api.services import services
+from ledger.application import Actor
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def current_actor(optional: bool = False) -> Actor | None:
+    """The token's actor; 401 when missing or unknown (unless `optional`)."""
+    if "actor" in g:
+        return g.actor
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if not header:
+        if optional:
+            return None
+        raise ProblemError(
+            401,
+            "a bearer token is required: Authorization: Bearer <token>",
+            headers={"WWW-Authenticate": 'Bearer realm="labledger"'},
+        )
+    actor = services().tokens.authenticate(token.strip()) if scheme.lower() == "bearer" else None
+    if actor is None:
+        raise ProblemError(
+            401,
+            "the bearer token is unknown or revoked",
+            headers={"WWW-Authenticate": 'Bearer realm="labledger", error="invalid_token"'},
+        )
+    g.actor = actor
+    return actor
+
+
+def require(*roles: str) -> Callable[[F], F]:
+    """Allow only these roles (401 without a valid token, 403 for others)."""
+
+    def decorator(view: F) -> F:
+        @functools.wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            actor = current_actor()
+            assert actor is not None
+            if roles and actor.role not in roles:
+                raise ProblemError(
+                    403,
+                    f"this needs a {' or '.join(roles)} token; yours is {actor.role}",
+                    role=actor.role,
+                )
+            return view(*args, **kwargs)
+
+        return wrapper  # type: ignore[return-value]
+
+    return decorator

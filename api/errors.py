@@ -1,0 +1,143 @@
+"""One error shape for every failure: RFC 9457 `application/problem+json`.
+
+Views never catch domain errors; the handlers here map each `LedgerError`
+class to one status. Anything unexpected is logged and answered 500 with no
+internals, but client input must never get there.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Flask, Response, json
+from werkzeug.exceptions import HTTPException
+
+from ledger import errors
+
+log = logging.getLogger(__name__)
+
+PROBLEM_BASE = "https://labledger.local/problems/"
+
+STATUS_BY_ERROR: list[tuple[type[errors.LedgerError], int]] = [
+    (errors.NotFound, 404),
+    (errors.Forbidden, 403),
+    (errors.IdempotencyKeyReused, 422),
+    (errors.InvalidCommand, 422),
+    (errors.Conflict, 409),
+]
+
+
+class ProblemError(Exception):
+    """Raise from anywhere in the HTTP layer to answer with a problem."""
+
+    def __init__(
+        self,
+        status: int,
+        detail: str,
+        *,
+        title: str | None = None,
+        type_: str | None = None,
+        headers: dict[str, str] | None = None,
+        **extra: Any,
+    ) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.detail = detail
+        self.title = title
+        self.type_ = type_
+        self.headers = headers or {}
+        self.extra = extra
+
+
+def _slug(text: str) -> str:
+    return "-".join("".join(c if c.isalnum() else " " for c in text.lower()).split())
+
+
+def problem(
+    status: int,
+    title: str,
+    detail: str,
+    *,
+    type_: str | None = None,
+    headers: dict[str, str] | None = None,
+    **extra: Any,
+) -> Response:
+    body = {
+        "type": type_ or PROBLEM_BASE + _slug(title),
+        "title": title,
+        "status": status,
+        "detail": detail,
+        **extra,
+    }
+    response = Response(
+        json.dumps(body), status=status, mimetype="application/problem+json"
+    )
+    for name, value in (headers or {}).items():
+        response.headers[name] = value
+    return response
+
+
+def _status_for(error: errors.LedgerError) -> int:
+    for cls, status in STATUS_BY_ERROR:
+        if isinstance(error, cls):
+            return status
+    return 409
+
+
+def _http_title(status: int) -> str:
+    from werkzeug.http import HTTP_STATUS_CODES
+
+    return HTTP_STATUS_CODES.get(status, "Error")
+
+
+def register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(errors.LedgerError)
+    def ledger_error(error: errors.LedgerError) -> Response:
+        extra = {k: v for k, v in error.context.items() if isinstance(v, (str, int, float))}
+        return problem(_status_for(error), error.title, error.detail, **extra)
+
+    @app.errorhandler(ProblemError)
+    def problem_error(error: ProblemError) -> Response:
+        return problem(
+            error.status,
+            error.title or _http_title(error.status),
+            error.detail,
+            type_=error.type_,
+            headers=error.headers,
+            **error.extra,
+        )
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException) -> Response:
+        status = error.code or 500
+        extra: dict[str, Any] = {}
+        detail = error.description or _http_title(status)
+        # flask-smorest / webargs validation errors carry per-field messages.
+        messages = getattr(error, "data", {}).get("messages") if hasattr(error, "data") else None
+        if messages:
+            extra["errors"] = _flatten_messages(messages)
+            detail = "the request failed validation; see errors"
+            status = 422 if status in (400, 422) else status
+        if status == 413:
+            detail = "the request body is larger than the 1 MiB limit"
+        headers = {}
+        if status == 405 and error.valid_methods if hasattr(error, "valid_methods") else False:
+            headers["Allow"] = ", ".join(sorted(error.valid_methods))  # type: ignore[attr-defined]
+        return problem(status, _http_title(status), detail, headers=headers, **extra)
+
+    @app.errorhandler(Exception)
+    def unexpected(error: Exception) -> Response:
+        log.exception("unhandled error")
+        return problem(500, "Internal Server Error", "an unexpected error occurred; it was logged")
+
+
+def _flatten_messages(messages: Any) -> dict[str, Any]:
+    """webargs nests messages by location (`json`, `query`); clients want fields."""
+    if isinstance(messages, dict) and set(messages) <= {"json", "query", "headers", "form", "files", "path", "view_args"}:
+        flat: dict[str, Any] = {}
+        for location_messages in messages.values():
+            if isinstance(location_messages, dict):
+                flat.update(location_messages)
+        return flat
+    return messages if isinstance(messages, dict) else {"_schema": messages}

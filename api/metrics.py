@@ -1,0 +1,61 @@
+"""Prometheus metrics, correct across gunicorn workers.
+
+`labledger serve` sets PROMETHEUS_MULTIPROC_DIR (a fresh directory) before the
+workers start; each worker then writes its samples there and `/metrics`
+aggregates them. Without it (tests, a single process) the default registry
+is used.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Iterable
+
+from flask import Flask, Response, g, request
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    generate_latest,
+    multiprocess,
+)
+
+REQUESTS = Counter(
+    "labledger_http_requests_total", "HTTP requests by route and status", ["method", "route", "status"]
+)
+LATENCY = Histogram(
+    "labledger_http_request_duration_seconds", "HTTP request latency by route", ["method", "route"]
+)
+EVENTS = Counter("labledger_events_appended_total", "Events appended to the log by type", ["type"])
+
+
+def count_events(types: Iterable[str]) -> None:
+    for event_type in types:
+        EVENTS.labels(type=event_type).inc()
+
+
+def init_metrics(app: Flask) -> None:
+    @app.before_request
+    def _start_timer() -> None:
+        g.metrics_started = time.perf_counter()
+
+    @app.after_request
+    def _record(response: Response) -> Response:
+        route = request.url_rule.rule if request.url_rule is not None else "<unmatched>"
+        REQUESTS.labels(request.method, route, str(response.status_code)).inc()
+        started = g.get("metrics_started")
+        if started is not None:
+            LATENCY.labels(request.method, route).observe(time.perf_counter() - started)
+        return response
+
+    @app.get("/metrics")
+    def metrics() -> Response:
+        if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+            registry = CollectorRegistry()
+            multiprocess.MultiProcessCollector(registry)
+            payload = generate_latest(registry)
+        else:
+            payload = generate_latest()
+        return Response(payload, mimetype=CONTENT_TYPE_LATEST)
