@@ -82,7 +82,8 @@ def tokens_list(settings: Settings) -> None:
     """List tokens (never the secrets)."""
     from ledger.tokens import TokenStore
 
-    for row in TokenStore(open_ledger(settings).db).list():
+    ledger = open_ledger(settings)  # keep a reference: a collected Ledger closes its pool
+    for row in TokenStore(ledger.db).list():
         state = f"revoked {row['revoked_at']}" if row["revoked_at"] else "active"
         who = f" participant={row['participant_id']}" if row["participant_id"] else ""
         click.echo(f"{row['id']}  {row['role']:<8} {row['name']}{who}  {state}")
@@ -95,7 +96,8 @@ def tokens_revoke(settings: Settings, token_id: str) -> None:
     """Revoke a token by its id."""
     from ledger.tokens import TokenStore
 
-    if not TokenStore(open_ledger(settings).db).revoke(token_id):
+    ledger = open_ledger(settings)
+    if not TokenStore(ledger.db).revoke(token_id):
         click.echo(f"no token {token_id}", err=True)
         sys.exit(1)
     click.echo(f"revoked {token_id}")

@@ -28,6 +28,9 @@ STATUS_BY_ERROR: list[tuple[type[errors.LedgerError], int]] = [
 ]
 
 
+_RESERVED = frozenset({"type", "title", "status", "detail", "errors", "headers", "type_"})
+
+
 class ProblemError(Exception):
     """Raise from anywhere in the HTTP layer to answer with a problem."""
 
@@ -94,7 +97,11 @@ def _http_title(status: int) -> str:
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(errors.LedgerError)
     def ledger_error(error: errors.LedgerError) -> Response:
-        extra = {k: v for k, v in error.context.items() if isinstance(v, (str, int, float))}
+        extra = {
+            k: v
+            for k, v in error.context.items()
+            if isinstance(v, (str, int, float)) and k not in _RESERVED
+        }
         return problem(_status_for(error), error.title, error.detail, **extra)
 
     @app.errorhandler(ProblemError)
@@ -115,12 +122,14 @@ def register_error_handlers(app: Flask) -> None:
         detail = error.description or _http_title(status)
         # flask-smorest / webargs validation errors carry per-field messages.
         messages = getattr(error, "data", {}).get("messages") if hasattr(error, "data") else None
+        if messages == {"json": ["Invalid JSON body."]}:
+            return problem(400, "Bad Request", "the request body is not valid JSON")
         if messages:
             extra["errors"] = _flatten_messages(messages)
             detail = "the request failed validation; see errors"
             status = 422 if status in (400, 422) else status
         if status == 413:
-            detail = "the request body is larger than the 1 MiB limit"
+            detail = "the request body is larger than the 1024 KiB limit"
         headers = {}
         if status == 405 and error.valid_methods if hasattr(error, "valid_methods") else False:
             headers["Allow"] = ", ".join(sorted(error.valid_methods))  # type: ignore[attr-defined]
@@ -132,12 +141,37 @@ def register_error_handlers(app: Flask) -> None:
         return problem(500, "Internal Server Error", "an unexpected error occurred; it was logged")
 
 
+_LOCATIONS = {"json", "query", "querystring", "headers", "form", "files", "path", "view_args"}
+
+
 def _flatten_messages(messages: Any) -> dict[str, Any]:
     """webargs nests messages by location (`json`, `query`); clients want fields."""
-    if isinstance(messages, dict) and set(messages) <= {"json", "query", "headers", "form", "files", "path", "view_args"}:
+    if isinstance(messages, dict) and set(messages) <= _LOCATIONS:
         flat: dict[str, Any] = {}
         for location_messages in messages.values():
             if isinstance(location_messages, dict):
                 flat.update(location_messages)
+            else:
+                flat.setdefault("_schema", []).extend(location_messages)
         return flat
     return messages if isinstance(messages, dict) else {"_schema": messages}
+
+
+def register_content_type_check(app: Flask) -> None:
+    """A write body must be JSON: anything else would be silently ignored."""
+    from flask import request
+
+    @app.before_request
+    def _require_json() -> Response | None:
+        limit = app.config.get("MAX_CONTENT_LENGTH")
+        if limit and request.content_length and request.content_length > limit:
+            return problem(413, "Request Entity Too Large",
+                           f"the request body is larger than the {limit // 1024} KiB limit")
+        if request.method in ("POST", "PUT", "PATCH") and request.content_length:
+            if not request.is_json:
+                return problem(
+                    415,
+                    "Unsupported Media Type",
+                    "send the request body as application/json",
+                )
+        return None

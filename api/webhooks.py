@@ -1,7 +1,153 @@
-"""Stub: filled by the webhooks work."""
+"""Partner webhook endpoints: register, list, delete, rotate, enable, the
+delivery log and replay. A partner sees only its own endpoints; another
+partner's are 404, exactly like ones that do not exist."""
 
 from __future__ import annotations
 
-from flask_smorest import Blueprint
+from typing import Any
 
-blp = Blueprint("webhooks", __name__, description="webhooks")
+from flask import Response, g
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields, validate
+
+from api.auth import require
+from api.errors import ProblemError
+from api.services import services
+from ledger.events import PUBLIC_TYPES
+from webhooks.ssrf import UnsafeURL, check
+from webhooks.store import EndpointStore
+
+blp = Blueprint("webhooks", __name__, url_prefix="/v1/webhooks",
+                description="Partner webhooks (Standard Webhooks)")
+
+
+class EndpointIn(Schema):
+    url = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+    event_types = fields.List(
+        fields.String(validate=validate.OneOf(sorted(PUBLIC_TYPES))),
+        load_default=list,
+        validate=validate.Length(max=len(PUBLIC_TYPES)),
+        metadata={"description": "event types to receive; empty or absent: all"},
+    )
+    description = fields.String(load_default="", validate=validate.Length(max=500))
+
+
+class ListQuery(Schema):
+    limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=1000))
+    after = fields.String(load_default=None, validate=validate.Length(max=64))
+
+
+class DeliveriesQuery(Schema):
+    limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=1000))
+    after = fields.Integer(load_default=0, validate=validate.Range(min=0))
+
+
+class ReplayIn(Schema):
+    after = fields.Integer(required=True, strict=True, validate=validate.Range(min=0),
+                           metadata={"description": "redeliver messages past this log position"})
+
+
+def _store() -> EndpointStore:
+    return EndpointStore(services().ledger.db)
+
+
+def _owned(endpoint_id: str) -> dict[str, Any]:
+    endpoint = _store().get(g.actor.id, endpoint_id)
+    if endpoint is None:
+        raise ProblemError(404, f"no webhook endpoint {endpoint_id} of yours")
+    return endpoint
+
+
+def _page(items: list[dict[str, Any]], limit: int, key: str) -> dict[str, Any]:
+    return {"items": items, "next": items[-1][key] if len(items) == limit else None}
+
+
+@blp.post("/endpoints")
+@require("partner")
+@blp.arguments(EndpointIn)
+@blp.response(201)
+def create_endpoint(data: dict[str, Any]) -> dict[str, Any]:
+    """Register an endpoint; the response shows its signing secret, once"""
+    settings = services().settings
+    try:
+        check(data["url"], allow_private=settings.webhook_allow_private)
+    except UnsafeURL as error:
+        raise ProblemError(422, str(error), title="Unsafe webhook URL",
+                           errors={"url": [str(error)]}) from error
+    endpoint, secret = _store().create(
+        g.actor.id, data["url"].strip(), data["event_types"], data["description"],
+        services().ledger.max_position(),
+    )
+    return endpoint | {"secret": secret}
+
+
+@blp.get("/endpoints")
+@require("partner")
+@blp.arguments(ListQuery, location="query")
+@blp.response(200)
+def list_endpoints(query: dict[str, Any]) -> dict[str, Any]:
+    """Your endpoints"""
+    items = _store().list(g.actor.id, query["after"], query["limit"])
+    return _page(items, query["limit"], "id")
+
+
+@blp.get("/endpoints/<endpoint_id>")
+@require("partner")
+@blp.response(200)
+def get_endpoint(endpoint_id: str) -> dict[str, Any]:
+    """One of your endpoints, with its state and position"""
+    return _owned(endpoint_id)
+
+
+@blp.delete("/endpoints/<endpoint_id>")
+@require("partner")
+@blp.response(204)
+def delete_endpoint(endpoint_id: str) -> Response:
+    """Remove an endpoint and its delivery log"""
+    if not _store().delete(g.actor.id, endpoint_id):
+        raise ProblemError(404, f"no webhook endpoint {endpoint_id} of yours")
+    return Response(status=204)
+
+
+@blp.post("/endpoints/<endpoint_id>/rotate-secret")
+@require("partner")
+@blp.response(200)
+def rotate_secret(endpoint_id: str) -> dict[str, Any]:
+    """A new secret; the previous one keeps signing beside it for 24 h"""
+    rotated = _store().rotate_secret(g.actor.id, endpoint_id)
+    if rotated is None:
+        raise ProblemError(404, f"no webhook endpoint {endpoint_id} of yours")
+    return _owned(endpoint_id) | {"secret": rotated[0]}
+
+
+@blp.post("/endpoints/<endpoint_id>/enable")
+@require("partner")
+@blp.response(200)
+def enable_endpoint(endpoint_id: str) -> dict[str, Any]:
+    """Re-enable a disabled endpoint; delivery resumes where it stopped"""
+    endpoint = _store().enable(g.actor.id, endpoint_id)
+    if endpoint is None:
+        raise ProblemError(404, f"no webhook endpoint {endpoint_id} of yours")
+    return endpoint
+
+
+@blp.get("/endpoints/<endpoint_id>/deliveries")
+@require("partner")
+@blp.arguments(DeliveriesQuery, location="query")
+@blp.response(200)
+def deliveries(query: dict[str, Any], endpoint_id: str) -> dict[str, Any]:
+    """The delivery log: every attempt with its status code, latency and error"""
+    _owned(endpoint_id)
+    items = _store().attempts(endpoint_id, query["after"], query["limit"])
+    return _page(items, query["limit"], "id")
+
+
+@blp.post("/endpoints/<endpoint_id>/replay")
+@require("partner")
+@blp.arguments(ReplayIn)
+@blp.response(202)
+def replay(data: dict[str, Any], endpoint_id: str) -> dict[str, Any]:
+    """Redeliver every message past log position `after`, with the original webhook-ids"""
+    _owned(endpoint_id)
+    queued = _store().replay(endpoint_id, data["after"])
+    return {"endpoint_id": endpoint_id, "after": data["after"], "queued": queued}

@@ -209,13 +209,13 @@ class Application(Aggregate):
     def check_pending(self) -> None:
         if self.status != "applied":
             raise errors.ApplicationNotPending(
-                f"application is {self.status}, not pending", status=self.status
+                f"application is {self.status}, not pending", application_status=self.status
             )
 
     def check_admitted(self) -> None:
         if self.status != "admitted":
             raise errors.NotAdmitted(
-                f"participant is {self.status}, not admitted", status=self.status
+                f"participant is {self.status}, not admitted", application_status=self.status
             )
 
     def admit(self, actor_id: str, actor_role: str) -> None:
@@ -239,7 +239,7 @@ class Application(Aggregate):
             raise errors.ApplicationNotPending(
                 f"application is {self.status}; only a pending application or an "
                 "admitted participant can withdraw",
-                status=self.status,
+                application_status=self.status,
             )
         self._withdrew(reason, actor_id, actor_role)
 

@@ -1,0 +1,98 @@
+"""Real processes: `labledger serve` (gunicorn) on a free local port."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import requests
+
+BIN = Path(sys.executable).parent
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def cli_env(url: str, tmp_path: Path, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LEDGER_")}
+    env.update(
+        LEDGER_DATABASE_URL=url,
+        LEDGER_SIGNING_KEY_FILE=str(tmp_path / "log-signing.key"),
+        LEDGER_WEBHOOK_ALLOW_PRIVATE="1",
+        LEDGER_POLL_INTERVAL="0.05",
+        **extra,
+    )
+    return env
+
+
+def labledger(env: dict[str, str], *args: str, check: bool = True) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [str(BIN / "labledger"), *args], env=env, capture_output=True, text=True, check=check,
+        timeout=120,
+    )
+
+
+@dataclass
+class Server:
+    base: str
+    env: dict[str, str]
+    process: subprocess.Popen
+
+    def token(self, role: str, participant: str | None = None) -> dict[str, str]:
+        args = ["tokens", "create", "--role", role]
+        if participant:
+            args += ["--participant", participant]
+        token = labledger(self.env, *args).stdout.strip().splitlines()[-1]
+        return {"Authorization": f"Bearer {token}"}
+
+
+def start_server(url: str, tmp_path: Path, *serve_args: str) -> Server:
+    port = free_port()
+    env = cli_env(url, tmp_path)
+    log = open(tmp_path / "serve.log", "w")  # noqa: SIM115 (closed with the process)
+    process = subprocess.Popen(
+        [str(BIN / "labledger"), "serve", "--bind", f"127.0.0.1:{port}", *serve_args],
+        env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError((tmp_path / "serve.log").read_text())
+        try:
+            if requests.get(f"{base}/healthz", timeout=5).status_code == 200:
+                return Server(base, env, process)
+        except requests.RequestException:
+            pass
+        time.sleep(0.2)
+    stop_server(process)
+    raise RuntimeError("server did not start:\n" + (tmp_path / "serve.log").read_text())
+
+
+def stop_server(process: subprocess.Popen) -> None:
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+
+@pytest.fixture
+def server(store_url: str, tmp_path: Path) -> Iterator[Server]:
+    """`labledger serve --workers 4` on SQLite and on PostgreSQL."""
+    running = start_server(store_url, tmp_path, "--workers", "4")
+    yield running
+    stop_server(running.process)

@@ -1,0 +1,77 @@
+"""Through real gunicorn workers and real HTTP: capacity and idempotency hold
+across processes."""
+
+from __future__ import annotations
+
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+
+import requests
+
+PROGRAM = {"slug": "seoul-2026", "name": "Seoul", "city": "Seoul",
+           "starts_on": "2026-03-02", "ends_on": "2026-03-31", "capacity": 21}
+
+
+def position(base: str) -> int:
+    return requests.get(f"{base}/readyz", timeout=10).json()["checks"]["store"]["position"]
+
+
+def test_48_concurrent_admissions_fill_exactly_21_seats(server):
+    staff = server.token("staff")
+    base = server.base
+    assert requests.post(f"{base}/v1/programs", json=PROGRAM, headers=staff, timeout=10).status_code == 201
+
+    def apply(n: int) -> str:
+        body = {"artist_name": f"Artist {n}", "email": f"a{n}@example.org",
+                "portfolio_url": "https://example.org", "statement": "s"}
+        response = requests.post(f"{base}/v1/programs/seoul-2026/applications", json=body,
+                                 headers=staff, timeout=30)
+        assert response.status_code == 201, response.text
+        return response.json()["id"]
+
+    with ThreadPoolExecutor(16) as pool:
+        applications = list(pool.map(apply, range(48)))
+
+    def admit(application_id: str) -> int:
+        return requests.post(f"{base}/v1/applications/{application_id}/admit", headers=staff,
+                             timeout=60).status_code
+
+    with ThreadPoolExecutor(48) as pool:
+        statuses = Counter(pool.map(admit, applications))
+    assert statuses == {200: 21, 409: 27}
+    program = requests.get(f"{base}/v1/programs/seoul-2026", headers=staff, timeout=10).json()
+    assert (program["seats_used"], program["seats_left"]) == (21, 0)
+
+    # Metrics are summed over all four workers (prometheus multiprocess mode).
+    metrics = requests.get(f"{base}/metrics", timeout=10).text
+    route = "/v1/applications/<uuid:application_id>/admit"
+    assert f'labledger_http_requests_total{{method="POST",route="{route}",status="200"}} 21.0' in metrics
+    assert f'labledger_http_requests_total{{method="POST",route="{route}",status="409"}} 27.0' in metrics
+    assert 'labledger_events_appended_total{type="application.admitted"} 21.0' in metrics
+
+
+def test_concurrent_retries_of_idempotent_applications_write_each_once(server):
+    staff = server.token("staff")
+    base = server.base
+    requests.post(f"{base}/v1/programs", json=PROGRAM, headers=staff, timeout=10)
+    before = position(base)
+
+    def apply(attempt: tuple[int, int]) -> tuple[int, int, str]:
+        n, _ = attempt
+        body = {"artist_name": f"Artist {n}", "email": f"a{n}@example.org",
+                "portfolio_url": "https://example.org", "statement": "s"}
+        response = requests.post(
+            f"{base}/v1/programs/seoul-2026/applications", json=body,
+            headers=staff | {"Idempotency-Key": f"application-{n}"}, timeout=60,
+        )
+        return n, response.status_code, response.json().get("id", "")
+
+    attempts = [(n, retry) for n in range(48) for retry in range(3)]
+    with ThreadPoolExecutor(36) as pool:
+        results = list(pool.map(apply, attempts))
+    assert {status for _, status, _ in results} == {201}
+    ids_per_application: dict[int, set[str]] = {}
+    for n, _, application_id in results:
+        ids_per_application.setdefault(n, set()).add(application_id)
+    assert all(len(ids) == 1 for ids in ids_per_application.values())
+    assert position(base) - before == 48

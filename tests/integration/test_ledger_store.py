@@ -1,0 +1,86 @@
+"""The write side on both stores: commands, positions, idempotency records,
+optimistic concurrency under threads."""
+
+from __future__ import annotations
+
+import threading
+from uuid import UUID
+
+import pytest
+
+from ledger import errors
+from ledger.application import Actor, DuplicateRequest
+from ledger.persistence import IdempotencyRecord
+
+STAFF = Actor("staff-1", "staff")
+
+
+def open_program(ledger, capacity: int = 21) -> str:
+    ledger.open_program(STAFF, "seoul", "Seoul", "Seoul", "2026-03-01", "2026-03-31", capacity)
+    ledger.register_tool(STAFF, "seoul", "video", "Motion", "Lab", "2.1", ["t2v"], ["no faces"])
+    return "seoul"
+
+
+def submit(ledger, slug: str, n: int = 0) -> UUID:
+    written = ledger.submit_application(
+        STAFF, slug, f"Artist {n}", f"a{n}@example.org", "https://example.org", "statement"
+    )
+    return UUID(written.body["id"])
+
+
+def test_positions_increase_and_name_the_last_event(store_ledger):
+    first = store_ledger.open_program(STAFF, "s", "S", "Seoul", "2026-03-01", "2026-03-31", 2)
+    pid = submit(store_ledger, "s")
+    admitted = store_ledger.admit_applicant(STAFF, pid)
+    assert admitted.position > first.position
+    assert admitted.position == store_ledger.max_position()
+    assert admitted.types == ("program.seat_allocated", "application.admitted")
+
+
+def test_second_program_with_same_slug_is_refused(store_ledger):
+    open_program(store_ledger)
+    with pytest.raises(errors.SlugTaken):
+        store_ledger.open_program(STAFF, "seoul", "X", "Busan", "2026-03-01", "2026-03-31", 2)
+
+
+def test_idempotency_record_is_written_with_the_events(store_ledger):
+    slug = open_program(store_ledger)
+    record = IdempotencyRecord("staff-1", "key-1", "hash-1", 201, {})
+    written = store_ledger.submit_application(
+        STAFF, slug, "Kim", "k@example.org", "https://k", "s", idempotency=record
+    )
+    stored = store_ledger.lookup_idempotent("staff-1", "key-1")
+    assert stored is not None
+    assert (stored.body, stored.position, stored.status) == (written.body, written.position, 201)
+    before = store_ledger.max_position()
+    with pytest.raises(DuplicateRequest) as raised:
+        store_ledger.submit_application(
+            STAFF, slug, "Kim", "k@example.org", "https://k", "s", idempotency=record
+        )
+    assert raised.value.stored.body == written.body
+    assert store_ledger.max_position() == before
+
+
+def test_capacity_holds_under_concurrent_admissions(store_ledger):
+    slug = open_program(store_ledger, capacity=5)
+    applications = [submit(store_ledger, slug, n) for n in range(12)]
+    outcomes: list[str] = []
+    lock = threading.Lock()
+
+    def admit(application_id: UUID) -> None:
+        try:
+            store_ledger.admit_applicant(STAFF, application_id)
+            result = "admitted"
+        except errors.Conflict as error:
+            result = type(error).__name__
+        with lock:
+            outcomes.append(result)
+
+    threads = [threading.Thread(target=admit, args=(a,)) for a in applications]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert outcomes.count("admitted") == 5
+    assert store_ledger.get_program(slug)["seats_used"] == 5
+    assert set(outcomes) - {"admitted"} <= {"ProgramFull", "ConcurrencyConflict"}
