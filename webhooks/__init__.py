@@ -1,14 +1,18 @@
-"""Partner webhooks (stub)."""
+"""Partner webhooks: Standard Webhooks deliveries driven from the event log."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from ledger.settings import Settings
+from webhooks.schema import create_tables
 
-def create_tables(db: Any) -> None:
-    """Create this package's tables (run once by `labledger db init`)."""
+
+def workers(ledger: Any, settings: Settings) -> list[Any]:
+    """The delivery dispatcher (run by `labledger serve` or `labledger webhooks run`)."""
+    from webhooks.dispatcher import Dispatcher
+
+    return [Dispatcher(ledger, settings)]
 
 
-def workers(ledger: Any, settings: Any) -> list[Any]:
-    """The delivery dispatcher."""
-    return []
+__all__ = ["create_tables", "workers"]

@@ -1,0 +1,111 @@
+"""The dispatcher: follows the log into per-endpoint messages and delivers them.
+
+Each tick it (1) turns new log events into messages for every endpoint that
+is behind the log's head, from the endpoint's durable position, and (2)
+claims the oldest due message of each endpoint and sends it on a small
+thread pool. One message per endpoint is in flight at a time, so a slow or
+dead endpoint holds only its own thread and never delays the others.
+Several dispatchers (hosts or processes) may run at once: positions advance
+with a compare-and-set and every attempt is claimed in the database with a
+lease, so each attempt is made once; if a dispatcher dies mid-attempt the
+lease expires and another retries (at-least-once).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from ledger.leases import new_holder_id
+from ledger.log import read_page
+from ledger.settings import Settings
+from webhooks import client, signing
+from webhooks.queue import Claim, MessageQueue
+
+log = logging.getLogger("labledger.webhooks")
+
+POOL_SIZE = 8  # concurrent deliveries per dispatcher (one per endpoint)
+MAX_PENDING = 200  # messages materialised ahead per endpoint; the log keeps the rest
+LEASE_MARGIN = 30.0  # a claim outlives the HTTP timeout by this much
+
+
+class Dispatcher:
+    name = "webhooks.dispatcher"
+
+    def __init__(self, ledger: Any, settings: Settings, *, pool_size: int = POOL_SIZE) -> None:
+        self.ledger = ledger
+        self.settings = settings
+        self.queue = MessageQueue(ledger.db)
+        self.holder = new_holder_id()
+        self.pool_size = pool_size
+        self._in_flight: set[str] = set()
+        self._lock = threading.Lock()
+
+    def run(self, stop: threading.Event) -> None:
+        log.info("webhook dispatcher %s started", self.holder)
+        with ThreadPoolExecutor(self.pool_size, thread_name_prefix="webhook") as pool:
+            while not stop.is_set():
+                try:
+                    self.enqueue_new_events()
+                    self.dispatch_due(pool)
+                except Exception:  # a store hiccup must not end the loop
+                    log.exception("webhook dispatcher tick failed")
+                stop.wait(self.settings.poll_interval)
+        log.info("webhook dispatcher %s stopped", self.holder)
+
+    def enqueue_new_events(self) -> None:
+        head = self.ledger.max_position()
+        for endpoint in self.queue.endpoints_behind(head):
+            room = MAX_PENDING - self.queue.pending_count(endpoint["id"])
+            if room <= 0:
+                continue  # it is behind on deliveries; the log keeps the rest
+            envelopes = read_page(self.ledger, int(endpoint["position"]), min(room, 100))
+            if envelopes:
+                self.queue.enqueue(endpoint, envelopes, envelopes[-1]["position"])
+
+    def dispatch_due(self, pool: ThreadPoolExecutor) -> None:
+        with self._lock:
+            busy = set(self._in_flight)
+        free = self.pool_size - len(busy)
+        if free <= 0:
+            return
+        for head in self.queue.due_heads(time.time(), free + len(busy)):
+            if head["endpoint_id"] in busy:
+                continue
+            claim = self.queue.claim(head["endpoint_id"], head["sequence"], self.holder,
+                                     self.settings.webhook_timeout + LEASE_MARGIN)
+            if claim is None:
+                continue
+            with self._lock:
+                self._in_flight.add(claim.endpoint_id)
+            busy.add(claim.endpoint_id)
+            pool.submit(self._deliver, claim)
+            free -= 1
+            if free <= 0:
+                return
+
+    def _deliver(self, claim: Claim) -> None:
+        try:
+            self.deliver(claim)
+        except Exception:
+            log.exception("delivery of %s to %s failed", claim.webhook_id, claim.endpoint_id)
+        finally:
+            with self._lock:
+                self._in_flight.discard(claim.endpoint_id)
+
+    def deliver(self, claim: Claim) -> None:
+        attempted_at = time.time()
+        headers = signing.headers(claim.secrets, claim.webhook_id, int(attempted_at), claim.body)
+        outcome = client.post(claim.url, claim.body.encode("utf-8"), headers,
+                              timeout=self.settings.webhook_timeout,
+                              allow_private=self.settings.webhook_allow_private)
+        self.queue.record(claim, outcome, holder=self.holder,
+                          schedule=self.settings.webhook_retry_schedule,
+                          disable_after=self.settings.webhook_disable_after,
+                          attempted_at=attempted_at)
+        if not outcome.ok:
+            log.info("webhook %s to endpoint %s failed (attempt %d): %s", claim.webhook_id,
+                     claim.endpoint_id, claim.attempt, outcome.error)

@@ -1,0 +1,154 @@
+"""Endpoints as a partner manages them: register, list, delete, rotate the
+secret, re-enable, read the delivery log, replay. Every query is scoped to
+the owner (the partner token's actor id), so another partner's endpoint is
+simply not found."""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from ledger.events import rfc3339
+from ledger.persistence import Database
+from webhooks.signing import new_secret
+
+ROTATION_OVERLAP = 24 * 3600.0  # the previous secret keeps signing this long
+
+_PUBLIC_COLUMNS = (
+    "id, url, description, event_types, enabled, disabled_reason, disabled_at, "
+    "previous_secret_expires, position, sequence, created_at"
+)
+
+
+def _iso(epoch: float | None) -> str | None:
+    return None if epoch is None else rfc3339(datetime.fromtimestamp(epoch, UTC))
+
+
+def public_endpoint(row: dict[str, Any], now: float | None = None) -> dict[str, Any]:
+    now = time.time() if now is None else now
+    expires = row["previous_secret_expires"]
+    return {
+        "id": row["id"],
+        "url": row["url"],
+        "description": row["description"],
+        "event_types": json.loads(row["event_types"]),
+        "enabled": bool(row["enabled"]),
+        "disabled_reason": row["disabled_reason"],
+        "disabled_at": row["disabled_at"],
+        "previous_secret_expires_at": _iso(expires) if expires and expires > now else None,
+        "position": row["position"],
+        "sequence": row["sequence"],
+        "created_at": row["created_at"],
+    }
+
+
+class EndpointStore:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def create(
+        self, owner: str, url: str, event_types: list[str], description: str, position: int
+    ) -> tuple[dict[str, Any], str]:
+        """A new endpoint receives the events after `position` (the log's head now)."""
+        endpoint_id = str(uuid.uuid4())
+        secret = new_secret()
+        created = rfc3339(datetime.now(UTC))
+        with self.db.transaction(write=True) as cur:
+            cur.execute(
+                "INSERT INTO {t}wh_endpoints (id, owner, url, description, event_types, secret, "
+                "enabled, position, sequence, created_at) VALUES (?, ?, ?, ?, ?, ?, 1, ?, 0, ?)",
+                (endpoint_id, owner, url, description, json.dumps(sorted(set(event_types))),
+                 secret, position, created),
+            )
+        endpoint = self.get(owner, endpoint_id)
+        assert endpoint is not None  # just written
+        return endpoint, secret
+
+    def get(self, owner: str, endpoint_id: str) -> dict[str, Any] | None:
+        row = self.db.fetchone(
+            f"SELECT {_PUBLIC_COLUMNS} FROM {{t}}wh_endpoints WHERE id = ? AND owner = ?",
+            (endpoint_id, owner),
+        )
+        return None if row is None else public_endpoint(row)
+
+    def list(self, owner: str, after: str | None, limit: int) -> list[dict[str, Any]]:
+        rows = self.db.fetchall(
+            f"SELECT {_PUBLIC_COLUMNS} FROM {{t}}wh_endpoints WHERE owner = ? AND id > ? "
+            "ORDER BY id LIMIT ?",
+            (owner, after or "", limit),
+        )
+        return [public_endpoint(row) for row in rows]
+
+    def delete(self, owner: str, endpoint_id: str) -> bool:
+        with self.db.transaction(write=True) as cur:
+            cur.execute("DELETE FROM {t}wh_endpoints WHERE id = ? AND owner = ? RETURNING id",
+                        (endpoint_id, owner))
+            if cur.fetchone() is None:
+                return False
+            cur.execute("DELETE FROM {t}wh_messages WHERE endpoint_id = ?", (endpoint_id,))
+            cur.execute("DELETE FROM {t}wh_attempts WHERE endpoint_id = ?", (endpoint_id,))
+        return True
+
+    def rotate_secret(self, owner: str, endpoint_id: str) -> tuple[str, float] | None:
+        """A new secret; the current one keeps signing for `ROTATION_OVERLAP`."""
+        secret = new_secret()
+        expires = time.time() + ROTATION_OVERLAP
+        with self.db.transaction(write=True) as cur:
+            cur.execute(
+                "UPDATE {t}wh_endpoints SET previous_secret = secret, "
+                "previous_secret_expires = ?, secret = ? WHERE id = ? AND owner = ? RETURNING id",
+                (expires, secret, endpoint_id, owner),
+            )
+            if cur.fetchone() is None:
+                return None
+        return secret, expires
+
+    def enable(self, owner: str, endpoint_id: str) -> dict[str, Any] | None:
+        """Re-enable: pending messages are due at once and the failure clock restarts."""
+        with self.db.transaction(write=True) as cur:
+            cur.execute(
+                "UPDATE {t}wh_endpoints SET enabled = 1, disabled_reason = NULL, "
+                "disabled_at = NULL, failing_since = NULL WHERE id = ? AND owner = ? RETURNING id",
+                (endpoint_id, owner),
+            )
+            if cur.fetchone() is None:
+                return None
+            cur.execute(
+                "UPDATE {t}wh_messages SET next_attempt_at = ? "
+                "WHERE endpoint_id = ? AND state = 'pending'",
+                (time.time(), endpoint_id),
+            )
+        return self.get(owner, endpoint_id)
+
+    def replay(self, endpoint_id: str, after: int) -> int:
+        """Queue again every message of this endpoint past log position `after`,
+        with its original webhook-id and sequence. Returns how many."""
+        with self.db.transaction(write=True) as cur:
+            # Counted first: the cursor reports no row count on every store.
+            cur.execute(
+                "SELECT COUNT(*) AS n FROM {t}wh_messages WHERE endpoint_id = ? "
+                "AND position > ? AND state <> 'pending'",
+                (endpoint_id, after),
+            )
+            counted = cur.fetchone()
+            cur.execute(
+                "UPDATE {t}wh_messages SET state = 'pending', attempts = 0, "
+                "next_attempt_at = ? WHERE endpoint_id = ? AND position > ? "
+                "AND state <> 'pending'",
+                (time.time(), endpoint_id, after),
+            )
+            return int(counted["n"]) if counted else 0
+
+    def attempts(self, endpoint_id: str, after: int, limit: int) -> list[dict[str, Any]]:
+        rows = self.db.fetchall(
+            "SELECT id, webhook_id, event_type, position, sequence, attempt, attempted_at, "
+            "status_code, latency_ms, ok, error, next_attempt_at FROM {t}wh_attempts "
+            "WHERE endpoint_id = ? AND id > ? ORDER BY id LIMIT ?",
+            (endpoint_id, after, limit),
+        )
+        for row in rows:
+            row["ok"] = bool(row["ok"])
+        return rows
