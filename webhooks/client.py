@@ -90,6 +90,8 @@ def post(
             conn.request("POST", target.path, body=body, headers={
                 "Content-Type": "application/json", "User-Agent": USER_AGENT, **headers,
             })
+            if conn.sock is not None:  # the whole exchange, not each read, gets `timeout`
+                conn.sock.settimeout(max(timeout - (time.monotonic() - started), 0.001))
             response = conn.getresponse()
             response.read(MAX_RESPONSE_BYTES)
             status = response.status

@@ -29,7 +29,13 @@ log = logging.getLogger("labledger.webhooks")
 
 POOL_SIZE = 8  # concurrent deliveries per dispatcher (one per endpoint)
 MAX_PENDING = 200  # messages materialised ahead per endpoint; the log keeps the rest
-LEASE_MARGIN = 30.0  # a claim outlives the HTTP timeout by this much
+
+
+def lease_for(timeout: float) -> float:
+    """How long a claim lasts: an attempt takes at most about twice `timeout`
+    (connect, then the exchange), so a live dispatcher never loses its claim,
+    and a dead one's attempt is retried soon after."""
+    return 2 * timeout + 1.0
 
 
 class Dispatcher:
@@ -76,7 +82,7 @@ class Dispatcher:
             if head["endpoint_id"] in busy:
                 continue
             claim = self.queue.claim(head["endpoint_id"], head["sequence"], self.holder,
-                                     self.settings.webhook_timeout + LEASE_MARGIN)
+                                     lease_for(self.settings.webhook_timeout))
             if claim is None:
                 continue
             with self._lock:
