@@ -1,0 +1,125 @@
+"""Audit report: per program, counts by event type and by tool, and every
+invariant of DESIGN.md re-checked over the whole history (`invariants.py`),
+with each violation and the events involved."""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+
+from projections.docs import Docs, docs_table_sql
+from projections.invariants import INVARIANTS, Check
+from projections.sql import ViewCursor, dumps, loads
+
+NAME = "audit"
+DOCS = "proj_audit_docs"
+COUNTS = "proj_audit_counts"
+VIOLATIONS = "proj_audit_violations"
+UNATTRIBUTED = ""  # events the checker could not tie to a program
+
+_TOOL_COUNTS = {
+    "participant.tool_access_granted": "grants",
+    "participant.tool_access_revoked": "revocations",
+    "generation.recorded": "generations",
+}
+
+
+class Audit:
+    name = NAME
+    tables = (DOCS, COUNTS, VIOLATIONS)
+
+    def create_statements(self) -> list[str]:
+        return [
+            docs_table_sql(DOCS),
+            f"CREATE TABLE IF NOT EXISTS {{t}}{COUNTS} ("
+            "gen INTEGER NOT NULL, program TEXT NOT NULL, dimension TEXT NOT NULL, "
+            "key TEXT NOT NULL, n BIGINT NOT NULL, PRIMARY KEY (gen, program, dimension, key))",
+            f"CREATE TABLE IF NOT EXISTS {{t}}{VIOLATIONS} ("
+            "gen INTEGER NOT NULL, program TEXT NOT NULL, position BIGINT NOT NULL, "
+            "seq INTEGER NOT NULL, invariant TEXT NOT NULL, detail TEXT NOT NULL, "
+            "events TEXT NOT NULL, PRIMARY KEY (gen, program, position, seq))",
+        ]
+
+    def apply(self, cur: ViewCursor, gen: int, env: dict[str, Any]) -> None:
+        check = Check(Docs(cur, DOCS, gen), env)
+        check.run()
+        program = check.program or UNATTRIBUTED
+        self._count(cur, gen, program, "type", env["type"])
+        if env["type"] in _TOOL_COUNTS:
+            self._count(
+                cur, gen, program, "tool", f"{env['data']['tool']}|{_TOOL_COUNTS[env['type']]}"
+            )
+        for seq, (invariant, detail, events) in enumerate(check.violations):
+            cur.execute(
+                f"INSERT INTO {{t}}{VIOLATIONS} (gen, program, position, seq, invariant, detail, "
+                "events) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (gen, program, env["position"], seq, invariant, detail, dumps(events)),
+            )
+
+    def _count(self, cur: ViewCursor, gen: int, program: str, dimension: str, key: str) -> None:
+        cur.execute(
+            f"INSERT INTO {{t}}{COUNTS} AS c (gen, program, dimension, key, n) "
+            "VALUES (?, ?, ?, ?, 1) "
+            "ON CONFLICT (gen, program, dimension, key) DO UPDATE SET n = c.n + 1",
+            (gen, program, dimension, key),
+        )
+
+
+def report(cur: ViewCursor, gen: int, slug: str, position: int) -> dict[str, Any] | None:
+    counts = cur.all(
+        f"SELECT dimension, key, n FROM {{t}}{COUNTS} WHERE gen = ? AND program = ? ORDER BY key",
+        (gen, slug),
+    )
+    if not any(r["dimension"] == "type" and r["key"] == "program.opened" for r in counts):
+        return None
+    by_type = {r["key"]: int(r["n"]) for r in counts if r["dimension"] == "type"}
+    by_tool: dict[str, dict[str, int]] = {}
+    for r in counts:
+        if r["dimension"] == "tool":
+            tool, what = r["key"].split("|", 1)
+            by_tool.setdefault(tool, {"grants": 0, "revocations": 0, "generations": 0})[what] = int(
+                r["n"]
+            )
+    violations = [
+        {
+            "invariant": r["invariant"],
+            "rule": INVARIANTS[r["invariant"]],
+            "detail": r["detail"],
+            "position": int(r["position"]),
+            "events": loads(r["events"]),
+        }
+        for r in cur.all(
+            f"SELECT position, invariant, detail, events FROM {{t}}{VIOLATIONS} "
+            "WHERE gen = ? AND program = ? ORDER BY position, seq",
+            (gen, slug),
+        )
+    ]
+    return {
+        "program": slug,
+        "position": position,
+        "events": sum(by_type.values()),
+        "counts": {"by_type": by_type, "by_tool": by_tool},
+        "invariants": [{"id": k, "rule": v} for k, v in INVARIANTS.items()],
+        "violations": violations,
+        "ok": not violations,
+    }
+
+
+def as_csv(report: dict[str, Any]) -> str:
+    """One table: `section,key,value,detail,events` (events as `position:type` list)."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["section", "key", "value", "detail", "events"])
+    writer.writerow(["report", "program", report["program"], "", ""])
+    writer.writerow(["report", "position", report["position"], "", ""])
+    writer.writerow(["report", "violations", len(report["violations"]), "", ""])
+    for key, n in sorted(report["counts"]["by_type"].items()):
+        writer.writerow(["count_by_type", key, n, "", ""])
+    for tool, counts in sorted(report["counts"]["by_tool"].items()):
+        for what, n in sorted(counts.items()):
+            writer.writerow(["count_by_tool", f"{tool}.{what}", n, "", ""])
+    for item in report["violations"]:
+        events = " ".join(f"{e['position']}:{e['type']}" for e in item["events"])
+        writer.writerow(["violation", item["invariant"], item["position"], item["detail"], events])
+    return out.getvalue()

@@ -1,0 +1,51 @@
+"""A keyed JSON-document table per projection generation.
+
+Projections keep the small per-entity state they need (a program's tools, a
+generation's tool, a participant's grants) as rows `(gen, kind, id) -> doc`,
+so state is read and written per entity: memory stays flat as the log grows.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from projections.sql import ViewCursor, dumps, loads
+
+
+def docs_table_sql(table: str) -> str:
+    return (
+        f"CREATE TABLE IF NOT EXISTS {{t}}{table} ("
+        "gen INTEGER NOT NULL, kind TEXT NOT NULL, id TEXT NOT NULL, doc TEXT NOT NULL, "
+        "PRIMARY KEY (gen, kind, id))"
+    )
+
+
+class Docs:
+    def __init__(self, cur: ViewCursor, table: str, gen: int) -> None:
+        self.cur = cur
+        self.table = table
+        self.gen = gen
+
+    def get(self, kind: str, key: str) -> dict[str, Any] | None:
+        row = self.cur.one(
+            f"SELECT doc FROM {{t}}{self.table} WHERE gen = ? AND kind = ? AND id = ?",
+            (self.gen, kind, key),
+        )
+        return loads(row["doc"]) if row else None
+
+    def put(self, kind: str, key: str, doc: dict[str, Any]) -> None:
+        self.cur.execute(
+            f"INSERT INTO {{t}}{self.table} (gen, kind, id, doc) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT (gen, kind, id) DO UPDATE SET doc = excluded.doc",
+            (self.gen, kind, key, dumps(doc)),
+        )
+
+    def many(self, kind: str, keys: list[str]) -> dict[str, dict[str, Any]]:
+        if not keys:
+            return {}
+        marks = ", ".join("?" for _ in keys)
+        rows = self.cur.all(
+            f"SELECT id, doc FROM {{t}}{self.table} WHERE gen = ? AND kind = ? AND id IN ({marks})",
+            (self.gen, kind, *keys),
+        )
+        return {r["id"]: loads(r["doc"]) for r in rows}

@@ -1,0 +1,208 @@
+"""Ownership registry: who owns which work, made with which tools.
+
+One row per declared work (searchable by content hash, owner and program)
+plus the documents it is resolved against when read: the program's tool
+registrations (so a work shows the tools' *current* disclosures), the
+generations it was made from, and the exhibitions it hangs in. No personal
+data enters this view (no e-mail, no statement).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from projections.docs import Docs, docs_table_sql
+from projections.sql import ViewCursor, dumps, loads
+
+NAME = "registry"
+WORKS = "proj_registry_works"
+DOCS = "proj_registry_docs"
+
+
+class Registry:
+    name = NAME
+    tables = (WORKS, DOCS)
+
+    def create_statements(self) -> list[str]:
+        return [
+            f"CREATE TABLE IF NOT EXISTS {{t}}{WORKS} ("
+            "gen INTEGER NOT NULL, work_id TEXT NOT NULL, position BIGINT NOT NULL, "
+            "content_sha256 TEXT NOT NULL, program TEXT NOT NULL, owner_id TEXT NOT NULL, "
+            "owner_name TEXT NOT NULL, doc TEXT NOT NULL, PRIMARY KEY (gen, work_id))",
+            f"CREATE INDEX IF NOT EXISTS proj_registry_by_position ON {{t}}{WORKS} (gen, position)",
+            f"CREATE INDEX IF NOT EXISTS proj_registry_by_hash ON {{t}}{WORKS} "
+            "(gen, content_sha256)",
+            docs_table_sql(DOCS),
+        ]
+
+    def apply(self, cur: ViewCursor, gen: int, env: dict[str, Any]) -> None:
+        kind, data, aid = env["type"], env["data"], env["aggregate_id"]
+        docs = Docs(cur, DOCS, gen)
+        if kind == "program.opened":
+            docs.put("program", aid, {"slug": data["slug"]})
+        elif kind in ("program.tool_registered", "program.tool_disclosure_updated"):
+            program = docs.get("program", aid)
+            if program is None:
+                return
+            key = f"{program['slug']}:{data['tool']}"
+            tool = docs.get("tool", key) or {"tool": data["tool"], "versions": []}
+            for field in ("name", "provider", "version", "capabilities", "limitations"):
+                if field in data:
+                    tool[field] = data[field]
+            if data["version"] not in tool["versions"]:
+                tool["versions"].append(data["version"])
+            docs.put("tool", key, tool)
+        elif kind == "generation.recorded":
+            docs.put(
+                "generation", aid, {"tool": data["tool"], "tool_version": data["tool_version"]}
+            )
+        elif kind == "exhibition.scheduled":
+            fields = ("program", "title", "venue", "opens_on", "closes_on", "partner")
+            docs.put("exhibition", aid, {"id": aid} | {f: data[f] for f in fields})
+        elif kind == "work.ownership_declared":
+            self._declared(cur, gen, env, docs)
+        elif kind == "work.exhibited":
+            row = cur.one(f"SELECT doc FROM {{t}}{WORKS} WHERE gen = ? AND work_id = ?", (gen, aid))
+            if row is None:
+                return
+            doc = loads(row["doc"])
+            doc["exhibitions"].append(
+                {
+                    "id": data["exhibition"],
+                    "credited_artist": data["credited_artist"],
+                    "hung_at": env["timestamp"],
+                }
+            )
+            cur.execute(
+                f"UPDATE {{t}}{WORKS} SET doc = ? WHERE gen = ? AND work_id = ?",
+                (dumps(doc), gen, aid),
+            )
+
+    def _declared(self, cur: ViewCursor, gen: int, env: dict[str, Any], docs: Docs) -> None:
+        data = env["data"]
+        generations = docs.many("generation", list(data["generations"]))
+        used: list[dict[str, str]] = []
+        for gid in data["generations"]:
+            ref = generations.get(gid)
+            if ref is not None and ref not in used:
+                used.append(ref)
+        doc = {
+            "id": env["aggregate_id"],
+            "title": data["title"],
+            "content_sha256": data["content_sha256"],
+            "program": data["program"],
+            "owner": {"participant_id": data["artist"], "display_name": data["artist_name"]},
+            "declared_at": env["timestamp"],
+            "position": env["position"],
+            "generations": list(data["generations"]),
+            "tools_used": used,
+            "exhibitions": [],
+        }
+        cur.execute(
+            f"INSERT INTO {{t}}{WORKS} (gen, work_id, position, content_sha256, program, owner_id, "
+            "owner_name, doc) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                gen,
+                env["aggregate_id"],
+                env["position"],
+                data["content_sha256"],
+                data["program"],
+                data["artist"],
+                data["artist_name"].casefold(),
+                dumps(doc),
+            ),
+        )
+
+
+def work(cur: ViewCursor, gen: int, work_id: str) -> dict[str, Any] | None:
+    row = cur.one(f"SELECT doc FROM {{t}}{WORKS} WHERE gen = ? AND work_id = ?", (gen, work_id))
+    return _resolved(cur, gen, [loads(row["doc"])])[0] if row else None
+
+
+def search(
+    cur: ViewCursor,
+    gen: int,
+    *,
+    sha256: str | None = None,
+    owner: str | None = None,
+    program: str | None = None,
+    after: int = 0,
+    limit: int = 100,
+) -> tuple[list[dict[str, Any]], int | None]:
+    """Works in declaration order after the cursor; `owner` is a participant
+    id or a display name (case-insensitive). Returns (items, next cursor)."""
+    where, params = ["gen = ?", "position > ?"], [gen, after]
+    if sha256:
+        where.append("content_sha256 = ?")
+        params.append(sha256)
+    if program:
+        where.append("program = ?")
+        params.append(program)
+    if owner:
+        try:
+            params.append(str(UUID(owner)))
+            where.append("owner_id = ?")
+        except ValueError:
+            params.append(owner.casefold())
+            where.append("owner_name = ?")
+    rows = cur.all(
+        f"SELECT doc FROM {{t}}{WORKS} WHERE {' AND '.join(where)} ORDER BY position LIMIT ?",
+        (*params, limit + 1),
+    )
+    docs = [loads(r["doc"]) for r in rows[:limit]]
+    more = len(rows) > limit
+    return _resolved(cur, gen, docs), (docs[-1]["position"] if more else None)
+
+
+def _resolved(cur: ViewCursor, gen: int, works: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    docs = Docs(cur, DOCS, gen)
+    tool_keys = sorted({f"{w['program']}:{t['tool']}" for w in works for t in w["tools_used"]})
+    tools = docs.many("tool", tool_keys)
+    exhibitions = docs.many(
+        "exhibition", sorted({e["id"] for w in works for e in w["exhibitions"]})
+    )
+    return [_entry(w, tools, exhibitions) for w in works]
+
+
+def _entry(
+    doc: dict[str, Any], tools: dict[str, dict[str, Any]], exhibitions: dict[str, dict[str, Any]]
+) -> dict[str, Any]:
+    by_tool: dict[str, dict[str, Any]] = {}
+    for used in doc["tools_used"]:
+        disclosure = tools.get(f"{doc['program']}:{used['tool']}", {})
+        entry = by_tool.setdefault(
+            used["tool"],
+            {
+                "tool": used["tool"],
+                "versions_used": [],
+                "name": disclosure.get("name"),
+                "provider": disclosure.get("provider"),
+                "disclosure": {
+                    "version": disclosure.get("version"),
+                    "capabilities": disclosure.get("capabilities", []),
+                    "limitations": disclosure.get("limitations", []),
+                },
+            },
+        )
+        if used["tool_version"] not in entry["versions_used"]:
+            entry["versions_used"].append(used["tool_version"])
+    shown = []
+    for hung in doc["exhibitions"]:
+        details = exhibitions.get(hung["id"], {"id": hung["id"]})
+        shown.append(
+            {k: v for k, v in details.items() if k != "program"}
+            | {"credited_artist": hung["credited_artist"], "hung_at": hung["hung_at"]}
+        )
+    return {
+        "id": doc["id"],
+        "title": doc["title"],
+        "content_sha256": doc["content_sha256"],
+        "program": doc["program"],
+        "owner": doc["owner"],
+        "declared_at": doc["declared_at"],
+        "position": doc["position"],
+        "generation_count": len(doc["generations"]),
+        "tools": list(by_tool.values()),
+        "exhibitions": shown,
+    }

@@ -1,0 +1,99 @@
+"""The read models as one object per process: followers, freshness, queries.
+
+The HTTP layer holds one `ReadModels` (built lazily after fork) and calls
+`ensure`/`refresh` before each query, so a read can wait for its own writes.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from ledger.events import rfc3339
+from projections import audit, registry, roster
+from projections.follower import Follower
+from projections.sql import reading
+from projections.tracking import active
+
+# A projection this far behind the log reports not ready.
+READY_LAG = 1000
+
+
+def all_projections() -> list[Any]:
+    return [roster.Roster(), registry.Registry(), audit.Audit()]
+
+
+class ReadModels:
+    def __init__(self, ledger: Any, poll_interval: float = 0.2) -> None:
+        self.ledger = ledger
+        self.followers = {
+            p.name: Follower(ledger, p, poll_interval=poll_interval) for p in all_projections()
+        }
+
+    # ---- freshness -------------------------------------------------------------
+
+    def ensure(self, name: str, min_position: int, wait: float) -> bool:
+        return self.followers[name].ensure(min_position, wait)
+
+    def refresh(self, name: str, budget: float) -> None:
+        """Catch up now if no follower process is doing it (create_app alone)."""
+        self.followers[name].catch_up(budget=budget)
+
+    def position(self, name: str) -> int:
+        return self.followers[name].position()
+
+    def lag(self) -> dict[str, dict[str, Any]]:
+        head = self.ledger.max_position()
+        out = {}
+        for name, follower in self.followers.items():
+            gen, position = follower.status()
+            out[name] = {"generation": gen, "position": position, "lag": head - position}
+        return out
+
+    # ---- queries ---------------------------------------------------------------
+
+    def roster(
+        self, slug: str, *, as_of_position: int | None = None, as_of_instant: datetime | None = None
+    ) -> dict[str, Any] | None:
+        with reading(self.ledger.db) as cur:
+            gen, position = active(cur, roster.NAME)
+            upto, now = roster.END_OF_LOG, rfc3339(datetime.now(UTC))
+            if as_of_instant is not None:
+                now = rfc3339(as_of_instant)
+                found = roster.position_at(cur, gen, slug, now)
+                if found is None:
+                    return None
+                upto = found
+            elif as_of_position is not None:
+                upto = as_of_position
+                row = cur.one(
+                    f"SELECT MAX(at) AS at FROM {{t}}{roster.TABLE} "
+                    "WHERE gen = ? AND program = ? AND position <= ?",
+                    (gen, slug, upto),
+                )
+                if row is None or row["at"] is None:
+                    return None
+                now = row["at"]
+            body = roster.roster(cur, gen, slug, upto=upto, now=now)
+        if body is None:
+            return None
+        as_of = None
+        if as_of_instant is not None or as_of_position is not None:
+            as_of = {"position": min(upto, position), "instant": now}
+        return body | {"position": position, "as_of": as_of}
+
+    def work(self, work_id: str) -> dict[str, Any] | None:
+        with reading(self.ledger.db) as cur:
+            gen, _ = active(cur, registry.NAME)
+            return registry.work(cur, gen, work_id)
+
+    def works(self, **criteria: Any) -> tuple[list[dict[str, Any]], int | None, int]:
+        with reading(self.ledger.db) as cur:
+            gen, position = active(cur, registry.NAME)
+            items, cursor = registry.search(cur, gen, **criteria)
+        return items, cursor, position
+
+    def audit_report(self, slug: str) -> dict[str, Any] | None:
+        with reading(self.ledger.db) as cur:
+            gen, position = active(cur, audit.NAME)
+            return audit.report(cur, gen, slug, position)
