@@ -43,6 +43,20 @@ class Claim:
     secrets: tuple[str, ...]  # newest first
 
 
+def retry_delay(
+    attempt: int, schedule: Sequence[float], retry_after: float | None
+) -> float | None:
+    """Seconds until the next try after failed attempt number `attempt`, or None
+    when the schedule is spent. ±20 % jitter spreads retries of many endpoints;
+    a receiver's Retry-After is honoured when it asks for longer (up to a day)."""
+    if attempt > len(schedule):
+        return None
+    delay = schedule[attempt - 1] * random.uniform(0.8, 1.2)
+    if retry_after is not None:
+        delay = max(delay, min(retry_after, MAX_RETRY_AFTER))
+    return delay
+
+
 def _iso(epoch: float) -> str:
     return rfc3339(datetime.fromtimestamp(epoch, UTC))
 
@@ -162,12 +176,8 @@ class MessageQueue:
         """Log the attempt; mark the message delivered, retry it later or give up;
         disable the endpoint on 410 Gone or after `disable_after` s of failure."""
         now = time.time()
-        retry_at: float | None = None
-        if not outcome.ok and claim.attempt <= len(schedule):
-            delay = schedule[claim.attempt - 1] * random.uniform(0.8, 1.2)
-            if outcome.retry_after is not None:
-                delay = max(delay, min(outcome.retry_after, MAX_RETRY_AFTER))
-            retry_at = now + delay
+        delay = None if outcome.ok else retry_delay(claim.attempt, schedule, outcome.retry_after)
+        retry_at = None if delay is None else now + delay
         state = "delivered" if outcome.ok else ("pending" if retry_at is not None else "failed")
         with self.db.transaction(write=True) as cur:
             cur.execute("SELECT failing_since FROM {t}wh_endpoints WHERE id = ?",
