@@ -235,3 +235,18 @@ def verify_consistency(
         raise ProofError("the consistency proof does not lead to the first root hash")
     if sr != second_root:
         raise ProofError("the consistency proof does not lead to the second root hash")
+
+
+def append_leaf(size: int, frontier_hashes: list[bytes], leaf: bytes) -> list[tuple[int, bytes]]:
+    """Append leaf hash number `size`: update `frontier_hashes` (the hashes of
+    `frontier(size)`) in place and return the new nodes as (stored id, hash)."""
+    next_id = stored_count(size)
+    rows = [(next_id, leaf)]
+    carry, index = leaf, size
+    while index & 1:
+        carry = node_hash(frontier_hashes.pop(), carry)
+        index >>= 1
+        next_id += 1
+        rows.append((next_id, carry))
+    frontier_hashes.append(carry)
+    return rows

@@ -1,0 +1,120 @@
+"""The stored tree on both stores: contiguous leaves, RFC roots, tamper detection."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from click.testing import CliRunner
+
+from api.app import create_app
+from api.cli import main
+from ledger.log import iter_log
+from tests.conftest import Tokens
+from tests.helpers import seed
+from transparency import merkle, note
+from transparency.follower import TreeBuilder
+from transparency.leaves import leaf_bytes
+from transparency.service import TransparencyLog
+from transparency.store import TreeStore
+
+
+@pytest.fixture
+def seeded(store_settings, store_ledger):
+    app = create_app(store_settings, ledger=store_ledger)
+    client = app.test_client()
+    tokens = Tokens(store_ledger)
+    return seed(client, tokens), client, tokens
+
+
+def _env(settings) -> dict[str, str]:
+    return {
+        "LEDGER_DATABASE_URL": settings.database_url,
+        "LEDGER_SIGNING_KEY_FILE": str(settings.signing_key_file),
+        "LEDGER_LOG_NAME": settings.log_name,
+    }
+
+
+def _burn_positions(ledger, count: int) -> None:
+    """PostgreSQL: make a gap in log positions, as a rejected append does."""
+    table = f"{ledger.db.prefix}{ledger.db.events_table}"
+    with ledger.db.transaction(write=True) as cur:
+        for _ in range(count):
+            cur.execute(f"SELECT nextval(pg_get_serial_sequence('{table}', 'notification_id'))")
+
+
+def test_one_contiguous_leaf_per_event_with_the_rfc_root(store_settings, store_ledger, seeded):
+    seeded_work, client, tokens = seeded
+    builder = TreeBuilder(store_ledger, store_settings, batch=3)
+    builder.catch_up()
+    if store_ledger.db.dialect == "postgres":
+        _burn_positions(store_ledger, 5)
+        seed(client, tokens, slug="busan-2026")
+    head = builder.catch_up()
+
+    events = list(iter_log(store_ledger))
+    leaves = list(TreeStore(store_ledger.db).iter_leaves(below=head.size))
+    assert head.size == len(events) == len(leaves) and head.position == events[-1]["position"]
+    assert [row["idx"] for row in leaves] == list(range(len(events)))
+    assert [row["position"] for row in leaves] == [env["position"] for env in events]
+    if store_ledger.db.dialect == "postgres":
+        positions = [env["position"] for env in events]
+        assert positions[-1] - positions[0] + 1 > len(positions)  # the log has a gap
+    expected = [merkle.leaf_hash(leaf_bytes(env)) for env in events]
+    assert head.root == merkle.root_of(expected)
+    store = TreeStore(store_ledger.db)
+    for size in (1, 2, 5, len(events)):
+        assert store.root_at(size) == merkle.root_of(expected[:size])
+
+
+def test_verify_store_names_the_first_event_whose_bytes_changed(
+    store_settings, store_ledger, seeded
+):
+    TreeBuilder(store_ledger, store_settings).catch_up()
+    signer = note.load_or_create_signer(store_settings.signing_key_file, store_settings.log_name)
+    TransparencyLog(store_ledger.db, signer).checkpoint()
+    runner = CliRunner()
+    ok = runner.invoke(main, ["verify", "store"], env=_env(store_settings))
+    assert ok.exit_code == 0, ok.output
+    assert "signature verified" in ok.output
+
+    db = store_ledger.db
+    table = f"{{t}}{db.events_table}"
+    id_column = "rowid" if db.dialect == "sqlite" else "notification_id"
+    rows = db.fetchall(
+        f"SELECT {id_column} AS notification_id, state FROM {table} ORDER BY {id_column}"
+    )
+    victim = next(r for r in rows if b"Han River" in bytes(r["state"]))
+    changed = bytes(victim["state"]).replace(b"Han River", b"Han Rivet")  # one byte
+    db.execute(f"UPDATE {table} SET state = ? WHERE {id_column} = ?",
+               (changed, victim["notification_id"]))
+
+    bad = runner.invoke(main, ["verify", "store"], env=_env(store_settings))
+    assert bad.exit_code == 1
+    index = [r["notification_id"] for r in rows].index(victim["notification_id"])
+    position = victim["notification_id"]
+    assert re.search(rf"leaf index {index} \(log position {position}\)", bad.output)
+
+
+def test_verify_store_detects_a_rewritten_tree_node(store_settings, store_ledger, seeded):
+    head = TreeBuilder(store_ledger, store_settings).catch_up()
+    store_ledger.db.execute(
+        "UPDATE {t}tlog_nodes SET hash = ? WHERE id = ?",
+        (bytes(32), merkle.stored_index(1, 1)),  # the node over leaves 2 and 3
+    )
+    assert head.size > 4
+    bad = CliRunner().invoke(main, ["verify", "store"], env=_env(store_settings))
+    assert bad.exit_code == 1
+    assert "leaf index 3: stored tree node" in bad.output
+
+
+def test_leaves_hold_commitments_never_email_or_statement(settings, ledger, client, tokens):
+    seed(client, tokens)
+    head = TreeBuilder(ledger, settings).catch_up()
+    leaves = [row["leaf"] for row in TreeStore(ledger.db).iter_leaves(below=head.size)]
+    text = "\n".join(leaves)
+    for secret in ("kim@example.org", "I work with moving image", "Made in Seoul."):
+        assert secret not in text
+    assert '"email_commitment":' in text and '"statement_commitment":' in text
+    events = list(iter_log(ledger))
+    assert [leaf.encode() for leaf in leaves] == [leaf_bytes(env) for env in events]

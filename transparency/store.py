@@ -1,0 +1,205 @@
+"""The stored tree: leaves, complete-subtree nodes, the tree head, signed checkpoints.
+
+Nodes are keyed by their append-order id (see `merkle.stored_index`), so a
+proof is one `SELECT ... WHERE id IN (...)` of O(log n) rows, and appending
+a batch of leaves writes its leaves, nodes and new head in one transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from ledger.persistence import Database
+from transparency import merkle
+
+TABLES: dict[str, list[str]] = {
+    "sqlite": [
+        "CREATE TABLE IF NOT EXISTS {t}tlog_head (id INTEGER PRIMARY KEY CHECK (id = 1), "
+        "size INTEGER NOT NULL, position INTEGER NOT NULL, root TEXT NOT NULL)",
+        "CREATE TABLE IF NOT EXISTS {t}tlog_leaves (idx INTEGER PRIMARY KEY, "
+        "position INTEGER NOT NULL UNIQUE, aggregate_id TEXT NOT NULL, "
+        "aggregate_version INTEGER NOT NULL, type TEXT NOT NULL, leaf TEXT NOT NULL)",
+        "CREATE TABLE IF NOT EXISTS {t}tlog_nodes (id INTEGER PRIMARY KEY, hash BLOB NOT NULL)",
+        "CREATE TABLE IF NOT EXISTS {t}tlog_checkpoints (size INTEGER PRIMARY KEY, "
+        "root TEXT NOT NULL, note TEXT NOT NULL)",
+    ],
+    "postgres": [
+        "CREATE TABLE IF NOT EXISTS {t}tlog_head (id integer PRIMARY KEY CHECK (id = 1), "
+        "size bigint NOT NULL, position bigint NOT NULL, root text NOT NULL)",
+        "CREATE TABLE IF NOT EXISTS {t}tlog_leaves (idx bigint PRIMARY KEY, "
+        "position bigint NOT NULL UNIQUE, aggregate_id text NOT NULL, "
+        "aggregate_version bigint NOT NULL, type text NOT NULL, leaf text NOT NULL)",
+        "CREATE TABLE IF NOT EXISTS {t}tlog_nodes (id bigint PRIMARY KEY, hash bytea NOT NULL)",
+        "CREATE TABLE IF NOT EXISTS {t}tlog_checkpoints (size bigint PRIMARY KEY, "
+        "root text NOT NULL, note text NOT NULL)",
+    ],
+}
+INDEXES = [
+    "CREATE INDEX IF NOT EXISTS tlog_leaves_aggregate "
+    "ON {t}tlog_leaves (aggregate_id, aggregate_version)",
+]
+
+
+class StaleHead(RuntimeError):
+    """Another builder advanced the tree since this one read its head."""
+
+
+@dataclass(frozen=True)
+class Head:
+    size: int
+    position: int  # the last log position in the tree (0: none)
+    root: bytes
+
+
+@dataclass(frozen=True)
+class LeafRecord:
+    position: int
+    aggregate_id: str
+    aggregate_version: int
+    type: str
+    leaf: bytes  # RFC 8785 canonical JSON
+
+
+def create_tables(db: Database) -> None:
+    with db.transaction(write=True) as cur:
+        for statement in TABLES[db.dialect] + INDEXES:
+            cur.execute(statement)
+        cur.execute(
+            "INSERT INTO {t}tlog_head (id, size, position, root) VALUES (1, 0, 0, ?) "
+            "ON CONFLICT (id) DO NOTHING",
+            (merkle.EMPTY_ROOT.hex(),),
+        )
+
+
+class TreeStore:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    # ---- reading -------------------------------------------------------------
+
+    def head(self) -> Head:
+        row = self.db.fetchone("SELECT size, position, root FROM {t}tlog_head WHERE id = 1")
+        if row is None:
+            raise LookupError("the transparency tables are missing; run `labledger db init`")
+        return Head(int(row["size"]), int(row["position"]), bytes.fromhex(row["root"]))
+
+    def _fetch(self, cur: Any, nodes: Sequence[merkle.Node]) -> dict[merkle.Node, bytes]:
+        if not nodes:
+            return {}
+        ids = {merkle.stored_index(level, index): (level, index) for level, index in nodes}
+        marks = ",".join("?" * len(ids))
+        cur.execute(f"SELECT id, hash FROM {{t}}tlog_nodes WHERE id IN ({marks})", list(ids))
+        found = {ids[int(row["id"])]: bytes(row["hash"]) for row in cur.fetchall()}
+        if len(found) != len(ids):
+            raise LookupError("the stored tree is missing nodes")
+        return found
+
+    def fetch_nodes(self, nodes: Sequence[merkle.Node]) -> dict[merkle.Node, bytes]:
+        with self.db.transaction() as cur:
+            return self._fetch(cur, nodes)
+
+    def inclusion_proof(self, index: int, size: int) -> list[bytes]:
+        return merkle.prove(merkle.inclusion_ranges(index, size), self.fetch_nodes)
+
+    def consistency_proof(self, first: int, second: int) -> list[bytes]:
+        return merkle.prove(merkle.consistency_ranges(first, second), self.fetch_nodes)
+
+    def root_at(self, size: int) -> bytes:
+        nodes = merkle.frontier(size)
+        hashes = self.fetch_nodes(nodes)
+        return merkle.root_from_frontier([hashes[node] for node in nodes])
+
+    def leaf(self, index: int) -> dict[str, Any] | None:
+        return self.db.fetchone("SELECT * FROM {t}tlog_leaves WHERE idx = ?", (index,))
+
+    def leaf_of(self, aggregate_id: str, aggregate_version: int) -> dict[str, Any] | None:
+        return self.db.fetchone(
+            "SELECT * FROM {t}tlog_leaves WHERE aggregate_id = ? AND aggregate_version = ?",
+            (aggregate_id, aggregate_version),
+        )
+
+    def iter_leaves(self, below: int, page: int = 1000) -> Iterator[dict[str, Any]]:
+        after = -1
+        while True:
+            rows = self.db.fetchall(
+                "SELECT * FROM {t}tlog_leaves WHERE idx > ? AND idx < ? ORDER BY idx LIMIT ?",
+                (after, below, page),
+            )
+            if not rows:
+                return
+            yield from rows
+            after = int(rows[-1]["idx"])
+
+    def iter_nodes(self, below: int, page: int = 5000) -> Iterator[tuple[int, bytes]]:
+        after = -1
+        while True:
+            rows = self.db.fetchall(
+                "SELECT id, hash FROM {t}tlog_nodes WHERE id > ? AND id < ? ORDER BY id LIMIT ?",
+                (after, below, page),
+            )
+            if not rows:
+                return
+            for row in rows:
+                yield int(row["id"]), bytes(row["hash"])
+            after = int(rows[-1]["id"])
+
+    # ---- appending -----------------------------------------------------------
+
+    def append(self, expected: Head, records: Sequence[LeafRecord]) -> Head:
+        """Add leaves after `expected`; leaves, nodes and head in one transaction."""
+        if not records:
+            return expected
+        size = expected.size
+        with self.db.transaction(write=True) as cur:
+            # Claim the head first: a concurrent builder blocks here, then finds 0 rows.
+            cur.execute(
+                "UPDATE {t}tlog_head SET size = ? WHERE id = 1 AND size = ? AND position = ? "
+                "RETURNING size",
+                (size + len(records), size, expected.position),
+            )
+            if cur.fetchone() is None:
+                raise StaleHead(f"the tree is no longer at size {size}")
+            nodes = merkle.frontier(size)
+            found = self._fetch(cur, nodes)
+            frontier = [found[node] for node in nodes]
+            node_rows: list[tuple[int, bytes]] = []
+            leaf_rows = []
+            for offset, record in enumerate(records):
+                leaf = merkle.leaf_hash(record.leaf)
+                node_rows += merkle.append_leaf(size + offset, frontier, leaf)
+                leaf_rows.append(
+                    (size + offset, record.position, record.aggregate_id,
+                     record.aggregate_version, record.type, record.leaf.decode("utf-8"))
+                )
+            cur.executemany(
+                "INSERT INTO {t}tlog_leaves (idx, position, aggregate_id, aggregate_version, "
+                "type, leaf) VALUES (?, ?, ?, ?, ?, ?)",
+                leaf_rows,
+            )
+            cur.executemany("INSERT INTO {t}tlog_nodes (id, hash) VALUES (?, ?)", node_rows)
+            head = Head(size + len(records), records[-1].position,
+                        merkle.root_from_frontier(frontier))
+            cur.execute(
+                "UPDATE {t}tlog_head SET position = ?, root = ? WHERE id = 1",
+                (head.position, head.root.hex()),
+            )
+        return head
+
+    # ---- signed checkpoints --------------------------------------------------
+
+    def save_checkpoint(self, size: int, root: bytes, signed_note: str) -> None:
+        self.db.execute(
+            "INSERT INTO {t}tlog_checkpoints (size, root, note) VALUES (?, ?, ?) "
+            "ON CONFLICT (size) DO NOTHING",
+            (size, root.hex(), signed_note),
+        )
+
+    def latest_checkpoint(self) -> dict[str, Any] | None:
+        return self.db.fetchone(
+            "SELECT size, root, note FROM {t}tlog_checkpoints ORDER BY size DESC LIMIT 1"
+        )
+
+    def checkpoints(self) -> list[dict[str, Any]]:
+        return self.db.fetchall("SELECT size, root, note FROM {t}tlog_checkpoints ORDER BY size")
