@@ -40,7 +40,7 @@ def current_actor(optional: bool = False) -> Actor | None:
     return actor
 
 
-def require(*roles: str) -> Callable[[F], F]:
+def require(*roles: str, why: str | None = None) -> Callable[[F], F]:
     """Allow only these roles (401 without a valid token, 403 for others)."""
 
     def decorator(view: F) -> F:
@@ -49,9 +49,10 @@ def require(*roles: str) -> Callable[[F], F]:
             actor = current_actor()
             assert actor is not None
             if roles and actor.role not in roles:
+                needed = " or ".join(roles)
                 raise ProblemError(
                     403,
-                    f"this needs a {' or '.join(roles)} token; yours is {actor.role}",
+                    why or f"this needs a token with role {needed}; yours has role {actor.role}",
                     role=actor.role,
                 )
             return view(*args, **kwargs)

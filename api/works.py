@@ -26,7 +26,11 @@ class WorkIn(Schema):
 
 
 @blp.post("")
-@require("artist")
+@require(
+    "artist",
+    why="only the artist who made a work can declare its ownership; staff, partners and "
+    "tool providers never own works",
+)
 @blp.arguments(WorkIn)
 @blp.response(201)
 @idempotent(201)
