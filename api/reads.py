@@ -1,7 +1,257 @@
-"""Stub: filled by the reads work."""
+"""Reads: roster, ownership registry, audit report and the event feed.
+
+Every read accepts `min_position` and waits (at most `settings.read_wait`)
+for its view to reach it, else 503 with Retry-After: a client always reads
+its own writes. Without it, a read still catches the view up when no
+follower process is doing so (e.g. `create_app` alone).
+"""
 
 from __future__ import annotations
 
-from flask_smorest import Blueprint
+from datetime import UTC, datetime
+from typing import Any
 
-blp = Blueprint("reads", __name__, description="reads")
+from flask import Flask, Response, request
+from flask_smorest import Blueprint
+from marshmallow import Schema, ValidationError, fields, validate, validates
+
+from api.auth import current_actor, require
+from api.errors import ProblemError
+from api.schemas import SHA256, SLUG
+from api.services import Services, services
+from ledger.events import PUBLIC_TYPES, redacted, staff_view
+from projections.audit import as_csv
+from projections.feed import feed
+from projections.service import READY_LAG, ReadModels
+
+blp = Blueprint("reads", __name__, description="Roster, registry, audit report, event feed")
+
+MIN_POSITION = fields.Integer(
+    validate=validate.Range(min=0),
+    metadata={"description": "wait until the view has applied this log position"},
+)
+
+
+def read_models(svc: Services | None = None) -> ReadModels:
+    svc = svc or services()
+    return svc.extra(
+        "read_models", lambda s: ReadModels(s.ledger, poll_interval=s.settings.poll_interval)
+    )
+
+
+def fresh(name: str, min_position: int | None) -> None:
+    """Wait for `min_position` (503 after `read_wait`), or catch up opportunistically."""
+    settings = services().settings
+    models = read_models()
+    if min_position is None:
+        models.refresh(name, budget=settings.read_wait)
+        return
+    if not models.ensure(name, min_position, settings.read_wait):
+        raise ProblemError(
+            503,
+            f"the {name} view has not reached position {min_position} yet "
+            f"(it is at {models.position(name)}); retry shortly",
+            title="Read model behind",
+            headers={"Retry-After": "1"},
+            position=models.position(name),
+            min_position=min_position,
+        )
+
+
+# ---- roster ---------------------------------------------------------------------
+
+
+class RosterQuery(Schema):
+    as_of = fields.String(
+        metadata={"description": "an RFC 3339 instant (with offset) or a log position"}
+    )
+    min_position = MIN_POSITION
+
+    @validates("as_of")
+    def _check_as_of(self, value: str, **_: object) -> None:
+        parse_as_of(value)
+
+
+def parse_as_of(value: str) -> int | datetime:
+    if value.isdigit():
+        return int(value)
+    try:
+        instant = datetime.fromisoformat(value.replace("Z", "+00:00").replace("z", "+00:00"))
+    except ValueError:
+        raise ValidationError("must be a log position or an RFC 3339 instant") from None
+    if instant.tzinfo is None:
+        raise ValidationError("an RFC 3339 instant needs a UTC offset (e.g. Z)")
+    return instant.astimezone(UTC)
+
+
+@blp.get("/v1/programs/<slug>/roster")
+@require("staff", "auditor")
+@blp.arguments(RosterQuery, location="query")
+@blp.response(200)
+def get_roster(query: dict[str, Any], slug: str) -> dict[str, Any]:
+    """The program's roster, now or `as_of` a past instant or log position"""
+    as_of = parse_as_of(query["as_of"]) if "as_of" in query else None
+    target = query.get("min_position")
+    if isinstance(as_of, int):
+        head = services().ledger.max_position()
+        if as_of > head:
+            raise ProblemError(
+                422,
+                f"as_of position {as_of} lies beyond the log head {head}",
+                errors={"as_of": [f"must be at most {head}"]},
+            )
+        target = max(target or 0, as_of)
+    fresh("roster", target)
+    body = read_models().roster(
+        slug,
+        as_of_position=as_of if isinstance(as_of, int) else None,
+        as_of_instant=as_of if isinstance(as_of, datetime) else None,
+    )
+    if body is None:
+        when = f" as of {query['as_of']}" if as_of is not None else ""
+        raise ProblemError(404, f"program {slug!r} not found{when}", title="Not Found")
+    if current_actor().role != "staff":  # type: ignore[union-attr]
+        for entry in body["applications"]:
+            entry.pop("email", None)
+    return body
+
+
+# ---- registry -------------------------------------------------------------------
+
+
+class WorksQuery(Schema):
+    sha256 = fields.String(validate=SHA256)
+    owner = fields.String(
+        validate=validate.Length(min=1, max=200),
+        metadata={"description": "participant id or display name"},
+    )
+    program = fields.String(validate=SLUG)
+    after = fields.Integer(validate=validate.Range(min=0), load_default=0)
+    limit = fields.Integer(validate=validate.Range(min=1, max=1000), load_default=100)
+    min_position = MIN_POSITION
+
+
+class FreshQuery(Schema):
+    min_position = MIN_POSITION
+
+
+@blp.get("/v1/works")
+@blp.arguments(WorksQuery, location="query")
+@blp.response(200)
+def search_works(query: dict[str, Any]) -> dict[str, Any]:
+    """Search the ownership registry (public; no personal data)"""
+    fresh("registry", query.pop("min_position", None))
+    items, cursor, position = read_models().works(**query)
+    return {"items": items, "next": cursor, "position": position}
+
+
+@blp.get("/v1/works/<uuid:work_id>")
+@blp.arguments(FreshQuery, location="query")
+@blp.response(200)
+def get_work(query: dict[str, Any], work_id: Any) -> dict[str, Any]:
+    """A work's registry entry: owner, title, hash, tools with disclosures, exhibitions"""
+    fresh("registry", query.get("min_position"))
+    entry = read_models().work(str(work_id))
+    if entry is None:
+        raise ProblemError(404, f"no declared work {work_id}", title="Not Found")
+    return entry
+
+
+# ---- audit report ----------------------------------------------------------------
+
+
+@blp.get("/v1/programs/<slug>/audit-report")
+@require("auditor", "staff")
+@blp.arguments(FreshQuery, location="query")
+@blp.response(200)
+def get_audit_report(query: dict[str, Any], slug: str) -> Any:
+    """Counts by event type and tool, and every invariant re-checked (JSON or text/csv)"""
+    fresh("audit", query.get("min_position"))
+    report = read_models().audit_report(slug)
+    if report is None:
+        raise ProblemError(404, f"program {slug!r} not found", title="Not Found")
+    report["checkpoint"] = _latest_checkpoint()
+    best = request.accept_mimetypes.best_match(["application/json", "text/csv"])
+    if best == "text/csv":
+        return Response(as_csv(report), mimetype="text/csv")
+    return report
+
+
+def _latest_checkpoint() -> str | None:
+    """The signed checkpoint, when the transparency package offers one (optional)."""
+    try:
+        from transparency import service as tlog
+
+        latest = getattr(tlog, "latest_checkpoint", None)
+        return latest(services()) if callable(latest) else None
+    except Exception:  # the report never fails for want of a checkpoint
+        return None
+
+
+# ---- event feed ----------------------------------------------------------------------
+
+
+class EventsQuery(Schema):
+    after = fields.Integer(validate=validate.Range(min=0), load_default=0)
+    limit = fields.Integer(validate=validate.Range(min=1, max=1000), load_default=100)
+    type = fields.String(
+        validate=validate.Length(min=1, max=2000),
+        metadata={"description": "event type(s), comma-separated, e.g. work.ownership_declared"},
+    )
+    min_position = MIN_POSITION
+
+    @validates("type")
+    def _check_type(self, value: str, **_: object) -> None:
+        unknown = sorted(set(_types(value)) - PUBLIC_TYPES)
+        if unknown:
+            raise ValidationError(f"unknown event type(s): {', '.join(unknown)}")
+
+
+def _types(value: str) -> list[str]:
+    return [t.strip() for t in value.split(",") if t.strip()]
+
+
+@blp.get("/v1/events")
+@require("auditor", "staff", "partner")
+@blp.arguments(EventsQuery, location="query")
+@blp.response(200)
+def get_events(query: dict[str, Any]) -> dict[str, Any]:
+    """The ordered event log (personal data only for staff)"""
+    ledger = services().ledger
+    target = query.get("min_position")
+    if target is not None and ledger.max_position() < target:
+        _wait_for_log(target)
+    types = frozenset(_types(query["type"])) if "type" in query else None
+    items, cursor = feed(ledger, query["after"], query["limit"], types)
+    shape = staff_view if current_actor().role == "staff" else redacted  # type: ignore[union-attr]
+    return {"items": [shape(env) for env in items], "next": cursor}
+
+
+def _wait_for_log(target: int) -> None:
+    import time
+
+    settings = services().settings
+    deadline = time.monotonic() + settings.read_wait
+    while services().ledger.max_position() < target:
+        if time.monotonic() >= deadline:
+            raise ProblemError(
+                503,
+                f"the log has not reached position {target} yet",
+                title="Read model behind",
+                headers={"Retry-After": "1"},
+                min_position=target,
+            )
+        time.sleep(settings.poll_interval)
+
+
+# ---- readiness ------------------------------------------------------------------------
+
+
+def _readiness(svc: Services) -> tuple[str, dict[str, Any], bool]:
+    lag = read_models(svc).lag()
+    ok = all(view["lag"] <= READY_LAG for view in lag.values())
+    return "projections", lag, ok
+
+
+def init_app(app: Flask) -> None:
+    app.extensions["labledger_readiness"].append(_readiness)
