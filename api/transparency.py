@@ -1,7 +1,203 @@
-"""Stub: filled by the transparency work."""
+"""The transparency log over HTTP: checkpoints, the key, proofs, leaves and
+ownership certificates. Everything here is public."""
 
 from __future__ import annotations
 
-from flask_smorest import Blueprint
+import base64
+import time
+from typing import Any
+from uuid import UUID
 
-blp = Blueprint("transparency", __name__, description="transparency")
+from flask import Flask, Response
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields, validate
+
+from api.errors import ProblemError
+from api.services import Services, services
+from ledger.events import redacted
+from ledger.log import read_page
+from transparency import merkle
+from transparency.certificate import certificate_bytes
+from transparency.note import load_or_create_signer
+from transparency.service import NotInTree, TransparencyLog
+from transparency.store import Head
+
+blp = Blueprint(
+    "transparency", __name__, description="The transparency log (RFC 9162 tree, C2SP checkpoints)"
+)
+
+# Readiness fails when the tree lags the log by more than this many positions.
+LAG_LIMIT = 1000
+_SIZE = validate.Range(min=0, max=2**62)
+
+
+def _build(s: Services) -> TransparencyLog:
+    signer = load_or_create_signer(s.settings.signing_key_file, s.settings.log_name)
+    return TransparencyLog(s.ledger.db, signer)
+
+
+def _log_for(s: Services) -> TransparencyLog:
+    """One per process: it holds the signer and the cached checkpoint."""
+    return s.extra("transparency", _build)
+
+
+def _log() -> TransparencyLog:
+    return _log_for(services())
+
+
+def _text(body: str) -> Response:
+    return Response(body, mimetype="text/plain", content_type="text/plain; charset=utf-8")
+
+
+def _head_at_least(min_position: int | None) -> Head:
+    """The tree head, once it holds log position `min_position` (bounded wait)."""
+    log = _log()
+    head = log.store.head()
+    if not min_position:
+        return head
+    settings = services().settings
+    deadline = time.monotonic() + settings.read_wait
+    while head.position < min_position:
+        if time.monotonic() >= deadline:
+            raise ProblemError(
+                503,
+                f"the tree holds log positions up to {head.position}, not yet {min_position}",
+                title="Not yet in the log",
+                headers={"Retry-After": "1"},
+                position=head.position,
+            )
+        time.sleep(min(settings.poll_interval, 0.05))
+        head = log.store.head()
+    return head
+
+
+def _proof_size(size: int | None, head: Head, name: str) -> int:
+    if size is None:
+        return head.size
+    if size > head.size:
+        raise ProblemError(404, f"{name} {size} is beyond the tree's size {head.size}",
+                           title="Beyond the tree", tree_size=head.size)
+    return size
+
+
+class CheckpointQuery(Schema):
+    min_position = fields.Integer(validate=validate.Range(min=0), load_default=None)
+
+
+class InclusionQuery(Schema):
+    index = fields.Integer(required=True, validate=_SIZE)
+    tree_size = fields.Integer(validate=validate.Range(min=1, max=2**62), load_default=None)
+
+
+class ConsistencyQuery(Schema):
+    first = fields.Integer(required=True, validate=validate.Range(min=1, max=2**62))
+    second = fields.Integer(validate=validate.Range(min=1, max=2**62), load_default=None)
+
+
+@blp.get("/v1/transparency/checkpoint")
+@blp.arguments(CheckpointQuery, location="query")
+def checkpoint(args: dict[str, Any]) -> Response:
+    """The latest signed checkpoint (C2SP tlog-checkpoint signed note, text/plain)"""
+    head = _head_at_least(args["min_position"])
+    signed = _log().checkpoint(head)
+    response = _text(signed.note)
+    response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
+@blp.get("/v1/transparency/public-key")
+def public_key() -> Response:
+    """The log's verifier key (signed-note vkey form, text/plain)"""
+    return _text(_log().vkey + "\n")
+
+
+@blp.get("/v1/transparency/proofs/inclusion")
+@blp.arguments(InclusionQuery, location="query")
+@blp.response(200)
+def inclusion_proof(args: dict[str, Any]) -> dict[str, Any]:
+    """RFC 9162 inclusion proof of a leaf in a tree size (default: the current one)"""
+    store = _log().store
+    head = store.head()
+    size = _proof_size(args["tree_size"], head, "tree_size")
+    index = args["index"]
+    if index >= size:
+        raise ProblemError(422, f"leaf index {index} is not in a tree of size {size}",
+                           title="Index out of range", tree_size=size)
+    path = store.inclusion_proof(index, size)
+    leaf = store.fetch_nodes([(0, index)])[(0, index)]
+    return {
+        "leaf_index": index,
+        "tree_size": size,
+        "leaf_hash": leaf.hex(),
+        "audit_path": [h.hex() for h in path],
+        "root_hash": store.root_at(size).hex(),
+    }
+
+
+@blp.get("/v1/transparency/proofs/consistency")
+@blp.arguments(ConsistencyQuery, location="query")
+@blp.response(200)
+def consistency_proof(args: dict[str, Any]) -> dict[str, Any]:
+    """RFC 9162 consistency proof between two tree sizes (second defaults to the current)"""
+    store = _log().store
+    head = store.head()
+    second = _proof_size(args["second"], head, "second")
+    first = args["first"]
+    if first > second:
+        raise ProblemError(422, f"first ({first}) must not exceed second ({second})",
+                           title="Sizes out of order", tree_size=head.size)
+    return {
+        "first": first,
+        "second": second,
+        "proof": [h.hex() for h in store.consistency_proof(first, second)],
+        "first_root": store.root_at(first).hex(),
+        "second_root": store.root_at(second).hex(),
+    }
+
+
+@blp.get("/v1/transparency/leaves/<int:index>")
+@blp.response(200)
+def leaf(index: int) -> dict[str, Any]:
+    """One leaf: its canonical bytes (base64) and the redacted event it commits to"""
+    store = _log().store
+    row = store.leaf(index) if index < 2**62 else None
+    if row is None:
+        raise ProblemError(404, f"there is no leaf {index}; the tree has {store.head().size}",
+                           title="No such leaf")
+    data = row["leaf"].encode("utf-8")
+    position = int(row["position"])
+    events = read_page(services().ledger, position - 1, 1)
+    event = redacted(events[0]) if events and events[0]["position"] == position else None
+    return {
+        "index": index,
+        "position": position,
+        "leaf": base64.b64encode(data).decode("ascii"),
+        "leaf_hash": merkle.leaf_hash(data).hex(),
+        "event": event,
+    }
+
+
+@blp.get("/v1/works/<uuid:work_id>/certificate")
+def work_certificate(work_id: UUID) -> Response:
+    """The work's ownership certificate (RFC 8785 canonical JSON; save it byte for byte)"""
+    try:
+        body = _log().certificate(str(work_id))
+    except NotInTree:
+        if work_id in services().ledger.repository:
+            raise ProblemError(503, f"work {work_id} is declared but not yet in the tree",
+                               title="Not yet in the log", headers={"Retry-After": "1"}) from None
+        raise ProblemError(404, f"no ownership declaration for work {work_id}",
+                           title="Not Found") from None
+    return Response(certificate_bytes(body), mimetype="application/json")
+
+
+def _readiness(s: Services) -> tuple[str, dict[str, Any], bool]:
+    head = _log_for(s).store.head()
+    lag = max(0, s.ledger.max_position() - head.position)
+    return "transparency", {"tree_size": head.size, "position": head.position, "lag": lag}, (
+        lag <= LAG_LIMIT
+    )
+
+
+def init_app(app: Flask) -> None:
+    app.extensions["labledger_readiness"].append(_readiness)
