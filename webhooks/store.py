@@ -63,9 +63,12 @@ class EndpointStore:
                 (endpoint_id, owner, url, description, json.dumps(sorted(set(event_types))),
                  secret, position, created),
             )
-        endpoint = self.get(owner, endpoint_id)
-        assert endpoint is not None  # just written
-        return endpoint, secret
+            cur.execute(f"SELECT {_PUBLIC_COLUMNS} FROM {{t}}wh_endpoints WHERE id = ?",
+                        (endpoint_id,))
+            row = cur.fetchone()
+        if row is None:  # cannot happen: written just above, in this transaction
+            raise RuntimeError(f"webhook endpoint {endpoint_id} vanished")
+        return public_endpoint(row), secret
 
     def get(self, owner: str, endpoint_id: str) -> dict[str, Any] | None:
         row = self.db.fetchone(
