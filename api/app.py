@@ -44,9 +44,7 @@ def create_app(settings: Settings | None = None, *, ledger: Ledger | None = None
         OPENAPI_SWAGGER_UI_PATH="/docs",
         OPENAPI_SWAGGER_UI_URL="https://cdn.jsdelivr.net/npm/swagger-ui-dist/",
         API_SPEC_OPTIONS={
-            "components": {
-                "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}
-            },
+            "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
             "info": {
                 "description": "The record of truth for creative residency programs.",
             },
@@ -79,16 +77,26 @@ def create_app(settings: Settings | None = None, *, ledger: Ledger | None = None
             checks["store"] = {"ok": True, "position": services().ledger.max_position()}
         except Exception as error:  # the store being down is what this reports
             checks["store"] = {"ok": False, "error": type(error).__name__}
-            return problem(503, "Not ready", "the store is unreachable", checks=checks,
-                           headers={"Retry-After": "5"})
+            return problem(
+                503,
+                "Not ready",
+                "the store is unreachable",
+                checks=checks,
+                headers={"Retry-After": "5"},
+            )
         check: ReadinessCheck
         for check in app.extensions["labledger_readiness"]:
             name, detail, ok = check(services())
             checks[name] = detail | {"ok": ok}
             ready = ready and ok
         if not ready:
-            return problem(503, "Not ready", "a component is not ready", checks=checks,
-                           headers={"Retry-After": "5"})
+            return problem(
+                503,
+                "Not ready",
+                "a component is not ready",
+                checks=checks,
+                headers={"Retry-After": "5"},
+            )
         return jsonify(status="ready", checks=checks)
 
     return app

@@ -14,7 +14,9 @@ from api.idempotency import idempotent, written
 from api.schemas import TOOL_KEY, sha256, text
 from api.services import services
 
-blp = Blueprint("applications", __name__, url_prefix="/v1", description="Applications and participants")
+blp = Blueprint(
+    "applications", __name__, url_prefix="/v1", description="Applications and participants"
+)
 
 MEDIA_TYPE = validate.Regexp(r"^[a-z]+/[a-z0-9.+-]+$", error="must be a media type like video/mp4")
 
@@ -22,7 +24,9 @@ MEDIA_TYPE = validate.Regexp(r"^[a-z]+/[a-z0-9.+-]+$", error="must be a media ty
 class ApplicationIn(Schema):
     artist_name = text(200, required=True)
     email = fields.Email(required=True, validate=validate.Length(max=254))
-    portfolio_url = fields.Url(required=True, schemes={"http", "https"}, validate=validate.Length(max=2000))
+    portfolio_url = fields.Url(
+        required=True, schemes={"http", "https"}, validate=validate.Length(max=2000)
+    )
     statement = text(10_000, required=True)
 
 

@@ -51,8 +51,13 @@ def tokens() -> None:
 
 @tokens.command("create")
 @click.option("--role", required=True, type=click.Choice(["staff", "artist", "auditor", "partner"]))
-@click.option("--participant", "participant", type=click.UUID, default=None,
-              help="the participant an artist token acts for")
+@click.option(
+    "--participant",
+    "participant",
+    type=click.UUID,
+    default=None,
+    help="the participant an artist token acts for",
+)
 @click.option("--name", default="", help="a label to recognise the token by")
 @click.pass_obj
 def tokens_create(settings: Settings, role: str, participant: UUID | None, name: str) -> None:

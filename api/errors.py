@@ -73,9 +73,7 @@ def problem(
         "detail": detail,
         **extra,
     }
-    response = Response(
-        json.dumps(body), status=status, mimetype="application/problem+json"
-    )
+    response = Response(json.dumps(body), status=status, mimetype="application/problem+json")
     for name, value in (headers or {}).items():
         response.headers[name] = value
     return response
@@ -165,8 +163,11 @@ def register_content_type_check(app: Flask) -> None:
     def _require_json() -> Response | None:
         limit = app.config.get("MAX_CONTENT_LENGTH")
         if limit and request.content_length and request.content_length > limit:
-            return problem(413, "Request Entity Too Large",
-                           f"the request body is larger than the {limit // 1024} KiB limit")
+            return problem(
+                413,
+                "Request Entity Too Large",
+                f"the request body is larger than the {limit // 1024} KiB limit",
+            )
         if request.method in ("POST", "PUT", "PATCH") and request.content_length:
             if not request.is_json:
                 return problem(

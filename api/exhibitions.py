@@ -60,5 +60,7 @@ def schedule(data: dict[str, Any]) -> dict[str, Any]:
 def hang(data: dict[str, Any], exhibition_id: UUID) -> dict[str, Any]:
     """Hang a work (409 if its ownership is not declared); credits the declared owner"""
     return written(
-        services().ledger.hang_work(g.actor, exhibition_id, data["work_id"], idempotency=g.idempotency)
+        services().ledger.hang_work(
+            g.actor, exhibition_id, data["work_id"], idempotency=g.idempotency
+        )
     )

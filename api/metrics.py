@@ -23,7 +23,9 @@ from prometheus_client import (
 )
 
 REQUESTS = Counter(
-    "labledger_http_requests_total", "HTTP requests by route and status", ["method", "route", "status"]
+    "labledger_http_requests_total",
+    "HTTP requests by route and status",
+    ["method", "route", "status"],
 )
 LATENCY = Histogram(
     "labledger_http_request_duration_seconds", "HTTP request latency by route", ["method", "route"]

@@ -23,7 +23,9 @@ class ProgramIn(DateRange):
     city = text(100, required=True)
     starts_on = fields.Date(required=True)
     ends_on = fields.Date(required=True)
-    capacity = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=10_000))
+    capacity = fields.Integer(
+        required=True, strict=True, validate=validate.Range(min=1, max=10_000)
+    )
 
 
 class ToolIn(Schema):

@@ -30,14 +30,21 @@ def _terminate(processes: list[subprocess.Popen]) -> None:
 @click.command()
 @click.option("--bind", default="127.0.0.1:8000", show_default=True)
 @click.option("--workers", "n_workers", default=4, show_default=True, type=click.IntRange(1, 64))
-@click.option("--followers/--no-followers", default=True,
-              help="run the projection followers and tree builder here (else: `projections run`)")
-@click.option("--dispatcher/--no-dispatcher", default=True,
-              help="run the webhook dispatcher here (else: `webhooks run`)")
+@click.option(
+    "--followers/--no-followers",
+    default=True,
+    help="run the projection followers and tree builder here (else: `projections run`)",
+)
+@click.option(
+    "--dispatcher/--no-dispatcher",
+    default=True,
+    help="run the webhook dispatcher here (else: `webhooks run`)",
+)
 @click.option("--demo", is_flag=True, help="load the demo program first if the store is empty")
 @click.pass_obj
-def serve(settings: Settings, bind: str, n_workers: int, followers: bool, dispatcher: bool,
-          demo: bool) -> None:
+def serve(
+    settings: Settings, bind: str, n_workers: int, followers: bool, dispatcher: bool, demo: bool
+) -> None:
     """Serve the API with gunicorn (and the background workers)."""
     from api.cli import init_db
     from ledger.bootstrap import open_ledger
@@ -60,13 +67,25 @@ def serve(settings: Settings, bind: str, n_workers: int, followers: bool, dispat
     env.setdefault("PYTHONUNBUFFERED", "1")
     processes: list[subprocess.Popen] = []
     if followers or dispatcher:
-        flags = ["--followers" if followers else "--no-followers",
-                 "--dispatcher" if dispatcher else "--no-dispatcher"]
+        flags = [
+            "--followers" if followers else "--no-followers",
+            "--dispatcher" if dispatcher else "--no-dispatcher",
+        ]
         processes.append(subprocess.Popen([sys.executable, "-m", "api.workers", *flags], env=env))
     processes.append(
         subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "-c", "python:api.gunicorn_conf",
-             "--bind", bind, "--workers", str(n_workers), "api.app:create_app()"],
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "-c",
+                "python:api.gunicorn_conf",
+                "--bind",
+                bind,
+                "--workers",
+                str(n_workers),
+                "api.app:create_app()",
+            ],
             env=env,
         )
     )

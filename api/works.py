@@ -36,6 +36,4 @@ class WorkIn(Schema):
 @idempotent(201)
 def declare_ownership(data: dict[str, Any]) -> dict[str, Any]:
     """Declare ownership of a work (the artist who recorded its generations)"""
-    return written(
-        services().ledger.declare_ownership(g.actor, idempotency=g.idempotency, **data)
-    )
+    return written(services().ledger.declare_ownership(g.actor, idempotency=g.idempotency, **data))

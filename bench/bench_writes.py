@@ -86,8 +86,10 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=500)
     parser.add_argument("--postgres", default="postgresql://postgres@127.0.0.1:5432/test")
     args = parser.parse_args()
-    print(f"machine: {platform.node()} {platform.machine()} {platform.python_version()}, "
-          f"n={args.n}, best of 3")
+    print(
+        f"machine: {platform.node()} {platform.machine()} {platform.python_version()}, "
+        f"n={args.n}, best of 3"
+    )
     stores = {}
     with tempfile.TemporaryDirectory() as tmp:
         stores["sqlite"] = bench_store(f"sqlite:///{Path(tmp) / 'bench.sqlite3'}", args.n)

@@ -173,7 +173,9 @@ class Ledger(Application[UUID]):
             actor_id=actor.id,
             actor_role=actor.role,
         )
-        return self._save([application], {"id": str(application.id), "status": "applied"}, idempotency)
+        return self._save(
+            [application], {"id": str(application.id), "status": "applied"}, idempotency
+        )
 
     def admit_applicant(
         self, actor: Actor, application_id: UUID, idempotency: IdempotencyRecord | None = None

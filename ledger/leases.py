@@ -45,7 +45,8 @@ class Lease:
                 "INSERT INTO {t}ledger_leases (name, holder, expires_at) VALUES (?, ?, ?) "
                 "ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, "
                 "expires_at = excluded.expires_at "
-                "WHERE {t}ledger_leases.expires_at < ? OR {t}ledger_leases.holder = excluded.holder "
+                "WHERE {t}ledger_leases.expires_at < ? "
+                "OR {t}ledger_leases.holder = excluded.holder "
                 "RETURNING holder",
                 (self.name, self.holder, now + self.ttl, now),
             )

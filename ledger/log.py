@@ -16,9 +16,7 @@ def read_page(ledger: Any, after: int, limit: int = PAGE) -> list[dict[str, Any]
     Positions are strictly increasing; on PostgreSQL they may have gaps
     (a rejected append burns a sequence value), on SQLite they do not.
     """
-    notifications = ledger.recorder.select_notifications(
-        after + 1 if after >= 0 else 1, limit
-    )
+    notifications = ledger.recorder.select_notifications(after + 1 if after >= 0 else 1, limit)
     return [envelope(n.id, ledger.mapper.to_domain_event(n)) for n in notifications]
 
 

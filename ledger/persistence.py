@@ -126,7 +126,9 @@ class LedgerPostgresRecorder(PostgresApplicationRecorder):
             "VALUES (%s, %s, %s, %s, %s, %s, %s)"
         )
 
-    def _insert_events(self, curs: Any, stored_events: Sequence[StoredEvent], **kwargs: Any) -> None:
+    def _insert_events(
+        self, curs: Any, stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> None:
         record = _idempotency_kwarg(kwargs)
         if record is not None and stored_events:
             last = stored_events[-1]

@@ -40,7 +40,9 @@ class Seeded:
     content_sha256: str
 
 
-def post(client: Any, path: str, headers: dict[str, str], body: Any = None, status: int | None = None):
+def post(
+    client: Any, path: str, headers: dict[str, str], body: Any = None, status: int | None = None
+):
     response = client.post(path, json=body if body is not None else {}, headers=headers)
     if status is not None:
         assert response.status_code == status, (response.status_code, response.get_json())
@@ -61,7 +63,9 @@ def apply(client: Any, tokens: Any, slug: str, name: str = "Kim Seo-yeon") -> st
         "portfolio_url": "https://portfolio.example.org/kim",
         "statement": "I work with moving image and memory.",
     }
-    return post(client, f"/v1/programs/{slug}/applications", tokens.staff, body, 201).get_json()["id"]
+    return post(client, f"/v1/programs/{slug}/applications", tokens.staff, body, 201).get_json()[
+        "id"
+    ]
 
 
 def seed(client: Any, tokens: Any, *, declare: bool = True, **program: Any) -> Seeded:
@@ -74,7 +78,12 @@ def seed(client: Any, tokens: Any, *, declare: bool = True, **program: Any) -> S
         client,
         f"/v1/participants/{pid}/generations",
         artist,
-        {"tool": "video", "tool_version": "2.1", "output_sha256": sha("out"), "media_type": "video/mp4"},
+        {
+            "tool": "video",
+            "tool_version": "2.1",
+            "output_sha256": sha("out"),
+            "media_type": "video/mp4",
+        },
         201,
     ).get_json()["id"]
     content = sha(f"work-{uuid.uuid4()}")
@@ -84,8 +93,12 @@ def seed(client: Any, tokens: Any, *, declare: bool = True, **program: Any) -> S
             client,
             "/v1/works",
             artist,
-            {"title": "Han River", "content_sha256": content, "generation_ids": [generation],
-             "statement": "Made in Seoul."},
+            {
+                "title": "Han River",
+                "content_sha256": content,
+                "generation_ids": [generation],
+                "statement": "Made in Seoul.",
+            },
             201,
         ).get_json()["id"]
     return Seeded(slug, pid, artist, generation, work, content)

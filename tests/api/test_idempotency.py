@@ -11,8 +11,10 @@ def position(client) -> int:
 
 def application(slug: str, name: str = "Kim") -> tuple[str, dict]:
     return f"/v1/programs/{slug}/applications", {
-        "artist_name": name, "email": "kim@example.org",
-        "portfolio_url": "https://example.org/kim", "statement": "s",
+        "artist_name": name,
+        "email": "kim@example.org",
+        "portfolio_url": "https://example.org/kim",
+        "statement": "s",
     }
 
 
@@ -55,8 +57,9 @@ def test_keys_are_scoped_per_token(client, tokens, ledger):
 
 
 def test_overlong_key_is_422(client, tokens):
-    response = client.post("/v1/programs", json=PROGRAM,
-                           headers=tokens.staff | {"Idempotency-Key": "k" * 256})
+    response = client.post(
+        "/v1/programs", json=PROGRAM, headers=tokens.staff | {"Idempotency-Key": "k" * 256}
+    )
     assert response.status_code == 422
     assert "Idempotency-Key" in response.get_json()["errors"]
     assert position(client) == 0
@@ -66,12 +69,14 @@ def test_a_refused_command_can_be_retried_with_the_same_key(client, tokens):
     slug = open_program(client, tokens, capacity=1)
     path, body = application(slug)
     first = client.post(path, json=body, headers=tokens.staff).get_json()["id"]
-    second = client.post(path, json=body | {"artist_name": "Lee"},
-                         headers=tokens.staff).get_json()["id"]
+    second = client.post(path, json=body | {"artist_name": "Lee"}, headers=tokens.staff).get_json()[
+        "id"
+    ]
     assert client.post(f"/v1/applications/{first}/admit", headers=tokens.staff).status_code == 200
     key = tokens.staff | {"Idempotency-Key": "admit-second"}
     assert client.post(f"/v1/applications/{second}/admit", headers=key).status_code == 409
-    client.post(f"/v1/applications/{first}/withdraw", json={"reason": "moved"},
-                headers=tokens.staff)
+    client.post(
+        f"/v1/applications/{first}/withdraw", json={"reason": "moved"}, headers=tokens.staff
+    )
     # Nothing was written for the refusal, so the key is still free.
     assert client.post(f"/v1/applications/{second}/admit", headers=key).status_code == 200

@@ -38,7 +38,11 @@ def cli_env(url: str, tmp_path: Path, **extra: str) -> dict[str, str]:
 
 def labledger(env: dict[str, str], *args: str, check: bool = True) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [str(BIN / "labledger"), *args], env=env, capture_output=True, text=True, check=check,
+        [str(BIN / "labledger"), *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=check,
         timeout=120,
     )
 
@@ -63,7 +67,10 @@ def start_server(url: str, tmp_path: Path, *serve_args: str) -> Server:
     log = open(tmp_path / "serve.log", "w")  # noqa: SIM115 (closed with the process)
     process = subprocess.Popen(
         [str(BIN / "labledger"), "serve", "--bind", f"127.0.0.1:{port}", *serve_args],
-        env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
     )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60

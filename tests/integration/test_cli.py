@@ -25,9 +25,15 @@ def test_revoked_token_stops_working(sqlite_url, tmp_path):
     server = start_server(sqlite_url, tmp_path, "--workers", "1", "--no-dispatcher")
     try:
         headers = {"Authorization": f"Bearer {created[-1]}"}
-        assert requests.get(f"{server.base}/v1/programs/x", headers=headers, timeout=5).status_code == 404
+        assert (
+            requests.get(f"{server.base}/v1/programs/x", headers=headers, timeout=5).status_code
+            == 404
+        )
         labledger(env, "tokens", "revoke", token_id)
-        assert requests.get(f"{server.base}/v1/programs/x", headers=headers, timeout=5).status_code == 401
+        assert (
+            requests.get(f"{server.base}/v1/programs/x", headers=headers, timeout=5).status_code
+            == 401
+        )
     finally:
         stop_server(server.process)
 
@@ -37,22 +43,35 @@ def test_artist_token_needs_a_known_participant(sqlite_url, tmp_path):
     labledger(env, "db", "init")
     missing = labledger(env, "tokens", "create", "--role", "artist", check=False)
     assert missing.returncode != 0 and "--participant" in missing.stderr
-    unknown = labledger(env, "tokens", "create", "--role", "artist", "--participant",
-                        "00000000-0000-4000-8000-000000000000", check=False)
+    unknown = labledger(
+        env,
+        "tokens",
+        "create",
+        "--role",
+        "artist",
+        "--participant",
+        "00000000-0000-4000-8000-000000000000",
+        check=False,
+    )
     assert unknown.returncode != 0 and "not found" in unknown.stderr
 
 
 def test_demo_loads_21_artists_once_and_prints_tokens(sqlite_url, tmp_path):
     env = cli_env(sqlite_url, tmp_path)
     out = labledger(env, "demo", "load").stdout
-    tokens = {line.split()[0]: line.split()[1] for line in out.splitlines() if line.startswith("  ")}
+    tokens = {
+        line.split()[0]: line.split()[1] for line in out.splitlines() if line.startswith("  ")
+    }
     assert set(tokens) == {"staff", "auditor", "partner", "artist"}
     again = labledger(env, "demo", "load", check=False)
     assert again.returncode == 1 and "not empty" in again.stderr
     server = start_server(sqlite_url, tmp_path, "--workers", "1", "--no-dispatcher")
     try:
-        program = requests.get(f"{server.base}/v1/programs/seoul-2026",
-                               headers={"Authorization": f"Bearer {tokens['staff']}"}, timeout=5).json()
+        program = requests.get(
+            f"{server.base}/v1/programs/seoul-2026",
+            headers={"Authorization": f"Bearer {tokens['staff']}"},
+            timeout=5,
+        ).json()
         assert program["city"] == "Seoul" and program["seats_used"] == 21
         assert {t["tool"] for t in program["tools"]} == {"video", "image"}
         assert all(t["limitations"] for t in program["tools"])

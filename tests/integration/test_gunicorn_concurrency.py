@@ -8,8 +8,14 @@ from concurrent.futures import ThreadPoolExecutor
 
 import requests
 
-PROGRAM = {"slug": "seoul-2026", "name": "Seoul", "city": "Seoul",
-           "starts_on": "2026-03-02", "ends_on": "2026-03-31", "capacity": 21}
+PROGRAM = {
+    "slug": "seoul-2026",
+    "name": "Seoul",
+    "city": "Seoul",
+    "starts_on": "2026-03-02",
+    "ends_on": "2026-03-31",
+    "capacity": 21,
+}
 
 
 def position(base: str) -> int:
@@ -19,13 +25,21 @@ def position(base: str) -> int:
 def test_48_concurrent_admissions_fill_exactly_21_seats(server):
     staff = server.token("staff")
     base = server.base
-    assert requests.post(f"{base}/v1/programs", json=PROGRAM, headers=staff, timeout=10).status_code == 201
+    assert (
+        requests.post(f"{base}/v1/programs", json=PROGRAM, headers=staff, timeout=10).status_code
+        == 201
+    )
 
     def apply(n: int) -> str:
-        body = {"artist_name": f"Artist {n}", "email": f"a{n}@example.org",
-                "portfolio_url": "https://example.org", "statement": "s"}
-        response = requests.post(f"{base}/v1/programs/seoul-2026/applications", json=body,
-                                 headers=staff, timeout=30)
+        body = {
+            "artist_name": f"Artist {n}",
+            "email": f"a{n}@example.org",
+            "portfolio_url": "https://example.org",
+            "statement": "s",
+        }
+        response = requests.post(
+            f"{base}/v1/programs/seoul-2026/applications", json=body, headers=staff, timeout=30
+        )
         assert response.status_code == 201, response.text
         return response.json()["id"]
 
@@ -33,8 +47,9 @@ def test_48_concurrent_admissions_fill_exactly_21_seats(server):
         applications = list(pool.map(apply, range(48)))
 
     def admit(application_id: str) -> int:
-        return requests.post(f"{base}/v1/applications/{application_id}/admit", headers=staff,
-                             timeout=60).status_code
+        return requests.post(
+            f"{base}/v1/applications/{application_id}/admit", headers=staff, timeout=60
+        ).status_code
 
     with ThreadPoolExecutor(48) as pool:
         statuses = Counter(pool.map(admit, applications))
@@ -45,8 +60,14 @@ def test_48_concurrent_admissions_fill_exactly_21_seats(server):
     # Metrics are summed over all four workers (prometheus multiprocess mode).
     metrics = requests.get(f"{base}/metrics", timeout=10).text
     route = "/v1/applications/<uuid:application_id>/admit"
-    assert f'labledger_http_requests_total{{method="POST",route="{route}",status="200"}} 21.0' in metrics
-    assert f'labledger_http_requests_total{{method="POST",route="{route}",status="409"}} 27.0' in metrics
+    assert (
+        f'labledger_http_requests_total{{method="POST",route="{route}",status="200"}} 21.0'
+        in metrics
+    )
+    assert (
+        f'labledger_http_requests_total{{method="POST",route="{route}",status="409"}} 27.0'
+        in metrics
+    )
     assert 'labledger_events_appended_total{type="application.admitted"} 21.0' in metrics
 
 
@@ -58,11 +79,17 @@ def test_concurrent_retries_of_idempotent_applications_write_each_once(server):
 
     def apply(attempt: tuple[int, int]) -> tuple[int, int, str]:
         n, _ = attempt
-        body = {"artist_name": f"Artist {n}", "email": f"a{n}@example.org",
-                "portfolio_url": "https://example.org", "statement": "s"}
+        body = {
+            "artist_name": f"Artist {n}",
+            "email": f"a{n}@example.org",
+            "portfolio_url": "https://example.org",
+            "statement": "s",
+        }
         response = requests.post(
-            f"{base}/v1/programs/seoul-2026/applications", json=body,
-            headers=staff | {"Idempotency-Key": f"application-{n}"}, timeout=60,
+            f"{base}/v1/programs/seoul-2026/applications",
+            json=body,
+            headers=staff | {"Idempotency-Key": f"application-{n}"},
+            timeout=60,
         )
         return n, response.status_code, response.json().get("id", "")
 

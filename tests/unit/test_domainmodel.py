@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from uuid import uuid4
 
 import pytest
@@ -10,7 +10,7 @@ import pytest
 from ledger import errors
 from ledger.domainmodel import Application, Program, Work
 
-NOW = datetime(2026, 3, 10, 12, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
 STAFF = ("staff-token", "staff")
 
 
@@ -21,7 +21,9 @@ def program(capacity: int = 2) -> Program:
 
 
 def admitted() -> Application:
-    a = Application(uuid4(), "seoul", "Kim", "kim@example.org", "https://k", "hi", "00" * 32, *STAFF)
+    a = Application(
+        uuid4(), "seoul", "Kim", "kim@example.org", "https://k", "hi", "00" * 32, *STAFF
+    )
     a.admit(*STAFF)
     return a
 
@@ -105,7 +107,9 @@ def test_grant_expiring_in_the_past_is_refused():
 
 def test_a_work_hangs_once_per_exhibition_and_credits_its_owner():
     artist = uuid4()
-    w = Work(artist, "Kim", "seoul", "River", "ab" * 32, [uuid4()], "mine", "00" * 32, "t", "artist")
+    w = Work(
+        artist, "Kim", "seoul", "River", "ab" * 32, [uuid4()], "mine", "00" * 32, "t", "artist"
+    )
     exhibition = uuid4()
     w.exhibit(exhibition, *STAFF)
     with pytest.raises(errors.AlreadyExhibited):

@@ -9,8 +9,15 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 FORBIDDEN = {
-    "ledger": {"api", "projections", "transparency", "webhooks", "flask", "marshmallow",
-               "flask_smorest"},
+    "ledger": {
+        "api",
+        "projections",
+        "transparency",
+        "webhooks",
+        "flask",
+        "marshmallow",
+        "flask_smorest",
+    },
     "projections": {"api", "flask", "flask_smorest"},
     "transparency": {"api", "flask", "flask_smorest"},
     "webhooks": {"api", "flask", "flask_smorest"},
