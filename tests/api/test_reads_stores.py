@@ -1,0 +1,48 @@
+"""The read endpoints on both stores: read-your-writes and redaction."""
+
+from __future__ import annotations
+
+import pytest
+
+from api.app import create_app
+from tests.conftest import Tokens
+from tests.helpers import post, seed
+
+
+@pytest.fixture
+def store_client(store_settings, store_ledger):
+    app = create_app(store_settings, ledger=store_ledger)
+    app.config["TESTING"] = True
+    return app.test_client(), Tokens(store_ledger)
+
+
+def test_every_write_is_visible_to_a_read_at_its_position(store_client):
+    client, tokens = store_client
+    s = seed(client, tokens)
+    for n in range(3):
+        written = post(
+            client, f"/v1/programs/{s.slug}/applications", tokens.staff,
+            {"artist_name": f"Artist {n}", "email": f"a{n}@example.org",
+             "portfolio_url": "https://p.example.org", "statement": "s"}, 201,
+        ).get_json()
+        admitted = post(client, f"/v1/applications/{written['id']}/admit", tokens.staff,
+                        None, 200).get_json()
+        roster = client.get(
+            f"/v1/programs/{s.slug}/roster?min_position={admitted['position']}",
+            headers=tokens.auditor,
+        ).get_json()
+        entry = next(a for a in roster["applications"] if a["id"] == written["id"])
+        assert entry["status"] == "admitted" and "email" not in entry
+        assert roster["seats_used"] == n + 2
+
+
+def test_registry_audit_and_feed_on_every_store(store_client):
+    client, tokens = store_client
+    s = seed(client, tokens)
+    [item] = client.get(f"/v1/works?sha256={s.content_sha256}").get_json()["items"]
+    assert item["owner"]["participant_id"] == s.participant
+    report = client.get(f"/v1/programs/{s.slug}/audit-report", headers=tokens.staff).get_json()
+    assert report["violations"] == [] and report["counts"]["by_type"]["program.opened"] == 1
+    partner = client.get("/v1/events?type=application.submitted", headers=tokens.partner)
+    [event] = partner.get_json()["items"]
+    assert "email" not in event["data"] and "statement" not in event["data"]
