@@ -76,3 +76,41 @@ def test_kill_9_mid_stream_then_restart_equals_a_fresh_rebuild(
     incremental = [dump(f) for f in views]
     assert [rebuilt(f) for f in views] == incremental
     assert all(f.position() == head for f in views)
+
+
+def test_reads_wait_for_the_follower_process_to_reach_their_write(
+    store_ledger, store_settings, tmp_path
+):
+    """With `projections run` holding the leases, a read does not apply events
+    itself: it waits for the follower process to reach its position."""
+    from api.app import create_app
+    from tests.conftest import Tokens
+    from tests.helpers import post, seed
+
+    env = os.environ | {
+        "LEDGER_DATABASE_URL": store_settings.database_url,
+        "LEDGER_SIGNING_KEY_FILE": str(tmp_path / "key"),
+        "LEDGER_POLL_INTERVAL": "0.01",
+    }
+    client = create_app(store_settings, ledger=store_ledger).test_client()
+    tokens = Tokens(store_ledger)
+    process = _start(env)
+    try:
+        views = followers(store_ledger)
+        s = seed(client, tokens)
+        _wait_until(lambda: all(f.position() > 0 for f in views))
+        assert not views[0].lease.acquire()  # the process holds the roster lease
+        for n in range(3):
+            written = post(client, f"/v1/programs/{s.slug}/applications", tokens.staff,
+                           {"artist_name": f"A{n}", "email": f"a{n}@example.org",
+                            "portfolio_url": "https://p.example.org", "statement": "s"},
+                           201).get_json()
+            roster = client.get(
+                f"/v1/programs/{s.slug}/roster?min_position={written['position']}",
+                headers=tokens.staff,
+            )
+            assert roster.status_code == 200
+            assert written["id"] in [a["id"] for a in roster.get_json()["applications"]]
+    finally:
+        process.terminate()
+        process.wait(15)
