@@ -38,6 +38,7 @@ def _build(s: Services) -> TransparencyLog:
 
 def _log_for(s: Services) -> TransparencyLog:
     """One per process: it holds the signer and the cached checkpoint."""
+    s.ledger  # noqa: B018  # build it first: `extra` holds a non-reentrant lock
     return s.extra("transparency", _build)
 
 

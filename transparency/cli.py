@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
 from ledger.settings import Settings
+from transparency import merkle, note
 from transparency.certificate import CertificateError, verify_certificate
 
 
@@ -57,6 +60,54 @@ def verify_certificate_command(file: click.utils.LazyFile, key: str | None) -> N
         )
 
 
+def _signed_checkpoint(path: Path) -> str:
+    """A checkpoint file, or the checkpoint inside a certificate file."""
+    text = path.read_text(encoding="utf-8")
+    if text.lstrip().startswith("{"):
+        try:
+            return json.loads(text)["checkpoint"]
+        except (ValueError, KeyError, TypeError) as error:
+            raise click.BadParameter(f"{path} is neither a checkpoint nor a certificate") from error
+    return text
+
+
+@verify.command("consistency")
+@click.argument("earlier", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("later", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("proof", type=click.File("rb"))
+@click.option("--key", "key", required=True, metavar="VKEY",
+              help="the log's verifier key (vkey text or a file)")
+def verify_consistency_command(earlier: Path, later: Path, proof: Any, key: str) -> None:
+    """Offline: the log only grew from checkpoint EARLIER to LATER.
+
+    EARLIER and LATER are signed checkpoints (or certificates holding one);
+    PROOF is the JSON of GET /v1/transparency/proofs/consistency?first=&second=.
+    """
+    try:
+        verifier = note.parse_vkey(_read_key(key))
+        old, new = (
+            note.parse_checkpoint(note.open_note(_signed_checkpoint(path), verifier))
+            for path in (earlier, later)
+        )
+        body = json.loads(proof.read())
+        if (body.get("first"), body.get("second")) != (old.size, new.size):
+            raise merkle.ProofError(
+                f"the proof is from {body.get('first')} to {body.get('second')}, "
+                f"the checkpoints are sizes {old.size} and {new.size}"
+            )
+        hashes = [bytes.fromhex(h) for h in body["proof"]]
+        if old.origin != new.origin:
+            raise merkle.ProofError("the checkpoints are of different logs")
+        merkle.verify_consistency(old.size, new.size, hashes, old.root, new.root)
+    except (note.NoteError, merkle.ProofError, ValueError, KeyError, TypeError) as error:
+        click.echo(f"INCONSISTENT: {error}", err=True)
+        sys.exit(1)
+    click.echo(
+        f"CONSISTENT: tree size {old.size} ({old.root.hex()}) is a prefix of tree size "
+        f"{new.size} ({new.root.hex()}) of log {new.origin}"
+    )
+
+
 @verify.command("store")
 @click.pass_obj
 def verify_store(settings: Settings) -> None:
@@ -66,7 +117,13 @@ def verify_store(settings: Settings) -> None:
     from transparency.store import TreeStore
 
     ledger = open_ledger(settings)
-    size = TreeStore(ledger.db).head().size
+    try:
+        size = TreeStore(ledger.db).head().size
+    except Exception as error:  # no tables, no database: say which store was checked
+        ledger.close()
+        click.echo(f"cannot read the transparency tree in {settings.database_url}: {error}",
+                   err=True)
+        sys.exit(2)
     try:
         if sys.stderr.isatty():
             with click.progressbar(length=size, label="checking leaves", file=sys.stderr) as bar:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import json
 import threading
 
 import pytest
@@ -185,3 +186,35 @@ def test_readiness_reports_the_tree_lag(client, built, tokens):
     seed(client, tokens, slug="busan-2026", declare=False)
     lagging = client.get("/readyz").get_json()["checks"]["transparency"]
     assert lagging["lag"] > 0 and lagging["ok"] is True
+
+
+def test_verify_consistency_cli_accepts_a_true_proof_and_rejects_a_forged_one(
+    client, tokens, settings, ledger, built, tmp_path
+):
+    seeded, _ = built
+    vkey = client.get("/v1/transparency/public-key").get_data(as_text=True)
+    (tmp_path / "log.vkey").write_text(vkey)
+    certificate = tmp_path / "work.cert.json"
+    certificate.write_bytes(client.get(f"/v1/works/{seeded.work}/certificate").get_data())
+    earlier_size = note.parse_checkpoint(
+        note.open_note(json.loads(certificate.read_bytes())["checkpoint"], note.parse_vkey(vkey))
+    ).size
+    seed(client, tokens, slug="busan-2026")
+    TreeBuilder(ledger, settings).catch_up()
+    later = tmp_path / "later.checkpoint"
+    later.write_bytes(client.get("/v1/transparency/checkpoint").get_data())
+    proof = client.get("/v1/transparency/proofs/consistency",
+                       query_string={"first": earlier_size}).get_json()
+    (tmp_path / "proof.json").write_text(json.dumps(proof))
+    args = ["consistency", str(certificate), str(later), str(tmp_path / "proof.json"),
+            "--key", str(tmp_path / "log.vkey")]
+
+    runner = CliRunner()
+    ok = runner.invoke(verify, args)
+    assert ok.exit_code == 0, ok.output
+    assert f"CONSISTENT: tree size {earlier_size} " in ok.output
+
+    proof["proof"][0] = "00" * 32
+    (tmp_path / "proof.json").write_text(json.dumps(proof))
+    forged = runner.invoke(verify, args)
+    assert forged.exit_code == 1 and "INCONSISTENT" in forged.output
