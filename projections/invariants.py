@@ -70,7 +70,7 @@ class Check:
                 {
                     "slug": data["slug"],
                     "capacity": data["capacity"],
-                    "seats": {},
+                    "seats_used": 0,
                     "tools": {},
                     "ref": self.ref,
                 },
@@ -80,21 +80,30 @@ class Check:
         if program is None:
             return
         self.program = program["slug"]
+        # Seats are documents of their own, so the program's stays small.
+        seat_key = f"{aid}:{data.get('application_id')}"
         if kind == "program.seat_allocated":
-            app = data["application_id"]
-            if app in program["seats"]:
-                self.violate(
-                    "I1", f"a second seat went to application {app}", program["seats"][app]
-                )
-            program["seats"][app] = self.ref
-            if len(program["seats"]) > program["capacity"]:
+            seat = self.docs.get("seat", seat_key)
+            if seat is not None and seat["held"]:
                 self.violate(
                     "I1",
-                    f"{len(program['seats'])} seats taken, capacity is {program['capacity']}",
+                    f"a second seat went to application {data['application_id']}",
+                    seat["ref"],
+                )
+            else:
+                program["seats_used"] += 1
+            self.docs.put("seat", seat_key, {"held": True, "ref": self.ref})
+            if program["seats_used"] > program["capacity"]:
+                self.violate(
+                    "I1",
+                    f"{program['seats_used']} seats taken, capacity is {program['capacity']}",
                     program["ref"],
                 )
         elif kind == "program.seat_released":
-            program["seats"].pop(data["application_id"], None)
+            seat = self.docs.get("seat", seat_key)
+            if seat is not None and seat["held"]:
+                program["seats_used"] -= 1
+                self.docs.put("seat", seat_key, {"held": False, "ref": self.ref})
         elif kind == "program.tool_registered":
             program["tools"][data["tool"]] = {"versions": [data["version"]], "ref": self.ref}
         elif kind == "program.tool_disclosure_updated":
@@ -128,8 +137,8 @@ class Check:
             return
         self.program = app["program"]
         if kind == "application.admitted":
-            program = self.docs.get("program", app["program_id"]) or {"seats": {}}
-            if aid not in program["seats"]:
+            seat = self.docs.get("seat", f"{app['program_id']}:{aid}")
+            if seat is None or not seat["held"]:
                 self.violate("I1", f"application {aid} admitted without a seat", app["ref"])
             app["status"], app["was_admitted"] = "admitted", True
         elif kind == "application.declined":

@@ -49,7 +49,13 @@ class Roster:
                 for key in ("slug", "name", "city", "starts_on", "ends_on", "capacity")
             }
             self._put(
-                cur, gen, env, entity, data["slug"], "program", doc | {"seats": [], "closed": False}
+                cur,
+                gen,
+                env,
+                entity,
+                data["slug"],
+                "program",
+                doc | {"seats_used": 0, "closed": False},
             )
             return
         if kind == "application.submitted":
@@ -109,11 +115,11 @@ def _latest(cur: ViewCursor, gen: int, entity: str) -> tuple[str, dict[str, Any]
 
 
 def _change(doc: dict[str, Any], kind: str, data: dict[str, Any]) -> None:
+    # A count, not the list of seats: each version row stays small.
     if kind == "program.seat_allocated":
-        doc["seats"].append(data["application_id"])
+        doc["seats_used"] += 1
     elif kind == "program.seat_released":
-        if data["application_id"] in doc["seats"]:
-            doc["seats"].remove(data["application_id"])
+        doc["seats_used"] -= 1
     elif kind == "program.closed":
         doc["closed"] = True
     elif kind in _STATUS_BY_TYPE:
@@ -170,7 +176,7 @@ def roster(
     counts = dict.fromkeys(STATUSES, 0)
     for doc in applications:
         counts[doc["status"]] += 1
-    seats_used = len(program["seats"])
+    seats_used = program["seats_used"]
     return {
         "program": program["slug"],
         "name": program["name"],
