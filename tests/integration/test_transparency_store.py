@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import threading
+import time
 
 import pytest
 from click.testing import CliRunner
@@ -14,9 +16,9 @@ from tests.conftest import Tokens
 from tests.helpers import seed
 from transparency import merkle, note
 from transparency.follower import TreeBuilder
-from transparency.leaves import leaf_bytes
+from transparency.leaves import leaf_bytes, leaf_record
 from transparency.service import TransparencyLog
-from transparency.store import TreeStore
+from transparency.store import StaleHead, TreeStore
 
 
 @pytest.fixture
@@ -118,3 +120,39 @@ def test_leaves_hold_commitments_never_email_or_statement(settings, ledger, clie
     assert '"email_commitment":' in text and '"statement_commitment":' in text
     events = list(iter_log(ledger))
     assert [leaf.encode() for leaf in leaves] == [leaf_bytes(env) for env in events]
+
+
+def test_a_builder_with_a_stale_head_appends_nothing(store_settings, store_ledger, seeded):
+    store = TreeStore(store_ledger.db)
+    stale = store.head()
+    head = TreeBuilder(store_ledger, store_settings, batch=4).catch_up()
+    envelopes = list(iter_log(store_ledger))[:2]
+    with pytest.raises(StaleHead):
+        store.append(stale, [leaf_record(env) for env in envelopes])
+    assert store.head() == head
+
+
+def test_two_builders_racing_with_writers_keep_leaves_contiguous(
+    store_settings, store_ledger, seeded
+):
+    _, client, tokens = seeded
+    stop = threading.Event()
+    builders = [TreeBuilder(store_ledger, store_settings, batch=2) for _ in range(2)]
+    for builder in builders:  # no lease: both really race on the tree head
+        builder.lease.acquire = lambda: True  # type: ignore[method-assign]
+    threads = [threading.Thread(target=b.run, args=(stop,)) for b in builders]
+    for thread in threads:
+        thread.start()
+    try:
+        for city in ("busan", "daegu"):
+            seed(client, tokens, slug=f"{city}-2026")
+        deadline = time.monotonic() + 20
+        while TreeStore(store_ledger.db).head().position < store_ledger.max_position():
+            assert time.monotonic() < deadline, "the builders did not catch up"
+            time.sleep(0.05)
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join()
+    result = CliRunner().invoke(main, ["verify", "store"], env=_env(store_settings))
+    assert result.exit_code == 0, result.output
