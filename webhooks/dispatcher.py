@@ -23,12 +23,14 @@ from ledger.leases import new_holder_id
 from ledger.log import read_page
 from ledger.settings import Settings
 from webhooks import client, signing
-from webhooks.queue import Claim, MessageQueue
+from webhooks.queue import Claim, MessageQueue, wanted
 
 log = logging.getLogger("labledger.webhooks")
 
 POOL_SIZE = 8  # concurrent deliveries per dispatcher (one per endpoint)
 MAX_PENDING = 200  # messages materialised ahead per endpoint; the log keeps the rest
+PAGE = 500  # log events read at once
+PAGES_PER_TICK = 20  # bounds one endpoint's catch-up work per tick
 
 
 def lease_for(timeout: float) -> float:
@@ -41,12 +43,20 @@ def lease_for(timeout: float) -> float:
 class Dispatcher:
     name = "webhooks.dispatcher"
 
-    def __init__(self, ledger: Any, settings: Settings, *, pool_size: int = POOL_SIZE) -> None:
+    def __init__(
+        self,
+        ledger: Any,
+        settings: Settings,
+        *,
+        pool_size: int = POOL_SIZE,
+        max_pending: int = MAX_PENDING,
+    ) -> None:
         self.ledger = ledger
         self.settings = settings
         self.queue = MessageQueue(ledger.db)
         self.holder = new_holder_id()
         self.pool_size = pool_size
+        self.max_pending = max_pending
         self._in_flight: set[str] = set()
         self._lock = threading.Lock()
 
@@ -65,12 +75,29 @@ class Dispatcher:
     def enqueue_new_events(self) -> None:
         head = self.ledger.max_position()
         for endpoint in self.queue.endpoints_behind(head):
-            room = MAX_PENDING - self.queue.pending_count(endpoint["id"])
-            if room <= 0:
-                continue  # it is behind on deliveries; the log keeps the rest
-            envelopes = read_page(self.ledger, int(endpoint["position"]), min(room, 100))
-            if envelopes:
-                self.queue.enqueue(endpoint, envelopes, envelopes[-1]["position"])
+            self.catch_up(endpoint, head)
+
+    def catch_up(self, endpoint: dict[str, Any], head: int) -> None:
+        """Turn the endpoint's next log events into messages, a page at a time,
+        keeping at most `max_pending` undelivered: the log holds the rest, so a
+        dead endpoint costs no storage while it stays dead."""
+        room = self.max_pending - self.queue.pending_count(endpoint["id"])
+        for _ in range(PAGES_PER_TICK):
+            if room <= 0 or int(endpoint["position"]) >= head:
+                return
+            taken: list[dict[str, Any]] = []
+            for envelope in read_page(self.ledger, int(endpoint["position"]), PAGE):
+                if wanted(endpoint, envelope):
+                    if room == 0:
+                        break
+                    room -= 1
+                taken.append(envelope)
+            if not taken:
+                return
+            moved = self.queue.enqueue(endpoint, taken, taken[-1]["position"])
+            if moved is None:
+                return  # another dispatcher got there first
+            endpoint = moved
 
     def dispatch_due(self, pool: ThreadPoolExecutor) -> None:
         with self._lock:

@@ -57,6 +57,12 @@ def retry_delay(
     return delay
 
 
+def wanted(endpoint: dict[str, Any], envelope: dict[str, Any]) -> bool:
+    """The endpoint's event-type filter (an empty list takes every type)."""
+    types = json.loads(endpoint["event_types"])
+    return not types or envelope["type"] in types
+
+
 def _iso(epoch: float) -> str:
     return rfc3339(datetime.fromtimestamp(epoch, UTC))
 
@@ -81,16 +87,16 @@ class MessageQueue:
 
     def enqueue(
         self, endpoint: dict[str, Any], envelopes: Sequence[dict[str, Any]], through: int
-    ) -> bool:
+    ) -> dict[str, Any] | None:
         """Messages for the envelopes that pass the filter, and the endpoint's
-        position moved to `through`, in one transaction. False when another
-        dispatcher moved the position first (nothing is written then)."""
-        types = set(json.loads(endpoint["event_types"]))
+        position moved to `through`, in one transaction. Returns the endpoint
+        as it now is, or None when another dispatcher moved its position first
+        (nothing is written then)."""
         now = time.time()
         sequence = int(endpoint["sequence"])
         rows = []
         for env in envelopes:
-            if types and env["type"] not in types:
+            if not wanted(endpoint, env):
                 continue
             sequence += 1
             rows.append((
@@ -106,7 +112,7 @@ class MessageQueue:
                 (through, sequence, endpoint["id"], endpoint["position"], endpoint["sequence"]),
             )
             if cur.fetchone() is None:
-                return False
+                return None
             if rows:
                 cur.executemany(
                     "INSERT INTO {t}wh_messages (endpoint_id, sequence, position, event_id, "
@@ -114,7 +120,7 @@ class MessageQueue:
                     "VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?)",
                     rows,
                 )
-        return True
+        return endpoint | {"position": through, "sequence": sequence}
 
     def due_heads(self, now: float, limit: int) -> list[dict[str, Any]]:
         """Per enabled endpoint, its oldest pending message, when due and unclaimed.

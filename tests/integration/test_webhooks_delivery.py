@@ -110,9 +110,11 @@ def receiving(receiver: Receiver) -> Iterator[Receiver]:
 
 
 @contextmanager
-def dispatching(ledger: Any, settings: Settings, count: int = 1) -> Iterator[list[Dispatcher]]:
+def dispatching(
+    ledger: Any, settings: Settings, count: int = 1, **options: Any
+) -> Iterator[list[Dispatcher]]:
     stop = threading.Event()
-    dispatchers = [Dispatcher(ledger, settings) for _ in range(count)]
+    dispatchers = [Dispatcher(ledger, settings, **options) for _ in range(count)]
     threads = [threading.Thread(target=d.run, args=(stop,), daemon=True) for d in dispatchers]
     for thread in threads:
         thread.start()
@@ -365,3 +367,23 @@ def test_delivery_rechecks_the_address(client, tokens, ledger, settings, host) -
     attempt = deliveries(client, tokens, endpoint["id"])[0]
     assert attempt["status_code"] is None and "loopback" in attempt["error"]
     assert receiver.received == []
+
+
+def test_a_small_backlog_window_still_delivers_everything_in_order(
+    client, tokens, ledger, settings
+) -> None:
+    with receiving(Receiver()) as everything, receiving(Receiver()) as applications:
+        register(client, tokens, everything)
+        register(client, tokens, applications, event_types=["application.submitted"])
+        seeded = seed(client, tokens)
+        for n in range(6):
+            apply(client, tokens, seeded.slug, name=f"Artist {n}")
+        log = list(iter_log(ledger, 0))
+        with dispatching(ledger, settings, max_pending=2):
+            everything.wait_for(lambda: len(everything.received) >= len(log))
+            applications.wait_for(lambda: len(applications.received) >= 7)
+    assert [r.body["data"]["position"] for r in everything.received] == [
+        e["position"] for e in log]
+    assert applications.sequences() == list(range(1, 8))
+    assert [r.body["data"]["position"] for r in applications.received] == [
+        e["position"] for e in log if e["type"] == "application.submitted"]

@@ -51,7 +51,7 @@ def test_store_contract(store_ledger) -> None:
            envelope(9, "program.closed")]
     stale = endpoint_row(db, everything["id"])
     assert queue.enqueue(stale, log, 9)
-    assert not queue.enqueue(stale, log, 9)  # a second dispatcher with the old position
+    assert queue.enqueue(stale, log, 9) is None  # a second dispatcher with the old position
     assert queue.enqueue(endpoint_row(db, works["id"]), log, 9)
     assert endpoint_row(db, everything["id"])["sequence"] == 3
     filtered = db.fetchall("SELECT sequence, position, body FROM {t}wh_messages "
