@@ -22,7 +22,7 @@ from typing import Any
 from ledger.leases import new_holder_id
 from ledger.log import read_page
 from ledger.settings import Settings
-from webhooks import client, signing
+from webhooks import client, metrics, signing
 from webhooks.queue import Claim, MessageQueue, wanted
 
 log = logging.getLogger("labledger.webhooks")
@@ -135,6 +135,7 @@ class Dispatcher:
         outcome = client.post(claim.url, claim.body.encode("utf-8"), headers,
                               timeout=self.settings.webhook_timeout,
                               allow_private=self.settings.webhook_allow_private)
+        metrics.observe(outcome)
         self.queue.record(claim, outcome, holder=self.holder,
                           schedule=self.settings.webhook_retry_schedule,
                           disable_after=self.settings.webhook_disable_after,

@@ -69,3 +69,14 @@ def test_retry_after_parses_seconds_and_http_dates() -> None:
     assert parse_retry_after("Mon, 02 Feb 2026 02:00:00 GMT", now) == 0
     assert parse_retry_after("soon", now) is None
     assert parse_retry_after(None, now) is None
+
+
+def test_attempts_are_counted_by_result() -> None:
+    from webhooks.client import Outcome
+    from webhooks.metrics import result_label
+
+    assert result_label(Outcome(204, 1.0, ok=True)) == "ok"
+    assert result_label(Outcome(503, 1.0, "HTTP 503")) == "http_5xx"
+    assert result_label(Outcome(410, 1.0, "HTTP 410")) == "http_4xx"
+    assert result_label(Outcome(302, 1.0, "redirect")) == "redirect"
+    assert result_label(Outcome(None, 1.0, "ConnectionRefusedError")) == "error"
