@@ -43,13 +43,12 @@ class TransparencyLog:
         head = head or self.store.head()
         with self._lock:
             cached = self._cached
-            if cached is not None and cached.head.size == head.size:
-                return cached
+            if cached is not None and cached.head.size >= head.size:
+                return cached  # the tree only grows: a newer checkpoint serves too
             text = note.Checkpoint(self.signer.name, head.size, head.root).text()
             signed = SignedCheckpoint(head, self.signer.sign(text))
             self.store.save_checkpoint(head.size, head.root, signed.note)
-            if cached is None or head.size > cached.head.size:
-                self._cached = signed
+            self._cached = signed
             return signed
 
     def certificate(self, work_id: str) -> dict[str, Any]:
