@@ -187,3 +187,15 @@ def test_tampered_proofs_are_rejected(tree):
         merkle.verify_consistency(6, 13, proof + [proof[0]], roots[6], roots[13])
     with pytest.raises(merkle.ProofError):
         merkle.verify_consistency(7, 13, [], roots[7], roots[13])
+
+
+def test_appending_leaves_writes_every_complete_node_and_tracks_the_root(tree):
+    leaves, nodes, roots, fetch = tree
+    frontier: list[bytes] = []
+    written: dict[int, bytes] = {}
+    for size, leaf in enumerate(leaves):
+        for node_id, digest in merkle.append_leaf(size, frontier, merkle.leaf_hash(leaf)):
+            assert node_id not in written
+            written[node_id] = digest
+        assert merkle.root_from_frontier(frontier) == roots[size + 1]
+    assert written == {merkle.stored_index(*node): h for node, h in nodes.items()}
