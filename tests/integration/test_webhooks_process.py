@@ -14,7 +14,10 @@ from ledger.log import iter_log
 from tests.helpers import apply, seed
 from tests.integration.test_webhooks_delivery import Receiver, receiving, register
 
-LABLEDGER = Path(sys.executable).with_name("labledger")
+_SCRIPT = Path(sys.executable).with_name("labledger")
+# The installed console script when there is one, else the same entry point.
+LABLEDGER = [str(_SCRIPT)] if _SCRIPT.exists() else [
+    sys.executable, "-c", "from api.cli import main; main()"]
 
 
 def start_dispatcher(settings: Any) -> subprocess.Popen:
@@ -26,7 +29,7 @@ def start_dispatcher(settings: Any) -> subprocess.Popen:
         LEDGER_WEBHOOK_TIMEOUT="1",  # claims of a killed process expire after 3 s
         LEDGER_POLL_INTERVAL="0.05",
     )
-    return subprocess.Popen([str(LABLEDGER), "webhooks", "run"], env=env,
+    return subprocess.Popen([*LABLEDGER, "webhooks", "run"], env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
 
