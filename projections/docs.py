@@ -7,6 +7,7 @@ so state is read and written per entity: memory stays flat as the log grows.
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 from projections.sql import ViewCursor, dumps, loads
@@ -27,13 +28,19 @@ class Docs:
         self.gen = gen
 
     def get(self, kind: str, key: str) -> dict[str, Any] | None:
+        slot = (self.table, self.gen, kind, key)
+        if slot in self.cur.cache:
+            return copy.deepcopy(self.cur.cache[slot])
         row = self.cur.one(
             f"SELECT doc FROM {{t}}{self.table} WHERE gen = ? AND kind = ? AND id = ?",
             (self.gen, kind, key),
         )
-        return loads(row["doc"]) if row else None
+        doc = loads(row["doc"]) if row else None
+        self.cur.cache[slot] = copy.deepcopy(doc)
+        return doc
 
     def put(self, kind: str, key: str, doc: dict[str, Any]) -> None:
+        self.cur.cache[(self.table, self.gen, kind, key)] = copy.deepcopy(doc)
         self.cur.execute(
             f"INSERT INTO {{t}}{self.table} (gen, kind, id, doc) VALUES (?, ?, ?, ?) "
             "ON CONFLICT (gen, kind, id) DO UPDATE SET doc = excluded.doc",

@@ -21,6 +21,9 @@ class ViewCursor:
         self._raw = raw
         self._translate = translate
         self.dialect = dialect
+        # Documents read or written in this transaction (see projections.docs);
+        # it lives and dies with the transaction, so it can never go stale.
+        self.cache: dict[tuple[str, int, str, str], Any] = {}
 
     def execute(self, statement: str, params: Sequence[Any] = ()) -> None:
         self._raw.execute(self._translate(statement), tuple(params))
