@@ -20,7 +20,7 @@ class Services:
     def __init__(self, settings: Settings, ledger: Ledger | None = None) -> None:
         self.settings = settings
         self._ledger = ledger
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()  # a factory may build the ledger on first use
         # Other areas keep their per-process objects here (e.g. read-model stores).
         self.extras: dict[str, Any] = {}
 

@@ -255,4 +255,6 @@ class _Cursor:
 
     @property
     def rowcount(self) -> int:
-        return self._cursor.rowcount
+        # eventsourcing's SQLiteCursor wraps the sqlite3 cursor without `rowcount`.
+        inner = getattr(self._cursor, "sqlite_cursor", self._cursor)
+        return inner.rowcount

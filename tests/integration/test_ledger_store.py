@@ -84,3 +84,20 @@ def test_capacity_holds_under_concurrent_admissions(store_ledger):
     assert outcomes.count("admitted") == 5
     assert store_ledger.get_program(slug)["seats_used"] == 5
     assert set(outcomes) - {"admitted"} <= {"ProgramFull", "ConcurrencyConflict"}
+
+
+def test_database_speaks_both_dialects(store_ledger):
+    db = store_ledger.db
+    db.execute("CREATE TABLE IF NOT EXISTS {t}t_probe (k TEXT PRIMARY KEY, v INTEGER)")
+    with db.transaction(write=True) as cur:
+        cur.executemany("INSERT INTO {t}t_probe (k, v) VALUES (?, ?)", [("a", 1), ("b", 2)])
+        cur.execute("UPDATE {t}t_probe SET v = v + 10 WHERE v >= ?", (1,))
+        assert cur.rowcount == 2
+    assert db.fetchall("SELECT k, v FROM {t}t_probe ORDER BY k") == [
+        {"k": "a", "v": 11},
+        {"k": "b", "v": 12},
+    ]
+    with pytest.raises(RuntimeError), db.transaction(write=True) as cur:
+        cur.execute("DELETE FROM {t}t_probe")
+        raise RuntimeError("roll back")
+    assert db.fetchone("SELECT COUNT(*) AS n FROM {t}t_probe") == {"n": 2}
