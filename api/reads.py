@@ -177,14 +177,15 @@ def get_audit_report(query: dict[str, Any], slug: str) -> Any:
     return report
 
 
-def _latest_checkpoint() -> str | None:
-    """The signed checkpoint, when the transparency package offers one (optional)."""
+def _latest_checkpoint() -> dict[str, Any] | None:
+    """The latest signed checkpoint of the transparency log, when it is there
+    (the report never fails for want of one)."""
     try:
-        from transparency import service as tlog
+        from api.transparency import _log_for
 
-        latest = getattr(tlog, "latest_checkpoint", None)
-        return latest(services()) if callable(latest) else None
-    except Exception:  # the report never fails for want of a checkpoint
+        signed = _log_for(services()).checkpoint()
+        return {"tree_size": signed.head.size, "note": signed.note}
+    except Exception:  # optional: an absent or broken tree leaves it null
         return None
 
 
