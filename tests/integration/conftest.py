@@ -74,27 +74,37 @@ def start_server(url: str, tmp_path: Path, *serve_args: str) -> Server:
     )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError((tmp_path / "serve.log").read_text())
-        try:
-            if requests.get(f"{base}/healthz", timeout=5).status_code == 200:
-                return Server(base, env, process)
-        except requests.RequestException:
-            pass
-        time.sleep(0.2)
-    stop_server(process)
-    raise RuntimeError("server did not start:\n" + (tmp_path / "serve.log").read_text())
+    try:
+        while time.monotonic() < deadline:
+            if process.poll() is not None:
+                raise RuntimeError((tmp_path / "serve.log").read_text())
+            try:
+                if requests.get(f"{base}/healthz", timeout=5).status_code == 200:
+                    return Server(base, env, process)
+            except requests.RequestException:
+                pass
+            time.sleep(0.2)
+        raise RuntimeError("server did not start:\n" + (tmp_path / "serve.log").read_text())
+    except BaseException:
+        stop_server(process)  # never leave a half-started server behind
+        raise
 
 
 def stop_server(process: subprocess.Popen) -> None:
-    if process.poll() is None:
+    """SIGTERM the whole process group (serve, its worker process, gunicorn)."""
+    try:
         os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
+    except ProcessLookupError:
+        return
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        pass
+    try:  # anything of the group still alive (serve died first, a stuck child)
+        os.killpg(process.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    process.wait()
 
 
 @pytest.fixture
