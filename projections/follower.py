@@ -42,10 +42,6 @@ class GenerationSwitched(Exception):
     """A rebuild switched the serving generation under this batch."""
 
 
-class NotCaughtUp(Exception):
-    """The new generation is still behind the serving one."""
-
-
 def lease_ttl(poll_interval: float) -> float:
     # Long enough to renew between batches, short enough that a crashed
     # follower's successor takes over quickly.
@@ -123,6 +119,18 @@ class Follower:
             return True
         return False
 
+    def _leased_elsewhere(self) -> bool:
+        # A read first: under a follower process, reads never contend for
+        # the lease row with a write transaction.
+        row = self.db.fetchone(
+            "SELECT holder, expires_at FROM {t}ledger_leases WHERE name = ?", (self.lease.name,)
+        )
+        return (
+            row is not None
+            and row["holder"] != self.lease.holder
+            and float(row["expires_at"]) > time.time()
+        )
+
     def _drop_lease(self) -> None:
         self._lease_fresh_until = 0.0
         self.lease.release()
@@ -150,7 +158,7 @@ class Follower:
         target = self.ledger.max_position() if target is None else target
         deadline = time.monotonic() + budget
         with self._lock:
-            if self.position() >= target or not self._hold_lease():
+            if self.position() >= target or self._leased_elsewhere() or not self._hold_lease():
                 return self.position()
             try:
                 while self.position() < target and time.monotonic() < deadline:
@@ -181,74 +189,8 @@ class Follower:
     def rebuild(
         self, progress: Callable[[int, int], None] | None = None, grace: float = 1.0
     ) -> int:
-        """Build a fresh generation from position 0 beside the serving one,
-        switch to it once it has caught up, then drop the old rows."""
-        guard = Lease(self.db, f"{self.name}:rebuild", ttl=self.lease.ttl)
-        if not guard.acquire():
-            raise RuntimeError(f"another rebuild of {self.projection.name} is running")
-        try:
-            old, _ = self.status()
-            new = self._claim_generation()
-            self._drop_generations(keep=(old, new))
-            while True:
-                applied = self.apply_batch(new, serving=False)
-                guard.acquire()
-                if progress is not None:
-                    progress(self.tracked(new), self.ledger.max_position())
-                if not applied and self._switch(old, new):
-                    break
-            time.sleep(grace)  # readers that picked the old generation finish
-            self._drop_generations(keep=(new,))
-            return new
-        finally:
-            guard.release()
+        """Build a fresh generation beside the serving one and switch to it
+        once caught up (see `projections.rebuild`); returns the new generation."""
+        from projections.rebuild import rebuild
 
-    def _claim_generation(self) -> int:
-        with self.db.transaction(write=True) as cur:
-            cur.execute(
-                "UPDATE {t}proj_active SET next_gen = next_gen + 1 WHERE name = ? "
-                "RETURNING next_gen",
-                (self.projection.name,),
-            )
-            row = cur.fetchone()
-        if row is None:
-            raise LookupError(f"projection {self.projection.name!r} has no tables")
-        return int(row["next_gen"]) - 1
-
-    def _switch(self, old: int, new: int) -> bool:
-        name = self.projection.name
-        try:
-            with self.db.transaction(write=True) as cur:
-                cur.execute(
-                    "UPDATE {t}proj_active SET gen = ? WHERE name = ? AND gen = ? RETURNING gen",
-                    (new, name, old),
-                )
-                if cur.fetchone() is None:
-                    raise RuntimeError(
-                        f"the serving generation of {name} changed under the rebuild"
-                    )
-                cur.execute(
-                    "SELECT application_name, notification_id FROM {t}proj_tracking "
-                    "WHERE application_name IN (?, ?)",
-                    (tracking_key(name, old), tracking_key(name, new)),
-                )
-                positions = {r["application_name"]: r["notification_id"] for r in cur.fetchall()}
-                if (positions.get(tracking_key(name, new)) or 0) < (
-                    positions.get(tracking_key(name, old)) or 0
-                ):
-                    raise NotCaughtUp()
-        except NotCaughtUp:
-            return False
-        return True
-
-    def _drop_generations(self, keep: tuple[int, ...]) -> None:
-        marks = ", ".join("?" for _ in keep)
-        keys = [tracking_key(self.projection.name, g) for g in keep]
-        with self.db.transaction(write=True) as cur:
-            for table in self.projection.tables:
-                cur.execute(f"DELETE FROM {{t}}{table} WHERE gen NOT IN ({marks})", keep)
-            cur.execute(
-                "DELETE FROM {t}proj_tracking WHERE application_name LIKE ? "
-                f"AND application_name NOT IN ({marks})",
-                (f"{self.projection.name}@%", *keys),
-            )
+        return rebuild(self, progress, grace)
