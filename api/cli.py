@@ -141,6 +141,14 @@ def _add_optional_commands() -> None:
                 continue
             raise
         main.add_command(getattr(module, attr))
+    # The composition root owns the worker processes: `projections run` also
+    # builds the transparency tree (it too is a read model of the log).
+    from api.workers import projections_run, webhooks_run
+
+    for group_name, command in (("projections", projections_run), ("webhooks", webhooks_run)):
+        group = main.commands.get(group_name)
+        if isinstance(group, click.Group):
+            group.add_command(command)
 
 
 _add_optional_commands()

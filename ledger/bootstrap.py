@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import logging
+import signal
 import threading
+from collections.abc import Sequence
+from types import FrameType
 from typing import Protocol
 
 from ledger.application import Ledger
 from ledger.persistence import store_env
 from ledger.settings import Settings
+
+log = logging.getLogger("labledger.workers")
+RESTART_PAUSE = 2.0
 
 
 class Worker(Protocol):
@@ -22,3 +29,41 @@ class Worker(Protocol):
 def open_ledger(settings: Settings, *, create_table: bool = False) -> Ledger:
     """One Ledger per process, built after any fork (never in a gunicorn master)."""
     return Ledger(env=store_env(settings.database_url, create_table=create_table))
+
+
+def _supervise(worker: Worker, stop: threading.Event) -> None:
+    # A worker that crashes is logged and restarted after a pause, so one bad
+    # loop (a view, an endpoint) never takes the others down.
+    while not stop.is_set():
+        try:
+            worker.run(stop)
+        except Exception:
+            log.exception("worker %s crashed; restarting in %.0f s", worker.name, RESTART_PAUSE)
+            stop.wait(RESTART_PAUSE)
+
+
+def run_workers(workers: Sequence[Worker], stop: threading.Event) -> None:
+    """Run each worker in its own supervised thread until `stop` is set."""
+    threads = [
+        threading.Thread(target=_supervise, args=(w, stop), name=w.name, daemon=True)
+        for w in workers
+    ]
+    for thread in threads:
+        thread.start()
+    log.info("running workers: %s", ", ".join(w.name for w in workers) or "none")
+    while not stop.wait(0.5):
+        pass
+    for thread in threads:
+        thread.join(timeout=10)
+
+
+def run_until_signalled(workers: Sequence[Worker]) -> None:
+    """`run_workers` until SIGTERM or SIGINT (a worker process's main loop)."""
+    stop = threading.Event()
+
+    def handler(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGTERM, handler)
+    signal.signal(signal.SIGINT, handler)
+    run_workers(workers, stop)

@@ -77,3 +77,37 @@ def test_demo_loads_21_artists_once_and_prints_tokens(sqlite_url, tmp_path):
         assert all(t["limitations"] for t in program["tools"])
     finally:
         stop_server(server.process)
+
+
+def test_projections_run_keeps_views_and_the_tree_current_and_stops_on_sigterm(
+    sqlite_url, tmp_path
+):
+    import signal
+    import subprocess
+    import time
+
+    from ledger.bootstrap import open_ledger
+    from projections.service import ReadModels
+    from tests.conftest import make_settings
+    from tests.integration.conftest import BIN
+    from transparency.store import TreeStore
+
+    env = cli_env(sqlite_url, tmp_path)
+    labledger(env, "demo", "load")
+    ledger = open_ledger(make_settings(sqlite_url, tmp_path))
+    head = ledger.max_position()
+    process = subprocess.Popen([str(BIN / "labledger"), "projections", "run"], env=env)
+    try:
+        models, tree = ReadModels(ledger), TreeStore(ledger.db)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            views = [models.position(name) for name in ("roster", "registry", "audit")]
+            if min(views) == head and tree.head().position == head:
+                break
+            time.sleep(0.2)
+        assert views == [head] * 3
+        assert tree.head().position == head and tree.head().size == head
+    finally:
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=20) == 0
+        ledger.close()
