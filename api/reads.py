@@ -17,8 +17,10 @@ from marshmallow import Schema, ValidationError, fields, validate, validates
 
 from api.auth import current_actor, require
 from api.errors import ProblemError
+from api.freshness import behind, wait_until
 from api.schemas import SHA256, SLUG
 from api.services import Services, services
+from api.transparency import transparency_log
 from ledger.events import PUBLIC_TYPES, redacted, staff_view
 from projections.audit import as_csv
 from projections.feed import feed
@@ -47,15 +49,7 @@ def fresh(name: str, min_position: int | None) -> None:
         models.refresh(name, budget=settings.read_wait)
         return
     if not models.ensure(name, min_position, settings.read_wait):
-        raise ProblemError(
-            503,
-            f"the {name} view has not reached position {min_position} yet "
-            f"(it is at {models.position(name)}); retry shortly",
-            title="Read model behind",
-            headers={"Retry-After": "1"},
-            position=models.position(name),
-            min_position=min_position,
-        )
+        raise behind(f"{name} view", models.position(name), min_position)
 
 
 # ---- roster ---------------------------------------------------------------------
@@ -181,9 +175,7 @@ def _latest_checkpoint() -> dict[str, Any] | None:
     """The latest signed checkpoint of the transparency log, when it is there
     (the report never fails for want of one)."""
     try:
-        from api.transparency import _log_for
-
-        signed = _log_for(services()).checkpoint()
+        signed = transparency_log(services()).checkpoint()
         return {"tree_size": signed.head.size, "note": signed.note}
     except Exception:  # optional: an absent or broken tree leaves it null
         return None
@@ -220,29 +212,12 @@ def get_events(query: dict[str, Any]) -> dict[str, Any]:
     """The ordered event log (personal data only for staff)"""
     ledger = services().ledger
     target = query.get("min_position")
-    if target is not None and ledger.max_position() < target:
-        _wait_for_log(target)
+    if target is not None:
+        wait_until(ledger.max_position, target, "log")
     types = frozenset(_types(query["type"])) if "type" in query else None
     items, cursor = feed(ledger, query["after"], query["limit"], types)
     shape = staff_view if current_actor().role == "staff" else redacted  # type: ignore[union-attr]
     return {"items": [shape(env) for env in items], "next": cursor}
-
-
-def _wait_for_log(target: int) -> None:
-    import time
-
-    settings = services().settings
-    deadline = time.monotonic() + settings.read_wait
-    while services().ledger.max_position() < target:
-        if time.monotonic() >= deadline:
-            raise ProblemError(
-                503,
-                f"the log has not reached position {target} yet",
-                title="Read model behind",
-                headers={"Retry-After": "1"},
-                min_position=target,
-            )
-        time.sleep(settings.poll_interval)
 
 
 # ---- readiness ------------------------------------------------------------------------

@@ -4,7 +4,6 @@ ownership certificates. Everything here is public."""
 from __future__ import annotations
 
 import base64
-import time
 from typing import Any
 from uuid import UUID
 
@@ -13,6 +12,7 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from api.errors import ProblemError
+from api.freshness import wait_until
 from api.services import Services, services
 from ledger.events import redacted
 from ledger.log import read_page
@@ -36,14 +36,13 @@ def _build(s: Services) -> TransparencyLog:
     return TransparencyLog(s.ledger.db, signer)
 
 
-def _log_for(s: Services) -> TransparencyLog:
+def transparency_log(s: Services) -> TransparencyLog:
     """One per process: it holds the signer and the cached checkpoint."""
-    s.ledger  # noqa: B018  # build it first: `extra` holds a non-reentrant lock
     return s.extra("transparency", _build)
 
 
 def _log() -> TransparencyLog:
-    return _log_for(services())
+    return transparency_log(services())
 
 
 def _text(body: str) -> Response:
@@ -52,24 +51,10 @@ def _text(body: str) -> Response:
 
 def _head_at_least(min_position: int | None) -> Head:
     """The tree head, once it holds log position `min_position` (bounded wait)."""
-    log = _log()
-    head = log.store.head()
-    if not min_position:
-        return head
-    settings = services().settings
-    deadline = time.monotonic() + settings.read_wait
-    while head.position < min_position:
-        if time.monotonic() >= deadline:
-            raise ProblemError(
-                503,
-                f"the tree holds log positions up to {head.position}, not yet {min_position}",
-                title="Not yet in the log",
-                headers={"Retry-After": "1"},
-                position=head.position,
-            )
-        time.sleep(min(settings.poll_interval, 0.05))
-        head = log.store.head()
-    return head
+    store = _log().store
+    if min_position:
+        wait_until(lambda: store.head().position, min_position, "transparency tree")
+    return store.head()
 
 
 def _proof_size(size: int | None, head: Head, name: str) -> int:
@@ -193,7 +178,7 @@ def work_certificate(work_id: UUID) -> Response:
 
 
 def _readiness(s: Services) -> tuple[str, dict[str, Any], bool]:
-    head = _log_for(s).store.head()
+    head = transparency_log(s).store.head()
     lag = max(0, s.ledger.max_position() - head.position)
     return "transparency", {"tree_size": head.size, "position": head.position, "lag": lag}, (
         lag <= LAG_LIMIT

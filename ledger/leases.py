@@ -53,6 +53,17 @@ class Lease:
             row = cur.fetchone()
         return row is not None and row["holder"] == self.holder
 
+    def held_elsewhere(self) -> bool:
+        """True while another live holder has the lease (a read: no write lock)."""
+        row = self.db.fetchone(
+            "SELECT holder, expires_at FROM {t}ledger_leases WHERE name = ?", (self.name,)
+        )
+        return (
+            row is not None
+            and row["holder"] != self.holder
+            and float(row["expires_at"]) > time.time()
+        )
+
     def release(self) -> None:
         self.db.execute(
             "DELETE FROM {t}ledger_leases WHERE name = ? AND holder = ?", (self.name, self.holder)

@@ -122,14 +122,7 @@ class Follower:
     def _leased_elsewhere(self) -> bool:
         # A read first: under a follower process, reads never contend for
         # the lease row with a write transaction.
-        row = self.db.fetchone(
-            "SELECT holder, expires_at FROM {t}ledger_leases WHERE name = ?", (self.lease.name,)
-        )
-        return (
-            row is not None
-            and row["holder"] != self.lease.holder
-            and float(row["expires_at"]) > time.time()
-        )
+        return self.lease.held_elsewhere()
 
     def _drop_lease(self) -> None:
         self._lease_fresh_until = 0.0

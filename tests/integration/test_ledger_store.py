@@ -101,3 +101,20 @@ def test_database_speaks_both_dialects(store_ledger):
         cur.execute("DELETE FROM {t}t_probe")
         raise RuntimeError("roll back")
     assert db.fetchone("SELECT COUNT(*) AS n FROM {t}t_probe") == {"n": 2}
+
+
+def test_a_lease_has_one_live_holder_at_a_time(store_ledger):
+    import time
+
+    from ledger.leases import Lease
+
+    first = Lease(store_ledger.db, "follower:x", ttl=0.3)
+    second = Lease(store_ledger.db, "follower:x", ttl=0.3)
+    assert first.acquire() and not second.acquire()
+    assert second.held_elsewhere() and not first.held_elsewhere()
+    assert first.acquire()  # the holder renews
+    time.sleep(0.35)
+    assert not second.held_elsewhere()
+    assert second.acquire() and not first.acquire()
+    second.release()
+    assert first.acquire()

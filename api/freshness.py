@@ -1,0 +1,35 @@
+"""Read-your-writes: a read with `min_position` waits, bounded, for its view."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from api.errors import ProblemError
+from api.services import services
+
+
+def behind(what: str, position: int, target: int) -> ProblemError:
+    """The one answer for "not there yet": 503 with Retry-After."""
+    return ProblemError(
+        503,
+        f"the {what} has not reached log position {target} yet (it is at {position}); "
+        "retry shortly",
+        title="Read model behind",
+        headers={"Retry-After": "1"},
+        position=position,
+        min_position=target,
+    )
+
+
+def wait_until(current: Callable[[], int], target: int, what: str) -> int:
+    """Poll `current()` until it reaches `target`, at most `read_wait` seconds."""
+    settings = services().settings
+    deadline = time.monotonic() + settings.read_wait
+    position = current()
+    while position < target:
+        if time.monotonic() >= deadline:
+            raise behind(what, position, target)
+        time.sleep(min(settings.poll_interval, 0.05))
+        position = current()
+    return position
