@@ -21,6 +21,20 @@ def assert_problem(response, status: int, *, detail_has: str = "", fields: set[s
     return body
 
 
+def record_generation(client, seeded, **changes):
+    body = {
+        "tool": "video",
+        "tool_version": "2.1",
+        "output_sha256": sha("generated"),
+        "media_type": "video/mp4",
+    } | changes
+    return client.post(
+        f"/v1/participants/{seeded.participant}/generations",
+        json=body,
+        headers=seeded.artist_headers,
+    )
+
+
 def positions(client, tokens) -> int:
     return client.get("/readyz").get_json()["checks"]["store"]["position"]
 
@@ -280,86 +294,33 @@ def test_grant_to_a_pending_applicant_is_409(client, tokens):
 
 def test_generation_after_revocation_is_409(client, tokens):
     seeded = seed(client, tokens, declare=False)
-    pid = seeded.participant
     post(
         client,
-        f"/v1/participants/{pid}/grants/video/revoke",
+        f"/v1/participants/{seeded.participant}/grants/video/revoke",
         tokens.staff,
         {"reason": "misuse"},
         200,
     )
-    body = {
-        "tool": "video",
-        "tool_version": "2.1",
-        "output_sha256": sha("later"),
-        "media_type": "video/mp4",
-    }
-    assert_problem(
-        client.post(
-            f"/v1/participants/{pid}/generations", json=body, headers=seeded.artist_headers
-        ),
-        409,
-        detail_has="no active",
-    )
+    assert_problem(record_generation(client, seeded), 409, detail_has="no active")
 
 
 def test_generation_with_unregistered_version_is_409(client, tokens):
     seeded = seed(client, tokens, declare=False)
-    body = {
-        "tool": "video",
-        "tool_version": "9.9",
-        "output_sha256": sha("v"),
-        "media_type": "video/mp4",
-    }
-    assert_problem(
-        client.post(
-            f"/v1/participants/{seeded.participant}/generations",
-            json=body,
-            headers=seeded.artist_headers,
-        ),
-        409,
-        detail_has="9.9",
-    )
+    assert_problem(record_generation(client, seeded, tool_version="9.9"), 409, detail_has="9.9")
 
 
 def test_generation_with_bad_hash_is_422(client, tokens):
     seeded = seed(client, tokens, declare=False)
-    body = {
-        "tool": "video",
-        "tool_version": "2.1",
-        "output_sha256": "ABC",
-        "media_type": "video mp4",
-        "generated_at": "yesterday",
-    }
-    assert_problem(
-        client.post(
-            f"/v1/participants/{seeded.participant}/generations",
-            json=body,
-            headers=seeded.artist_headers,
-        ),
-        422,
-        fields={"output_sha256", "media_type", "generated_at"},
+    response = record_generation(
+        client, seeded, output_sha256="ABC", media_type="video mp4", generated_at="yesterday"
     )
+    assert_problem(response, 422, fields={"output_sha256", "media_type", "generated_at"})
 
 
 def test_generation_dated_in_the_future_is_422(client, tokens):
     seeded = seed(client, tokens, declare=False)
-    body = {
-        "tool": "video",
-        "tool_version": "2.1",
-        "output_sha256": sha("f"),
-        "media_type": "video/mp4",
-        "generated_at": "2099-01-01T00:00:00Z",
-    }
-    assert_problem(
-        client.post(
-            f"/v1/participants/{seeded.participant}/generations",
-            json=body,
-            headers=seeded.artist_headers,
-        ),
-        422,
-        detail_has="future",
-    )
+    response = record_generation(client, seeded, generated_at="2099-01-01T00:00:00Z")
+    assert_problem(response, 422, detail_has="future")
 
 
 # ---- works and exhibitions -------------------------------------------------------

@@ -18,6 +18,15 @@ PROGRAM = {
 }
 
 
+def application(n: int) -> dict[str, str]:
+    return {
+        "artist_name": f"Artist {n}",
+        "email": f"a{n}@example.org",
+        "portfolio_url": "https://example.org",
+        "statement": "s",
+    }
+
+
 def position(base: str) -> int:
     return requests.get(f"{base}/readyz", timeout=10).json()["checks"]["store"]["position"]
 
@@ -31,12 +40,7 @@ def test_48_concurrent_admissions_fill_exactly_21_seats(server):
     )
 
     def apply(n: int) -> str:
-        body = {
-            "artist_name": f"Artist {n}",
-            "email": f"a{n}@example.org",
-            "portfolio_url": "https://example.org",
-            "statement": "s",
-        }
+        body = application(n)
         response = requests.post(
             f"{base}/v1/programs/seoul-2026/applications", json=body, headers=staff, timeout=30
         )
@@ -79,12 +83,7 @@ def test_concurrent_retries_of_idempotent_applications_write_each_once(server):
 
     def apply(attempt: tuple[int, int]) -> tuple[int, int, str]:
         n, _ = attempt
-        body = {
-            "artist_name": f"Artist {n}",
-            "email": f"a{n}@example.org",
-            "portfolio_url": "https://example.org",
-            "statement": "s",
-        }
+        body = application(n)
         response = requests.post(
             f"{base}/v1/programs/seoul-2026/applications",
             json=body,
