@@ -22,8 +22,17 @@ def behind(what: str, position: int, target: int) -> ProblemError:
     )
 
 
+def refuse_beyond_head(target: int, what: str, position: Callable[[], int]) -> None:
+    """A position the log has not reached cannot be waited for: answer at once
+    instead of holding a worker for `read_wait` (a write's position is
+    committed before its response is sent, so a client's own is never here)."""
+    if target > services().ledger.max_position():
+        raise behind(what, position(), target)
+
+
 def wait_until(current: Callable[[], int], target: int, what: str) -> int:
     """Poll `current()` until it reaches `target`, at most `read_wait` seconds."""
+    refuse_beyond_head(target, what, current)
     settings = services().settings
     deadline = time.monotonic() + settings.read_wait
     position = current()

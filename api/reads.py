@@ -17,7 +17,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates
 
 from api.auth import current_actor, require
 from api.errors import ProblemError
-from api.freshness import behind, wait_until
+from api.freshness import behind, refuse_beyond_head, wait_until
 from api.schemas import SHA256, SLUG
 from api.services import Services, services
 from api.transparency import transparency_log
@@ -48,6 +48,7 @@ def fresh(name: str, min_position: int | None) -> None:
     if min_position is None:
         models.refresh(name, budget=settings.read_wait)
         return
+    refuse_beyond_head(min_position, f"{name} view", lambda: models.position(name))
     if not models.ensure(name, min_position, settings.read_wait):
         raise behind(f"{name} view", models.position(name), min_position)
 
