@@ -15,15 +15,13 @@ from ledger.application import Actor
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-def current_actor(optional: bool = False) -> Actor | None:
-    """The token's actor; 401 when missing or unknown (unless `optional`)."""
+def current_actor() -> Actor:
+    """The request's actor from its bearer token; 401 when missing or unknown."""
     if "actor" in g:
         return g.actor
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
     if not header:
-        if optional:
-            return None
         raise ProblemError(
             401,
             "a bearer token is required: Authorization: Bearer <token>",
@@ -47,7 +45,6 @@ def require(*roles: str, why: str | None = None) -> Callable[[F], F]:
         @functools.wraps(view)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
             actor = current_actor()
-            assert actor is not None
             if roles and actor.role not in roles:
                 needed = " or ".join(roles)
                 raise ProblemError(

@@ -64,7 +64,6 @@ def idempotent(status: int) -> Callable[[F], F]:
                     errors={"Idempotency-Key": ["Length must be between 1 and 255."]},
                 )
             actor = current_actor()
-            assert actor is not None
             request_hash = _request_hash()
             ledger = services().ledger
             stored = ledger.lookup_idempotent(actor.id, key)

@@ -105,7 +105,7 @@ def get_roster(query: dict[str, Any], slug: str) -> dict[str, Any]:
     if body is None:
         when = f" as of {query['as_of']}" if as_of is not None else ""
         raise ProblemError(404, f"program {slug!r} not found{when}", title="Not Found")
-    if current_actor().role != "staff":  # type: ignore[union-attr]
+    if current_actor().role != "staff":
         for entry in body["applications"]:
             entry.pop("email", None)
     return body
@@ -217,7 +217,7 @@ def get_events(query: dict[str, Any]) -> dict[str, Any]:
         wait_until(ledger.max_position, target, "log")
     types = frozenset(_types(query["type"])) if "type" in query else None
     items, cursor = feed(ledger, query["after"], query["limit"], types)
-    shape = staff_view if current_actor().role == "staff" else redacted  # type: ignore[union-attr]
+    shape = staff_view if current_actor().role == "staff" else redacted
     return {"items": [shape(env) for env in items], "next": cursor}
 
 
