@@ -96,3 +96,12 @@ def update_disclosure(data: dict[str, Any], slug: str, tool: str) -> dict[str, A
             g.actor, slug, tool, idempotency=g.idempotency, **data
         )
     )
+
+
+@blp.post("/<slug>/close")
+@require("staff")
+@blp.response(200)
+@idempotent(200)
+def close_program(slug: str) -> dict[str, Any]:
+    """Close a program: no more applications, admissions or tool registrations"""
+    return written(services().ledger.close_program(g.actor, slug, idempotency=g.idempotency))

@@ -148,6 +148,16 @@ class Ledger(Application[UUID]):
 
         return self._retrying(attempt, idempotency)
 
+    def close_program(
+        self, actor: Actor, slug: str, idempotency: IdempotencyRecord | None = None
+    ) -> Written:
+        def attempt() -> tuple[list[Any], dict[str, Any]]:
+            program = self._program(slug)
+            program.close(actor.id, actor.role)
+            return [program], {"program": slug, "closed": True}
+
+        return self._retrying(attempt, idempotency)
+
     # ---- applications and participants --------------------------------------
 
     def submit_application(

@@ -200,6 +200,30 @@ def test_disclosure_update_adds_a_version(client, tokens):
     assert tool["version"] == "2.2" and tool["versions"] == ["2.1", "2.2"]
 
 
+def test_a_closed_program_refuses_applications_and_admissions(client, tokens):
+    slug = open_program(client, tokens)
+    pending = apply(client, tokens, slug)
+    post(client, f"/v1/programs/{slug}/close", tokens.staff, None, 200)
+    assert client.get(f"/v1/programs/{slug}", headers=tokens.staff).get_json()["closed"] is True
+    assert_problem(
+        client.post(f"/v1/applications/{pending}/admit", headers=tokens.staff),
+        409,
+        detail_has="closed",
+    )
+    body = {
+        "artist_name": "Late",
+        "email": "late@example.org",
+        "portfolio_url": "https://example.org",
+        "statement": "s",
+    }
+    assert_problem(
+        client.post(f"/v1/programs/{slug}/applications", json=body, headers=tokens.staff),
+        409,
+        detail_has="closed",
+    )
+    assert_problem(client.post(f"/v1/programs/{slug}/close", headers=tokens.staff), 409)
+
+
 # ---- applications and admission ----------------------------------------------
 
 
