@@ -52,7 +52,7 @@ def _store() -> EndpointStore:
 
 
 def _owned(endpoint_id: str) -> dict[str, Any]:
-    endpoint = _store().get(g.actor.id, endpoint_id)
+    endpoint = _store().get(g.actor.principal, endpoint_id)
     if endpoint is None:
         raise ProblemError(404, f"no webhook endpoint {endpoint_id} of yours")
     return endpoint
@@ -75,7 +75,7 @@ def create_endpoint(data: dict[str, Any]) -> dict[str, Any]:
         raise ProblemError(422, str(error), title="Unsafe webhook URL",
                            errors={"url": [str(error)]}) from error
     endpoint, secret = _store().create(
-        g.actor.id, data["url"].strip(), data["event_types"], data["description"],
+        g.actor.principal, data["url"].strip(), data["event_types"], data["description"],
         services().ledger.max_position(),
     )
     return endpoint | {"secret": secret}
@@ -87,7 +87,7 @@ def create_endpoint(data: dict[str, Any]) -> dict[str, Any]:
 @blp.response(200)
 def list_endpoints(query: dict[str, Any]) -> dict[str, Any]:
     """Your endpoints"""
-    items = _store().list(g.actor.id, query["after"], query["limit"])
+    items = _store().list(g.actor.principal, query["after"], query["limit"])
     return _page(items, query["limit"], "id")
 
 
@@ -104,7 +104,7 @@ def get_endpoint(endpoint_id: str) -> dict[str, Any]:
 @blp.response(204)
 def delete_endpoint(endpoint_id: str) -> Response:
     """Remove an endpoint and its delivery log"""
-    if not _store().delete(g.actor.id, endpoint_id):
+    if not _store().delete(g.actor.principal, endpoint_id):
         raise ProblemError(404, f"no webhook endpoint {endpoint_id} of yours")
     return Response(status=204)
 
@@ -114,7 +114,7 @@ def delete_endpoint(endpoint_id: str) -> Response:
 @blp.response(200)
 def rotate_secret(endpoint_id: str) -> dict[str, Any]:
     """A new secret; the previous one keeps signing beside it for 24 h"""
-    rotated = _store().rotate_secret(g.actor.id, endpoint_id)
+    rotated = _store().rotate_secret(g.actor.principal, endpoint_id)
     if rotated is None:
         raise ProblemError(404, f"no webhook endpoint {endpoint_id} of yours")
     return _owned(endpoint_id) | {"secret": rotated[0]}
@@ -125,7 +125,7 @@ def rotate_secret(endpoint_id: str) -> dict[str, Any]:
 @blp.response(200)
 def enable_endpoint(endpoint_id: str) -> dict[str, Any]:
     """Re-enable a disabled endpoint; delivery resumes where it stopped"""
-    endpoint = _store().enable(g.actor.id, endpoint_id)
+    endpoint = _store().enable(g.actor.principal, endpoint_id)
     if endpoint is None:
         raise ProblemError(404, f"no webhook endpoint {endpoint_id} of yours")
     return endpoint

@@ -36,6 +36,14 @@ class Actor:
     id: str
     role: str
     participant_id: UUID | None = None
+    # The token's label. For partners it names the organisation: tokens with
+    # the same name act as one partner (a replaced token keeps its endpoints).
+    name: str = ""
+
+    @property
+    def principal(self) -> str:
+        """Who owns what this actor creates (webhook endpoints)."""
+        return f"partner:{self.name}" if self.role == "partner" and self.name else self.id
 
 
 @dataclass(frozen=True)

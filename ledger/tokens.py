@@ -43,23 +43,26 @@ class TokenStore:
         token = "llt_" + secrets.token_urlsafe(32)
         token_id = str(uuid.uuid4())
         pid = str(participant_id) if participant_id else None
+        # Unnamed tokens get a name of their own, so two unnamed partner tokens
+        # never share endpoints; name a partner's tokens alike to let them.
+        name = name.strip() or f"{role}-{token_id[:8]}"
         self.db.execute(
             "INSERT INTO {t}ledger_tokens (id, token_sha256, role, participant_id, name, "
             "created_at) VALUES (?, ?, ?, ?, ?, ?)",
-            (token_id, _digest(token), role, pid, name or role, rfc3339(utcnow())),
+            (token_id, _digest(token), role, pid, name, rfc3339(utcnow())),
         )
-        return IssuedToken(token_id, token, role, pid, name or role)
+        return IssuedToken(token_id, token, role, pid, name)
 
     def authenticate(self, token: str) -> Actor | None:
         row = self.db.fetchone(
-            "SELECT id, role, participant_id FROM {t}ledger_tokens "
+            "SELECT id, role, participant_id, name FROM {t}ledger_tokens "
             "WHERE token_sha256 = ? AND revoked_at IS NULL",
             (_digest(token),),
         )
         if row is None:
             return None
         pid = UUID(row["participant_id"]) if row["participant_id"] else None
-        return Actor(id=row["id"], role=row["role"], participant_id=pid)
+        return Actor(id=row["id"], role=row["role"], participant_id=pid, name=row["name"])
 
     def list(self) -> list[dict[str, Any]]:
         return self.db.fetchall(
