@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import Flask, Response, json
+from flask import Flask, Response, json, request
 from werkzeug.exceptions import HTTPException
 
 from ledger import errors
@@ -119,7 +119,7 @@ def register_error_handlers(app: Flask) -> None:
         extra: dict[str, Any] = {}
         detail = error.description or _http_title(status)
         # flask-smorest / webargs validation errors carry per-field messages.
-        messages = getattr(error, "data", {}).get("messages") if hasattr(error, "data") else None
+        messages = (getattr(error, "data", None) or {}).get("messages")
         if messages == {"json": ["Invalid JSON body."]}:
             return problem(400, "Bad Request", "the request body is not valid JSON")
         if messages:
@@ -127,10 +127,11 @@ def register_error_handlers(app: Flask) -> None:
             detail = "the request failed validation; see errors"
             status = 422 if status in (400, 422) else status
         if status == 413:
-            detail = "the request body is larger than the 1024 KiB limit"
+            detail = _too_large(app)
         headers = {}
-        if status == 405 and error.valid_methods if hasattr(error, "valid_methods") else False:
-            headers["Allow"] = ", ".join(sorted(error.valid_methods))  # type: ignore[attr-defined]
+        allowed = getattr(error, "valid_methods", None)  # set on 405 (MethodNotAllowed)
+        if status == 405 and allowed:
+            headers["Allow"] = ", ".join(sorted(allowed))
         return problem(status, _http_title(status), detail, headers=headers, **extra)
 
     @app.errorhandler(Exception)
@@ -140,6 +141,11 @@ def register_error_handlers(app: Flask) -> None:
 
 
 _LOCATIONS = {"json", "query", "querystring", "headers", "form", "files", "path", "view_args"}
+
+
+def _too_large(app: Flask) -> str:
+    limit = app.config["MAX_CONTENT_LENGTH"]
+    return f"the request body is larger than the {limit // 1024} KiB limit"
 
 
 def _flatten_messages(messages: Any) -> dict[str, Any]:
@@ -157,17 +163,12 @@ def _flatten_messages(messages: Any) -> dict[str, Any]:
 
 def register_content_type_check(app: Flask) -> None:
     """A write body must be JSON: anything else would be silently ignored."""
-    from flask import request
 
     @app.before_request
     def _require_json() -> Response | None:
         limit = app.config.get("MAX_CONTENT_LENGTH")
         if limit and request.content_length and request.content_length > limit:
-            return problem(
-                413,
-                "Request Entity Too Large",
-                f"the request body is larger than the {limit // 1024} KiB limit",
-            )
+            return problem(413, "Request Entity Too Large", _too_large(app))
         if request.method in ("POST", "PUT", "PATCH") and request.content_length:
             if not request.is_json:
                 return problem(
