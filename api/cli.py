@@ -12,7 +12,9 @@ import transparency
 import webhooks
 from ledger import leases
 from ledger.bootstrap import open_ledger
+from ledger.errors import LedgerError
 from ledger.settings import Settings
+from ledger.tokens import TokenStore
 
 
 def init_db(settings: Settings) -> None:
@@ -58,25 +60,21 @@ def tokens() -> None:
     default=None,
     help="the participant an artist token acts for",
 )
-@click.option("--name", default="", help="a label to recognise the token by")
+@click.option(
+    "--name",
+    default="",
+    help="a label; for a partner, its identity (same name, same webhook endpoints)",
+)
 @click.pass_obj
 def tokens_create(settings: Settings, role: str, participant: UUID | None, name: str) -> None:
     """Create a token; prints it alone on the last line."""
-    from ledger.tokens import TokenStore
-
     ledger = open_ledger(settings)
     try:
         if participant is not None:
             ledger.get_participant(participant)  # refuse tokens for unknown participants
         issued = TokenStore(ledger.db).create(role, participant, name)
-    except (ValueError, LookupError) as error:
+    except (ValueError, LedgerError) as error:  # a bad role/participant combination
         raise click.UsageError(str(error)) from error
-    except Exception as error:
-        from ledger.errors import LedgerError
-
-        if isinstance(error, LedgerError):
-            raise click.UsageError(error.detail) from error
-        raise
     click.echo(f"created {issued.role} token {issued.id} ({issued.name}); it is shown only once:")
     click.echo(issued.token)
 
@@ -85,8 +83,6 @@ def tokens_create(settings: Settings, role: str, participant: UUID | None, name:
 @click.pass_obj
 def tokens_list(settings: Settings) -> None:
     """List tokens (never the secrets)."""
-    from ledger.tokens import TokenStore
-
     ledger = open_ledger(settings)  # keep a reference: a collected Ledger closes its pool
     for row in TokenStore(ledger.db).list():
         state = f"revoked {row['revoked_at']}" if row["revoked_at"] else "active"
@@ -99,8 +95,6 @@ def tokens_list(settings: Settings) -> None:
 @click.pass_obj
 def tokens_revoke(settings: Settings, token_id: str) -> None:
     """Revoke a token by its id."""
-    from ledger.tokens import TokenStore
-
     ledger = open_ledger(settings)
     if not TokenStore(ledger.db).revoke(token_id):
         click.echo(f"no token {token_id}", err=True)

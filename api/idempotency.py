@@ -18,6 +18,7 @@ from flask import Response, g, request
 
 from api.auth import current_actor
 from api.errors import ProblemError
+from api.metrics import count_events
 from api.services import services
 from ledger.application import DuplicateRequest, StoredResponse, Written
 from ledger.persistence import IdempotencyRecord
@@ -82,7 +83,5 @@ def idempotent(status: int) -> Callable[[F], F]:
 
 def written(result: Written) -> dict[str, Any]:
     """The body of every write response: the command's result and its position."""
-    from api.metrics import count_events
-
     count_events(result.types)
     return {**result.body, "position": result.position}
