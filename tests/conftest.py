@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -165,5 +164,3 @@ class Tokens:
 def tokens(ledger: Ledger) -> Tokens:
     return Tokens(ledger)
 
-
-__all__ = ["make_settings", "replace", "require_postgres"]
