@@ -68,15 +68,17 @@ class RosterQuery(Schema):
 
 
 def parse_as_of(value: str) -> int | datetime:
-    if value.isdigit():
-        return int(value)
+    # ValueError: not a number nor an instant, or too many digits for int();
+    # OverflowError: an instant whose UTC falls outside the years 1-9999.
     try:
+        if value.isdecimal():  # not isdigit(): int() refuses "²"
+            return int(value)
         instant = datetime.fromisoformat(value.replace("Z", "+00:00").replace("z", "+00:00"))
-    except ValueError:
+        if instant.tzinfo is None:
+            raise ValidationError("an RFC 3339 instant needs a UTC offset (e.g. Z)")
+        return instant.astimezone(UTC)
+    except (ValueError, OverflowError):
         raise ValidationError("must be a log position or an RFC 3339 instant") from None
-    if instant.tzinfo is None:
-        raise ValidationError("an RFC 3339 instant needs a UTC offset (e.g. Z)")
-    return instant.astimezone(UTC)
 
 
 @blp.get("/v1/programs/<slug>/roster")

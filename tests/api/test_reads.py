@@ -244,3 +244,12 @@ def test_readiness_reports_each_projection_lag(client, tokens):
     views = body["checks"]["projections"]
     assert {"roster", "registry", "audit"} <= set(views)
     assert views["roster"]["lag"] >= 0
+
+
+def test_roster_as_of_values_python_cannot_parse_get_422_not_500(client, tokens):
+    s = seed(client, tokens)
+    path = f"/v1/programs/{s.slug}/roster"
+    for value in ("²", "9" * 5000, "0001-01-01T00:00:00+01:00", "9999-12-31T23:00:00-05:00"):
+        response = client.get(path, query_string={"as_of": value}, headers=tokens.staff)
+        assert response.status_code == 422, value
+        assert "as_of" in response.get_json()["errors"]
