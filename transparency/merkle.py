@@ -58,17 +58,12 @@ def stored_index(level: int, index: int) -> int:
     # The node is written right after the last leaf under it, leaf number
     # (index + 1) * 2^level - 1, and after the `level` nodes below it on its right edge.
     last_leaf = ((index + 1) << level) - 1
-    return _ids_before_leaf(last_leaf) + level
-
-
-def _ids_before_leaf(n: int) -> int:
-    # Leaf n is preceded by n leaves and every complete node above them:
-    # n + n/2 + n/4 + ... = 2n - popcount(n).
-    return 2 * n - bin(n).count("1")
+    return stored_count(last_leaf) + level
 
 
 def stored_count(size: int) -> int:
-    """How many node ids a tree of `size` leaves has written."""
+    """How many node ids a tree of `size` leaves has written (so: the id of leaf `size`)."""
+    # `size` leaves and every complete node above them: n + n/2 + n/4 + ... = 2n - popcount(n).
     return 2 * size - bin(size).count("1")
 
 
