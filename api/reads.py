@@ -32,6 +32,8 @@ MIN_POSITION = fields.Integer(
     validate=validate.Range(min=0),
     metadata={"description": "wait until the view has applied this log position"},
 )
+# `after` reaches SQL as a 64-bit integer, and the log is read from after + 1.
+AFTER = fields.Integer(validate=validate.Range(min=0, max=2**63 - 2), load_default=0)
 
 
 def read_models(svc: Services | None = None) -> ReadModels:
@@ -123,7 +125,7 @@ class WorksQuery(Schema):
         metadata={"description": "participant id or display name"},
     )
     program = fields.String(validate=SLUG)
-    after = fields.Integer(validate=validate.Range(min=0), load_default=0)
+    after = AFTER
     limit = fields.Integer(validate=validate.Range(min=1, max=1000), load_default=100)
     min_position = MIN_POSITION
 
@@ -188,7 +190,7 @@ def _latest_checkpoint() -> dict[str, Any] | None:
 
 
 class EventsQuery(Schema):
-    after = fields.Integer(validate=validate.Range(min=0), load_default=0)
+    after = AFTER
     limit = fields.Integer(validate=validate.Range(min=1, max=1000), load_default=100)
     type = fields.String(
         validate=validate.Length(min=1, max=2000),

@@ -46,3 +46,15 @@ def test_registry_audit_and_feed_on_every_store(store_client):
     partner = client.get("/v1/events?type=application.submitted", headers=tokens.partner)
     [event] = partner.get_json()["items"]
     assert "email" not in event["data"] and "statement" not in event["data"]
+
+
+def test_an_after_beyond_a_64_bit_position_gets_422_and_the_largest_one_an_empty_page(
+    store_client,
+):
+    client, tokens = store_client
+    seed(client, tokens)
+    for path in ("/v1/works", "/v1/events"):
+        too_big = client.get(f"{path}?after={2**63 - 1}", headers=tokens.staff)
+        assert too_big.status_code == 422 and "after" in too_big.get_json()["errors"], path
+        largest = client.get(f"{path}?after={2**63 - 2}", headers=tokens.staff)
+        assert largest.status_code == 200 and largest.get_json()["items"] == [], path
