@@ -196,10 +196,5 @@ class TreeStore:
             (size, root.hex(), signed_note),
         )
 
-    def latest_checkpoint(self) -> dict[str, Any] | None:
-        return self.db.fetchone(
-            "SELECT size, root, note FROM {t}tlog_checkpoints ORDER BY size DESC LIMIT 1"
-        )
-
     def checkpoints(self) -> list[dict[str, Any]]:
         return self.db.fetchall("SELECT size, root, note FROM {t}tlog_checkpoints ORDER BY size")
