@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from typing import Any
 
-from ledger.log import read_page
+from ledger.log import PAGE, read_page
 
 # A filtered read scans at most this many events per request, then hands the
 # client a cursor, so a rare `type=` never turns one request into a full scan.
@@ -20,7 +20,9 @@ def feed(
     items: list[dict[str, Any]] = []
     cursor, scanned = after, 0
     while scanned < MAX_SCAN:
-        page = read_page(ledger, cursor, min(500, MAX_SCAN - scanned))
+        # Unfiltered, every event read is returned: read no more than asked for.
+        wanted = PAGE if types is not None else limit - len(items)
+        page = read_page(ledger, cursor, min(wanted, MAX_SCAN - scanned))
         if not page:
             return items, None
         for env in page:
