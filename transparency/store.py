@@ -153,14 +153,8 @@ class TreeStore:
             return expected
         size = expected.size
         with self.db.transaction(write=True) as cur:
-            # Claim the head first: a concurrent builder blocks here, then finds 0 rows.
-            cur.execute(
-                "UPDATE {t}tlog_head SET size = ? WHERE id = 1 AND size = ? AND position = ? "
-                "RETURNING size",
-                (size + len(records), size, expected.position),
-            )
-            if cur.fetchone() is None:
-                raise StaleHead(f"the tree is no longer at size {size}")
+            # The frontier of `expected` is complete, committed and never changes,
+            # so the new nodes and root can be computed before the head is claimed.
             nodes = merkle.frontier(size)
             found = self._fetch(cur, nodes)
             frontier = [found[node] for node in nodes]
@@ -173,18 +167,23 @@ class TreeStore:
                     (size + offset, record.position, record.aggregate_id,
                      record.aggregate_version, record.type, record.leaf.decode("utf-8"))
                 )
+            head = Head(size + len(records), records[-1].position,
+                        merkle.root_from_frontier(frontier))
+            # Claim the head before inserting: a concurrent builder blocks here,
+            # then finds 0 rows (StaleHead) instead of colliding on leaf indexes.
+            cur.execute(
+                "UPDATE {t}tlog_head SET size = ?, position = ?, root = ? "
+                "WHERE id = 1 AND size = ? AND position = ? RETURNING size",
+                (head.size, head.position, head.root.hex(), size, expected.position),
+            )
+            if cur.fetchone() is None:
+                raise StaleHead(f"the tree is no longer at size {size}")
             cur.executemany(
                 "INSERT INTO {t}tlog_leaves (idx, position, aggregate_id, aggregate_version, "
                 "type, leaf) VALUES (?, ?, ?, ?, ?, ?)",
                 leaf_rows,
             )
             cur.executemany("INSERT INTO {t}tlog_nodes (id, hash) VALUES (?, ?)", node_rows)
-            head = Head(size + len(records), records[-1].position,
-                        merkle.root_from_frontier(frontier))
-            cur.execute(
-                "UPDATE {t}tlog_head SET position = ?, root = ? WHERE id = 1",
-                (head.position, head.root.hex()),
-            )
         return head
 
     # ---- signed checkpoints --------------------------------------------------
