@@ -153,6 +153,15 @@ def position_at(cur: ViewCursor, gen: int, slug: str, instant: str) -> int | Non
     return int(row["position"]) if row and row["position"] is not None else None
 
 
+def instant_at(cur: ViewCursor, gen: int, slug: str, position: int) -> str | None:
+    """The time of the program's last event at or below `position`."""
+    row = cur.one(
+        f"SELECT MAX(at) AS at FROM {{t}}{TABLE} WHERE gen = ? AND program = ? AND position <= ?",
+        (gen, slug, position),
+    )
+    return row["at"] if row else None
+
+
 def roster(
     cur: ViewCursor, gen: int, slug: str, *, upto: int = END_OF_LOG, now: str
 ) -> dict[str, Any] | None:

@@ -66,14 +66,10 @@ class ReadModels:
                 upto = found
             elif as_of_position is not None:
                 upto = as_of_position
-                row = cur.one(
-                    f"SELECT MAX(at) AS at FROM {{t}}{roster.TABLE} "
-                    "WHERE gen = ? AND program = ? AND position <= ?",
-                    (gen, slug, upto),
-                )
-                if row is None or row["at"] is None:
+                at = roster.instant_at(cur, gen, slug, upto)
+                if at is None:
                     return None
-                now = row["at"]
+                now = at
             body = roster.roster(cur, gen, slug, upto=upto, now=now)
         if body is None:
             return None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from projections.roster import Roster, position_at, roster
+from projections.roster import Roster, instant_at, position_at, roster
 from tests.unit.projection_history import STAFF, T0, Residency, view
 
 NOW = "2026-03-10T00:00:00.000000Z"
@@ -93,6 +93,18 @@ def test_as_of_an_instant_maps_to_the_programs_last_position_before_it():
     assert position_at(cur, 1, "seoul-2026", stamps[2]) == 3
     assert position_at(cur, 1, "seoul-2026", "2000-01-01T00:00:00.000000Z") is None
     assert position_at(cur, 1, "other", stamps[-1]) is None
+
+
+def test_as_of_a_position_judges_grants_at_the_programs_last_event_up_to_it():
+    r = Residency()
+    r.applicant("Kim")
+    cur = view(Roster(), r.h.envs)
+    stamps = [e["timestamp"] for e in r.h.envs]
+
+    assert instant_at(cur, 1, "seoul-2026", 3) == stamps[2]
+    assert instant_at(cur, 1, "seoul-2026", 10**6) == stamps[-1]
+    assert instant_at(cur, 1, "seoul-2026", 0) is None
+    assert instant_at(cur, 1, "other", 10**6) is None
 
 
 def test_generations_are_kept_apart():
