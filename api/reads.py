@@ -17,7 +17,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates
 
 from api.auth import current_actor, require
 from api.errors import ProblemError
-from api.freshness import behind, refuse_beyond_head, wait_until
+from api.freshness import behind, refuse_beyond_head
 from api.schemas import SHA256, SLUG
 from api.services import Services, services
 from api.transparency import transparency_log
@@ -217,8 +217,8 @@ def get_events(query: dict[str, Any]) -> dict[str, Any]:
     """The ordered event log (personal data only for staff)"""
     ledger = services().ledger
     target = query.get("min_position")
-    if target is not None:
-        wait_until(ledger.max_position, target, "log")
+    if target is not None:  # the feed is the log: only a position beyond its head is behind
+        refuse_beyond_head(target, "log", ledger.max_position)
     types = frozenset(_types(query["type"])) if "type" in query else None
     items, cursor = feed(ledger, query["after"], query["limit"], types)
     shape = staff_view if current_actor().role == "staff" else redacted
