@@ -20,6 +20,10 @@ from webhooks.store import EndpointStore
 blp = Blueprint("webhooks", __name__, url_prefix="/v1/webhooks",
                 description="Partner webhooks (Standard Webhooks)")
 
+# Positions and delivery-log ids reach SQL as 64-bit integers: a larger one
+# would overflow SQLite's driver (a 500) instead of being refused (a 422).
+_BIGINT = validate.Range(min=0, max=2**63 - 1)
+
 
 class EndpointIn(Schema):
     url = fields.String(required=True, validate=validate.Length(min=1, max=2000))
@@ -39,11 +43,11 @@ class ListQuery(Schema):
 
 class DeliveriesQuery(Schema):
     limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=1000))
-    after = fields.Integer(load_default=0, validate=validate.Range(min=0))
+    after = fields.Integer(load_default=0, validate=_BIGINT)
 
 
 class ReplayIn(Schema):
-    after = fields.Integer(required=True, strict=True, validate=validate.Range(min=0),
+    after = fields.Integer(required=True, strict=True, validate=_BIGINT,
                            metadata={"description": "redeliver messages past this log position"})
 
 

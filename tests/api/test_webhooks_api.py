@@ -162,3 +162,17 @@ def test_every_public_type_is_accepted_as_a_filter(client, tokens) -> None:
     response = register(client, tokens.partner, event_types=sorted(PUBLIC_TYPES))
     assert response.status_code == 201
     assert response.get_json()["event_types"] == sorted(PUBLIC_TYPES)
+
+
+def test_positions_beyond_64_bits_are_422_not_500(client, tokens) -> None:
+    endpoint = register(client, tokens.partner).get_json()["id"]
+    too_big = 2**63
+    listed = client.get(f"{ENDPOINTS}/{endpoint}/deliveries?after={too_big}",
+                        headers=tokens.partner)
+    assert listed.status_code == 422 and "after" in listed.get_json()["errors"]
+    replayed = client.post(f"{ENDPOINTS}/{endpoint}/replay", json={"after": too_big},
+                           headers=tokens.partner)
+    assert replayed.status_code == 422 and "after" in replayed.get_json()["errors"]
+    largest = client.post(f"{ENDPOINTS}/{endpoint}/replay", json={"after": too_big - 1},
+                          headers=tokens.partner)
+    assert largest.status_code == 202 and largest.get_json()["queued"] == 0
