@@ -119,11 +119,6 @@ class Follower:
             return True
         return False
 
-    def _leased_elsewhere(self) -> bool:
-        # A read first: under a follower process, reads never contend for
-        # the lease row with a write transaction.
-        return self.lease.held_elsewhere()
-
     def _drop_lease(self) -> None:
         self._lease_fresh_until = 0.0
         self.lease.release()
@@ -151,7 +146,9 @@ class Follower:
         target = self.ledger.max_position() if target is None else target
         deadline = time.monotonic() + budget
         with self._lock:
-            if self.position() >= target or self._leased_elsewhere() or not self._hold_lease():
+            # held_elsewhere() is a read: under a follower process, reads never
+            # contend with it for the lease row in a write transaction.
+            if self.position() >= target or self.lease.held_elsewhere() or not self._hold_lease():
                 return self.position()
             try:
                 while self.position() < target and time.monotonic() < deadline:
