@@ -109,14 +109,16 @@ def inclusion_proof(args: dict[str, Any]) -> dict[str, Any]:
     if index >= size:
         raise ProblemError(422, f"leaf index {index} is not in a tree of size {size}",
                            title="Index out of range", tree_size=size)
-    path = store.inclusion_proof(index, size)
-    leaf = store.fetch_nodes([(0, index)])[(0, index)]
+    # The leaf's hash, the root and the path: one read of the stored nodes.
+    leaf, root, *path = store.hashes(
+        [(index, index + 1), (0, size), *merkle.inclusion_ranges(index, size)]
+    )
     return {
         "leaf_index": index,
         "tree_size": size,
         "leaf_hash": leaf.hex(),
         "audit_path": [h.hex() for h in path],
-        "root_hash": store.root_at(size).hex(),
+        "root_hash": root.hex(),
     }
 
 
@@ -132,12 +134,16 @@ def consistency_proof(args: dict[str, Any]) -> dict[str, Any]:
     if first > second:
         raise ProblemError(422, f"first ({first}) must not exceed second ({second})",
                            title="Sizes out of order", tree_size=head.size)
+    # Both roots and the proof: one read of the stored nodes.
+    first_root, second_root, *proof = store.hashes(
+        [(0, first), (0, second), *merkle.consistency_ranges(first, second)]
+    )
     return {
         "first": first,
         "second": second,
-        "proof": [h.hex() for h in store.consistency_proof(first, second)],
-        "first_root": store.root_at(first).hex(),
-        "second_root": store.root_at(second).hex(),
+        "proof": [h.hex() for h in proof],
+        "first_root": first_root.hex(),
+        "second_root": second_root.hex(),
     }
 
 

@@ -96,6 +96,26 @@ def test_inclusion_proofs_verify_for_every_leaf(client, built):
                                 [bytes.fromhex(h) for h in proof["audit_path"]], head.root)
 
 
+def test_proofs_at_past_tree_sizes_carry_the_roots_of_those_sizes(client, built):
+    _, head = built
+    leaves = [bytes.fromhex(client.get(f"/v1/transparency/leaves/{i}").get_json()["leaf_hash"])
+              for i in range(head.size)]
+    for size in range(1, head.size + 1):
+        root = merkle.root_of(leaves[:size])
+        proof = client.get("/v1/transparency/proofs/inclusion",
+                           query_string={"index": size // 2, "tree_size": size}).get_json()
+        assert (proof["tree_size"], proof["root_hash"]) == (size, root.hex())
+        assert proof["leaf_hash"] == leaves[size // 2].hex()
+        merkle.verify_inclusion(leaves[size // 2], size // 2, size,
+                                [bytes.fromhex(h) for h in proof["audit_path"]], root)
+        body = client.get("/v1/transparency/proofs/consistency",
+                          query_string={"first": size}).get_json()
+        assert (body["first"], body["second"]) == (size, head.size)
+        assert (body["first_root"], body["second_root"]) == (root.hex(), head.root.hex())
+        merkle.verify_consistency(size, head.size, [bytes.fromhex(h) for h in body["proof"]],
+                                  root, head.root)
+
+
 def test_leaves_show_the_redacted_event_they_commit_to(client, built):
     _, head = built
     texts = [client.get(f"/v1/transparency/leaves/{i}").get_data(as_text=True)
