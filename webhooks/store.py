@@ -130,20 +130,13 @@ class EndpointStore:
         """Queue again every message of this endpoint past log position `after`,
         with its original webhook-id and sequence. Returns how many."""
         with self.db.transaction(write=True) as cur:
-            # Counted first: the cursor reports no row count on every store.
-            cur.execute(
-                "SELECT COUNT(*) AS n FROM {t}wh_messages WHERE endpoint_id = ? "
-                "AND position > ? AND state <> 'pending'",
-                (endpoint_id, after),
-            )
-            counted = cur.fetchone()
             cur.execute(
                 "UPDATE {t}wh_messages SET state = 'pending', attempts = 0, "
                 "next_attempt_at = ? WHERE endpoint_id = ? AND position > ? "
                 "AND state <> 'pending'",
                 (time.time(), endpoint_id, after),
             )
-            return int(counted["n"]) if counted else 0
+            return cur.rowcount
 
     def attempts(self, endpoint_id: str, after: int, limit: int) -> list[dict[str, Any]]:
         rows = self.db.fetchall(
