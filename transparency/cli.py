@@ -90,6 +90,8 @@ def verify_consistency_command(earlier: Path, later: Path, proof: Any, key: str)
             for path in (earlier, later)
         )
         body = json.loads(proof.read())
+        if not isinstance(body, dict):
+            raise ValueError("the proof is not a JSON object")
         if (body.get("first"), body.get("second")) != (old.size, new.size):
             raise merkle.ProofError(
                 f"the proof is from {body.get('first')} to {body.get('second')}, "

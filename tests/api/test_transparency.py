@@ -238,3 +238,16 @@ def test_verify_consistency_cli_accepts_a_true_proof_and_rejects_a_forged_one(
     (tmp_path / "proof.json").write_text(json.dumps(proof))
     forged = runner.invoke(verify, args)
     assert forged.exit_code == 1 and "INCONSISTENT" in forged.output
+
+
+@pytest.mark.parametrize("proof", ["[]", '"proof"', "7", "not json", '{"first": 1}'])
+def test_verify_consistency_cli_reports_a_malformed_proof_file(tmp_path, proof):
+    signer = note.Signer("test.local/log", bytes(32))
+    checkpoint = tmp_path / "checkpoint"
+    checkpoint.write_text(signer.sign(note.Checkpoint(signer.name, 1, bytes(32)).text()))
+    (tmp_path / "proof.json").write_text(proof)
+    result = CliRunner().invoke(verify, ["consistency", str(checkpoint), str(checkpoint),
+                                         str(tmp_path / "proof.json"),
+                                         "--key", signer.verifier.vkey])
+    assert isinstance(result.exception, SystemExit), result.exception  # no traceback
+    assert result.exit_code == 1 and "INCONSISTENT" in result.output
