@@ -47,6 +47,23 @@ def test_checkpoint_is_signed_for_the_current_tree_and_cached(client, settings, 
         settings.log_name, head.size, head.root)
 
 
+def test_a_checkpoint_is_signed_once_per_tree_size(
+    client, tokens, settings, ledger, built, monkeypatch
+):
+    signed: list[str] = []
+    sign = note.Signer.sign
+    monkeypatch.setattr(note.Signer, "sign", lambda self, text: signed.append(text) or sign(
+        self, text))
+    for _ in range(3):
+        assert client.get("/v1/transparency/checkpoint").status_code == 200
+    assert len(signed) == 1
+    seed(client, tokens, slug="busan-2026", declare=False)
+    TreeBuilder(ledger, settings).catch_up()
+    for _ in range(2):
+        assert client.get("/v1/transparency/checkpoint").status_code == 200
+    assert len(signed) == 2 and signed[0] != signed[1]
+
+
 def test_a_later_checkpoint_is_provably_consistent_with_an_earlier_one(
     client, tokens, settings, ledger, built
 ):
