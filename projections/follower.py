@@ -146,17 +146,20 @@ class Follower:
         target = self.ledger.max_position() if target is None else target
         deadline = time.monotonic() + budget
         with self._lock:
+            position = self.position()
             # held_elsewhere() is a read: under a follower process, reads never
             # contend with it for the lease row in a write transaction.
-            if self.position() >= target or self.lease.held_elsewhere() or not self._hold_lease():
-                return self.position()
+            if position >= target or self.lease.held_elsewhere() or not self._hold_lease():
+                return position
             try:
-                while self.position() < target and time.monotonic() < deadline:
-                    if not self.step():
+                while position < target and time.monotonic() < deadline:
+                    applied = self.step()
+                    position = self.position()
+                    if not applied:
                         break
             finally:
                 self._drop_lease()
-        return self.position()
+        return position
 
     def ensure(self, target: int, wait: float) -> bool:
         """Read-your-writes: True once the serving view has applied `target`.
