@@ -55,10 +55,15 @@ def _store() -> EndpointStore:
     return EndpointStore(services().ledger.db)
 
 
+def _not_yours(endpoint_id: str) -> ProblemError:
+    """The one answer for another partner's endpoint and for a missing one."""
+    return ProblemError(404, f"no webhook endpoint {endpoint_id} of yours")
+
+
 def _owned(endpoint_id: str) -> dict[str, Any]:
     endpoint = _store().get(g.actor.principal, endpoint_id)
     if endpoint is None:
-        raise ProblemError(404, f"no webhook endpoint {endpoint_id} of yours")
+        raise _not_yours(endpoint_id)
     return endpoint
 
 
@@ -109,7 +114,7 @@ def get_endpoint(endpoint_id: str) -> dict[str, Any]:
 def delete_endpoint(endpoint_id: str) -> Response:
     """Remove an endpoint and its delivery log"""
     if not _store().delete(g.actor.principal, endpoint_id):
-        raise ProblemError(404, f"no webhook endpoint {endpoint_id} of yours")
+        raise _not_yours(endpoint_id)
     return Response(status=204)
 
 
@@ -120,7 +125,7 @@ def rotate_secret(endpoint_id: str) -> dict[str, Any]:
     """A new secret; the previous one keeps signing beside it for 24 h"""
     rotated = _store().rotate_secret(g.actor.principal, endpoint_id)
     if rotated is None:
-        raise ProblemError(404, f"no webhook endpoint {endpoint_id} of yours")
+        raise _not_yours(endpoint_id)
     return _owned(endpoint_id) | {"secret": rotated[0]}
 
 
@@ -131,7 +136,7 @@ def enable_endpoint(endpoint_id: str) -> dict[str, Any]:
     """Re-enable a disabled endpoint; delivery resumes where it stopped"""
     endpoint = _store().enable(g.actor.principal, endpoint_id)
     if endpoint is None:
-        raise ProblemError(404, f"no webhook endpoint {endpoint_id} of yours")
+        raise _not_yours(endpoint_id)
     return endpoint
 
 
