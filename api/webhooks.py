@@ -126,7 +126,8 @@ def rotate_secret(endpoint_id: str) -> dict[str, Any]:
     rotated = _store().rotate_secret(g.actor.principal, endpoint_id)
     if rotated is None:
         raise _not_yours(endpoint_id)
-    return _owned(endpoint_id) | {"secret": rotated[0]}
+    endpoint, secret = rotated
+    return endpoint | {"secret": secret}
 
 
 @blp.post("/endpoints/<endpoint_id>/enable")

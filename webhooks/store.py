@@ -59,14 +59,13 @@ class EndpointStore:
         with self.db.transaction(write=True) as cur:
             cur.execute(
                 "INSERT INTO {t}wh_endpoints (id, owner, url, description, event_types, secret, "
-                "enabled, position, sequence, created_at) VALUES (?, ?, ?, ?, ?, ?, 1, ?, 0, ?)",
+                "enabled, position, sequence, created_at) VALUES (?, ?, ?, ?, ?, ?, 1, ?, 0, ?) "
+                f"RETURNING {_PUBLIC_COLUMNS}",
                 (endpoint_id, owner, url, description, json.dumps(sorted(set(event_types))),
                  secret, position, created),
             )
-            cur.execute(f"SELECT {_PUBLIC_COLUMNS} FROM {{t}}wh_endpoints WHERE id = ?",
-                        (endpoint_id,))
             row = cur.fetchone()
-        if row is None:  # cannot happen: written just above, in this transaction
+        if row is None:  # cannot happen: an INSERT ... RETURNING returns its row
             raise RuntimeError(f"webhook endpoint {endpoint_id} vanished")
         return public_endpoint(row), secret
 
@@ -95,36 +94,38 @@ class EndpointStore:
             cur.execute("DELETE FROM {t}wh_attempts WHERE endpoint_id = ?", (endpoint_id,))
         return True
 
-    def rotate_secret(self, owner: str, endpoint_id: str) -> tuple[str, float] | None:
-        """A new secret; the current one keeps signing for `ROTATION_OVERLAP`."""
+    def rotate_secret(self, owner: str, endpoint_id: str) -> tuple[dict[str, Any], str] | None:
+        """A new secret; the current one keeps signing for `ROTATION_OVERLAP`.
+        Returns the endpoint as it now is and the new secret."""
         secret = new_secret()
-        expires = time.time() + ROTATION_OVERLAP
         with self.db.transaction(write=True) as cur:
             cur.execute(
                 "UPDATE {t}wh_endpoints SET previous_secret = secret, "
-                "previous_secret_expires = ?, secret = ? WHERE id = ? AND owner = ? RETURNING id",
-                (expires, secret, endpoint_id, owner),
+                "previous_secret_expires = ?, secret = ? WHERE id = ? AND owner = ? "
+                f"RETURNING {_PUBLIC_COLUMNS}",
+                (time.time() + ROTATION_OVERLAP, secret, endpoint_id, owner),
             )
-            if cur.fetchone() is None:
-                return None
-        return secret, expires
+            row = cur.fetchone()
+        return None if row is None else (public_endpoint(row), secret)
 
     def enable(self, owner: str, endpoint_id: str) -> dict[str, Any] | None:
         """Re-enable: pending messages are due at once and the failure clock restarts."""
         with self.db.transaction(write=True) as cur:
             cur.execute(
                 "UPDATE {t}wh_endpoints SET enabled = 1, disabled_reason = NULL, "
-                "disabled_at = NULL, failing_since = NULL WHERE id = ? AND owner = ? RETURNING id",
+                "disabled_at = NULL, failing_since = NULL WHERE id = ? AND owner = ? "
+                f"RETURNING {_PUBLIC_COLUMNS}",
                 (endpoint_id, owner),
             )
-            if cur.fetchone() is None:
+            row = cur.fetchone()
+            if row is None:
                 return None
             cur.execute(
                 "UPDATE {t}wh_messages SET next_attempt_at = ? "
                 "WHERE endpoint_id = ? AND state = 'pending'",
                 (time.time(), endpoint_id),
             )
-        return self.get(owner, endpoint_id)
+        return public_endpoint(row)
 
     def replay(self, endpoint_id: str, after: int) -> int:
         """Queue again every message of this endpoint past log position `after`,

@@ -93,6 +93,9 @@ def test_store_contract(store_ledger) -> None:
     assert store.enable("partner-a", works["id"])["enabled"] is True
 
     assert store.rotate_secret("partner-b", works["id"]) is None
+    rotated = store.rotate_secret("partner-a", works["id"])
+    assert rotated is not None and rotated[1].startswith("whsec_")
+    assert rotated[0]["id"] == works["id"] and rotated[0]["previous_secret_expires_at"]
     assert not store.delete("partner-b", works["id"])
     assert store.delete("partner-a", works["id"])
     assert db.fetchall("SELECT 1 AS x FROM {t}wh_messages WHERE endpoint_id = ?",
