@@ -3,13 +3,14 @@ a fresh rebuild (no event lost, none applied twice), on both stores."""
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import sys
 import threading
 import time
+from pathlib import Path
 
+from tests.integration.conftest import cli_env
 from tests.integration.projection_support import (
     dump,
     followers,
@@ -20,6 +21,10 @@ from tests.integration.projection_support import (
 )
 
 RUN = [sys.executable, "-c", "from api.cli import main; main()", "projections", "run"]
+
+
+def _env(url: str, tmp_path: Path) -> dict[str, str]:
+    return cli_env(url, tmp_path) | {"LEDGER_POLL_INTERVAL": "0.01"}
 
 
 def _start(env: dict[str, str]) -> subprocess.Popen:
@@ -39,11 +44,7 @@ def test_kill_9_mid_stream_then_restart_equals_a_fresh_rebuild(
 ):
     open_program(store_ledger)
     try_grow(store_ledger, 8, 0)  # a backlog for the first process
-    env = os.environ | {
-        "LEDGER_DATABASE_URL": store_settings.database_url,
-        "LEDGER_SIGNING_KEY_FILE": str(tmp_path / "key"),
-        "LEDGER_POLL_INTERVAL": "0.01",
-    }
+    env = _env(store_settings.database_url, tmp_path)
     views = followers(store_ledger)
     writer = threading.Thread(target=try_grow, args=(store_ledger, 40, 8))
     first = _start(env)
@@ -87,11 +88,7 @@ def test_reads_wait_for_the_follower_process_to_reach_their_write(
     from tests.conftest import Tokens
     from tests.helpers import post, seed
 
-    env = os.environ | {
-        "LEDGER_DATABASE_URL": store_settings.database_url,
-        "LEDGER_SIGNING_KEY_FILE": str(tmp_path / "key"),
-        "LEDGER_POLL_INTERVAL": "0.01",
-    }
+    env = _env(store_settings.database_url, tmp_path)
     client = create_app(store_settings, ledger=store_ledger).test_client()
     tokens = Tokens(store_ledger)
     process = _start(env)
