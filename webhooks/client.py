@@ -98,7 +98,10 @@ def post(
             retry_after = parse_retry_after(response.getheader("Retry-After"),
                                             datetime.now(UTC).timestamp())
             location = response.getheader("Location")
-        except (OSError, http.client.HTTPException) as error:
+        except (OSError, http.client.HTTPException, UnicodeError) as error:
+            # UnicodeError: a request line that is not ASCII. Every failure must
+            # come back as an Outcome: one that escaped would leave the message
+            # claimed and unrecorded, retried forever without counting.
             last_error = f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
             if isinstance(error, (ConnectionRefusedError, socket.gaierror)):
                 continue  # another address of the host may answer
