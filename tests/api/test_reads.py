@@ -253,3 +253,23 @@ def test_roster_as_of_values_python_cannot_parse_get_422_not_500(client, tokens)
         response = client.get(path, query_string={"as_of": value}, headers=tokens.staff)
         assert response.status_code == 422, value
         assert "as_of" in response.get_json()["errors"]
+
+
+def test_readiness_counts_lag_from_the_log_head_and_fails_beyond_the_bound(
+    client, tokens, ledger, monkeypatch
+):
+    s = seed(client, tokens)
+    assert client.get(f"/v1/programs/{s.slug}/roster", headers=tokens.staff).status_code == 200
+    head = ledger.max_position()
+    ready = client.get("/readyz")
+    assert ready.status_code == 200
+    assert ready.get_json()["checks"]["projections"]["roster"] == {
+        "generation": 1, "position": head, "lag": 0}
+
+    monkeypatch.setattr("api.reads.READY_LAG", 0)
+    apply(client, tokens, s.slug, "Lee Ji-ho")  # the roster is now behind by this write
+    behind = client.get("/readyz")
+    assert behind.status_code == 503
+    projections = behind.get_json()["checks"]["projections"]
+    assert projections["ok"] is False
+    assert projections["roster"]["lag"] == ledger.max_position() - head > 0
