@@ -11,11 +11,13 @@ cannot slip in between the check and the connection.
 from __future__ import annotations
 
 import ipaddress
+import re
 import socket
 from dataclasses import dataclass
 from urllib.parse import SplitResult, urlsplit
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+_CONTROL_OR_SPACE = re.compile(r"[\x00-\x20\x7f]")  # never valid in a URL or a request line
 
 
 class UnsafeURL(ValueError):
@@ -33,8 +35,12 @@ class Target:
 
 
 def parse(url: str) -> SplitResult:
+    url = url.strip()
+    # urlsplit silently drops tabs and newlines: refuse them (and spaces) instead
+    if _CONTROL_OR_SPACE.search(url):
+        raise UnsafeURL("the URL contains spaces or control characters (percent-encode them)")
     try:
-        parts = urlsplit(url.strip())
+        parts = urlsplit(url)
         parts.port  # noqa: B018 (raises ValueError on a bad port)
     except ValueError as error:
         raise UnsafeURL(f"not a valid URL: {error}") from error
@@ -44,6 +50,10 @@ def parse(url: str) -> SplitResult:
         raise UnsafeURL("the URL has no host")
     if parts.username or parts.password:
         raise UnsafeURL("credentials in the URL are not allowed; use the signature to authenticate")
+    if parts.port == 0:
+        raise UnsafeURL("not a valid URL: port 0")
+    if not (parts.path + parts.query).isascii():  # the request line is ASCII
+        raise UnsafeURL("the URL's path and query must be ASCII (percent-encode the rest)")
     return parts
 
 

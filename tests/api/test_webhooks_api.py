@@ -176,3 +176,12 @@ def test_positions_beyond_64_bits_are_422_not_500(client, tokens) -> None:
     largest = client.post(f"{ENDPOINTS}/{endpoint}/replay", json={"after": too_big - 1},
                           headers=tokens.partner)
     assert largest.status_code == 202 and largest.get_json()["queued"] == 0
+
+
+@pytest.mark.parametrize("url", ["http://93.184.215.14/caf\u00e9", "http://93.184.215.14/a b",
+                                 "http://93.184.215.14:0/hook"])
+def test_urls_no_delivery_could_use_are_refused_at_registration(client, tokens, url) -> None:
+    response = register(client, tokens.partner, url=url)
+    assert response.status_code == 422, response.get_json()
+    assert response.get_json()["errors"]["url"]
+    assert client.get(ENDPOINTS, headers=tokens.partner).get_json()["items"] == []

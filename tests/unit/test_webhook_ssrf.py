@@ -83,6 +83,26 @@ def test_malformed_or_non_http_urls_are_refused(dns, url: str, reason: str) -> N
         check(url, allow_private=True)
 
 
+@pytest.mark.parametrize("url, reason", [
+    ("http://93.184.215.14/in box", "spaces or control characters"),
+    ("http://93.184.215.14/in\nX-Injected: 1", "spaces or control characters"),
+    ("http://93.184.215.14/in\tbox", "spaces or control characters"),
+    ("http://93.184.215.14/caf\u00e9", "must be ASCII"),
+    ("http://93.184.215.14/in?q=\u00e9", "must be ASCII"),
+    ("http://93.184.215.14:0/in", "port 0"),
+])
+def test_urls_no_request_could_be_sent_to_are_refused(dns, url: str, reason: str) -> None:
+    # accepted, each would fail every delivery (or, for port 0, go to port 80)
+    with pytest.raises(UnsafeURL, match=reason):
+        check(url, allow_private=True)
+
+
+def test_a_percent_encoded_path_and_an_idn_host_are_accepted(dns) -> None:
+    dns["b\u00fccher.example"] = ["93.184.215.14"]
+    target = check("https://b\u00fccher.example/caf%C3%A9?q=a%20b", allow_private=False)
+    assert (target.host, target.path) == ("b\u00fccher.example", "/caf%C3%A9?q=a%20b")
+
+
 def test_unresolvable_hosts_are_refused(dns) -> None:
     dns["nowhere.example"] = ["nxdomain"]
     with pytest.raises(UnsafeURL, match="does not resolve"):
