@@ -14,7 +14,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from ledger.leases import Lease
-from projections.tracking import tracking_key
+from projections.tracking import TRACKING_TABLE, tracking_key
 
 if TYPE_CHECKING:
     from projections.follower import Follower
@@ -75,7 +75,7 @@ def switch(follower: Follower, old: int, new: int) -> bool:
             if cur.fetchone() is None:
                 raise RuntimeError(f"the serving generation of {name} changed under the rebuild")
             cur.execute(
-                "SELECT application_name, notification_id FROM {t}proj_tracking "
+                f"SELECT application_name, notification_id FROM {{t}}{TRACKING_TABLE} "
                 "WHERE application_name IN (?, ?)",
                 (tracking_key(name, old), tracking_key(name, new)),
             )
@@ -97,7 +97,7 @@ def drop_generations(follower: Follower, keep: tuple[int, ...]) -> None:
         for table in follower.projection.tables:
             cur.execute(f"DELETE FROM {{t}}{table} WHERE gen NOT IN ({marks})", keep)
         cur.execute(
-            "DELETE FROM {t}proj_tracking WHERE application_name LIKE ? "
+            f"DELETE FROM {{t}}{TRACKING_TABLE} WHERE application_name LIKE ? "
             f"AND application_name NOT IN ({marks})",
             (f"{name}@%", *keys),
         )
