@@ -1,7 +1,8 @@
 """`verify store`: rebuild the tree from the stored events and compare.
 
-Everything streams: events, stored leaves and stored nodes are read in pages
-and compared in one pass, so memory stays flat at any log size.
+Everything streams: events, stored leaves, stored nodes and recorded
+checkpoints are read in pages and compared in one pass, so memory stays flat
+at any log size and any number of checkpoints.
 """
 
 from __future__ import annotations
@@ -47,6 +48,27 @@ def _events(ledger: Any) -> Iterator[dict[str, Any]]:
         yield env
 
 
+class _Checkpoints:
+    """The recorded checkpoints, streamed in size order beside the recomputed tree."""
+
+    def __init__(self, rows: Iterator[dict[str, Any]]) -> None:
+        self.rows = rows
+        self.pending = next(rows, None)
+        self.count = 0
+
+    def check(self, size: int, frontier: list[bytes]) -> None:
+        """Compare the checkpoint of `size`, if any, with the tree recomputed to
+        `size` leaves (called for every size in turn, so none is skipped)."""
+        while self.pending is not None and int(self.pending["size"]) <= size:
+            if bytes.fromhex(self.pending["root"]) != merkle.root_from_frontier(frontier):
+                raise StoreMismatch(
+                    f"checkpoint at size {size}: its root differs from the recomputed tree "
+                    f"(leaf index {size - 1} or before)"
+                )
+            self.count += 1
+            self.pending = next(self.rows, None)
+
+
 def check_store(
     ledger: Any,
     key_file: Path | None,
@@ -55,14 +77,18 @@ def check_store(
 ) -> StoreReport:
     """Raise StoreMismatch naming the first bad leaf index; else a summary."""
     store = TreeStore(ledger.db)
-    # Checkpoints first: each was signed for a head no newer than the one read next.
-    checkpoints = {int(row["size"]): row for row in store.checkpoints()}
+    # The latest checkpoint first: it and every one before it was signed for
+    # a head no newer than the one read next.
+    latest_row = store.latest_checkpoint()
+    latest = int(latest_row["size"]) if latest_row is not None else None
     head = store.head()
     # A running builder may append meanwhile: compare only up to this head.
     leaves = store.iter_leaves(below=head.size)
     nodes = store.iter_nodes(below=merkle.stored_count(head.size))
+    checkpoints = _Checkpoints(store.iter_checkpoints(below=-1 if latest is None else latest + 1))
     frontier: list[bytes] = []
     index = 0
+    checkpoints.check(index, frontier)
     for env in _events(ledger):
         if env["position"] > head.position:
             break  # written after the builder's last batch: not in the tree yet
@@ -85,13 +111,7 @@ def check_store(
                 raise StoreMismatch(f"leaf index {index}: stored tree node {node_id} differs")
         index += 1
         advance(1)
-        if index in checkpoints:
-            root = merkle.root_from_frontier(frontier)
-            if bytes.fromhex(checkpoints[index]["root"]) != root:
-                raise StoreMismatch(
-                    f"checkpoint at size {index}: its root differs from the recomputed tree "
-                    f"(leaf index {index - 1} or before)"
-                )
+        checkpoints.check(index, frontier)
     if index != head.size:
         raise StoreMismatch(
             f"leaf index {index}: the tree head says {head.size} leaves up to position "
@@ -102,18 +122,17 @@ def check_store(
         raise StoreMismatch(
             f"the tree head's root differs from the recomputed root at size {index}"
         )
-    latest = max(checkpoints) if checkpoints else None
     if latest is not None and latest > index:
         raise StoreMismatch(f"checkpoint at size {latest} is beyond the tree (size {index})")
     signature_checked = False
-    if latest is not None and key_file is not None and Path(key_file).exists():
+    if latest_row is not None and key_file is not None and Path(key_file).exists():
         verifier = note.load_or_create_signer(Path(key_file), log_name).verifier
         try:
-            text = note.open_note(checkpoints[latest]["note"], verifier)
+            text = note.open_note(latest_row["note"], verifier)
             signed = note.parse_checkpoint(text)
         except note.NoteError as error:
             raise StoreMismatch(f"checkpoint at size {latest}: {error}") from error
-        if signed.size != latest or signed.root.hex() != checkpoints[latest]["root"]:
+        if signed.size != latest or signed.root.hex() != latest_row["root"]:
             raise StoreMismatch(f"checkpoint at size {latest}: the signed note says otherwise")
         signature_checked = True
-    return StoreReport(index, root, len(checkpoints), latest, signature_checked)
+    return StoreReport(index, root, checkpoints.count, latest, signature_checked)

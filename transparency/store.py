@@ -124,30 +124,25 @@ class TreeStore:
             (aggregate_id, aggregate_version),
         )
 
-    def iter_leaves(self, below: int, page: int = 1000) -> Iterator[dict[str, Any]]:
+    def _pages(self, table: str, columns: str, key: str, below: int, page: int
+               ) -> Iterator[dict[str, Any]]:
+        """Rows with `key` < `below` in key order, read `page` rows at a time."""
+        sql = (f"SELECT {columns} FROM {{t}}{table} WHERE {key} > ? AND {key} < ? "
+               f"ORDER BY {key} LIMIT ?")
         after = -1
         while True:
-            rows = self.db.fetchall(
-                "SELECT * FROM {t}tlog_leaves WHERE idx > ? AND idx < ? ORDER BY idx LIMIT ?",
-                (after, below, page),
-            )
+            rows = self.db.fetchall(sql, (after, below, page))
             if not rows:
                 return
             yield from rows
-            after = int(rows[-1]["idx"])
+            after = int(rows[-1][key])
+
+    def iter_leaves(self, below: int, page: int = 1000) -> Iterator[dict[str, Any]]:
+        return self._pages("tlog_leaves", "*", "idx", below, page)
 
     def iter_nodes(self, below: int, page: int = 5000) -> Iterator[tuple[int, bytes]]:
-        after = -1
-        while True:
-            rows = self.db.fetchall(
-                "SELECT id, hash FROM {t}tlog_nodes WHERE id > ? AND id < ? ORDER BY id LIMIT ?",
-                (after, below, page),
-            )
-            if not rows:
-                return
-            for row in rows:
-                yield int(row["id"]), bytes(row["hash"])
-            after = int(rows[-1]["id"])
+        for row in self._pages("tlog_nodes", "id, hash", "id", below, page):
+            yield int(row["id"]), bytes(row["hash"])
 
     # ---- appending -----------------------------------------------------------
 
@@ -199,5 +194,10 @@ class TreeStore:
             (size, root.hex(), signed_note),
         )
 
-    def checkpoints(self) -> list[dict[str, Any]]:
-        return self.db.fetchall("SELECT size, root, note FROM {t}tlog_checkpoints ORDER BY size")
+    def latest_checkpoint(self) -> dict[str, Any] | None:
+        return self.db.fetchone(
+            "SELECT size, root, note FROM {t}tlog_checkpoints ORDER BY size DESC LIMIT 1"
+        )
+
+    def iter_checkpoints(self, below: int, page: int = 1000) -> Iterator[dict[str, Any]]:
+        return self._pages("tlog_checkpoints", "size, root", "size", below, page)

@@ -110,6 +110,37 @@ def test_verify_store_detects_a_rewritten_tree_node(store_settings, store_ledger
     assert "leaf index 3: stored tree node" in bad.output
 
 
+def test_verify_store_checks_every_recorded_checkpoint(store_settings, store_ledger, seeded):
+    builder = TreeBuilder(store_ledger, store_settings, batch=2)
+    signer = note.load_or_create_signer(store_settings.signing_key_file, store_settings.log_name)
+    sizes = []
+    while builder.step():
+        sizes.append(TransparencyLog(store_ledger.db, signer).checkpoint().head.size)
+    assert len(sizes) >= 3
+    paged = TreeStore(store_ledger.db).iter_checkpoints(below=sizes[-1] + 1, page=1)
+    assert [int(row["size"]) for row in paged] == sizes  # streamed, one row a page
+    ok = CliRunner().invoke(main, ["verify", "store"], env=_env(store_settings))
+    assert ok.exit_code == 0, ok.output
+    assert f"; {len(sizes)} checkpoints match; latest signed checkpoint (size {sizes[-1]})" in (
+        ok.output)
+
+    root = store_ledger.db.fetchone("SELECT root FROM {t}tlog_checkpoints WHERE size = ?",
+                                    (sizes[1],))["root"]
+    store_ledger.db.execute("UPDATE {t}tlog_checkpoints SET root = ? WHERE size = ?",
+                            ("00" * 32, sizes[1]))
+    bad = CliRunner().invoke(main, ["verify", "store"], env=_env(store_settings))
+    assert bad.exit_code == 1
+    assert f"MISMATCH: checkpoint at size {sizes[1]}: its root differs" in bad.output
+
+    store_ledger.db.execute("UPDATE {t}tlog_checkpoints SET root = ? WHERE size = ?",
+                            (root, sizes[1]))
+    store_ledger.db.execute("INSERT INTO {t}tlog_checkpoints (size, root, note) VALUES (?, ?, ?)",
+                            (sizes[-1] + 1, "00" * 32, "x"))
+    beyond = CliRunner().invoke(main, ["verify", "store"], env=_env(store_settings))
+    assert beyond.exit_code == 1
+    assert f"MISMATCH: checkpoint at size {sizes[-1] + 1} is beyond the tree" in beyond.output
+
+
 def test_leaves_hold_commitments_never_email_or_statement(settings, ledger, client, tokens):
     seed(client, tokens)
     head = TreeBuilder(ledger, settings).catch_up()
