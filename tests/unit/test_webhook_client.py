@@ -3,11 +3,24 @@
 
 from __future__ import annotations
 
-from webhooks.client import post
+from typing import Any
+
+import pytest
+
+from webhooks import client
+from webhooks.ssrf import Target
 
 
-def test_a_url_the_request_line_cannot_carry_is_a_failed_attempt() -> None:
-    # refused before any connection is made: the request line must be ASCII
-    outcome = post("http://127.0.0.1:9/caf\u00e9", b"{}", {}, timeout=1, allow_private=True)
+def test_a_request_line_that_is_not_ascii_is_a_failed_attempt(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Registration refuses such a URL now; an endpoint stored before still
+    # reaches the client. It fails before any connection is made.
+    def stored(url: str, **_: Any) -> Target:
+        return Target(url, "http", "127.0.0.1", 9, "/caf\u00e9", ("127.0.0.1",))
+
+    monkeypatch.setattr(client, "check", stored)
+    outcome = client.post("http://127.0.0.1:9/caf\u00e9", b"{}", {}, timeout=1,
+                          allow_private=True)
     assert not outcome.ok and outcome.status_code is None
     assert outcome.error is not None and "UnicodeEncodeError" in outcome.error
