@@ -23,7 +23,7 @@ from ledger.leases import new_holder_id
 from ledger.log import read_page
 from ledger.settings import Settings
 from webhooks import client, metrics, signing
-from webhooks.queue import Claim, MessageQueue, wanted
+from webhooks.queue import Claim, MessageQueue, event_filter, wanted
 
 log = logging.getLogger("labledger.webhooks")
 
@@ -82,12 +82,13 @@ class Dispatcher:
         keeping at most `max_pending` undelivered: the log holds the rest, so a
         dead endpoint costs no storage while it stays dead."""
         room = self.max_pending - self.queue.pending_count(endpoint["id"])
+        types = event_filter(endpoint)
         for _ in range(PAGES_PER_TICK):
             if room <= 0 or int(endpoint["position"]) >= head:
                 return
             taken: list[dict[str, Any]] = []
             for envelope in read_page(self.ledger, int(endpoint["position"]), PAGE):
-                if wanted(endpoint, envelope):
+                if wanted(types, envelope):
                     if room == 0:
                         break
                     room -= 1
