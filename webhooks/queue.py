@@ -78,7 +78,7 @@ class MessageQueue:
     def endpoints_behind(self, head: int) -> list[dict[str, Any]]:
         return self.db.fetchall(
             "SELECT id, position, sequence, event_types FROM {t}wh_endpoints "
-            "WHERE enabled = 1 AND position < ? ORDER BY id",
+            "WHERE enabled = 1 AND position < ? ORDER BY position, id",
             (head,),
         )
 

@@ -16,7 +16,7 @@ import pytest
 from standardwebhooks import Webhook
 from standardwebhooks.webhooks import WebhookVerificationError
 
-from ledger.log import iter_log
+from ledger.log import iter_log, read_page
 from ledger.settings import Settings
 from tests.helpers import apply, open_program, seed
 from webhooks.dispatcher import Dispatcher
@@ -387,3 +387,28 @@ def test_a_small_backlog_window_still_delivers_everything_in_order(
     assert applications.sequences() == list(range(1, 8))
     assert [r.body["data"]["position"] for r in applications.received] == [
         e["position"] for e in log if e["type"] == "application.submitted"]
+
+
+def test_endpoints_at_the_same_position_share_each_log_page(
+    client, tokens, ledger, settings, monkeypatch
+) -> None:
+    from webhooks import dispatcher as module
+
+    reads: list[int] = []
+
+    def counting_read_page(ledger_: Any, after: int, limit: int) -> list[dict[str, Any]]:
+        reads.append(after)
+        return read_page(ledger_, after, limit)
+
+    monkeypatch.setattr(module, "read_page", counting_read_page)
+    created = [client.post(ENDPOINTS, json={"url": "http://93.184.215.14/hooks"} | extra,
+                           headers=tokens.partner).get_json()
+               for extra in ({}, {}, {"event_types": ["application.submitted"]})]
+    seed(client, tokens)
+    total = len(list(iter_log(ledger, created[0]["position"])))
+    Dispatcher(ledger, settings).enqueue_new_events()
+    assert reads == [created[0]["position"]]  # one read of the new events, not one per endpoint
+    states = [endpoint_state(client, tokens, e["id"]) for e in created]
+    assert [s["sequence"] for s in states[:2]] == [total, total]
+    assert states[2]["sequence"] == sum(
+        e["type"] == "application.submitted" for e in iter_log(ledger, created[0]["position"]))
