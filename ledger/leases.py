@@ -36,6 +36,18 @@ class Lease:
         self.name = name
         self.holder = holder or new_holder_id()
         self.ttl = ttl
+        self._fresh_until = 0.0
+
+    def hold(self) -> bool:
+        """`acquire`, but renewed only once a third of the TTL has passed, so a
+        polling loop does not write the lease row on every tick."""
+        now = time.monotonic()
+        if now < self._fresh_until:
+            return True
+        if self.acquire():
+            self._fresh_until = now + self.ttl / 3
+            return True
+        return False
 
     def acquire(self) -> bool:
         """Take or renew the lease; False while another live holder has it."""
@@ -65,6 +77,7 @@ class Lease:
         )
 
     def release(self) -> None:
+        self._fresh_until = 0.0
         self.db.execute(
             "DELETE FROM {t}ledger_leases WHERE name = ? AND holder = ?", (self.name, self.holder)
         )

@@ -60,7 +60,6 @@ class Follower:
         self.poll_interval = poll_interval
         self.batch = batch
         self.lease = Lease(self.db, self.name, ttl=lease_ttl(poll_interval))
-        self._lease_fresh_until = 0.0
         self._lock = threading.Lock()  # one stepping thread per process
 
     # ---- state ---------------------------------------------------------------
@@ -110,18 +109,6 @@ class Follower:
         gen, _ = self.status()
         return self.apply_batch(gen)
 
-    def _hold_lease(self) -> bool:
-        now = time.monotonic()
-        if now < self._lease_fresh_until:
-            return True
-        if self.lease.acquire():
-            self._lease_fresh_until = now + self.lease.ttl / 3
-            return True
-        return False
-
-    def _drop_lease(self) -> None:
-        self._lease_fresh_until = 0.0
-        self.lease.release()
 
     # ---- loops -----------------------------------------------------------------
 
@@ -129,7 +116,7 @@ class Follower:
         """The worker loop (`labledger projections run`, `labledger serve`)."""
         try:
             while not stop.is_set():
-                if not self._hold_lease():
+                if not self.lease.hold():
                     stop.wait(self.poll_interval)
                     continue
                 with self._lock:
@@ -137,7 +124,7 @@ class Follower:
                 if not applied:
                     stop.wait(self.poll_interval)
         finally:
-            self._drop_lease()
+            self.lease.release()
 
     def catch_up(self, target: int | None = None, budget: float = 60.0) -> int:
         """Apply until `target` (default: the log head) under the lease, for at
@@ -149,7 +136,7 @@ class Follower:
             position = self.position()
             # held_elsewhere() is a read: under a follower process, reads never
             # contend with it for the lease row in a write transaction.
-            if position >= target or self.lease.held_elsewhere() or not self._hold_lease():
+            if position >= target or self.lease.held_elsewhere() or not self.lease.hold():
                 return position
             try:
                 while position < target and time.monotonic() < deadline:
@@ -158,7 +145,7 @@ class Follower:
                     if not applied:
                         break
             finally:
-                self._drop_lease()
+                self.lease.release()
         return position
 
     def ensure(self, target: int, wait: float) -> bool:

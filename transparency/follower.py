@@ -57,7 +57,7 @@ class TreeBuilder:
     def run(self, stop: threading.Event) -> None:
         try:
             while not stop.is_set():
-                if not self.lease.acquire():
+                if not self.lease.hold():
                     stop.wait(self.lease.ttl / 2)
                     continue
                 try:

@@ -118,3 +118,20 @@ def test_a_lease_has_one_live_holder_at_a_time(store_ledger):
     assert second.acquire() and not first.acquire()
     second.release()
     assert first.acquire()
+
+
+def test_holding_a_lease_renews_it_only_after_a_third_of_its_ttl(store_ledger):
+    import time
+
+    from ledger.leases import Lease
+
+    lease = Lease(store_ledger.db, "follower:y", ttl=0.6)
+    writes = []
+    original = lease.acquire
+    lease.acquire = lambda: writes.append(1) or original()  # type: ignore[method-assign]
+    assert all(lease.hold() for _ in range(20))
+    assert len(writes) == 1
+    time.sleep(0.25)
+    assert lease.hold() and len(writes) == 2
+    lease.release()
+    assert lease.hold() and len(writes) == 3
