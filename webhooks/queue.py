@@ -67,7 +67,8 @@ def wanted(types: frozenset[str], envelope: dict[str, Any]) -> bool:
     return not types or envelope["type"] in types
 
 
-def _iso(epoch: float) -> str:
+def rfc3339_at(epoch: float) -> str:
+    """A stored epoch time (the tables keep floats) as the API shows times."""
     return rfc3339(datetime.fromtimestamp(epoch, UTC))
 
 
@@ -201,9 +202,9 @@ class MessageQueue:
                 "sequence, attempt, attempted_at, status_code, latency_ms, ok, error, "
                 "next_attempt_at, dispatcher) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (claim.endpoint_id, claim.webhook_id, claim.event_type, claim.position,
-                 claim.sequence, claim.attempt, _iso(attempted_at), outcome.status_code,
+                 claim.sequence, claim.attempt, rfc3339_at(attempted_at), outcome.status_code,
                  outcome.latency_ms, 1 if outcome.ok else 0, outcome.error,
-                 _iso(retry_at) if retry_at is not None else None, holder),
+                 rfc3339_at(retry_at) if retry_at is not None else None, holder),
             )
             cur.execute(
                 "UPDATE {t}wh_messages SET state = ?, attempts = ?, next_attempt_at = ?, "
@@ -229,5 +230,5 @@ class MessageQueue:
                 cur.execute(
                     "UPDATE {t}wh_endpoints SET failing_since = ?, enabled = 0, "
                     "disabled_reason = ?, disabled_at = ? WHERE id = ?",
-                    (failing_since, reason, _iso(now), claim.endpoint_id),
+                    (failing_since, reason, rfc3339_at(now), claim.endpoint_id),
                 )

@@ -13,6 +13,7 @@ from typing import Any
 
 from ledger.events import rfc3339
 from ledger.persistence import Database
+from webhooks.queue import rfc3339_at
 from webhooks.signing import new_secret
 
 ROTATION_OVERLAP = 24 * 3600.0  # the previous secret keeps signing this long
@@ -23,12 +24,7 @@ _PUBLIC_COLUMNS = (
 )
 
 
-def _iso(epoch: float | None) -> str | None:
-    return None if epoch is None else rfc3339(datetime.fromtimestamp(epoch, UTC))
-
-
-def public_endpoint(row: dict[str, Any], now: float | None = None) -> dict[str, Any]:
-    now = time.time() if now is None else now
+def public_endpoint(row: dict[str, Any]) -> dict[str, Any]:
     expires = row["previous_secret_expires"]
     return {
         "id": row["id"],
@@ -38,7 +34,9 @@ def public_endpoint(row: dict[str, Any], now: float | None = None) -> dict[str, 
         "enabled": bool(row["enabled"]),
         "disabled_reason": row["disabled_reason"],
         "disabled_at": row["disabled_at"],
-        "previous_secret_expires_at": _iso(expires) if expires and expires > now else None,
+        "previous_secret_expires_at": (
+            rfc3339_at(expires) if expires and expires > time.time() else None
+        ),
         "position": row["position"],
         "sequence": row["sequence"],
         "created_at": row["created_at"],
