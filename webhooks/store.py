@@ -1,7 +1,8 @@
 """Endpoints as a partner manages them: register, list, delete, rotate the
-secret, re-enable, read the delivery log, replay. Every query is scoped to
-the owner (the partner token's actor id), so another partner's endpoint is
-simply not found."""
+secret, re-enable, read the delivery log, replay. Every query by endpoint id
+is scoped to the owner (the actor's principal: a partner's tokens' name), so
+another partner's endpoint is simply not found; `attempts` and `replay` take
+an endpoint the caller has already found among the owner's."""
 
 from __future__ import annotations
 
