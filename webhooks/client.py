@@ -24,9 +24,12 @@ MAX_RESPONSE_BYTES = 64 * 1024  # we only need the status; never hold a big body
 class Outcome:
     status_code: int | None
     latency_ms: float
-    error: str | None = None
+    error: str | None = None  # why the attempt failed; None: it succeeded
     retry_after: float | None = None  # seconds, when the receiver asked
-    ok: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
 
 
 class _PinnedHTTP(http.client.HTTPConnection):
@@ -115,6 +118,6 @@ def post(
             return Outcome(status, latency, f"redirects are not followed (Location: {location})",
                            retry_after)
         if 200 <= status < 300:
-            return Outcome(status, latency, ok=True)
+            return Outcome(status, latency)
         return Outcome(status, latency, f"HTTP {status}", retry_after)
     return Outcome(None, elapsed_ms(), last_error)

@@ -73,7 +73,7 @@ def test_store_contract(store_ledger) -> None:
     time.sleep(0.08)
     retry = queue.claim(everything["id"], 1, "dispatcher-2", lease=30)
     assert retry is not None and retry.attempt == 2 and retry.webhook_id == claim.webhook_id
-    queue.record(retry, Outcome(204, 3.0, ok=True), holder="dispatcher-2",
+    queue.record(retry, Outcome(204, 3.0), holder="dispatcher-2",
                  schedule=SCHEDULE, disable_after=3600, attempted_at=time.time())
     assert queue.claim(everything["id"], 2, "dispatcher-1", lease=30) is not None
 

@@ -75,7 +75,7 @@ def test_attempts_are_counted_by_result() -> None:
     from webhooks.client import Outcome
     from webhooks.metrics import result_label
 
-    assert result_label(Outcome(204, 1.0, ok=True)) == "ok"
+    assert result_label(Outcome(204, 1.0)) == "ok"
     assert result_label(Outcome(503, 1.0, "HTTP 503")) == "http_5xx"
     assert result_label(Outcome(410, 1.0, "HTTP 410")) == "http_4xx"
     assert result_label(Outcome(302, 1.0, "redirect")) == "redirect"
