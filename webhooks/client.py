@@ -42,9 +42,10 @@ class _PinnedHTTP(http.client.HTTPConnection):
 
 
 class _PinnedHTTPS(http.client.HTTPSConnection):
-    def __init__(self, target: Target, address: str, timeout: float) -> None:
-        super().__init__(target.host, target.port, timeout=timeout,
-                         context=ssl.create_default_context())
+    def __init__(
+        self, target: Target, address: str, timeout: float, context: ssl.SSLContext
+    ) -> None:
+        super().__init__(target.host, target.port, timeout=timeout, context=context)
         self._address = address
 
     def connect(self) -> None:
@@ -68,15 +69,27 @@ def parse_retry_after(value: str | None, now: float) -> float | None:
     return max(when.timestamp() - now, 0.0)
 
 
-def _connection(target: Target, address: str, timeout: float) -> http.client.HTTPConnection:
-    cls = _PinnedHTTPS if target.scheme == "https" else _PinnedHTTP
-    return cls(target, address, timeout)
+def _connection(
+    target: Target, address: str, timeout: float, tls: ssl.SSLContext | None
+) -> http.client.HTTPConnection:
+    if target.scheme != "https":
+        return _PinnedHTTP(target, address, timeout)
+    return _PinnedHTTPS(target, address, timeout, tls or ssl.create_default_context())
 
 
 def post(
-    url: str, body: bytes, headers: dict[str, str], *, timeout: float, allow_private: bool
+    url: str,
+    body: bytes,
+    headers: dict[str, str],
+    *,
+    timeout: float,
+    allow_private: bool,
+    tls: ssl.SSLContext | None = None,
 ) -> Outcome:
-    """POST once. Success is a 2xx received within `timeout` seconds."""
+    """POST once. Success is a 2xx received within `timeout` seconds.
+
+    `tls` verifies https receivers; a caller posting often keeps one (building
+    a context loads the CA bundle, some 25 ms), else a default one is built."""
     started = time.monotonic()
 
     def elapsed_ms() -> float:
@@ -88,7 +101,7 @@ def post(
         return Outcome(None, elapsed_ms(), f"refused: {error}")
     last_error = "no address to connect to"
     for address in target.addresses:
-        conn = _connection(target, address, timeout)
+        conn = _connection(target, address, timeout, tls)
         try:
             conn.request("POST", target.path, body=body, headers={
                 "Content-Type": "application/json", "User-Agent": USER_AGENT, **headers,

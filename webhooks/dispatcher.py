@@ -14,6 +14,7 @@ lease expires and another retries (at-least-once).
 from __future__ import annotations
 
 import logging
+import ssl
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -75,6 +76,7 @@ class Dispatcher:
         self.settings = settings
         self.queue = MessageQueue(ledger.db)
         self.holder = new_holder_id()
+        self.tls = ssl.create_default_context()  # one for every https delivery
         self.pool_size = pool_size
         self.max_pending = max_pending
         self._in_flight: set[str] = set()
@@ -156,7 +158,7 @@ class Dispatcher:
         headers = signing.headers(claim.secrets, claim.webhook_id, int(attempted_at), claim.body)
         outcome = client.post(claim.url, claim.body.encode("utf-8"), headers,
                               timeout=self.settings.webhook_timeout,
-                              allow_private=self.settings.webhook_allow_private)
+                              allow_private=self.settings.webhook_allow_private, tls=self.tls)
         metrics.observe(outcome)
         self.queue.record(claim, outcome, holder=self.holder,
                           schedule=self.settings.webhook_retry_schedule,

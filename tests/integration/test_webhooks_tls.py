@@ -87,3 +87,43 @@ def test_https_delivery_refuses_a_bad_certificate(tmp_path, monkeypatch, trusted
                        allow_private=True)
     assert not outcome.ok and outcome.status_code is None
     assert "CERTIFICATE_VERIFY_FAILED" in (outcome.error or "")
+
+
+def test_a_kept_context_serves_every_delivery(tmp_path, monkeypatch) -> None:
+    from webhooks import client
+
+    cert, key = self_signed(tmp_path, "localhost")
+    kept = ssl.create_default_context(cafile=str(cert))
+
+    def no_new_context(*args: Any, **kwargs: Any) -> ssl.SSLContext:
+        raise AssertionError("a new SSL context was built (it loads the CA bundle each time)")
+
+    seen: list[dict[str, Any]] = []
+    with tls_server(cert, key, seen) as port:
+        monkeypatch.setattr(client.ssl, "create_default_context", no_new_context)
+        outcomes = [post(f"https://localhost:{port}/hooks", b"{}", {}, timeout=3,
+                         allow_private=True, tls=kept) for _ in range(2)]
+    assert [o.status_code for o in outcomes] == [204, 204] and len(seen) == 2
+
+
+def test_the_dispatcher_keeps_one_context_for_its_deliveries(settings, monkeypatch) -> None:
+    from webhooks import dispatcher as module
+    from webhooks.queue import Claim
+
+    used: list[Any] = []
+
+    def fake_post(url: str, body: bytes, headers: dict[str, str], **options: Any) -> Any:
+        used.append(options["tls"])
+        return module.client.Outcome(204, 1.0)
+
+    class Ledger:
+        db = None
+
+    monkeypatch.setattr(module.client, "post", fake_post)
+    monkeypatch.setattr(module.MessageQueue, "record", lambda *args, **kwargs: None)
+    dispatcher = module.Dispatcher(Ledger(), settings)
+    claim = Claim("e", 1, 1, "msg_1", "program.opened", "{}", 1, "https://x.example/",
+                  ("whsec_AA==",))
+    dispatcher.deliver(claim)
+    dispatcher.deliver(claim)
+    assert used[0] is used[1] and isinstance(used[0], ssl.SSLContext)
