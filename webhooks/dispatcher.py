@@ -45,8 +45,8 @@ class _Pages:
     """The log pages read in one tick, shared by its endpoints: endpoints at the
     same position (the usual case: all caught up) decode each event once, not
     once each. Endpoints come in position order, so a follower finds its
-    leader's pages among the last `PAGES_PER_TICK` kept (the most one endpoint
-    reads in a tick, and all this holds: memory stays bounded by the page)."""
+    leader's pages among the last `PAGES_PER_TICK` kept: what one endpoint may
+    read in a tick, and all this ever holds, whatever the log's length."""
 
     def __init__(self, ledger: Any) -> None:
         self.ledger = ledger
