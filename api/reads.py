@@ -18,7 +18,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates
 from api.auth import current_actor, require
 from api.errors import ProblemError
 from api.freshness import behind, refuse_beyond_head
-from api.schemas import SHA256, SLUG
+from api.schemas import CURSOR, SHA256, SLUG, min_position_field
 from api.services import Services, services
 from api.transparency import transparency_log
 from ledger.events import PUBLIC_TYPES, redacted, staff_view
@@ -28,12 +28,7 @@ from projections.service import READY_LAG, ReadModels
 
 blp = Blueprint("reads", __name__, description="Roster, registry, audit report, event feed")
 
-MIN_POSITION = fields.Integer(
-    validate=validate.Range(min=0),
-    metadata={"description": "wait until the view has applied this log position"},
-)
-# `after` reaches SQL as a 64-bit integer, and the log is read from after + 1.
-AFTER = fields.Integer(validate=validate.Range(min=0, max=2**63 - 2), load_default=0)
+AFTER = fields.Integer(validate=CURSOR, load_default=0)
 
 
 def read_models(svc: Services | None = None) -> ReadModels:
@@ -62,7 +57,7 @@ class RosterQuery(Schema):
     as_of = fields.String(
         metadata={"description": "an RFC 3339 instant (with offset) or a log position"}
     )
-    min_position = MIN_POSITION
+    min_position = min_position_field()
 
     @validates("as_of")
     def _check_as_of(self, value: str, **_: object) -> None:
@@ -127,11 +122,11 @@ class WorksQuery(Schema):
     program = fields.String(validate=SLUG)
     after = AFTER
     limit = fields.Integer(validate=validate.Range(min=1, max=1000), load_default=100)
-    min_position = MIN_POSITION
+    min_position = min_position_field()
 
 
 class FreshQuery(Schema):
-    min_position = MIN_POSITION
+    min_position = min_position_field()
 
 
 @blp.get("/v1/works")
@@ -196,7 +191,7 @@ class EventsQuery(Schema):
         validate=validate.Length(min=1, max=2000),
         metadata={"description": "event type(s), comma-separated, e.g. work.ownership_declared"},
     )
-    min_position = MIN_POSITION
+    min_position = min_position_field()
 
     @validates("type")
     def _check_type(self, value: str, **_: object) -> None:

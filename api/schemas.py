@@ -15,6 +15,21 @@ TOOL_KEY = validate.Regexp(
 )
 
 
+# Log positions are 64-bit integers in both stores; a read cursor `after` is
+# read from after + 1, so it stops one short of the largest position.
+MAX_POSITION = 2**63 - 1
+POSITION = validate.Range(min=0, max=MAX_POSITION)
+CURSOR = validate.Range(min=0, max=MAX_POSITION - 1)
+
+
+def min_position_field() -> fields.Integer:
+    return fields.Integer(
+        validate=POSITION,
+        load_default=None,
+        metadata={"description": "wait until the view has applied this log position"},
+    )
+
+
 def text(max_length: int = 200, **kwargs: object) -> fields.String:
     return fields.String(validate=validate.Length(min=1, max=max_length), **kwargs)
 

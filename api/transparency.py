@@ -13,6 +13,7 @@ from marshmallow import Schema, fields, validate
 
 from api.errors import ProblemError
 from api.freshness import wait_until
+from api.schemas import min_position_field
 from api.services import Services, services
 from ledger.events import redacted
 from ledger.log import read_page
@@ -28,7 +29,10 @@ blp = Blueprint(
 
 # Readiness fails when the tree lags the log by more than this many positions.
 LAG_LIMIT = 1000
-_SIZE = validate.Range(min=0, max=2**62)
+# Tree sizes and indexes: stored node ids reach twice the size, so stay well
+# inside 64 bits.
+_MAX_SIZE = 2**62
+_SIZE = validate.Range(min=1, max=_MAX_SIZE)
 
 
 def _build(s: Services) -> TransparencyLog:
@@ -67,17 +71,17 @@ def _proof_size(size: int | None, head: Head, name: str) -> int:
 
 
 class CheckpointQuery(Schema):
-    min_position = fields.Integer(validate=validate.Range(min=0), load_default=None)
+    min_position = min_position_field()
 
 
 class InclusionQuery(Schema):
-    index = fields.Integer(required=True, validate=_SIZE)
-    tree_size = fields.Integer(validate=validate.Range(min=1, max=2**62), load_default=None)
+    index = fields.Integer(required=True, validate=validate.Range(min=0, max=_MAX_SIZE))
+    tree_size = fields.Integer(validate=_SIZE, load_default=None)
 
 
 class ConsistencyQuery(Schema):
-    first = fields.Integer(required=True, validate=validate.Range(min=1, max=2**62))
-    second = fields.Integer(validate=validate.Range(min=1, max=2**62), load_default=None)
+    first = fields.Integer(required=True, validate=_SIZE)
+    second = fields.Integer(validate=_SIZE, load_default=None)
 
 
 @blp.get("/v1/transparency/checkpoint")
@@ -152,7 +156,7 @@ def consistency_proof(args: dict[str, Any]) -> dict[str, Any]:
 def leaf(index: int) -> dict[str, Any]:
     """One leaf: its canonical bytes (base64) and the redacted event it commits to"""
     store = _log().store
-    row = store.leaf(index) if index < 2**62 else None
+    row = store.leaf(index) if index < _MAX_SIZE else None
     if row is None:
         raise ProblemError(404, f"there is no leaf {index}; the tree has {store.head().size}",
                            title="No such leaf")

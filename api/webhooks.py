@@ -12,6 +12,7 @@ from marshmallow import Schema, fields, validate
 
 from api.auth import require
 from api.errors import ProblemError
+from api.schemas import POSITION
 from api.services import services
 from ledger.events import PUBLIC_TYPES
 from webhooks.ssrf import UnsafeURL, check
@@ -22,7 +23,6 @@ blp = Blueprint("webhooks", __name__, url_prefix="/v1/webhooks",
 
 # Positions and delivery-log ids reach SQL as 64-bit integers: a larger one
 # would overflow SQLite's driver (a 500) instead of being refused (a 422).
-_BIGINT = validate.Range(min=0, max=2**63 - 1)
 
 
 class EndpointIn(Schema):
@@ -43,11 +43,11 @@ class ListQuery(Schema):
 
 class DeliveriesQuery(Schema):
     limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=1000))
-    after = fields.Integer(load_default=0, validate=_BIGINT)
+    after = fields.Integer(load_default=0, validate=POSITION)
 
 
 class ReplayIn(Schema):
-    after = fields.Integer(required=True, strict=True, validate=_BIGINT,
+    after = fields.Integer(required=True, strict=True, validate=POSITION,
                            metadata={"description": "redeliver messages past this log position"})
 
 
