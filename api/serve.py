@@ -15,11 +15,11 @@ import click
 from ledger.settings import Settings
 
 
-def _terminate(processes: list[subprocess.Popen]) -> None:
+def _terminate(processes: list[subprocess.Popen], grace: float) -> None:
     for process in processes:
         if process.poll() is None:
             process.send_signal(signal.SIGTERM)
-    deadline = time.monotonic() + 15
+    deadline = time.monotonic() + grace
     for process in processes:
         try:
             process.wait(timeout=max(deadline - time.monotonic(), 0.1))
@@ -103,7 +103,8 @@ def serve(
         while not stopping and all(p.poll() is None for p in processes):
             time.sleep(0.2)
     finally:
-        _terminate(processes)
+        # The worker process may let a webhook attempt finish (2 x timeout + 1 s).
+        _terminate(processes, grace=2 * settings.webhook_timeout + 5)
         shutil.rmtree(metrics_dir, ignore_errors=True)
     failed = [p for p in processes if p.returncode not in (0, -signal.SIGTERM, None)]
     if failed and not stopping:

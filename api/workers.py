@@ -35,9 +35,12 @@ def collect_workers(
 def run_workers_process(settings: Settings, *, followers: bool, dispatcher: bool) -> None:
     logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
     ledger = open_ledger(settings)
+    # An in-flight webhook attempt may take twice the timeout (connect, then
+    # the exchange): let it finish and be recorded before the ledger closes.
+    grace = 2 * settings.webhook_timeout + 1 if dispatcher else 10.0
     try:
         run_until_signalled(
-            collect_workers(ledger, settings, followers=followers, dispatcher=dispatcher)
+            collect_workers(ledger, settings, followers=followers, dispatcher=dispatcher), grace
         )
     finally:
         ledger.close()

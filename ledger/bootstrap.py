@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import signal
 import threading
+import time
 from collections.abc import Sequence
 from types import FrameType
 from typing import Protocol
@@ -42,8 +43,9 @@ def _supervise(worker: Worker, stop: threading.Event) -> None:
             stop.wait(RESTART_PAUSE)
 
 
-def run_workers(workers: Sequence[Worker], stop: threading.Event) -> None:
-    """Run each worker in its own supervised thread until `stop` is set."""
+def run_workers(workers: Sequence[Worker], stop: threading.Event, grace: float = 10.0) -> None:
+    """Run each worker in its own supervised thread until `stop` is set, then
+    give them `grace` seconds to finish what they are doing."""
     threads = [
         threading.Thread(target=_supervise, args=(w, stop), name=w.name, daemon=True)
         for w in workers
@@ -53,11 +55,12 @@ def run_workers(workers: Sequence[Worker], stop: threading.Event) -> None:
     log.info("running workers: %s", ", ".join(w.name for w in workers) or "none")
     while not stop.wait(0.5):
         pass
+    deadline = time.monotonic() + grace
     for thread in threads:
-        thread.join(timeout=10)
+        thread.join(timeout=max(deadline - time.monotonic(), 0.1))
 
 
-def run_until_signalled(workers: Sequence[Worker]) -> None:
+def run_until_signalled(workers: Sequence[Worker], grace: float = 10.0) -> None:
     """`run_workers` until SIGTERM or SIGINT (a worker process's main loop)."""
     stop = threading.Event()
 
@@ -66,4 +69,4 @@ def run_until_signalled(workers: Sequence[Worker]) -> None:
 
     signal.signal(signal.SIGTERM, handler)
     signal.signal(signal.SIGINT, handler)
-    run_workers(workers, stop)
+    run_workers(workers, stop, grace)
