@@ -21,7 +21,8 @@ def assert_problem(response, status: int, *, detail_has: str = "", fields: set[s
     return body
 
 
-def record_generation(client, seeded, **changes):
+def record_generation(client, seeded, participant=None, **changes):
+    """The seeded artist records a generation (for `participant`, default themselves)."""
     body = {
         "tool": "video",
         "tool_version": "2.1",
@@ -29,10 +30,16 @@ def record_generation(client, seeded, **changes):
         "media_type": "video/mp4",
     } | changes
     return client.post(
-        f"/v1/participants/{seeded.participant}/generations",
+        f"/v1/participants/{participant or seeded.participant}/generations",
         json=body,
         headers=seeded.artist_headers,
     )
+
+
+def admit_another(client, tokens, slug: str) -> str:
+    other = apply(client, tokens, slug, "Lee Ji-ho")
+    post(client, f"/v1/applications/{other}/admit", tokens.staff, None, 200)
+    return other
 
 
 def positions(client, tokens) -> int:
@@ -73,17 +80,8 @@ def test_non_staff_roles_cannot_open_programs(client, tokens, role):
 
 def test_artist_cannot_record_for_another_participant(client, tokens):
     seeded = seed(client, tokens, declare=False)
-    other = apply(client, tokens, seeded.slug, "Lee Ji-ho")
-    post(client, f"/v1/applications/{other}/admit", tokens.staff, None, 200)
-    body = {
-        "tool": "video",
-        "tool_version": "2.1",
-        "output_sha256": sha("x"),
-        "media_type": "video/mp4",
-    }
-    response = client.post(
-        f"/v1/participants/{other}/generations", json=body, headers=seeded.artist_headers
-    )
+    other = admit_another(client, tokens, seeded.slug)
+    response = record_generation(client, seeded, participant=other)
     assert_problem(response, 403, detail_has="only for themselves")
 
 
@@ -352,8 +350,7 @@ def test_generation_dated_in_the_future_is_422(client, tokens):
 
 def test_declaring_another_artists_generation_is_409(client, tokens):
     seeded = seed(client, tokens, declare=False)
-    other = apply(client, tokens, seeded.slug, "Lee Ji-ho")
-    post(client, f"/v1/applications/{other}/admit", tokens.staff, None, 200)
+    other = admit_another(client, tokens, seeded.slug)
     body = {
         "title": "Stolen",
         "content_sha256": sha("s"),
