@@ -49,7 +49,7 @@ export async function signNote(text, key) {
 export async function cosignatureLine(noteText, key, time) {
   const stamp = new Uint8Array(8);
   new DataView(stamp.buffer).setBigUint64(0, BigInt(time));
-  const signature = await key.sign(utf8(`cosignature/v1\ntime ${time}\n${noteText}`));
+  const signature = await key.sign(utf8(`cosignature/v1\ntime ${BigInt(time)}\n${noteText}`));
   return `\u2014 ${key.name} ${bytesToBase64(concat(hex(key.id), stamp, signature))}\n`;
 }
 

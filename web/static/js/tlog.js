@@ -11,6 +11,10 @@ const EM_DASH = "\u2014";
 /** Why a proof, note, key or certificate does not verify. */
 export class VerifyError extends Error {}
 
+const fail = (message) => {
+  throw new VerifyError(message);
+};
+
 // ---- bytes -----------------------------------------------------------------
 
 const encoder = new TextEncoder();
@@ -20,7 +24,7 @@ export function decodeUtf8(bytes, what) {
   try {
     return new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(bytes);
   } catch {
-    throw new VerifyError(`${what} is not valid UTF-8`);
+    fail(`${what} is not valid UTF-8`);
   }
 }
 
@@ -43,20 +47,21 @@ export const bytesToHex = (bytes) =>
 
 export function hexToBytes(hex, what = "hex") {
   if (typeof hex !== "string" || !/^(?:[0-9a-fA-F]{2})*$/.test(hex)) {
-    throw new VerifyError(`${what} is not hex`);
+    fail(`${what} is not hex`);
   }
   return Uint8Array.from(hex.match(/../g) ?? [], (pair) => parseInt(pair, 16));
 }
 
-export const bytesToBase64 = (bytes) => btoa(Array.from(bytes, (b) => String.fromCharCode(b)).join(""));
+export const bytesToBase64 = (bytes) =>
+  btoa(Array.from(bytes, (b) => String.fromCharCode(b)).join(""));
+
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 
 /** Standard base64 whose re-encoding is exactly `text` (no slack bits, no missing padding). */
 export function base64ToBytes(text, what = "base64") {
-  if (typeof text !== "string" || !/^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/.test(text)) {
-    throw new VerifyError(`${what} is not valid base64`);
-  }
+  if (typeof text !== "string" || !BASE64.test(text)) fail(`${what} is not valid base64`);
   const bytes = Uint8Array.from(atob(text), (c) => c.charCodeAt(0));
-  if (bytesToBase64(bytes) !== text) throw new VerifyError(`${what} is not in canonical base64`);
+  if (bytesToBase64(bytes) !== text) fail(`${what} is not in canonical base64`);
   return bytes;
 }
 
@@ -71,18 +76,18 @@ export const nodeHash = (left, right) => sha256(concat([0x01], left, right));
 function big(n, what) {
   if (typeof n === "bigint") return n;
   if (Number.isSafeInteger(n)) return BigInt(n);
-  throw new VerifyError(`${what} ${n} is not an integer`);
+  fail(`${what} ${n} is not an integer`);
 }
 
 /** Throw VerifyError unless `path` proves leaf hash `leaf` at `index` under `root` (§2.1.3.2). */
 export async function verifyInclusion(leaf, index, size, path, root) {
   let fn = big(index, "leaf index");
   let sn = big(size, "tree size");
-  if (fn < 0n || fn >= sn) throw new VerifyError(`leaf index ${index} is not in a tree of size ${size}`);
+  if (fn < 0n || fn >= sn) fail(`leaf index ${index} is not in a tree of size ${size}`);
   sn -= 1n;
   let r = leaf;
   for (const p of path) {
-    if (sn === 0n) throw new VerifyError("the inclusion proof is longer than the tree is deep");
+    if (sn === 0n) fail("the inclusion proof is longer than the tree is deep");
     if (fn & 1n || fn === sn) {
       r = await nodeHash(p, r);
       while (!(fn & 1n) && fn !== 0n) [fn, sn] = [fn >> 1n, sn >> 1n];
@@ -91,28 +96,28 @@ export async function verifyInclusion(leaf, index, size, path, root) {
     }
     [fn, sn] = [fn >> 1n, sn >> 1n];
   }
-  if (sn !== 0n) throw new VerifyError("the inclusion proof is shorter than the tree is deep");
-  if (!equalBytes(r, root)) throw new VerifyError("the inclusion proof does not lead to the root hash");
+  if (sn !== 0n) fail("the inclusion proof is shorter than the tree is deep");
+  if (!equalBytes(r, root)) fail("the inclusion proof does not lead to the root hash");
 }
 
 /** Throw VerifyError unless `proof` shows tree `first` is a prefix of tree `second` (§2.1.4.2). */
 export async function verifyConsistency(first, second, proof, firstRoot, secondRoot) {
   let fn = big(first, "first size");
   let sn = big(second, "second size");
-  if (fn <= 0n || fn > sn) throw new VerifyError(`no consistency proof from size ${first} to size ${second}`);
+  if (fn <= 0n || fn > sn) fail(`no consistency proof from size ${first} to size ${second}`);
   if (fn === sn) {
-    if (proof.length) throw new VerifyError("a proof between equal sizes must be empty");
-    if (!equalBytes(firstRoot, secondRoot)) throw new VerifyError("equal tree sizes with different root hashes");
+    if (proof.length) fail("a proof between equal sizes must be empty");
+    if (!equalBytes(firstRoot, secondRoot)) fail("equal tree sizes with different root hashes");
     return;
   }
-  if (!proof.length) throw new VerifyError("the consistency proof is empty");
+  if (!proof.length) fail("the consistency proof is empty");
   // When `first` is a power of two, its root starts the path.
   const path = (fn & (fn - 1n)) === 0n ? [firstRoot, ...proof] : [...proof];
   [fn, sn] = [fn - 1n, sn - 1n];
   while (fn & 1n) [fn, sn] = [fn >> 1n, sn >> 1n];
   let [fr, sr] = [path[0], path[0]];
   for (const c of path.slice(1)) {
-    if (sn === 0n) throw new VerifyError("the consistency proof is too long");
+    if (sn === 0n) fail("the consistency proof is too long");
     if (fn & 1n || fn === sn) {
       [fr, sr] = [await nodeHash(c, fr), await nodeHash(c, sr)];
       while (!(fn & 1n) && fn !== 0n) [fn, sn] = [fn >> 1n, sn >> 1n];
@@ -121,9 +126,13 @@ export async function verifyConsistency(first, second, proof, firstRoot, secondR
     }
     [fn, sn] = [fn >> 1n, sn >> 1n];
   }
-  if (sn !== 0n) throw new VerifyError("the consistency proof is too short");
-  if (!equalBytes(fr, firstRoot)) throw new VerifyError("the consistency proof does not lead to the first root hash");
-  if (!equalBytes(sr, secondRoot)) throw new VerifyError("the consistency proof does not lead to the second root hash");
+  if (sn !== 0n) fail("the consistency proof is too short");
+  if (!equalBytes(fr, firstRoot)) {
+    fail("the consistency proof does not lead to the first root hash");
+  }
+  if (!equalBytes(sr, secondRoot)) {
+    fail("the consistency proof does not lead to the second root hash");
+  }
 }
 
 // ---- C2SP signed notes, checkpoints, cosignatures -------------------------
@@ -137,23 +146,27 @@ export async function keyId(name, type, publicKey) {
 export async function parseVkey(text, type = KEY_ED25519) {
   const parts = String(text).trim().split("+"); // the base64 part may hold "+"
   const [name, id, encoded] = [parts[0], parts[1], parts.slice(2).join("+")];
-  if (parts.length < 3 || !/^[0-9a-f]{8}$/.test(id)) throw new VerifyError("malformed verifier key");
-  if (!/^[^\s+]+$/u.test(name)) throw new VerifyError(`key name ${JSON.stringify(name)} must be non-empty, without spaces or '+'`);
+  if (parts.length < 3 || !/^[0-9a-f]{8}$/.test(id)) fail("malformed verifier key");
+  if (!/^[^\s+]+$/u.test(name)) {
+    fail(`key name ${JSON.stringify(name)} must be non-empty, without spaces or '+'`);
+  }
   const raw = base64ToBytes(encoded, "verifier key");
   if (raw.length !== 33 || raw[0] !== type) {
-    throw new VerifyError(type === KEY_ED25519 ? "verifier key is not an Ed25519 key"
+    fail(type === KEY_ED25519 ? "verifier key is not an Ed25519 key"
       : "witness key is not an Ed25519 cosignature/v1 key");
   }
   const publicKey = raw.slice(1);
-  if ((await keyId(name, type, publicKey)) !== id) throw new VerifyError("verifier key id does not match its name and key");
+  if ((await keyId(name, type, publicKey)) !== id) {
+    fail("verifier key id does not match its name and key");
+  }
   return { name, type, keyId: id, publicKey };
 }
 
 async function ed25519Verify(publicKey, signature, message) {
   if (signature.length !== 64) return false;
   try {
-    const key = await crypto.subtle.importKey("raw", publicKey, { name: "Ed25519" }, false, ["verify"]);
-    return await crypto.subtle.verify({ name: "Ed25519" }, key, signature, message);
+    const key = await crypto.subtle.importKey("raw", publicKey, "Ed25519", false, ["verify"]);
+    return await crypto.subtle.verify("Ed25519", key, signature, message);
   } catch {
     return false; // a key WebCrypto refuses verifies nothing
   }
@@ -162,18 +175,22 @@ async function ed25519Verify(publicKey, signature, message) {
 /** A note's text and its signature lines [{name, keyId, signature}]; nothing verified yet. */
 export function splitNote(note) {
   if (note instanceof Uint8Array) note = decodeUtf8(note, "the note");
-  if (typeof note !== "string") throw new VerifyError("the note is not text");
+  if (typeof note !== "string") fail("the note is not text");
   if (/[\u0000-\u0009\u000b-\u001f]/.test(note)) {
-    throw new VerifyError("notes must not contain control characters other than newline");
+    fail("notes must not contain control characters other than newline");
   }
   const split = note.lastIndexOf("\n\n");
-  if (split < 0 || !note.endsWith("\n")) throw new VerifyError("malformed note: no blank line before the signatures");
+  if (split < 0 || !note.endsWith("\n")) {
+    fail("malformed note: no blank line before the signatures");
+  }
   const block = note.slice(split + 2, -1);
   const signatures = (block ? block.split("\n") : []).map((line) => {
     const parts = line.split(" ");
-    if (parts.length !== 3 || parts[0] !== EM_DASH) throw new VerifyError(`malformed signature line ${JSON.stringify(line)}`);
+    if (parts.length !== 3 || parts[0] !== EM_DASH) {
+      fail(`malformed signature line ${JSON.stringify(line)}`);
+    }
     const blob = base64ToBytes(parts[2], "signature");
-    if (blob.length < 5) throw new VerifyError("signature too short");
+    if (blob.length < 5) fail("signature too short");
     return { name: parts[1], keyId: bytesToHex(blob.slice(0, 4)), signature: blob.slice(4) };
   });
   return { text: note.slice(0, split + 1), signatures };
@@ -186,11 +203,13 @@ export async function openNote(note, verifier) {
   for (const s of signatures) {
     if (s.name !== verifier.name || s.keyId !== verifier.keyId) continue; // unknown keys: ignored
     if (!(await ed25519Verify(verifier.publicKey, s.signature, utf8(text)))) {
-      throw new VerifyError(`the signature by ${verifier.name} does not verify`);
+      fail(`the signature by ${verifier.name} does not verify`);
     }
     verified = true;
   }
-  if (!verified) throw new VerifyError(`the note carries no signature by ${verifier.name}+${verifier.keyId}`);
+  if (!verified) {
+    fail(`the note carries no signature by ${verifier.name}+${verifier.keyId}`);
+  }
   return text;
 }
 
@@ -198,26 +217,28 @@ export async function openNote(note, verifier) {
 export function parseCheckpoint(text) {
   const lines = text.split("\n");
   if (lines.length < 4 || lines.at(-1) !== "" || lines.slice(0, -1).some((line) => !line)) {
-    throw new VerifyError("a checkpoint is at least three non-empty lines, newline-terminated");
+    fail("a checkpoint is at least three non-empty lines, newline-terminated");
   }
   const [origin, size, root] = lines;
   if (!/^(?:0|[1-9][0-9]{0,18})$/.test(size)) {
-    throw new VerifyError(`checkpoint tree size ${JSON.stringify(size)} is not a decimal without leading zeros`);
+    fail(`checkpoint tree size ${JSON.stringify(size)} is not a decimal without leading zeros`);
   }
   const digest = base64ToBytes(root, "checkpoint root hash");
-  if (digest.length !== 32) throw new VerifyError("checkpoint root hash is not 32 bytes");
+  if (digest.length !== 32) fail("checkpoint root hash is not 32 bytes");
   return { origin, size: BigInt(size), root: digest, extensions: lines.slice(3, -1) };
 }
 
 async function checkCosignature(witness, signature, text) {
   if (signature.length !== 8 + 64) {
-    throw new VerifyError(`the cosignature by ${witness.name} is not a timestamp and an Ed25519 signature`);
+    fail(`the cosignature by ${witness.name} is not a timestamp and an Ed25519 signature`);
   }
   const time = new DataView(signature.buffer, signature.byteOffset, 8).getBigUint64(0); // big-endian
-  if (time >= 2n ** 63n) throw new VerifyError(`the cosignature by ${witness.name} has an impossible time`);
+  if (time >= 2n ** 63n) {
+    fail(`the cosignature by ${witness.name} has an impossible time`);
+  }
   const message = utf8(`cosignature/v1\ntime ${time}\n${text}`);
   if (!(await ed25519Verify(witness.publicKey, signature.slice(8), message))) {
-    throw new VerifyError(`the cosignature by ${witness.name} does not verify`);
+    fail(`the cosignature by ${witness.name} does not verify`);
   }
   return Number(time);
 }
@@ -242,14 +263,15 @@ export async function verifyCosignatures(note, witnesses) {
 /** A c2sp.org/tlog-proof@v1 text: {extra, index (BigInt), path, checkpoint}. */
 export function parseTlogProof(text) {
   const split = text.indexOf("\n\n");
-  if (split < 0) throw new VerifyError("tlog_proof has no blank line before its checkpoint");
+  if (split < 0) fail("tlog_proof has no blank line before its checkpoint");
   const lines = text.slice(0, split).split("\n");
-  if (lines.shift() !== "c2sp.org/tlog-proof@v1") throw new VerifyError("tlog_proof is not a c2sp.org/tlog-proof@v1 text");
-  const extra = lines[0]?.startsWith("extra ") ? base64ToBytes(lines.shift().slice(6), "tlog_proof extra data") : null;
+  if (lines.shift() !== "c2sp.org/tlog-proof@v1") fail("tlog_proof is not a c2sp.org/tlog-proof@v1 text");
+  const hasExtra = lines[0]?.startsWith("extra ");
+  const extra = hasExtra ? base64ToBytes(lines.shift().slice(6), "tlog_proof extra data") : null;
   const index = /^index (0|[1-9][0-9]*)$/.exec(lines.shift() ?? "");
-  if (!index) throw new VerifyError("tlog_proof has no well-formed index line");
+  if (!index) fail("tlog_proof has no well-formed index line");
   const path = lines.map((line) => base64ToBytes(line, "a tlog_proof hash"));
-  if (path.some((hash) => hash.length !== 32)) throw new VerifyError("a tlog_proof hash is not 32 bytes");
+  if (path.some((hash) => hash.length !== 32)) fail("a tlog_proof hash is not 32 bytes");
   return { extra, index: BigInt(index[1]), path, checkpoint: text.slice(split + 2) };
 }
 

@@ -18,6 +18,10 @@ import {
 
 export * from "./tlog.js";
 
+const fail = (message) => {
+  throw new VerifyError(message);
+};
+
 /** The leaf field whose `<field>_commitment` commits to the credited name. */
 export const CREDIT_FIELD = "credit_name";
 export const DECLARATION_TYPE = "work.ownership_declared";
@@ -30,7 +34,7 @@ export async function commitment(saltHex, field, value) {
   return bytesToHex(await sha256(concat(salt, utf8(field), [0x00], utf8(value))));
 }
 
-/** RFC 8785 canonical JSON: JSON.stringify is its number and string form; keys sorted by UTF-16 units. */
+/** RFC 8785 canonical JSON: JSON.stringify's numbers and strings, keys sorted by UTF-16 units. */
 export function canonicalJson(value) {
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
   if (value && typeof value === "object") {
@@ -42,34 +46,41 @@ export function canonicalJson(value) {
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const isCount = (n) => Number.isSafeInteger(n) && n >= 0;
+const isObject = (v) => typeof v === "object" && v !== null && !Array.isArray(v);
 const short = (bytes) => `${bytesToHex(bytes).slice(0, 8)}…${bytesToHex(bytes).slice(-4)}`;
 const skipped = (detail) => ({ skipped: detail });
 
+function when(seconds) {
+  const date = new Date(seconds * 1000);
+  return Number.isNaN(date.getTime()) ? `${seconds} s after 1970` : date.toISOString();
+}
+
 function readCertificate(s) {
-  let cert = s.input instanceof Uint8Array ? decodeUtf8(s.input, "the certificate") : s.input;
+  let cert = s.input instanceof ArrayBuffer ? new Uint8Array(s.input) : s.input;
+  if (cert instanceof Uint8Array) cert = decodeUtf8(cert, "the certificate");
   if (typeof cert === "string") {
     try {
       cert = JSON.parse(cert);
     } catch (error) {
-      throw new VerifyError(`the certificate is not valid JSON (${error.message})`);
+      fail(`the certificate is not valid JSON (${error.message})`);
     }
   }
-  if (!cert || typeof cert !== "object" || Array.isArray(cert)) throw new VerifyError("the certificate is not a JSON object");
+  if (!isObject(cert)) fail("the certificate is not a JSON object");
+  if (typeof cert.work_id !== "string" || !UUID.test(cert.work_id)) fail("work_id is not a lowercase UUID");
+  if (!isCount(cert.leaf_index)) fail("leaf_index is not a non-negative integer");
   const proof = cert.inclusion_proof;
-  if (typeof cert.work_id !== "string" || !UUID.test(cert.work_id)) throw new VerifyError("work_id is not a lowercase UUID");
-  if (!isCount(cert.leaf_index)) throw new VerifyError("leaf_index is not a non-negative integer");
-  if (!proof || typeof proof !== "object" || !isCount(proof.tree_size) || !Array.isArray(proof.audit_path)) {
-    throw new VerifyError("inclusion_proof is not {tree_size, audit_path}");
+  if (!isObject(proof) || !isCount(proof.tree_size) || !Array.isArray(proof.audit_path)) {
+    fail("inclusion_proof is not {tree_size, audit_path}");
   }
   if (!proof.audit_path.every((h) => typeof h === "string" && /^[0-9a-f]{64}$/.test(h))) {
-    throw new VerifyError("audit_path entries are not lowercase hex SHA-256 hashes");
+    fail("audit_path entries are not lowercase hex SHA-256 hashes");
   }
   for (const field of ["leaf", "checkpoint", "verifier_key", "tlog_proof"]) {
-    if (typeof cert[field] !== "string") throw new VerifyError(`${field} is missing or not text`);
+    if (typeof cert[field] !== "string") fail(`${field} is missing or not text`);
   }
   const credit = cert.credit;
-  if (credit !== undefined && (typeof credit?.name !== "string" || typeof credit?.salt !== "string")) {
-    throw new VerifyError("credit is not {name, salt}");
+  if (credit !== undefined && !(typeof credit?.name === "string" && typeof credit.salt === "string")) {
+    fail("credit is not {name, salt}");
   }
   s.cert = cert;
   return `work ${cert.work_id}, record ${cert.leaf_index} of a log of ${proof.tree_size} records`;
@@ -77,38 +88,43 @@ function readCertificate(s) {
 
 async function checkLogKey(s, { trustedKey }) {
   s.verifier = await parseVkey(s.cert.verifier_key);
+  const named = `${s.verifier.name}+${s.verifier.keyId}`;
   if (!trustedKey) {
-    return `no pinned key was given, so the key inside the certificate is used (${s.verifier.name}+${s.verifier.keyId}): `
+    return `no pinned key was given, so the key inside the certificate is used (${named}): `
       + "this proves the certificate is intact, not who issued it";
   }
   const trusted = await parseVkey(trustedKey);
   if (trusted.name !== s.verifier.name || !equalBytes(trusted.publicKey, s.verifier.publicKey)) {
-    throw new VerifyError("the certificate's verifier key is not the trusted key");
+    fail("the certificate's verifier key is not the trusted key");
   }
   s.keyPinned = true;
-  return `the certificate names the key you pinned, ${trusted.name}+${trusted.keyId}`;
+  return `the certificate names the key you pinned, ${named}`;
 }
 
 async function checkSignature(s) {
   s.checkpoint = parseCheckpoint(await openNote(s.cert.checkpoint, s.verifier));
   const { origin, size, root } = s.checkpoint;
-  if (origin !== s.verifier.name) throw new VerifyError(`checkpoint origin ${JSON.stringify(origin)} is not the key's log`);
+  if (origin !== s.verifier.name) {
+    fail(`checkpoint origin ${JSON.stringify(origin)} is not the key's log`);
+  }
   return `${origin} signed its state at ${size} records (root hash ${short(root)})`;
 }
 
-async function checkWitnesses(s, { witnesses: keys = [], quorum }) {
+async function checkWitnesses(s, { witnesses: keys, quorum }) {
+  keys ??= [];
   if (!keys.length && !quorum) return skipped("no witnesses were asked for");
   const parsed = await Promise.all(keys.map((key) => parseVkey(key, KEY_COSIGNATURE_V1)));
-  const witnesses = parsed.filter((w, i) => parsed.findIndex((o) => o.name === w.name && o.keyId === w.keyId) === i);
+  const same = (a, b) => a.name === b.name && a.keyId === b.keyId;
+  const witnesses = parsed.filter((w, i) => parsed.findIndex((o) => same(o, w)) === i); // count once
   const needed = quorum ?? witnesses.length;
   if (!isCount(needed) || needed > witnesses.length) {
-    throw new VerifyError(`a quorum of ${needed} cannot be met by ${witnesses.length} witness key(s)`);
+    fail(`a quorum of ${needed} cannot be met by ${witnesses.length} witness key(s)`);
   }
   s.witnesses = await verifyCosignatures(s.cert.checkpoint, witnesses);
   if (s.witnesses.length < needed) {
-    throw new VerifyError(`${s.witnesses.length} of the ${needed} required witness cosignatures are present`);
+    fail(`${s.witnesses.length} of the ${needed} required witness cosignatures are present`);
   }
-  const names = s.witnesses.map((w) => `${w.name} (${new Date(w.time * 1000).toISOString()})`);
+  const names = s.witnesses.map((w) => `${w.name} (${when(w.time)})`);
   return `cosigned by ${names.join(", ") || "none (a quorum of 0)"}`;
 }
 
@@ -121,7 +137,7 @@ async function checkLeaf(s) {
 async function checkInclusion(s) {
   const { tree_size: size, audit_path: path } = s.cert.inclusion_proof;
   if (BigInt(size) !== s.checkpoint.size) {
-    throw new VerifyError(`the proof is for size ${size}, the checkpoint for ${s.checkpoint.size}`);
+    fail(`the proof is for size ${size}, the checkpoint for ${s.checkpoint.size}`);
   }
   s.path = path.map((hash) => hexToBytes(hash));
   await verifyInclusion(s.leafHash, s.cert.leaf_index, size, s.path, s.checkpoint.root);
@@ -134,26 +150,27 @@ function checkDeclaration(s) {
   try {
     event = JSON.parse(text);
   } catch {
-    throw new VerifyError("the leaf is not valid JSON");
+    fail("the leaf is not valid JSON");
   }
-  if (canonicalJson(event) !== text) throw new VerifyError("the leaf is not RFC 8785 canonical JSON");
-  if (event?.type !== DECLARATION_TYPE) throw new VerifyError(`the leaf is not a ${DECLARATION_TYPE} event`);
+  if (canonicalJson(event) !== text) fail("the leaf is not RFC 8785 canonical JSON");
+  if (event?.type !== DECLARATION_TYPE) fail(`the leaf is not a ${DECLARATION_TYPE} event`);
   if (event.aggregate_id !== s.cert.work_id || event.aggregate_version !== 1) {
-    throw new VerifyError("the leaf is not the ownership declaration of this work");
+    fail("the leaf is not the ownership declaration of this work");
   }
   s.event = event;
-  s.data = event.data && typeof event.data === "object" ? event.data : {};
+  s.data = isObject(event.data) ? event.data : {};
   return `declared at ${event.timestamp}: “${s.data.title}”, SHA-256 ${s.data.content_sha256}`;
 }
 
 function checkProofCopy(s) {
   const copy = parseTlogProof(s.cert.tlog_proof);
-  if (!copy.extra || !equalBytes(copy.extra, s.leaf)) throw new VerifyError("tlog_proof carries another leaf");
-  if (copy.index !== BigInt(s.cert.leaf_index)) throw new VerifyError("tlog_proof names another leaf index");
-  if (copy.path.length !== s.path.length || copy.path.some((hash, i) => !equalBytes(hash, s.path[i]))) {
-    throw new VerifyError("tlog_proof carries another audit path");
+  if (!copy.extra || !equalBytes(copy.extra, s.leaf)) fail("tlog_proof carries another leaf");
+  if (copy.index !== BigInt(s.cert.leaf_index)) fail("tlog_proof names another leaf index");
+  const samePath = copy.path.length === s.path.length && copy.path.every((h, i) => equalBytes(h, s.path[i]));
+  if (!samePath) {
+    fail("tlog_proof carries another audit path");
   }
-  if (copy.checkpoint !== s.cert.checkpoint) throw new VerifyError("tlog_proof carries another checkpoint");
+  if (copy.checkpoint !== s.cert.checkpoint) fail("tlog_proof carries another checkpoint");
   return "the c2sp.org/tlog-proof text repeats the same leaf, index, path and checkpoint";
 }
 
@@ -161,7 +178,7 @@ function checkFile(s, { fileSha256 }) {
   if (fileSha256 === undefined || fileSha256 === null) return skipped("no file was given to compare");
   const given = String(fileSha256).toLowerCase();
   if (given !== s.data.content_sha256) {
-    throw new VerifyError(`your file's SHA-256 is ${given}, the declared work's is ${s.data.content_sha256}`);
+    fail(`your file's SHA-256 is ${given}, the declared work's is ${s.data.content_sha256}`);
   }
   s.fileMatched = true;
   return `your file's SHA-256 is the declared ${given}`;
@@ -171,27 +188,29 @@ async function checkCredit(s) {
   const credit = s.cert.credit;
   if (credit === undefined) return skipped("no credit opening in this certificate");
   const field = `${CREDIT_FIELD}_commitment`;
-  if (typeof s.data[field] !== "string") throw new VerifyError(`the log's record has no ${field} to open`);
+  if (typeof s.data[field] !== "string") fail(`the log's record has no ${field} to open`);
   if ((await commitment(credit.salt, CREDIT_FIELD, credit.name)) !== s.data[field]) {
-    throw new VerifyError("the credited name and salt do not open the commitment in the log");
+    fail("the credited name and salt do not open the commitment in the log");
   }
   s.creditName = credit.name;
   return `the log committed to the name “${credit.name}”`;
 }
 
-/** The checks, in order; a page can list them before any has run. */
-export const CHECKS = [
+const STEPS = [
   ["format", "The certificate can be read", readCertificate],
   ["log-key", "The log's key is the one you trust", checkLogKey],
   ["signature", "The log signed its current state", checkSignature],
   ["witnesses", "Independent witnesses saw the same log", checkWitnesses],
-  ["leaf", "The declaration record is read from the certificate", checkLeaf],
-  ["inclusion", "The record is part of the signed log", checkInclusion],
+  ["leaf", "The declaration's fingerprint is computed in your browser", checkLeaf],
+  ["inclusion", "The declaration is part of the signed log", checkInclusion],
   ["declaration", "The record is this work's ownership declaration", checkDeclaration],
   ["proof-copy", "The certificate's two copies of the proof agree", checkProofCopy],
   ["file", "Your file is the declared work", checkFile],
   ["credit", "The credited name is the one the log committed to", checkCredit],
-].map(([id, label, run]) => Object.freeze({ id, label, run }));
+];
+
+/** The checks' ids and labels, in order: a page can list them before any has run. */
+export const CHECKS = Object.freeze(STEPS.map(([id, label]) => Object.freeze({ id, label })));
 
 function proved(s) {
   return {
@@ -213,17 +232,20 @@ function proved(s) {
 }
 
 /**
- * Verify an ownership certificate (JSON text, UTF-8 bytes or the parsed object).
- * options: trustedKey (the log's vkey, pinned out of band), witnesses (vkeys of
- * cosignature/v1 witnesses), quorum (how many must have cosigned; default: all
- * given), fileSha256 (hex SHA-256 of the visitor's file).
- * Never throws: {verified, checks: [{id, label, ok, skipped, detail}], failed, proved}
- * where checks stop at the first failure and `proved` (on success) says what was shown.
+ * Verify an ownership certificate: JSON text, UTF-8 bytes (Uint8Array or ArrayBuffer)
+ * or the parsed object. options: trustedKey (the log's vkey, pinned out of band),
+ * witnesses (vkeys of cosignature/v1 witnesses), quorum (how many of them must have
+ * cosigned; default: all given), fileSha256 (hex SHA-256 of the visitor's file).
+ *
+ * Never throws. Returns {verified, checks: [{id, label, ok, skipped, detail}], failed,
+ * proved}: the checks run in CHECKS order and stop at the first failure (`failed`);
+ * on success `proved` says what was shown. Details quote the certificate (titles,
+ * names): render them as text, never as HTML.
  */
 export async function verifyCertificate(certificate, options = {}) {
   const s = { input: certificate, keyPinned: false, witnesses: [], fileMatched: false };
   const checks = [];
-  for (const { id, label, run } of CHECKS) {
+  for (const [id, label, run] of STEPS) {
     try {
       const outcome = await run(s, options);
       const skip = typeof outcome === "object";
