@@ -5,10 +5,10 @@
 // with LEDGER_PYTHON (default .venv/bin/python) or skips saying why.
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { test } from "node:test";
+import { after, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import {
   commitment, verifyCertificate, verifyConsistency, verifyInclusion,
@@ -22,6 +22,7 @@ function fixtures() {
   const python = process.env.LEDGER_PYTHON ?? join(root, ".venv/bin/python");
   if (!existsSync(python)) return { skip: `no fixtures: set LEDGER_JS_FIXTURES, or LEDGER_PYTHON, or make .venv (${python})` };
   const dir = mkdtempSync(join(tmpdir(), "ledger-js-"));
+  after(() => rmSync(dir, { recursive: true, force: true }));
   execFileSync(python, ["-m", "tests.js.fixtures.make_certificates", dir], { cwd: root, stdio: "inherit" });
   return { dir };
 }
