@@ -8,9 +8,11 @@ import stat
 import struct
 
 import pytest
+import rfc8785
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from transparency import cosignature, note
+from tests.unit.tlog_support import MemoryTree
+from transparency import certificate, cosignature, merkle, note
 
 # The spec's example checkpoint, and its example cosignature line by witness.example.com/w1.
 SPEC_CHECKPOINT = (
@@ -144,3 +146,48 @@ def test_witness_key_file_is_created_private_and_reused(tmp_path):
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     assert path.read_text().startswith("PRIVATE+KEY+witness.test/w+")
     assert cosignature.load_or_create_cosigner(path, "witness.test/w") == first
+
+
+# ---- certificates carrying cosigned checkpoints ----------------------------------
+
+
+def cosigned_certificate(*cosigners: cosignature.Cosigner) -> bytes:
+    work = "27f9e854-09ea-5fc2-af82-65c54926c658"
+    leaf = rfc8785.dumps({
+        "position": 3, "event_id": "02d144a0-0a49-5b32-a27b-1bc459404791", "aggregate_id": work,
+        "aggregate_version": 1, "type": "work.ownership_declared",
+        "timestamp": "2026-11-25T20:04:34.848612Z", "actor": {"id": "t", "role": "artist"},
+        "data": {"title": "Han River"},
+    })
+    tree = MemoryTree([b"a", b"b", leaf, b"c", b"d"])
+    signer = note.Signer("test.local/log", bytes(range(32)))
+    text = note.Checkpoint(signer.name, tree.size, tree.root()).text()
+    signed = signer.sign(text) + "".join(c.cosign(text, 1_700_000_000) for c in cosigners)
+    path = merkle.prove(merkle.inclusion_ranges(2, tree.size), tree.fetch_nodes)
+    cert = certificate.build_certificate(work, 2, leaf, tree.size, path, signed,
+                                         signer.verifier.vkey)
+    return certificate.certificate_bytes(cert)
+
+
+def test_a_certificate_verifies_with_the_quorum_of_witnesses_it_carries():
+    data = cosigned_certificate(W1, W2)
+    plain = certificate.verify_certificate(data)  # the old call still works
+    assert plain.cosigned_by == () and plain.leaf_index == 2
+    both = certificate.verify_certificate(data, witnesses=[W1.key.vkey, W2.key.vkey])
+    assert set(both.cosigned_by) == {W1.key.vkey, W2.key.vkey}
+    one = certificate.verify_certificate(data, witnesses=[W1.key.vkey], quorum=1)
+    assert one.cosigned_by == (W1.key.vkey,)
+
+
+def test_a_certificate_without_enough_cosignatures_is_invalid():
+    w3 = cosignature.Cosigner("witness.example.com/w3", bytes([9] * 32))
+    data = cosigned_certificate(W1)
+    with pytest.raises(certificate.CertificateError, match="1 valid witness cosignature"):
+        certificate.verify_certificate(data, witnesses=[W1.key, w3.key])  # default: all
+    assert certificate.verify_certificate(data, witnesses=[W1.key, w3.key], quorum=1)
+    with pytest.raises(certificate.CertificateError, match="0 valid"):
+        certificate.verify_certificate(cosigned_certificate(), witnesses=[W1.key])
+    with pytest.raises(ValueError, match="quorum"):
+        certificate.verify_certificate(data, witnesses=[W1.key], quorum=2)
+    with pytest.raises(ValueError, match="witness key"):
+        certificate.verify_certificate(data, witnesses=[LOG.verifier.vkey])
