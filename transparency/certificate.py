@@ -117,20 +117,6 @@ def _parse(data: bytes) -> dict[str, Any]:
     return cert
 
 
-def _witness_keys(witnesses: Sequence[str | cosignature.WitnessKey], quorum: int | None
-                  ) -> tuple[list[cosignature.WitnessKey], int]:
-    """The witness keys and the number of them that must have cosigned (default: all)."""
-    try:
-        keys = [w if isinstance(w, cosignature.WitnessKey) else cosignature.parse_witness_vkey(w)
-                for w in witnesses]
-    except note.NoteError as error:
-        raise ValueError(f"witness key: {error}") from error
-    needed = len(keys) if quorum is None else quorum
-    if not 0 <= needed <= len(keys):
-        raise ValueError(f"a quorum of {needed} out of {len(keys)} witness key(s) is impossible")
-    return keys, needed
-
-
 def verify_certificate(
     data: bytes, trusted_vkey: str | None = None,
     witnesses: Sequence[str | cosignature.WitnessKey] = (), quorum: int | None = None,
@@ -139,7 +125,7 @@ def verify_certificate(
     `quorum` of `witnesses` (default: all of them) cosigned the checkpoint; raise
     CertificateError with the reason on the first failure (ValueError for a
     malformed witness key or an impossible quorum)."""
-    witness_keys, needed = _witness_keys(witnesses, quorum)
+    witness_keys, needed = cosignature.quorum_of(witnesses, quorum)
     cert = _parse(data)
     try:
         verifier = note.parse_vkey(cert["verifier_key"])

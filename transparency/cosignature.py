@@ -136,6 +136,20 @@ def load_or_create_cosigner(path: Path, name: str) -> Cosigner:
     return cosigner if cosigner.name == name else Cosigner(name, cosigner.seed)
 
 
+def quorum_of(witnesses: Sequence[str | WitnessKey], quorum: int | None
+              ) -> tuple[list[WitnessKey], int]:
+    """The witness keys (vkey texts parsed) and how many of them must have cosigned
+    (default: all); ValueError for a malformed key or an impossible quorum."""
+    try:
+        keys = [w if isinstance(w, WitnessKey) else parse_witness_vkey(w) for w in witnesses]
+    except NoteError as error:
+        raise ValueError(f"witness key: {error}") from error
+    needed = len(keys) if quorum is None else quorum
+    if not 0 <= needed <= len(keys):
+        raise ValueError(f"a quorum of {needed} out of {len(keys)} witness key(s) is impossible")
+    return keys, needed
+
+
 # ---- reading cosigned checkpoints ---------------------------------------------
 
 
