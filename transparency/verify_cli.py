@@ -16,7 +16,6 @@ from typing import Any
 import click
 
 from transparency.certificate import CertificateError, verify_certificate
-from transparency.monitor import FetchError, MonitorError, monitor
 
 DEFAULT_STATE = "labledger-monitor.json"
 
@@ -106,6 +105,9 @@ def monitor_command(url: str, key: str, witnesses: tuple[str, ...], quorum: int 
                     state_file: Path, timeout: float) -> None:
     """Follow the log whose tiles are under URL (its tlog-tiles prefix, e.g.
     https://ledger.example/log): exit 0 consistent, 1 inconsistent, 2 unreadable."""
+    # Imported here: its HTTP client (urllib.request, ssl) would slow every `certificate`.
+    from transparency.monitor import FetchError, MonitorError, monitor
+
     with ExitStack() as stack:
         bar = _Bar(stack) if sys.stderr.isatty() else None
         try:

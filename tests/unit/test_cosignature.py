@@ -8,11 +8,10 @@ import stat
 import struct
 
 import pytest
-import rfc8785
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from tests.unit.tlog_support import MemoryTree
-from transparency import certificate, cosignature, merkle, note
+from tests.unit.tlog_support import certificate_with
+from transparency import certificate, cosignature, note
 
 # The spec's example checkpoint, and its example cosignature line by witness.example.com/w1.
 SPEC_CHECKPOINT = (
@@ -152,21 +151,8 @@ def test_witness_key_file_is_created_private_and_reused(tmp_path):
 
 
 def cosigned_certificate(*cosigners: cosignature.Cosigner) -> bytes:
-    work = "27f9e854-09ea-5fc2-af82-65c54926c658"
-    leaf = rfc8785.dumps({
-        "position": 3, "event_id": "02d144a0-0a49-5b32-a27b-1bc459404791", "aggregate_id": work,
-        "aggregate_version": 1, "type": "work.ownership_declared",
-        "timestamp": "2026-11-25T20:04:34.848612Z", "actor": {"id": "t", "role": "artist"},
-        "data": {"title": "Han River"},
-    })
-    tree = MemoryTree([b"a", b"b", leaf, b"c", b"d"])
     signer = note.Signer("test.local/log", bytes(range(32)))
-    text = note.Checkpoint(signer.name, tree.size, tree.root()).text()
-    signed = signer.sign(text) + "".join(c.cosign(text, 1_700_000_000) for c in cosigners)
-    path = merkle.prove(merkle.inclusion_ranges(2, tree.size), tree.fetch_nodes)
-    cert = certificate.build_certificate(work, 2, leaf, tree.size, path, signed,
-                                         signer.verifier.vkey)
-    return certificate.certificate_bytes(cert)
+    return certificate_with(signer, cosigners)
 
 
 def test_a_certificate_verifies_with_the_quorum_of_witnesses_it_carries():

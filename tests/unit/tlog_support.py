@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from transparency import merkle, tiles
+import rfc8785
+
+from transparency import certificate, cosignature, merkle, note, tiles
 
 
 class MemoryTree:
@@ -58,3 +60,21 @@ class MemoryTree:
             target = directory / path
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(data)
+
+
+def certificate_with(signer: note.Signer, cosigners: Sequence[cosignature.Cosigner] = ()) -> bytes:
+    """A genuine ownership certificate (leaf 2 of 5) whose checkpoint `cosigners` cosigned."""
+    work = "27f9e854-09ea-5fc2-af82-65c54926c658"
+    leaf = rfc8785.dumps({
+        "position": 3, "event_id": "02d144a0-0a49-5b32-a27b-1bc459404791", "aggregate_id": work,
+        "aggregate_version": 1, "type": "work.ownership_declared",
+        "timestamp": "2026-11-25T20:04:34.848612Z", "actor": {"id": "t", "role": "artist"},
+        "data": {"title": "Han River"},
+    })
+    tree = MemoryTree([b"a", b"b", leaf, b"c", b"d"])
+    text = note.Checkpoint(signer.name, tree.size, tree.root()).text()
+    signed = signer.sign(text) + "".join(c.cosign(text, 1_700_000_000) for c in cosigners)
+    path = merkle.prove(merkle.inclusion_ranges(2, tree.size), tree.fetch_nodes)
+    cert = certificate.build_certificate(work, 2, leaf, tree.size, path, signed,
+                                         signer.verifier.vkey)
+    return certificate.certificate_bytes(cert)
