@@ -10,13 +10,14 @@ from __future__ import annotations
 import base64
 import json
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
 import rfc8785
 
-from transparency import merkle, note
+from transparency import cosignature, merkle, note
 
 TLOG_PROOF_HEADER = "c2sp.org/tlog-proof@v1"
 DECLARATION_TYPE = "work.ownership_declared"
@@ -37,6 +38,7 @@ class VerifiedCertificate:
     origin: str
     key_pinned: bool
     event: dict[str, Any]
+    cosigned_by: tuple[str, ...] = ()  # vkeys of the given witnesses that validly cosigned
 
 
 def tlog_proof_text(leaf: bytes, index: int, path: list[bytes], signed_checkpoint: str) -> str:
@@ -115,9 +117,15 @@ def _parse(data: bytes) -> dict[str, Any]:
     return cert
 
 
-def verify_certificate(data: bytes, trusted_vkey: str | None = None) -> VerifiedCertificate:
-    """Check the leaf, the proof, the checkpoint signature and the key; raise
-    CertificateError with the reason on the first failure."""
+def verify_certificate(
+    data: bytes, trusted_vkey: str | None = None,
+    witnesses: Sequence[str | cosignature.WitnessKey] = (), quorum: int | None = None,
+) -> VerifiedCertificate:
+    """Check the leaf, the proof, the checkpoint signature and the key, and that
+    `quorum` of `witnesses` (default: all of them) cosigned the checkpoint; raise
+    CertificateError with the reason on the first failure (ValueError for a
+    malformed witness key or an impossible quorum)."""
+    witness_keys, needed = cosignature.quorum_of(witnesses, quorum)
     cert = _parse(data)
     try:
         verifier = note.parse_vkey(cert["verifier_key"])
@@ -126,6 +134,11 @@ def verify_certificate(data: bytes, trusted_vkey: str | None = None) -> Verified
         text = note.open_note(cert["checkpoint"], verifier)
         checkpoint = note.parse_checkpoint(text)
         leaf = note.b64decode_strict(cert["leaf"], "leaf")
+        cosigned_by: tuple[str, ...] = ()
+        if witness_keys:
+            cosigned = cosignature.open_cosigned(cert["checkpoint"], verifier, witness_keys)
+            cosigned.require(needed)
+            cosigned_by = tuple(cosigned.cosigned_by)
     except note.NoteError as error:
         raise CertificateError(str(error)) from error
     if checkpoint.origin != verifier.name:
@@ -150,5 +163,6 @@ def verify_certificate(data: bytes, trusted_vkey: str | None = None) -> Verified
             "tlog_proof does not match the certificate's leaf, proof and checkpoint"
         )
     return VerifiedCertificate(
-        cert["work_id"], index, size, checkpoint.origin, trusted_vkey is not None, event
+        cert["work_id"], index, size, checkpoint.origin, trusted_vkey is not None, event,
+        cosigned_by,
     )

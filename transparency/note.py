@@ -17,6 +17,7 @@ import hashlib
 import os
 import re
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -49,7 +50,7 @@ def key_id(name: str, public_key: bytes) -> int:
     return int.from_bytes(digest[:4], "big")
 
 
-def _check_name(name: str) -> str:
+def check_name(name: str) -> str:
     if not _NAME.fullmatch(name):
         raise NoteError(f"key name {name!r} must be non-empty, without spaces or '+'")
     return name
@@ -102,21 +103,24 @@ class Signer:
         return f"{text}\n{EM_DASH} {self.name} {base64.b64encode(blob).decode('ascii')}\n"
 
 
-def _parse_key(text: str, prefix: str, what: str) -> tuple[str, int, bytes]:
+def parse_key_text(
+    text: str, prefix: str, what: str, algorithm: int = ED25519
+) -> tuple[str, int, bytes]:
+    """(name, claimed key id, 32-byte key) of `<prefix><name>+<id>+<base64(alg || key)>`."""
     if not text.startswith(prefix):
         raise NoteError(f"not a {what}")
     parts = text[len(prefix) :].split("+", 2)  # base64 may hold "+"
     if len(parts) != 3 or not re.fullmatch(r"[0-9a-f]{8}", parts[1]):
         raise NoteError(f"malformed {what}")
-    name = _check_name(parts[0])
+    name = check_name(parts[0])
     raw = b64decode_strict(parts[2], what)
-    if len(raw) != 33 or raw[0] != ED25519:
-        raise NoteError(f"{what} is not an Ed25519 key")
+    if len(raw) != 33 or raw[0] != algorithm:
+        raise NoteError(f"{what} is not an Ed25519 key of signature type 0x{algorithm:02x}")
     return name, int(parts[1], 16), raw[1:]
 
 
 def parse_vkey(text: str) -> Verifier:
-    name, claimed_id, public_key = _parse_key(text.strip(), "", "verifier key")
+    name, claimed_id, public_key = parse_key_text(text.strip(), "", "verifier key")
     verifier = Verifier(name, public_key)
     if verifier.key_id != claimed_id:
         raise NoteError("verifier key id does not match its name and key")
@@ -124,7 +128,7 @@ def parse_vkey(text: str) -> Verifier:
 
 
 def parse_skey(text: str) -> Signer:
-    name, claimed_id, seed = _parse_key(text.strip(), "PRIVATE+KEY+", "signer key")
+    name, claimed_id, seed = parse_key_text(text.strip(), "PRIVATE+KEY+", "signer key")
     signer = Signer(name, seed)
     if signer.verifier.key_id != claimed_id:
         raise NoteError("signer key id does not match its name and key")
@@ -136,8 +140,8 @@ def _check_text(note: str) -> None:
         raise NoteError("notes must not contain control characters other than newline")
 
 
-def open_note(note: str | bytes, verifier: Verifier) -> str:
-    """The note's text, if `verifier` signed it; NoteError otherwise."""
+def split_note(note: str | bytes) -> tuple[str, list[tuple[str, bytes]]]:
+    """The note's text and its signatures as (key name, key id || signature), unverified."""
     if isinstance(note, bytes):
         try:
             note = note.decode("utf-8")
@@ -147,16 +151,24 @@ def open_note(note: str | bytes, verifier: Verifier) -> str:
     split = note.rfind("\n\n")
     if split < 0 or not note.endswith("\n"):
         raise NoteError("malformed note: no blank line before the signatures")
-    text, lines = note[: split + 1], note[split + 2 :].splitlines()
-    verified = False
-    for line in lines:
+    signatures = []
+    for line in note[split + 2 :].splitlines():
         parts = line.split(" ")
         if len(parts) != 3 or parts[0] != EM_DASH:
             raise NoteError(f"malformed signature line {line!r}")
         blob = b64decode_strict(parts[2], "signature")
         if len(blob) < 5:
             raise NoteError("signature too short")
-        if parts[1] != verifier.name or int.from_bytes(blob[:4], "big") != verifier.key_id:
+        signatures.append((parts[1], blob))
+    return note[: split + 1], signatures
+
+
+def open_note(note: str | bytes, verifier: Verifier) -> str:
+    """The note's text, if `verifier` signed it; NoteError otherwise."""
+    text, signatures = split_note(note)
+    verified = False
+    for name, blob in signatures:
+        if name != verifier.name or int.from_bytes(blob[:4], "big") != verifier.key_id:
             continue  # the spec says: ignore signatures by unknown keys
         if not verifier.verify(text.encode("utf-8"), blob[4:]):
             raise NoteError(f"the signature by {verifier.name} does not verify")
@@ -195,27 +207,37 @@ def parse_checkpoint(text: str) -> Checkpoint:
 # ---- the log's key file -------------------------------------------------------
 
 
+def create_key_file(path: Path, make_key: Callable[[], str]) -> None:
+    """Write `make_key()` to `path` (mode 0600) unless the file exists.
+
+    Creation is atomic: of concurrent first starts, the one whose `link`
+    wins provides the key every process then reads.
+    """
+    if path.exists():
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{secrets.token_hex(6)}")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(fd, "w") as handle:
+            handle.write(make_key() + "\n")
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            pass
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
 def load_or_create_signer(path: Path, name: str) -> Signer:
     """The log's signer, created (mode 0600) if the file does not exist yet.
 
     Creation is atomic: concurrent first starts (several gunicorn workers)
     all end up with the one key that won the `link`.
     """
-    _check_name(name)
+    check_name(name)
     path = Path(path)
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.{secrets.token_hex(6)}")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        try:
-            with os.fdopen(fd, "w") as handle:
-                handle.write(Signer(name, secrets.token_bytes(32)).skey + "\n")
-            try:
-                os.link(tmp, path)
-            except FileExistsError:
-                pass
-        finally:
-            tmp.unlink(missing_ok=True)
+    create_key_file(path, lambda: Signer(name, secrets.token_bytes(32)).skey)
     signer = parse_skey(path.read_text())
     # The key id covers the name: the configured log name wins over the stored one.
     return signer if signer.name == name else Signer(name, signer.seed)

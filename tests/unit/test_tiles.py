@@ -1,0 +1,264 @@
+"""C2SP tlog-tiles: paths, which tiles a tree has, their bytes, and reading a tree back."""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+
+import pytest
+
+from tests.unit.tlog_support import MemoryTree
+from transparency import merkle, tiles
+from transparency.tiles import Tile, TileError
+
+SIZES = [0, 1, 255, 256, 257, 65535, 65536, 65537]
+
+
+@functools.cache
+def big_tree() -> MemoryTree:
+    return MemoryTree([f"leaf {i}".encode() for i in range(65537)])
+
+
+def leaf_hashes(size: int) -> list[bytes]:
+    return [merkle.leaf_hash(leaf) for leaf in big_tree().leaves[:size]]
+
+
+def reader(tree: MemoryTree, size: int, files: dict[str, bytes] | None = None) -> tiles.TileReader:
+    files = tree.tile_files(size) if files is None else files
+
+    def fetch(tile: Tile) -> bytes:
+        try:
+            return files[tile.path]
+        except KeyError:
+            raise tiles.TileNotFound(tile.path) from None
+
+    return tiles.TileReader(size, tree.root(size), fetch)
+
+
+# ---- paths -------------------------------------------------------------------
+
+
+def test_index_encoding_follows_the_spec_example():
+    assert tiles.encode_index(1234067) == "x001/x234/067"
+    assert tiles.encode_index(0) == "000"
+    assert tiles.encode_index(999) == "999"
+    assert tiles.encode_index(1000) == "x001/000"
+    assert Tile(0, 1234067).path == "tile/0/x001/x234/067"
+    assert Tile(2, 5, 17).path == "tile/2/005.p/17"
+    assert Tile(0, 1000, 3, entries=True).path == "tile/entries/x001/000.p/3"
+
+
+@pytest.mark.parametrize("tile", [
+    Tile(0, 0), Tile(0, 0, 1), Tile(0, 0, 255), Tile(1, 999), Tile(3, 1000, 7), Tile(63, 0),
+    Tile(5, 10**18), Tile(0, 1234067, 112, entries=True), Tile(0, 2**64 - 1),
+])
+def test_paths_round_trip(tile):
+    assert tiles.parse_path(tile.path) == tile
+
+
+@pytest.mark.parametrize("path", [
+    "tile/0/0", "tile/0/0000", "tile/0/x000/001", "tile/0/001.p/256", "tile/0/001.p/0",
+    "tile/0/001.p/05", "tile/64/000", "tile/01/000", "tile/-1/000", "tile/0/x1/000",
+    "tile/0/1234", "tile/0/000/", "tile/0/000.p/", "tile/0/001/x002", "/tile/0/000",
+    "tile/entries/1/000", "tile/data/000", "tile/1/x018/x446/x744/x073/x709/x551/616",
+])
+def test_malformed_or_non_canonical_paths_are_refused(path):
+    with pytest.raises(TileError):
+        tiles.parse_path(path)
+
+
+# ---- which tiles exist ---------------------------------------------------------
+
+
+def test_the_spec_examples_of_which_tiles_a_tree_has():
+    tree_70000 = list(tiles.all_tiles(70000))
+    assert [t for t in tree_70000 if not t.is_full] == [
+        Tile(0, 273, 112), Tile(1, 1, 17), Tile(2, 0, 1)
+    ]
+    assert sum(t.is_full and t.level == 0 for t in tree_70000) == 273
+    assert [t for t in tree_70000 if t.is_full and t.level > 0] == [Tile(1, 0)]
+    assert list(tiles.all_tiles(256)) == [Tile(0, 0), Tile(1, 0, 1)]
+
+
+@pytest.mark.parametrize("size", SIZES + [70000, 2**24 + 3, 2**40])
+def test_tiles_partition_each_level_with_no_empty_tile(size):
+    all_tiles = list(tiles.all_tiles(size)) if size < 2**20 else tiles.edge_tiles(size)
+    level = 0
+    while size >> (8 * level):
+        hashes = size >> (8 * level)  # hashes of tree level 8L that a tree of `size` has
+        at_level = sorted(t for t in all_tiles if t.level == level)
+        if size < 2**20:
+            covered = [i for t in at_level for i in range(t.first_node(), t.first_node() + t.width)]
+            assert covered == list(range(hashes))
+            assert all(t.is_full for t in at_level[:-1])
+        partial = [t for t in at_level if not t.is_full]
+        assert [t.width for t in partial] == ([hashes % 256] if hashes % 256 else [])
+        assert all(1 <= t.width <= 256 for t in at_level)
+        level += 1
+    assert all(t.level < level for t in all_tiles)
+    for tile in all_tiles:
+        assert tiles.is_available(tile, size)
+        assert tiles.tile_for(tile.level, tile.index, size) == tile
+        if not tile.is_full:
+            assert not tiles.is_available(Tile(tile.level, tile.index, tile.width + 1), size)
+
+
+@pytest.mark.parametrize("old,new", [(0, 0), (0, 1), (1, 256), (255, 257), (256, 65536),
+                                     (300, 600), (65535, 65537), (70000, 70000)])
+def test_new_tiles_are_exactly_those_the_old_tree_lacks(old, new):
+    added = list(tiles.new_tiles(old, new))
+    assert len(added) == len(set(added))
+    assert set(added) == set(tiles.all_tiles(new)) - set(tiles.all_tiles(old))
+
+
+def test_a_tree_has_no_tile_beyond_its_size():
+    for level, index, size in [(0, 0, 0), (0, 1, 256), (1, 0, 255), (0, 2, 300)]:
+        with pytest.raises(TileError):
+            tiles.tile_for(level, index, size)
+    assert not tiles.is_available(Tile(0, 0, 2), 1)
+    assert not tiles.is_available(Tile(0, 0, 1, entries=True), 0)
+
+
+# ---- contents ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_tile_bytes_are_the_spec_hashes(size):
+    tree = big_tree()
+    hashes = leaf_hashes(size)
+    files = tree.tile_files(size)
+    for tile in tiles.all_tiles(size):
+        data = files[tile.path]
+        assert len(data) == 32 * tile.width
+        if tile.level > 1:
+            continue
+        # MTH(D[(n * 256 + i) * 256**l : (n * 256 + i + 1) * 256**l]), i < W
+        span = 256**tile.level
+        expected = [
+            merkle.root_of(hashes[(tile.index * 256 + i) * span:(tile.index * 256 + i + 1) * span])
+            for i in range(tile.width)
+        ]
+        assert data == b"".join(expected)
+    for tile in (t for t in tiles.all_tiles(size) if t.level == 0):
+        bundle = files[Tile(0, tile.index, tile.width, entries=True).path]
+        start, offset = tile.index * 256, 0
+        for i in range(tile.width):
+            leaf = tree.leaves[start + i]
+            assert bundle[offset:offset + 2] == len(leaf).to_bytes(2, "big")
+            assert bundle[offset + 2:offset + 2 + len(leaf)] == leaf
+            offset += 2 + len(leaf)
+        assert offset == len(bundle)
+
+
+def test_bundles_hold_leaves_up_to_65535_bytes():
+    leaves = [b"", b"a", bytes(65535)]
+    data = tiles.bundle(leaves)
+    assert data[:4] == b"\x00\x00\x00\x01" and data[5:7] == b"\xff\xff"
+    assert tiles.parse_bundle(data, 3) == leaves
+    with pytest.raises(tiles.EntryTooLarge):
+        tiles.bundle([bytes(65536)])
+    with pytest.raises(tiles.EntryTooLarge):
+        tiles.check_entry(bytes(65536))
+    for bad, count in [(data[:-1], 3), (data, 2), (data + b"\x00", 3), (b"\x00\x05abc", 1)]:
+        with pytest.raises(TileError):
+            tiles.parse_bundle(bad, count)
+
+
+# ---- reading a tree back through its tiles ----------------------------------------
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_a_client_recomputes_the_root_and_proofs_from_tiles(size):
+    tree = big_tree()
+    tiles_reader = reader(tree, size)  # raises unless the tiles fold into the root
+    assert merkle.root_of(leaf_hashes(size)) == tree.root(size)
+    for index in {0, size // 2, size - 1} if size else set():
+        proof = tiles_reader.inclusion_proof(index)
+        merkle.verify_inclusion(tree.nodes[(0, index)], index, size, proof, tree.root(size))
+    for old in {1, 255, 256, size // 3, size - 1} if size > 1 else set():
+        if 0 < old < size:
+            proof = tiles_reader.consistency_proof(old)
+            merkle.verify_consistency(old, size, proof, tree.root(old), tree.root(size))
+    lo = max(size - 300, 0)
+    assert list(tiles_reader.entries(lo, size)) == tree.leaves[lo:size]
+
+
+def test_the_client_refuses_tiles_that_do_not_match_the_checkpoint():
+    tree = big_tree()
+    files = tree.tile_files(65537)
+    with pytest.raises(TileError, match="give root"):
+        tiles.TileReader(65537, hashlib.sha256(b"another root").digest(),
+                          lambda tile: files[tile.path])
+    forged = dict(files)
+    tile = forged["tile/0/007"]
+    forged["tile/0/007"] = tile[:32] + bytes(32) + tile[64:]
+    with pytest.raises(TileError, match="tile/0/007 does not hash"):
+        reader(tree, 65537, forged).inclusion_proof(7 * 256 + 1)
+    forged = dict(files)
+    bundle = tiles.parse_bundle(forged["tile/entries/003"], 256)
+    bundle[5] = b"rewritten"
+    forged["tile/entries/003"] = tiles.bundle(bundle)
+    with pytest.raises(TileError, match="entry 773"):
+        list(reader(tree, 65537, forged).entries(700, 800))
+
+
+def test_a_deleted_partial_tile_is_read_from_the_full_tile():
+    tree = big_tree()
+    files = tree.tile_files(65537)
+    files.update({p: d for p, d in tree.tile_files(600).items() if ".p/" not in p})
+    old = {p: d for p, d in files.items() if ".p/" not in p or p.startswith("tile/2/")}
+    tiles_reader = reader(tree, 300, old)
+    assert list(tiles_reader.entries(290, 300)) == tree.leaves[290:300]
+
+
+# ---- large trees, from a fake node store ---------------------------------------
+
+
+class SparseTree:
+    """A consistent tree of any size: all leaves equal except a few marked ones,
+    so every node is computable in O(depth · marks)."""
+
+    def __init__(self, size: int, marks: dict[int, bytes]) -> None:
+        self.size, self.marks = size, sorted(marks)
+        self.leaf = {i: merkle.leaf_hash(data) for i, data in marks.items()}
+        self.plain = [merkle.leaf_hash(b"plain")]
+        for _ in range(64):
+            self.plain.append(merkle.node_hash(self.plain[-1], self.plain[-1]))
+
+    @functools.cache  # noqa: B019 (a test object, kept for the test's life)
+    def node(self, height: int, index: int) -> bytes:
+        lo, hi = index << height, (index + 1) << height
+        if not any(lo <= m < hi for m in self.marks):
+            return self.plain[height]
+        if height == 0:
+            return self.leaf[index]
+        left, right = self.node(height - 1, 2 * index), self.node(height - 1, 2 * index + 1)
+        return merkle.node_hash(left, right)
+
+    def fetch_nodes(self, nodes: list[merkle.Node]) -> dict[merkle.Node, bytes]:
+        assert all((i + 1) << h <= self.size for h, i in nodes)
+        return {(h, i): self.node(h, i) for h, i in nodes}
+
+    def root(self, size: int) -> bytes:
+        return merkle.root_from_frontier([self.node(*n) for n in merkle.frontier(size)])
+
+
+@pytest.mark.parametrize("size", [2**24 + 12345, 2**32 + 7, 2**40 + 2**16 + 1, 10**15 + 3])
+def test_large_trees_read_back_through_tiles(size):
+    marks = {0: b"first", 65536: b"m1", size // 2: b"middle", size - 1: b"last"}
+    tree = SparseTree(size, marks)
+    fetched = []
+
+    def fetch(tile: Tile) -> bytes:
+        fetched.append(tile)
+        assert tiles.is_available(tile, size)
+        return tiles.tile_hashes(tile, tree.fetch_nodes)
+
+    tiles_reader = tiles.TileReader(size, tree.root(size), fetch)
+    assert set(fetched) == set(tiles.edge_tiles(size))
+    for index in marks:
+        proof = tiles_reader.inclusion_proof(index)
+        merkle.verify_inclusion(tree.leaf[index], index, size, proof, tree.root(size))
+    for old in (size // 2, size - 1, 65537):
+        proof = tiles_reader.consistency_proof(old)
+        merkle.verify_consistency(old, size, proof, tree.root(old), tree.root(size))
