@@ -127,7 +127,7 @@ def _kind(address: IPAddress) -> str | None:
     if address.is_reserved:
         return "reserved"
     if address.is_private or not address.is_global:
-        return "not globally routable"
+        return "special-purpose"  # IANA's registry: not globally reachable
     return None
 
 
@@ -214,7 +214,8 @@ def check(url: str, *, allow_private: bool, resolve_timeout: float | None = None
         if reason is None:
             continue
         if _literal(host) is not None:
-            raise UnsafeURL(f"{host} is a {reason} address; webhooks may only reach "
+            article = "an" if reason[0] in "aeiouAEIOU" else "a"
+            raise UnsafeURL(f"{host} is {article} {reason} address; webhooks may only reach "
                             "public addresses")
         raise UnsafeURL(f"{host} resolves to a non-public address; webhooks may only reach "
                         "public addresses")
