@@ -128,3 +128,27 @@ def test_due_heads_come_in_turns_across_partners(store_ledger) -> None:
     assert [h["owner"] for h in heads] == ["partner-a", "partner-b", "partner-a"]
     assert [h["endpoint_id"] for h in heads] == [busy[0]["id"], quiet["id"], busy[1]["id"]]
     assert [h["owner"] for h in queue.due_heads(time.time(), 2)] == ["partner-a", "partner-b"]
+
+
+def test_the_endpoint_limit_holds_under_concurrent_registrations(store_ledger) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from webhooks.store import MAX_ENDPOINTS_PER_PARTNER, EndpointLimitReached
+
+    store = EndpointStore(store_ledger.db)
+    room = 5
+    for n in range(MAX_ENDPOINTS_PER_PARTNER - room):
+        store.create("partner-a", f"http://93.184.215.14/{n}", [], "", 0)
+
+    def register(n: int) -> bool:
+        try:
+            store.create("partner-a", f"http://93.184.215.14/more/{n}", [], "", 0)
+        except EndpointLimitReached:
+            return False
+        return True
+
+    with ThreadPoolExecutor(8) as pool:
+        made = list(pool.map(register, range(3 * room)))
+    assert sum(made) == room
+    assert len(store.list("partner-a", None, 1000)) == MAX_ENDPOINTS_PER_PARTNER
+    assert store.create("partner-b", "http://93.184.215.14/b", [], "", 0)  # its own limit
