@@ -188,3 +188,29 @@ def test_two_dispatchers_never_post_the_same_message_at_once(client, tokens, led
     for (_, closed), (opened, _) in zip(spans, spans[1:], strict=False):
         assert closed is not None and opened > closed, spans  # never two at once
     assert all(closed - opened < 1.5 for opened, closed in spans if closed is not None)
+
+
+def test_webhooks_run_cuts_a_drip_fed_attempt_at_its_timeout(client, tokens, ledger, settings):
+    # The reported case, as an operator runs it: `labledger webhooks run` with
+    # LEDGER_WEBHOOK_TIMEOUT (1 s here) against a receiver dripping headers.
+    from tests.integration.test_webhooks_process import start_dispatcher
+
+    with dripping(DripServer(*DRIPS["headers"])) as server:
+        url = f"http://127.0.0.1:{server.port}/hooks"
+        endpoint = client.post(ENDPOINTS, json={"url": url, "event_types": ["program.opened"]},
+                               headers=tokens.partner).get_json()
+        open_program(client, tokens)
+        process = start_dispatcher(settings)
+        try:
+            first = server.wait_closed(1, timeout=30)[0]
+            deadline = time.monotonic() + 10
+            while not deliveries(client, tokens, endpoint["id"]):
+                assert time.monotonic() < deadline
+                time.sleep(0.05)
+        finally:
+            process.terminate()
+            _, stderr = process.communicate(timeout=15)
+    assert process.returncode == 0, stderr.decode()[-2000:]
+    assert first.closed is not None and first.closed - first.opened < 1.5
+    attempt = deliveries(client, tokens, endpoint["id"])[0]
+    assert attempt["error"] == "timed out after 1 s" and attempt["status_code"] is None
