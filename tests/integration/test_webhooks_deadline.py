@@ -12,6 +12,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 import pytest
 
@@ -120,6 +121,24 @@ def dripping(server: DripServer) -> Iterator[DripServer]:
         listener.close()
 
 
+def subscribe(client: Any, tokens: Any, server: DripServer) -> dict[str, Any]:
+    """An endpoint at the drip server for `program.opened`, and one such event."""
+    url = f"http://127.0.0.1:{server.port}/hooks"
+    endpoint = client.post(ENDPOINTS, json={"url": url, "event_types": ["program.opened"]},
+                           headers=tokens.partner).get_json()
+    open_program(client, tokens)
+    return endpoint
+
+
+def first_attempt(client: Any, tokens: Any, endpoint_id: str) -> dict[str, Any]:
+    """The first attempt in the endpoint's delivery log, once it is there."""
+    deadline = time.monotonic() + 10
+    while not (attempts := deliveries(client, tokens, endpoint_id)):
+        assert time.monotonic() < deadline
+        time.sleep(0.02)
+    return attempts[0]
+
+
 @pytest.mark.parametrize("phase", sorted(DRIPS))
 def test_a_drip_fed_answer_is_cut_at_the_deadline(phase: str) -> None:
     prefix, drip = DRIPS[phase]
@@ -149,17 +168,9 @@ def test_a_drip_fed_tls_handshake_is_cut_at_the_deadline() -> None:
 
 def test_the_dispatcher_records_a_cut_attempt_as_timed_out(client, tokens, ledger, settings):
     with dripping(DripServer(*DRIPS["headers"])) as server:
-        url = f"http://127.0.0.1:{server.port}/hooks"
-        endpoint = client.post(ENDPOINTS, json={"url": url, "event_types": ["program.opened"]},
-                               headers=tokens.partner).get_json()
-        open_program(client, tokens)
+        endpoint = subscribe(client, tokens, server)
         with dispatching(ledger, replace(settings, webhook_timeout=1.0)):
-            server.wait_closed(1)
-            deadline = time.monotonic() + 5
-            while not deliveries(client, tokens, endpoint["id"]):
-                assert time.monotonic() < deadline
-                time.sleep(0.02)
-    attempt = deliveries(client, tokens, endpoint["id"])[0]
+            attempt = first_attempt(client, tokens, endpoint["id"])
     assert attempt["error"] == "timed out after 1 s" and attempt["status_code"] is None
     assert 1000 <= attempt["latency_ms"] < 1500
 
@@ -172,10 +183,7 @@ def test_two_dispatchers_never_post_the_same_message_at_once(client, tokens, led
     other = open_ledger(settings)
     try:
         with dripping(DripServer(*DRIPS["headers"], limit=8.0)) as server:
-            url = f"http://127.0.0.1:{server.port}/hooks"
-            client.post(ENDPOINTS, json={"url": url, "event_types": ["program.opened"]},
-                        headers=tokens.partner)
-            open_program(client, tokens)
+            subscribe(client, tokens, server)
             with dispatching(ledger, quick), dispatching(other, quick):
                 deadline = time.monotonic() + 15
                 while len(server.exchanges) < 3 and time.monotonic() < deadline:
@@ -196,21 +204,14 @@ def test_webhooks_run_cuts_a_drip_fed_attempt_at_its_timeout(client, tokens, led
     from tests.integration.test_webhooks_process import start_dispatcher
 
     with dripping(DripServer(*DRIPS["headers"])) as server:
-        url = f"http://127.0.0.1:{server.port}/hooks"
-        endpoint = client.post(ENDPOINTS, json={"url": url, "event_types": ["program.opened"]},
-                               headers=tokens.partner).get_json()
-        open_program(client, tokens)
+        endpoint = subscribe(client, tokens, server)
         process = start_dispatcher(settings)
         try:
             first = server.wait_closed(1, timeout=30)[0]
-            deadline = time.monotonic() + 10
-            while not deliveries(client, tokens, endpoint["id"]):
-                assert time.monotonic() < deadline
-                time.sleep(0.05)
+            attempt = first_attempt(client, tokens, endpoint["id"])
         finally:
             process.terminate()
             _, stderr = process.communicate(timeout=15)
     assert process.returncode == 0, stderr.decode()[-2000:]
     assert first.closed is not None and first.closed - first.opened < 1.5
-    attempt = deliveries(client, tokens, endpoint["id"])[0]
     assert attempt["error"] == "timed out after 1 s" and attempt["status_code"] is None
