@@ -47,9 +47,13 @@ def _replay(stored: StoredResponse, request_hash: str) -> Response:
     return response
 
 
-def idempotent(status: int) -> Callable[[F], F]:
+def idempotent(
+    status: int, lookup: Callable[[str, str], StoredResponse | None] | None = None
+) -> Callable[[F], F]:
     """Make a write view honour `Idempotency-Key`; the view passes
-    `g.idempotency` to its command and returns `written(...)`."""
+    `g.idempotency` to its command and returns `written(...)`. A write that is
+    not a ledger command (a webhook endpoint) brings the `lookup` of its own
+    key store, and raises `DuplicateRequest` when a concurrent twin won."""
 
     def decorator(view: F) -> F:
         @functools.wraps(view)
@@ -67,7 +71,7 @@ def idempotent(status: int) -> Callable[[F], F]:
             actor = current_actor()
             request_hash = _request_hash()
             ledger = services().ledger
-            stored = ledger.lookup_idempotent(actor.id, key)
+            stored = (lookup or ledger.lookup_idempotent)(actor.id, key)
             if stored is not None:
                 return _replay(stored, request_hash)
             g.idempotency = IdempotencyRecord(actor.id, key, request_hash, status, {})

@@ -1,10 +1,12 @@
 """Partner webhook endpoints: register, list, delete, rotate, enable, the
 delivery log and replay. A partner sees only its own endpoints; another
-partner's are 404, exactly like ones that do not exist."""
+partner's are 404, exactly like ones that do not exist, and so is an id that
+is not a UUID (the `uuid` converter: no malformed id reaches the database)."""
 
 from __future__ import annotations
 
 from typing import Any
+from uuid import UUID
 
 from flask import Response, g
 from flask_smorest import Blueprint
@@ -12,8 +14,10 @@ from marshmallow import Schema, fields, validate
 
 from api.auth import require
 from api.errors import ProblemError
-from api.schemas import POSITION
+from api.idempotency import idempotent
+from api.schemas import POSITION, text
 from api.services import services
+from ledger.application import StoredResponse
 from ledger.events import PUBLIC_TYPES
 from webhooks.ssrf import UnsafeURL, check
 from webhooks.store import EndpointStore
@@ -33,12 +37,12 @@ class EndpointIn(Schema):
         validate=validate.Length(max=len(PUBLIC_TYPES)),
         metadata={"description": "event types to receive; empty or absent: all"},
     )
-    description = fields.String(load_default="", validate=validate.Length(max=500))
+    description = text(500, load_default="")
 
 
 class ListQuery(Schema):
     limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=1000))
-    after = fields.String(load_default=None, validate=validate.Length(max=64))
+    after = fields.UUID(load_default=None, metadata={"description": "the last id of a page"})
 
 
 class DeliveriesQuery(Schema):
@@ -55,13 +59,13 @@ def _store() -> EndpointStore:
     return EndpointStore(services().ledger.db)
 
 
-def _not_yours(endpoint_id: str) -> ProblemError:
+def _not_yours(endpoint_id: UUID) -> ProblemError:
     """The one answer for another partner's endpoint and for a missing one."""
     return ProblemError(404, f"no webhook endpoint {endpoint_id} of yours")
 
 
-def _owned(endpoint_id: str) -> dict[str, Any]:
-    endpoint = _store().get(g.actor.principal, endpoint_id)
+def _owned(endpoint_id: UUID) -> dict[str, Any]:
+    endpoint = _store().get(g.actor.principal, str(endpoint_id))
     if endpoint is None:
         raise _not_yours(endpoint_id)
     return endpoint
@@ -71,21 +75,27 @@ def _page(items: list[dict[str, Any]], limit: int, key: str) -> dict[str, Any]:
     return {"items": items, "next": items[-1][key] if len(items) == limit else None}
 
 
+def _registration(scope: str, key: str) -> StoredResponse | None:
+    return _store().lookup_idempotent(scope, key)
+
+
 @blp.post("/endpoints")
 @require("partner")
 @blp.arguments(EndpointIn)
 @blp.response(201)
+@idempotent(201, lookup=_registration)
 def create_endpoint(data: dict[str, Any]) -> dict[str, Any]:
     """Register an endpoint; the response shows its signing secret, once"""
     settings = services().settings
     try:
-        check(data["url"], allow_private=settings.webhook_allow_private)
+        check(data["url"], allow_private=settings.webhook_allow_private,
+              resolve_timeout=settings.webhook_timeout)
     except UnsafeURL as error:
         raise ProblemError(422, str(error), title="Unsafe webhook URL",
                            errors={"url": [str(error)]}) from error
     endpoint, secret = _store().create(
         g.actor.principal, data["url"].strip(), data["event_types"], data["description"],
-        services().ledger.max_position(),
+        services().ledger.max_position(), idempotency=g.idempotency,
     )
     return endpoint | {"secret": secret}
 
@@ -96,68 +106,69 @@ def create_endpoint(data: dict[str, Any]) -> dict[str, Any]:
 @blp.response(200)
 def list_endpoints(query: dict[str, Any]) -> dict[str, Any]:
     """Your endpoints"""
-    items = _store().list(g.actor.principal, query["after"], query["limit"])
+    after = query["after"]
+    items = _store().list(g.actor.principal, str(after) if after else None, query["limit"])
     return _page(items, query["limit"], "id")
 
 
-@blp.get("/endpoints/<endpoint_id>")
+@blp.get("/endpoints/<uuid:endpoint_id>")
 @require("partner")
 @blp.response(200)
-def get_endpoint(endpoint_id: str) -> dict[str, Any]:
+def get_endpoint(endpoint_id: UUID) -> dict[str, Any]:
     """One of your endpoints, with its state and position"""
     return _owned(endpoint_id)
 
 
-@blp.delete("/endpoints/<endpoint_id>")
+@blp.delete("/endpoints/<uuid:endpoint_id>")
 @require("partner")
 @blp.response(204)
-def delete_endpoint(endpoint_id: str) -> Response:
+def delete_endpoint(endpoint_id: UUID) -> Response:
     """Remove an endpoint and its delivery log"""
-    if not _store().delete(g.actor.principal, endpoint_id):
+    if not _store().delete(g.actor.principal, str(endpoint_id)):
         raise _not_yours(endpoint_id)
     return Response(status=204)
 
 
-@blp.post("/endpoints/<endpoint_id>/rotate-secret")
+@blp.post("/endpoints/<uuid:endpoint_id>/rotate-secret")
 @require("partner")
 @blp.response(200)
-def rotate_secret(endpoint_id: str) -> dict[str, Any]:
+def rotate_secret(endpoint_id: UUID) -> dict[str, Any]:
     """A new secret; the previous one keeps signing beside it for 24 h"""
-    rotated = _store().rotate_secret(g.actor.principal, endpoint_id)
+    rotated = _store().rotate_secret(g.actor.principal, str(endpoint_id))
     if rotated is None:
         raise _not_yours(endpoint_id)
     endpoint, secret = rotated
     return endpoint | {"secret": secret}
 
 
-@blp.post("/endpoints/<endpoint_id>/enable")
+@blp.post("/endpoints/<uuid:endpoint_id>/enable")
 @require("partner")
 @blp.response(200)
-def enable_endpoint(endpoint_id: str) -> dict[str, Any]:
+def enable_endpoint(endpoint_id: UUID) -> dict[str, Any]:
     """Re-enable a disabled endpoint; delivery resumes where it stopped"""
-    endpoint = _store().enable(g.actor.principal, endpoint_id)
+    endpoint = _store().enable(g.actor.principal, str(endpoint_id))
     if endpoint is None:
         raise _not_yours(endpoint_id)
     return endpoint
 
 
-@blp.get("/endpoints/<endpoint_id>/deliveries")
+@blp.get("/endpoints/<uuid:endpoint_id>/deliveries")
 @require("partner")
 @blp.arguments(DeliveriesQuery, location="query")
 @blp.response(200)
-def deliveries(query: dict[str, Any], endpoint_id: str) -> dict[str, Any]:
+def deliveries(query: dict[str, Any], endpoint_id: UUID) -> dict[str, Any]:
     """The delivery log: every attempt with its status code, latency and error"""
-    _owned(endpoint_id)
-    items = _store().attempts(endpoint_id, query["after"], query["limit"])
+    endpoint = _owned(endpoint_id)
+    items = _store().attempts(endpoint["id"], query["after"], query["limit"])
     return _page(items, query["limit"], "id")
 
 
-@blp.post("/endpoints/<endpoint_id>/replay")
+@blp.post("/endpoints/<uuid:endpoint_id>/replay")
 @require("partner")
 @blp.arguments(ReplayIn)
 @blp.response(202)
-def replay(data: dict[str, Any], endpoint_id: str) -> dict[str, Any]:
+def replay(data: dict[str, Any], endpoint_id: UUID) -> dict[str, Any]:
     """Redeliver every message past log position `after`, with the original webhook-ids"""
-    _owned(endpoint_id)
-    queued = _store().replay(endpoint_id, data["after"])
-    return {"endpoint_id": endpoint_id, "after": data["after"], "queued": queued}
+    endpoint = _owned(endpoint_id)
+    queued = _store().replay(endpoint["id"], data["after"])
+    return {"endpoint_id": endpoint["id"], "after": data["after"], "queued": queued}

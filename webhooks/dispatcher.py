@@ -4,19 +4,24 @@ Each tick it (1) turns new log events into messages for every endpoint that
 is behind the log's head, from the endpoint's durable position, and (2)
 claims the oldest due message of each endpoint and sends it on a small
 thread pool. One message per endpoint is in flight at a time, so a slow or
-dead endpoint holds only its own thread and never delays the others.
+dead endpoint holds only its own thread; and each partner (the endpoints'
+owner) holds at most its share of the pool, taken in turns, so one partner's
+slow or dead endpoints never delay another partner's deliveries.
 Several dispatchers (hosts or processes) may run at once: positions advance
 with a compare-and-set and every attempt is claimed in the database with a
-lease, so each attempt is made once; if a dispatcher dies mid-attempt the
-lease expires and another retries (at-least-once).
+lease that outlives the attempt's hard deadline, so each attempt is made
+once; if a dispatcher dies mid-attempt the lease expires and another
+retries (at-least-once).
 """
 
 from __future__ import annotations
 
 import logging
+import math
 import ssl
 import threading
 import time
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -32,13 +37,24 @@ POOL_SIZE = 8  # concurrent deliveries per dispatcher (one per endpoint)
 MAX_PENDING = 200  # messages materialised ahead per endpoint; the log keeps the rest
 PAGE = 500  # log events read at once
 PAGES_PER_TICK = 20  # bounds one endpoint's catch-up work per tick
+LEASE_MARGIN = 5.0  # seconds a claim outlives its attempt's deadline
+# An attempt ends at least this long before its claim's lease, however late its
+# thread started; what is left of the margin absorbs clock skew between hosts.
+LEASE_SAFETY = 1.0
 
 
 def lease_for(timeout: float) -> float:
-    """How long a claim lasts: an attempt takes at most about twice `timeout`
-    (connect, then the exchange), so a live dispatcher never loses its claim,
-    and a dead one's attempt is retried soon after."""
-    return 2 * timeout + 1.0
+    """How long a claim lasts: the attempt's hard deadline (`timeout`, the whole
+    exchange) plus a margin, so no other dispatcher claims a message while it
+    is in flight, and a dead dispatcher's attempt is retried soon after."""
+    return timeout + LEASE_MARGIN
+
+
+def partner_share(pool_size: int, partners: int) -> int:
+    """Pool threads one partner may hold: an equal share among the partners with
+    work, and never more than half the pool, so a partner that turns up always
+    finds a free thread at once."""
+    return max(1, math.ceil(pool_size / max(partners, 2)))
 
 
 class _Pages:
@@ -79,7 +95,7 @@ class Dispatcher:
         self.tls = ssl.create_default_context()  # one for every https delivery
         self.pool_size = pool_size
         self.max_pending = max_pending
-        self._in_flight: set[str] = set()
+        self._in_flight: dict[str, str] = {}  # endpoint id -> its owner
         self._lock = threading.Lock()
 
     def run(self, stop: threading.Event) -> None:
@@ -124,21 +140,27 @@ class Dispatcher:
             endpoint = moved
 
     def dispatch_due(self, pool: ThreadPoolExecutor) -> None:
+        """Claim due heads in turns across partners, each up to its share."""
         with self._lock:
-            busy = set(self._in_flight)
+            busy = dict(self._in_flight)
         free = self.pool_size - len(busy)
         if free <= 0:
             return
-        for head in self.queue.due_heads(time.time(), free + len(busy)):
-            if head["endpoint_id"] in busy:
+        heads = self.queue.due_heads(time.time(), 4 * self.pool_size, per_owner=self.pool_size)
+        held = Counter(busy.values())
+        share = partner_share(self.pool_size, len({h["owner"] for h in heads} | set(held)))
+        for head in heads:
+            endpoint_id, owner = head["endpoint_id"], head["owner"]
+            if endpoint_id in busy or held[owner] >= share:
                 continue
-            claim = self.queue.claim(head["endpoint_id"], head["sequence"], self.holder,
+            claim = self.queue.claim(endpoint_id, head["sequence"], self.holder,
                                      lease_for(self.settings.webhook_timeout))
             if claim is None:
                 continue
             with self._lock:
-                self._in_flight.add(claim.endpoint_id)
-            busy.add(claim.endpoint_id)
+                self._in_flight[endpoint_id] = owner
+            busy[endpoint_id] = owner
+            held[owner] += 1
             pool.submit(self._deliver, claim)
             free -= 1
             if free <= 0:
@@ -151,13 +173,18 @@ class Dispatcher:
             log.exception("delivery of %s to %s failed", claim.webhook_id, claim.endpoint_id)
         finally:
             with self._lock:
-                self._in_flight.discard(claim.endpoint_id)
+                self._in_flight.pop(claim.endpoint_id, None)
 
     def deliver(self, claim: Claim) -> None:
         attempted_at = time.time()
+        # The deadline ends before the lease does, even when this thread started late.
+        budget = min(self.settings.webhook_timeout, claim.expires - attempted_at - LEASE_SAFETY)
+        if budget <= 0:
+            log.warning("webhook %s to endpoint %s not sent: its claim was about to expire",
+                        claim.webhook_id, claim.endpoint_id)
+            return  # still pending; retried once the lease ends, no attempt counted
         headers = signing.headers(claim.secrets, claim.webhook_id, int(attempted_at), claim.body)
-        outcome = client.post(claim.url, claim.body.encode("utf-8"), headers,
-                              timeout=self.settings.webhook_timeout,
+        outcome = client.post(claim.url, claim.body.encode("utf-8"), headers, timeout=budget,
                               allow_private=self.settings.webhook_allow_private, tls=self.tls)
         metrics.observe(outcome)
         self.queue.record(claim, outcome, holder=self.holder,

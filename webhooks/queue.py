@@ -8,6 +8,7 @@ at a time, and several dispatchers share the database.
 from __future__ import annotations
 
 import json
+import math
 import random
 import time
 import uuid
@@ -41,6 +42,7 @@ class Claim:
     attempt: int  # the number of this attempt, from 1
     url: str
     secrets: tuple[str, ...]  # newest first
+    expires: float = math.inf  # when the claim's lease ends (epoch seconds)
 
 
 def retry_delay(
@@ -128,25 +130,34 @@ class MessageQueue:
                 )
         return endpoint | {"position": through, "sequence": sequence}
 
-    def due_heads(self, now: float, limit: int) -> list[dict[str, Any]]:
-        """Per enabled endpoint, its oldest pending message, when due and unclaimed.
+    def due_heads(
+        self, now: float, limit: int, per_owner: int | None = None
+    ) -> list[dict[str, Any]]:
+        """Per enabled endpoint, its oldest pending message, when due and unclaimed,
+        with the endpoint's `owner` (the partner).
 
         Only the head of each endpoint is ever sent: one in flight per endpoint,
-        in sequence order."""
+        in sequence order. Heads come in turns: every partner's most overdue
+        head first, then every partner's second, ..., at most `per_owner` of
+        each; so a partner with many due endpoints cannot fill `limit` alone."""
         return self.db.fetchall(
-            "SELECT m.endpoint_id, m.sequence FROM {t}wh_messages m "
-            "JOIN {t}wh_endpoints e ON e.id = m.endpoint_id "
+            "SELECT endpoint_id, sequence, owner FROM ("
+            "SELECT m.endpoint_id, m.sequence, e.owner, m.next_attempt_at, "
+            "ROW_NUMBER() OVER (PARTITION BY e.owner "
+            "ORDER BY m.next_attempt_at, m.endpoint_id) AS turn "
+            "FROM {t}wh_messages m JOIN {t}wh_endpoints e ON e.id = m.endpoint_id "
             "WHERE e.enabled = 1 AND m.state = 'pending' AND m.next_attempt_at <= ? "
             "AND (m.claim_expires IS NULL OR m.claim_expires < ?) "
             "AND m.sequence = (SELECT MIN(x.sequence) FROM {t}wh_messages x "
-            "WHERE x.endpoint_id = m.endpoint_id AND x.state = 'pending') "
-            "ORDER BY m.next_attempt_at LIMIT ?",
-            (now, now, limit),
+            "WHERE x.endpoint_id = m.endpoint_id AND x.state = 'pending')"
+            ") due WHERE turn <= ? ORDER BY turn, next_attempt_at, endpoint_id LIMIT ?",
+            (now, now, per_owner or limit, limit),
         )
 
     def claim(self, endpoint_id: str, sequence: int, holder: str, lease: float) -> Claim | None:
         """Take this attempt for `lease` seconds; None when another dispatcher has it."""
         now = time.time()
+        expires = now + lease
         with self.db.transaction(write=True) as cur:
             cur.execute(
                 "UPDATE {t}wh_messages SET claimed_by = ?, claim_expires = ? "
@@ -154,7 +165,7 @@ class MessageQueue:
                 "AND next_attempt_at <= ? AND (claim_expires IS NULL OR claim_expires < ?) "
                 "AND NOT EXISTS (SELECT 1 FROM {t}wh_messages y WHERE y.endpoint_id = ? "
                 "AND y.state = 'pending' AND y.claim_expires >= ?) RETURNING sequence",
-                (holder, now + lease, endpoint_id, sequence, now, now, endpoint_id, now),
+                (holder, expires, endpoint_id, sequence, now, now, endpoint_id, now),
             )
             if cur.fetchone() is None:
                 return None
@@ -173,7 +184,7 @@ class MessageQueue:
             secrets.append(row["previous_secret"])
         return Claim(endpoint_id, sequence, row["position"], row["webhook_id"],
                      row["event_type"], row["body"], int(row["attempts"]) + 1, row["url"],
-                     tuple(secrets))
+                     tuple(secrets), expires)
 
     def record(
         self,

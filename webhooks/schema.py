@@ -8,6 +8,9 @@
   and the queue cannot drift. Carries the claim (holder + lease expiry) that
   makes each attempt happen once across dispatchers.
 - `wh_attempts`: the delivery log, one row per HTTP attempt.
+- `wh_idempotency`: the `Idempotency-Key`s of endpoint registrations and the
+  response each got (it holds the secret: kept a day, dropped with the
+  endpoint).
 """
 
 from __future__ import annotations
@@ -45,6 +48,10 @@ STATEMENTS = [
     "latency_ms DOUBLE PRECISION NOT NULL, ok INTEGER NOT NULL, error TEXT, "
     "next_attempt_at TEXT, dispatcher TEXT NOT NULL)",
     "CREATE INDEX IF NOT EXISTS wh_attempts_endpoint ON {t}wh_attempts (endpoint_id, id)",
+    "CREATE TABLE IF NOT EXISTS {t}wh_idempotency ("
+    "scope TEXT NOT NULL, key TEXT NOT NULL, request_hash TEXT NOT NULL, "
+    "response TEXT NOT NULL, endpoint_id TEXT NOT NULL, created_at DOUBLE PRECISION NOT NULL, "
+    "PRIMARY KEY (scope, key))",
 ]
 
 

@@ -2,7 +2,12 @@
 secret, re-enable, read the delivery log, replay. Every query by endpoint id
 is scoped to the owner (the actor's principal: a partner's tokens' name), so
 another partner's endpoint is simply not found; `attempts` and `replay` take
-an endpoint the caller has already found among the owner's."""
+an endpoint the caller has already found among the owner's.
+
+A partner holds at most `MAX_ENDPOINTS_PER_PARTNER` endpoints. A registration
+with an `Idempotency-Key` stores its response (secret included) beside the
+endpoint, in the same transaction, so a retry gets it back instead of a
+second endpoint."""
 
 from __future__ import annotations
 
@@ -12,12 +17,27 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
+from ledger.application import DuplicateRequest, StoredResponse
+from ledger.errors import Conflict
 from ledger.events import rfc3339
-from ledger.persistence import Database
+from ledger.persistence import Database, IdempotencyRecord
 from webhooks.queue import rfc3339_at
 from webhooks.signing import new_secret
 
 ROTATION_OVERLAP = 24 * 3600.0  # the previous secret keeps signing this long
+MAX_ENDPOINTS_PER_PARTNER = 20
+# A registration's stored response holds the endpoint's secret: keep it only as
+# long as a client may reasonably retry.
+IDEMPOTENCY_TTL = 24 * 3600.0
+
+
+class EndpointLimitReached(Conflict):
+    title = "Too many webhook endpoints"
+
+
+def _stored(row: dict[str, Any]) -> StoredResponse:
+    body = json.loads(row["response"])
+    return StoredResponse(row["request_hash"], 201, body, body["position"])
 
 _PUBLIC_COLUMNS = (
     "id, url, description, event_types, enabled, disabled_reason, disabled_at, "
@@ -49,24 +69,77 @@ class EndpointStore:
         self.db = db
 
     def create(
-        self, owner: str, url: str, event_types: list[str], description: str, position: int
+        self,
+        owner: str,
+        url: str,
+        event_types: list[str],
+        description: str,
+        position: int,
+        idempotency: IdempotencyRecord | None = None,
     ) -> tuple[dict[str, Any], str]:
-        """A new endpoint receives the events after `position` (the log's head now)."""
+        """A new endpoint receives the events after `position` (the log's head now).
+
+        Raises `EndpointLimitReached` when the owner has its maximum, and
+        `DuplicateRequest` when `idempotency`'s key was already used."""
         endpoint_id = str(uuid.uuid4())
         secret = new_secret()
         created = rfc3339(datetime.now(UTC))
+        now = time.time()
         with self.db.transaction(write=True) as cur:
+            self._one_registration_at_a_time(cur, owner)
+            if idempotency is not None:
+                cur.execute("DELETE FROM {t}wh_idempotency WHERE created_at < ?",
+                            (now - IDEMPOTENCY_TTL,))
+                cur.execute("SELECT request_hash, response FROM {t}wh_idempotency "
+                            "WHERE scope = ? AND key = ?", (idempotency.scope, idempotency.key))
+                used = cur.fetchone()
+                if used is not None:
+                    raise DuplicateRequest(_stored(used))
+            cur.execute("SELECT COUNT(*) AS n FROM {t}wh_endpoints WHERE owner = ?", (owner,))
+            row = cur.fetchone()
+            if row is not None and int(row["n"]) >= MAX_ENDPOINTS_PER_PARTNER:
+                raise EndpointLimitReached(
+                    f"a partner may have at most {MAX_ENDPOINTS_PER_PARTNER} webhook "
+                    "endpoints; delete one before registering another",
+                    limit=MAX_ENDPOINTS_PER_PARTNER,
+                )
             cur.execute(
-                "INSERT INTO {t}wh_endpoints (id, owner, url, description, event_types, secret, "
-                "enabled, position, sequence, created_at) VALUES (?, ?, ?, ?, ?, ?, 1, ?, 0, ?) "
+                "INSERT INTO {t}wh_endpoints (id, owner, url, description, event_types, "
+                "secret, enabled, position, sequence, created_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, 1, ?, 0, ?) "
                 f"RETURNING {_PUBLIC_COLUMNS}",
                 (endpoint_id, owner, url, description, json.dumps(sorted(set(event_types))),
                  secret, position, created),
             )
             row = cur.fetchone()
-        if row is None:  # cannot happen: an INSERT ... RETURNING returns its row
-            raise RuntimeError(f"webhook endpoint {endpoint_id} vanished")
-        return public_endpoint(row), secret
+            if row is None:  # cannot happen: an INSERT ... RETURNING returns its row
+                raise RuntimeError(f"webhook endpoint {endpoint_id} vanished")
+            endpoint = public_endpoint(row)
+            if idempotency is not None:
+                cur.execute(
+                    "INSERT INTO {t}wh_idempotency (scope, key, request_hash, response, "
+                    "endpoint_id, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+                    (idempotency.scope, idempotency.key, idempotency.request_hash,
+                     json.dumps(endpoint | {"secret": secret}), endpoint_id, now),
+                )
+        return endpoint, secret
+
+    def _one_registration_at_a_time(self, cur: Any, owner: str) -> None:
+        """Serialise an owner's registrations, so that two at once can neither
+        pass the endpoint limit together nor both use one Idempotency-Key.
+        SQLite's write transactions are serial already."""
+        if self.db.dialect == "postgres":
+            cur.execute("SELECT pg_advisory_xact_lock(hashtextextended(?, 0))",
+                        ("wh_endpoints:" + owner,))
+
+    def lookup_idempotent(self, scope: str, key: str) -> StoredResponse | None:
+        """The response a registration with this key got, while it is kept."""
+        row = self.db.fetchone(
+            "SELECT request_hash, response FROM {t}wh_idempotency "
+            "WHERE scope = ? AND key = ? AND created_at >= ?",
+            (scope, key, time.time() - IDEMPOTENCY_TTL),
+        )
+        return None if row is None else _stored(row)
 
     def get(self, owner: str, endpoint_id: str) -> dict[str, Any] | None:
         row = self.db.fetchone(
@@ -91,6 +164,7 @@ class EndpointStore:
                 return False
             cur.execute("DELETE FROM {t}wh_messages WHERE endpoint_id = ?", (endpoint_id,))
             cur.execute("DELETE FROM {t}wh_attempts WHERE endpoint_id = ?", (endpoint_id,))
+            cur.execute("DELETE FROM {t}wh_idempotency WHERE endpoint_id = ?", (endpoint_id,))
         return True
 
     def rotate_secret(self, owner: str, endpoint_id: str) -> tuple[dict[str, Any], str] | None:

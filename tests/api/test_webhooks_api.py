@@ -77,17 +77,20 @@ def test_malformed_registration_is_422(client, tokens, body) -> None:
 
 
 @pytest.mark.parametrize("url, reason", [
-    ("http://127.0.0.1:8080/hook", "loopback"),
-    ("http://[::1]/hook", "loopback"),
-    ("http://localhost:9000/hook", "loopback"),
-    ("http://10.1.2.3/hook", "private"),
-    ("http://192.168.0.10/hook", "private"),
-    ("http://172.16.5.4/hook", "private"),
-    ("http://169.254.169.254/latest/meta-data", "link-local"),
-    ("http://[fe80::1]/hook", "link-local"),
-    ("http://224.0.0.1/hook", "multicast"),
-    ("http://0.0.0.0/hook", "unspecified"),
-    ("http://[::ffff:127.0.0.1]/hook", "loopback"),
+    ("http://127.0.0.1:8080/hook", "is a loopback address"),
+    ("http://[::1]/hook", "is a loopback address"),
+    ("http://localhost:9000/hook", "localhost resolves to a non-public address"),
+    ("http://10.1.2.3/hook", "is a private address"),
+    ("http://192.168.0.10/hook", "is a private address"),
+    ("http://172.16.5.4/hook", "is a private address"),
+    ("http://169.254.169.254/latest/meta-data", "is a cloud metadata address"),
+    ("http://[fe80::1]/hook", "is a link-local address"),
+    ("http://[fec0::1]/hook", "is a site-local address"),
+    ("http://224.0.0.1/hook", "is a multicast address"),
+    ("http://0.0.0.0/hook", "is an unspecified address"),
+    ("http://[::ffff:127.0.0.1]/hook", "is a loopback address"),
+    ("http://[2002:a9fe:a9fe::]/hook", "is a 6to4 form of a cloud metadata address"),
+    ("http://[2002:7f00:1::]/hook", "is a 6to4 form of a loopback address"),
     ("ftp://93.184.215.14/hook", "only http and https"),
     ("file:///etc/passwd", "only http and https"),
     ("gopher://93.184.215.14/", "only http and https"),
@@ -108,6 +111,24 @@ def test_unsafe_urls_are_refused_at_registration(app, client, tokens, url, reaso
 def test_private_urls_are_allowed_when_the_operator_says_so(client, tokens) -> None:
     # conftest settings set webhook_allow_private (tests deliver to loopback)
     assert register(client, tokens.partner, url="http://127.0.0.1:9/hook").status_code == 201
+    assert register(client, tokens.partner, url="http://10.1.2.3/hook").status_code == 201
+
+
+@pytest.mark.parametrize("url", [
+    "http://169.254.169.254/latest/meta-data/iam/security-credentials/",
+    "http://[fd00:ec2::254]/latest/meta-data/",
+    "http://100.100.100.200/latest/meta-data/",
+    "http://169.254.10.10/hook",
+    "http://[fe80::1]/hook",
+    "http://[2002:a9fe:a9fe::]/hook",
+    "http://[2002:7f00:1::]/hook",
+    "http://[fec0::1]/hook",
+])
+def test_allowing_private_urls_never_opens_link_local_or_metadata(client, tokens, url) -> None:
+    response = register(client, tokens.partner, url=url)
+    assert response.status_code == 422, response.get_json()
+    assert response.content_type == "application/problem+json"
+    assert client.get(ENDPOINTS, headers=tokens.partner).get_json()["items"] == []
 
 
 def test_delete_removes_the_endpoint(client, tokens) -> None:
@@ -184,4 +205,128 @@ def test_urls_no_delivery_could_use_are_refused_at_registration(client, tokens, 
     response = register(client, tokens.partner, url=url)
     assert response.status_code == 422, response.get_json()
     assert response.get_json()["errors"]["url"]
+    assert client.get(ENDPOINTS, headers=tokens.partner).get_json()["items"] == []
+
+
+@pytest.fixture
+def store_api(store_ledger, store_settings) -> tuple[Any, Any]:
+    """A test client and tokens on SQLite and on PostgreSQL."""
+    from api.app import create_app
+    from tests.conftest import Tokens
+
+    app = create_app(store_settings, ledger=store_ledger)
+    app.config["TESTING"] = True
+    return app.test_client(), Tokens(store_ledger)
+
+
+def test_the_same_idempotency_key_registers_one_endpoint(store_api) -> None:
+    client, tokens = store_api
+    headers = tokens.partner | {"Idempotency-Key": "register-desk-1"}
+    first = register(client, headers, description="exhibition desk")
+    again = register(client, headers, description="exhibition desk")
+    assert first.status_code == again.status_code == 201, again.get_json()
+    assert again.headers["Idempotent-Replayed"] == "true"
+    assert "Idempotent-Replayed" not in first.headers
+    assert again.get_json() == first.get_json()  # the secret included: it is shown only here
+    assert again.get_json()["secret"].startswith("whsec_")
+    items = client.get(ENDPOINTS, headers=tokens.partner).get_json()["items"]
+    assert [e["id"] for e in items] == [first.get_json()["id"]]
+
+    other_body = register(client, headers, description="another desk")
+    assert other_body.status_code == 422
+    assert other_body.content_type == "application/problem+json"
+    assert "Idempotency-Key" in other_body.get_json()["detail"]
+    assert register(client, tokens.partner | {"Idempotency-Key": "register-desk-2"},
+                    description="exhibition desk").status_code == 201
+    assert len(client.get(ENDPOINTS, headers=tokens.partner).get_json()["items"]) == 2
+
+
+def test_concurrent_retries_with_one_key_register_one_endpoint(store_api) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    client, tokens = store_api
+    headers = tokens.partner | {"Idempotency-Key": "burst"}
+    with ThreadPoolExecutor(4) as pool:
+        responses = list(pool.map(lambda _: register(client, headers), range(4)))
+    assert [r.status_code for r in responses] == [201] * 4
+    assert len({r.get_json()["id"] for r in responses}) == 1
+    assert sum(r.headers.get("Idempotent-Replayed") == "true" for r in responses) == 3
+    assert len(client.get(ENDPOINTS, headers=tokens.partner).get_json()["items"]) == 1
+
+
+def test_a_deleted_endpoints_key_registers_anew(client, tokens) -> None:
+    headers = tokens.partner | {"Idempotency-Key": "k"}
+    first = register(client, headers).get_json()["id"]
+    assert client.delete(f"{ENDPOINTS}/{first}", headers=tokens.partner).status_code == 204
+    again = register(client, headers)
+    assert again.status_code == 201 and "Idempotent-Replayed" not in again.headers
+    assert again.get_json()["id"] != first
+
+
+def test_a_partner_holds_at_most_twenty_endpoints(client, tokens) -> None:
+    from webhooks.store import MAX_ENDPOINTS_PER_PARTNER
+
+    assert MAX_ENDPOINTS_PER_PARTNER == 20  # the documented limit
+    created = [register(client, tokens.partner).get_json()["id"] for _ in range(20)]
+    refused = register(client, tokens.partner)
+    assert refused.status_code == 409 and refused.content_type == "application/problem+json"
+    problem = refused.get_json()
+    assert problem["title"] == "Too many webhook endpoints" and problem["limit"] == 20
+    assert "at most 20" in problem["detail"]
+    listed = client.get(ENDPOINTS + "?limit=1000", headers=tokens.partner).get_json()["items"]
+    assert len(listed) == 20
+    other = {"Authorization": "Bearer " + _second_partner(tokens)}
+    assert register(client, other).status_code == 201  # another partner has its own 20
+    assert client.delete(f"{ENDPOINTS}/{created[0]}", headers=tokens.partner).status_code == 204
+    assert register(client, tokens.partner).status_code == 201
+
+
+@pytest.mark.parametrize("method, suffix", [
+    ("get", ""), ("delete", ""), ("post", "/rotate-secret"), ("post", "/enable"),
+    ("get", "/deliveries"), ("post", "/replay"),
+])
+@pytest.mark.parametrize("endpoint_id", ["a%00b", "not-a-uuid", "%C0%80", "1" * 300])
+def test_a_malformed_endpoint_id_is_404_on_each_store(
+    store_api, method: str, suffix: str, endpoint_id: str
+) -> None:
+    client, tokens = store_api
+    response = getattr(client, method)(f"{ENDPOINTS}/{endpoint_id}{suffix}", headers=tokens.partner,
+                                       json={"after": 0} if suffix == "/replay" else None)
+    assert response.status_code == 404, response.get_data(as_text=True)
+    assert response.content_type == "application/problem+json"
+
+
+@pytest.mark.parametrize("after", ["%00", "a%00b", "not-a-uuid", "x" * 100])
+def test_a_malformed_list_cursor_is_422_on_each_store(store_api, after: str) -> None:
+    client, tokens = store_api
+    register(client, tokens.partner)
+    response = client.get(f"{ENDPOINTS}?after={after}", headers=tokens.partner)
+    assert response.status_code == 422, response.get_data(as_text=True)
+    assert "after" in response.get_json()["errors"]
+
+
+def test_the_list_cursor_pages_through_endpoints(store_api) -> None:
+    client, tokens = store_api
+    ids = sorted(register(client, tokens.partner).get_json()["id"] for _ in range(3))
+    first = client.get(f"{ENDPOINTS}?limit=2", headers=tokens.partner).get_json()
+    assert [e["id"] for e in first["items"]] == ids[:2] and first["next"] == ids[1]
+    rest = client.get(f"{ENDPOINTS}?limit=2&after={first['next']}", headers=tokens.partner)
+    assert [e["id"] for e in rest.get_json()["items"]] == ids[2:]
+
+
+def test_a_description_with_nul_is_422_and_writes_nothing_on_each_store(store_api) -> None:
+    from marshmallow import ValidationError
+
+    from api.schemas import text
+
+    try:
+        text(500).deserialize("a\x00b")
+    except ValidationError:
+        pass
+    else:  # api/schemas.text() refuses NUL once the boundary work is merged
+        pytest.skip("api.schemas.text() does not refuse NUL yet")
+    client, tokens = store_api
+    response = register(client, tokens.partner, description="desk\u0000one")
+    assert response.status_code == 422, response.get_data(as_text=True)
+    assert "description" in response.get_json()["errors"]
     assert client.get(ENDPOINTS, headers=tokens.partner).get_json()["items"] == []

@@ -113,3 +113,42 @@ def test_dispatcher_delivers_on_each_store(store_ledger, store_settings) -> None
             receiver.wait_for(lambda: len(receiver.received) >= total)
     assert receiver.sequences() == list(range(1, total + 1))
     assert not receiver.rejected
+
+
+def test_due_heads_come_in_turns_across_partners(store_ledger) -> None:
+    db = store_ledger.db
+    store, queue = EndpointStore(db), MessageQueue(db)
+    busy = [store.create("partner-a", f"http://93.184.215.14/{n}", [], "", 0)[0]
+            for n in range(3)]
+    quiet, _ = store.create("partner-b", "http://93.184.215.14/b", [], "", 0)
+    for endpoint in busy + [quiet]:  # partner A's messages are all older than B's
+        assert queue.enqueue(endpoint_row(db, endpoint["id"]), [envelope(1, "program.opened")], 1)
+        time.sleep(0.01)
+    heads = queue.due_heads(time.time(), 10, per_owner=2)
+    assert [h["owner"] for h in heads] == ["partner-a", "partner-b", "partner-a"]
+    assert [h["endpoint_id"] for h in heads] == [busy[0]["id"], quiet["id"], busy[1]["id"]]
+    assert [h["owner"] for h in queue.due_heads(time.time(), 2)] == ["partner-a", "partner-b"]
+
+
+def test_the_endpoint_limit_holds_under_concurrent_registrations(store_ledger) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from webhooks.store import MAX_ENDPOINTS_PER_PARTNER, EndpointLimitReached
+
+    store = EndpointStore(store_ledger.db)
+    room = 5
+    for n in range(MAX_ENDPOINTS_PER_PARTNER - room):
+        store.create("partner-a", f"http://93.184.215.14/{n}", [], "", 0)
+
+    def register(n: int) -> bool:
+        try:
+            store.create("partner-a", f"http://93.184.215.14/more/{n}", [], "", 0)
+        except EndpointLimitReached:
+            return False
+        return True
+
+    with ThreadPoolExecutor(8) as pool:
+        made = list(pool.map(register, range(3 * room)))
+    assert sum(made) == room
+    assert len(store.list("partner-a", None, 1000)) == MAX_ENDPOINTS_PER_PARTNER
+    assert store.create("partner-b", "http://93.184.215.14/b", [], "", 0)  # its own limit

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import pytest
@@ -24,3 +25,19 @@ def test_a_request_line_that_is_not_ascii_is_a_failed_attempt(
                           allow_private=True)
     assert not outcome.ok and outcome.status_code is None
     assert outcome.error is not None and "UnicodeEncodeError" in outcome.error
+
+
+def test_a_slow_resolver_counts_against_the_deadline(monkeypatch: pytest.MonkeyPatch) -> None:
+    from webhooks import ssrf
+
+    def hanging(*args: Any, **kwargs: Any) -> list[Any]:
+        time.sleep(5)
+        return []
+
+    monkeypatch.setattr(ssrf.socket, "getaddrinfo", hanging)
+    started = time.monotonic()
+    outcome = client.post("https://hooks.partner.example/in", b"{}", {}, timeout=0.5,
+                          allow_private=False)
+    assert time.monotonic() - started < 1.0
+    assert outcome.error == "timed out after 0.5 s" and outcome.status_code is None
+
