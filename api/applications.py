@@ -11,15 +11,12 @@ from marshmallow import Schema, validate
 
 from api.auth import require
 from api.idempotency import idempotent, written
-from api.schemas import Email, Text, Url, instant, sha256, text, tool_key
+from api.schemas import MEDIA_TYPE, Email, Text, Url, instant, sha256, text, tool_key
 from api.services import services
 
 blp = Blueprint(
     "applications", __name__, url_prefix="/v1", description="Applications and participants"
 )
-
-MEDIA_TYPE = validate.Regexp(r"^[a-z]+/[a-z0-9.+-]+\Z", error="must be a media type like video/mp4")
-
 
 class ApplicationIn(Schema):
     artist_name = text(200, required=True)

@@ -64,16 +64,27 @@ class Sha256(Text):
         return super()._deserialize(value, attr, data, **kwargs).lower()
 
 
-# `\Z`, not `$`: `$` also matches before a trailing newline.
-SHA256 = validate.Regexp(r"^[0-9a-f]{64}\Z", error="must be a hex SHA-256 (64 chars)")
-SLUG = validate.Regexp(
-    r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?\Z",
+class Pattern(validate.Regexp):
+    """A regex the whole value must match. Python's `$` also matches before a
+    trailing newline; the pattern stays in the `^...$` form that OpenAPI
+    clients (ECMA-262 regexes) read, and the match is full."""
+
+    def __call__(self, value: Any) -> Any:
+        if self.regex.fullmatch(value) is None:
+            raise ValidationError(self._format_error(value))
+        return value
+
+
+SHA256 = Pattern(r"^[0-9a-f]{64}$", error="must be a hex SHA-256 (64 chars)")
+SLUG = Pattern(
+    r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$",
     error="lowercase letters, digits and hyphens, 1 to 64 characters",
 )
-TOOL_KEY = validate.Regexp(
-    r"^[a-z0-9][a-z0-9._-]{0,63}\Z",
+TOOL_KEY = Pattern(
+    r"^[a-z0-9][a-z0-9._-]{0,63}$",
     error="lowercase letters, digits, '.', '_' and '-', 1 to 64 characters",
 )
+MEDIA_TYPE = Pattern(r"^[a-z]+/[a-z0-9.+-]+$", error="must be a media type like video/mp4")
 
 
 def text(
