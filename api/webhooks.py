@@ -38,7 +38,7 @@ class EndpointIn(Schema):
 
 class ListQuery(Schema):
     limit = limit_field()
-    after = text(64, load_default=None)
+    after = text(64, min_length=0, load_default=None)
 
 
 class DeliveriesQuery(Schema):
