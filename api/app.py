@@ -9,7 +9,8 @@ from typing import Any
 from flask import Flask, Response, jsonify
 from flask_smorest import Api
 
-from api.errors import problem, register_content_type_check, register_error_handlers
+from api.boundary import register_request_guards, register_response_headers
+from api.errors import problem, register_error_handlers
 from api.metrics import init_metrics
 from api.services import Services, services
 from ledger.application import Ledger
@@ -57,7 +58,8 @@ def create_app(settings: Settings | None = None, *, ledger: Ledger | None = None
     api = Api(app)
     # After Api(): flask-smorest registers its own HTTPException handler.
     register_error_handlers(app)
-    register_content_type_check(app)
+    register_request_guards(app)
+    register_response_headers(app)
     for module_name in BLUEPRINT_MODULES:
         module = importlib.import_module(module_name)
         api.register_blueprint(module.blp)

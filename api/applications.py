@@ -7,45 +7,42 @@ from uuid import UUID
 
 from flask import g
 from flask_smorest import Blueprint
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, validate
 
 from api.auth import require
 from api.idempotency import idempotent, written
-from api.schemas import TOOL_KEY, sha256, text
+from api.schemas import MEDIA_TYPE, Email, Text, Url, instant, sha256, text, tool_key
 from api.services import services
 
 blp = Blueprint(
     "applications", __name__, url_prefix="/v1", description="Applications and participants"
 )
 
-MEDIA_TYPE = validate.Regexp(r"^[a-z]+/[a-z0-9.+-]+$", error="must be a media type like video/mp4")
-
-
 class ApplicationIn(Schema):
     artist_name = text(200, required=True)
-    email = fields.Email(required=True, validate=validate.Length(max=254))
-    portfolio_url = fields.Url(
+    email = Email(required=True, validate=validate.Length(max=254))
+    portfolio_url = Url(
         required=True, schemes={"http", "https"}, validate=validate.Length(max=2000)
     )
-    statement = text(10_000, required=True)
+    statement = text(10_000, multiline=True, required=True)
 
 
 class ReasonIn(Schema):
-    reason = text(2_000, required=True)
+    reason = text(2_000, multiline=True, required=True)
 
 
 class GrantIn(Schema):
-    tool = fields.String(required=True, validate=TOOL_KEY)
-    expires_at = fields.AwareDateTime(load_default=None, allow_none=True)
+    tool = tool_key(required=True)
+    expires_at = instant(load_default=None, allow_none=True)
 
 
 class GenerationIn(Schema):
-    tool = fields.String(required=True, validate=TOOL_KEY)
+    tool = tool_key(required=True)
     tool_version = text(64, required=True)
     output_sha256 = sha256(required=True)
-    media_type = fields.String(required=True, validate=MEDIA_TYPE)
+    media_type = Text(required=True, validate=MEDIA_TYPE)
     prompt_sha256 = sha256(load_default=None, allow_none=True)
-    generated_at = fields.AwareDateTime(load_default=None, allow_none=True)
+    generated_at = instant(load_default=None, allow_none=True)
 
 
 @blp.post("/programs/<slug>/applications")

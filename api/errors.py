@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import Flask, Response, json, request
+from flask import Flask, Response, json
 from werkzeug.exceptions import HTTPException
 
 from ledger import errors
@@ -127,7 +127,7 @@ def register_error_handlers(app: Flask) -> None:
             detail = "the request failed validation; see errors"
             status = 422 if status in (400, 422) else status
         if status == 413:
-            detail = _too_large(app)
+            detail = too_large(app)
         headers = {}
         allowed = getattr(error, "valid_methods", None)  # set on 405 (MethodNotAllowed)
         if status == 405 and allowed:
@@ -143,7 +143,7 @@ def register_error_handlers(app: Flask) -> None:
 _LOCATIONS = {"json", "query", "querystring", "headers", "form", "files", "path", "view_args"}
 
 
-def _too_large(app: Flask) -> str:
+def too_large(app: Flask) -> str:
     limit = app.config["MAX_CONTENT_LENGTH"]
     return f"the request body is larger than the {limit // 1024} KiB limit"
 
@@ -159,21 +159,3 @@ def _flatten_messages(messages: Any) -> dict[str, Any]:
                 flat.setdefault("_schema", []).extend(location_messages)
         return flat
     return messages if isinstance(messages, dict) else {"_schema": messages}
-
-
-def register_content_type_check(app: Flask) -> None:
-    """A write body must be JSON: anything else would be silently ignored."""
-
-    @app.before_request
-    def _require_json() -> Response | None:
-        limit = app.config.get("MAX_CONTENT_LENGTH")
-        if limit and request.content_length and request.content_length > limit:
-            return problem(413, "Request Entity Too Large", _too_large(app))
-        if request.method in ("POST", "PUT", "PATCH") and request.content_length:
-            if not request.is_json:
-                return problem(
-                    415,
-                    "Unsupported Media Type",
-                    "send the request body as application/json",
-                )
-        return None

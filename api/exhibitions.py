@@ -11,7 +11,7 @@ from marshmallow import Schema, fields
 
 from api.auth import require
 from api.idempotency import idempotent, written
-from api.schemas import SLUG, DateRange, text
+from api.schemas import DateRange, day, slug, text
 from api.services import services
 
 blp = Blueprint("exhibitions", __name__, url_prefix="/v1/exhibitions", description="Exhibitions")
@@ -19,11 +19,11 @@ blp = Blueprint("exhibitions", __name__, url_prefix="/v1/exhibitions", descripti
 
 class ExhibitionIn(DateRange):
     _range = ("opens_on", "closes_on")
-    program = fields.String(required=True, validate=SLUG)
+    program = slug(required=True)
     title = text(300, required=True)
     venue = text(300, required=True)
-    opens_on = fields.Date(required=True)
-    closes_on = fields.Date(required=True)
+    opens_on = day(required=True)
+    closes_on = day(required=True)
     partner = text(200, load_default=None, allow_none=True)
 
 

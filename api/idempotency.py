@@ -19,6 +19,7 @@ from flask import Response, g, request
 from api.auth import current_actor
 from api.errors import ProblemError
 from api.metrics import count_events
+from api.schemas import unsafe_character
 from api.services import services
 from ledger.application import DuplicateRequest, StoredResponse, Written
 from ledger.persistence import IdempotencyRecord
@@ -67,6 +68,11 @@ def idempotent(
                     422,
                     f"Idempotency-Key must be 1 to {MAX_KEY_LENGTH} characters",
                     errors={"Idempotency-Key": ["Length must be between 1 and 255."]},
+                )
+            unsafe = unsafe_character(key)
+            if unsafe is not None:  # the key is stored: PostgreSQL refuses NUL in text
+                raise ProblemError(
+                    422, f"Idempotency-Key {unsafe}", errors={"Idempotency-Key": [unsafe]}
                 )
             actor = current_actor()
             request_hash = _request_hash()

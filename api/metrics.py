@@ -38,6 +38,16 @@ def count_events(types: Iterable[str]) -> None:
         EVENTS.labels(type=event_type).inc()
 
 
+# A label value is a new time series in every scrape: only these methods get
+# their own, so a client inventing methods cannot grow /metrics without bound.
+METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+UNMATCHED = "<unmatched>"
+
+
+def _method(method: str) -> str:
+    return method if method in METHODS else "other"
+
+
 def init_metrics(app: Flask) -> None:
     @app.before_request
     def _start_timer() -> None:
@@ -45,11 +55,13 @@ def init_metrics(app: Flask) -> None:
 
     @app.after_request
     def _record(response: Response) -> Response:
-        route = request.url_rule.rule if request.url_rule is not None else "<unmatched>"
-        REQUESTS.labels(request.method, route, str(response.status_code)).inc()
+        # The rule, never the path: ids in paths would be a series each.
+        route = request.url_rule.rule if request.url_rule is not None else UNMATCHED
+        method = _method(request.method)
+        REQUESTS.labels(method, route, str(response.status_code)).inc()
         started = g.get("metrics_started")
         if started is not None:
-            LATENCY.labels(request.method, route).observe(time.perf_counter() - started)
+            LATENCY.labels(method, route).observe(time.perf_counter() - started)
         return response
 
     @app.get("/metrics")

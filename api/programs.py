@@ -10,7 +10,7 @@ from marshmallow import Schema, fields, validate
 
 from api.auth import require
 from api.idempotency import idempotent, written
-from api.schemas import SLUG, TOOL_KEY, DateRange, text
+from api.schemas import DateRange, day, integer, slug, text, tool_key
 from api.services import services
 
 blp = Blueprint("programs", __name__, url_prefix="/v1/programs", description="Programs and tools")
@@ -18,18 +18,16 @@ blp = Blueprint("programs", __name__, url_prefix="/v1/programs", description="Pr
 
 class ProgramIn(DateRange):
     _range = ("starts_on", "ends_on")
-    slug = fields.String(required=True, validate=SLUG)
+    slug = slug(required=True)
     name = text(200, required=True)
     city = text(100, required=True)
-    starts_on = fields.Date(required=True)
-    ends_on = fields.Date(required=True)
-    capacity = fields.Integer(
-        required=True, strict=True, validate=validate.Range(min=1, max=10_000)
-    )
+    starts_on = day(required=True)
+    ends_on = day(required=True)
+    capacity = integer(1, 10_000, required=True, strict=True)
 
 
 class ToolIn(Schema):
-    tool = fields.String(required=True, validate=TOOL_KEY)
+    tool = tool_key(required=True)
     name = text(200, required=True)
     provider = text(200, required=True)
     version = text(64, required=True)

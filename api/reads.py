@@ -8,17 +8,26 @@ follower process is doing so (e.g. `create_app` alone).
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from flask import Flask, Response, request
 from flask_smorest import Blueprint
-from marshmallow import Schema, ValidationError, fields, validate, validates
+from marshmallow import Schema, ValidationError, validates
 
 from api.auth import current_actor, require
 from api.errors import ProblemError
 from api.freshness import behind, refuse_beyond_head
-from api.schemas import CURSOR, SHA256, SLUG, min_position_field
+from api.schemas import (
+    MAX_POSITION,
+    cursor_field,
+    limit_field,
+    min_position_field,
+    parse_instant,
+    sha256,
+    slug,
+    text,
+)
 from api.services import Services, services
 from api.transparency import transparency_log
 from ledger.events import PUBLIC_TYPES, redacted, staff_view
@@ -27,9 +36,6 @@ from projections.feed import feed
 from projections.service import READY_LAG, ReadModels
 
 blp = Blueprint("reads", __name__, description="Roster, registry, audit report, event feed")
-
-AFTER = fields.Integer(validate=CURSOR, load_default=0)
-
 
 def read_models(svc: Services | None = None) -> ReadModels:
     svc = svc or services()
@@ -54,8 +60,8 @@ def fresh(name: str, min_position: int | None) -> None:
 
 
 class RosterQuery(Schema):
-    as_of = fields.String(
-        metadata={"description": "an RFC 3339 instant (with offset) or a log position"}
+    as_of = text(
+        64, metadata={"description": "an RFC 3339 instant (with offset) or a log position"}
     )
     min_position = min_position_field()
 
@@ -65,17 +71,17 @@ class RosterQuery(Schema):
 
 
 def parse_as_of(value: str) -> int | datetime:
-    # ValueError: not a number nor an instant, or too many digits for int();
-    # OverflowError: an instant whose UTC falls outside the years 1-9999.
+    if value.isascii() and value.isdigit():
+        position = int(value) if len(value) <= 20 else MAX_POSITION + 1
+        if position > MAX_POSITION:
+            raise ValidationError(f"a log position is at most {MAX_POSITION}")
+        return position
     try:
-        if value.isdecimal():  # not isdigit(): int() refuses "²"
-            return int(value)
-        instant = datetime.fromisoformat(value.replace("Z", "+00:00").replace("z", "+00:00"))
-        if instant.tzinfo is None:
-            raise ValidationError("an RFC 3339 instant needs a UTC offset (e.g. Z)")
-        return instant.astimezone(UTC)
-    except (ValueError, OverflowError):
-        raise ValidationError("must be a log position or an RFC 3339 instant") from None
+        return parse_instant(value)
+    except ValidationError as error:
+        raise ValidationError(
+            ["must be a log position or an RFC 3339 instant", *error.messages]
+        ) from None
 
 
 @blp.get("/v1/programs/<slug>/roster")
@@ -114,14 +120,11 @@ def get_roster(query: dict[str, Any], slug: str) -> dict[str, Any]:
 
 
 class WorksQuery(Schema):
-    sha256 = fields.String(validate=SHA256)
-    owner = fields.String(
-        validate=validate.Length(min=1, max=200),
-        metadata={"description": "participant id or display name"},
-    )
-    program = fields.String(validate=SLUG)
-    after = AFTER
-    limit = fields.Integer(validate=validate.Range(min=1, max=1000), load_default=100)
+    sha256 = sha256()
+    owner = text(200, metadata={"description": "participant id or display name"})
+    program = slug()
+    after = cursor_field()
+    limit = limit_field()
     min_position = min_position_field()
 
 
@@ -185,10 +188,10 @@ def _latest_checkpoint() -> dict[str, Any] | None:
 
 
 class EventsQuery(Schema):
-    after = AFTER
-    limit = fields.Integer(validate=validate.Range(min=1, max=1000), load_default=100)
-    type = fields.String(
-        validate=validate.Length(min=1, max=2000),
+    after = cursor_field()
+    limit = limit_field()
+    type = text(
+        2000,
         metadata={"description": "event type(s), comma-separated, e.g. work.ownership_declared"},
     )
     min_position = min_position_field()

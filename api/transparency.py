@@ -9,12 +9,13 @@ from uuid import UUID
 
 from flask import Flask, Response
 from flask_smorest import Blueprint
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema
 
 from api.errors import ProblemError
 from api.freshness import wait_until
-from api.schemas import min_position_field
+from api.schemas import integer, min_position_field
 from api.services import Services, services
+from ledger.domainmodel import Work
 from ledger.events import redacted
 from ledger.log import read_page
 from transparency import merkle
@@ -32,7 +33,6 @@ LAG_LIMIT = 1000
 # Tree sizes and indexes: stored node ids reach twice the size, so stay well
 # inside 64 bits.
 _MAX_SIZE = 2**62
-_SIZE = validate.Range(min=1, max=_MAX_SIZE)
 
 
 def _build(s: Services) -> TransparencyLog:
@@ -75,13 +75,13 @@ class CheckpointQuery(Schema):
 
 
 class InclusionQuery(Schema):
-    index = fields.Integer(required=True, validate=validate.Range(min=0, max=_MAX_SIZE))
-    tree_size = fields.Integer(validate=_SIZE, load_default=None)
+    index = integer(0, _MAX_SIZE, required=True)
+    tree_size = integer(1, _MAX_SIZE, load_default=None)
 
 
 class ConsistencyQuery(Schema):
-    first = fields.Integer(required=True, validate=_SIZE)
-    second = fields.Integer(validate=_SIZE, load_default=None)
+    first = integer(1, _MAX_SIZE, required=True)
+    second = integer(1, _MAX_SIZE, load_default=None)
 
 
 @blp.get("/v1/transparency/checkpoint")
@@ -179,12 +179,19 @@ def work_certificate(work_id: UUID) -> Response:
     try:
         body = _log().certificate(str(work_id))
     except NotInTree:
-        if work_id in services().ledger.repository:
+        if _is_work(work_id):
             raise ProblemError(503, f"work {work_id} is declared but not yet in the tree",
                                title="Not yet in the log", headers={"Retry-After": "1"}) from None
         raise ProblemError(404, f"no ownership declaration for work {work_id}",
                            title="Not Found") from None
     return Response(certificate_bytes(body), mimetype="application/json")
+
+
+def _is_work(aggregate_id: UUID) -> bool:
+    """Only a declared work can be waiting for the tree; any other id (a
+    program's, an application's) never will be."""
+    repository = services().ledger.repository
+    return aggregate_id in repository and isinstance(repository.get(aggregate_id), Work)
 
 
 def _readiness(s: Services) -> tuple[str, dict[str, Any], bool]:

@@ -15,7 +15,7 @@ from marshmallow import Schema, fields, validate
 from api.auth import require
 from api.errors import ProblemError
 from api.idempotency import idempotent
-from api.schemas import POSITION, text
+from api.schemas import MAX_POSITION, Text, integer, limit_field, text
 from api.services import services
 from ledger.application import StoredResponse
 from ledger.events import PUBLIC_TYPES
@@ -30,29 +30,29 @@ blp = Blueprint("webhooks", __name__, url_prefix="/v1/webhooks",
 
 
 class EndpointIn(Schema):
-    url = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+    url = text(2000, required=True)
     event_types = fields.List(
-        fields.String(validate=validate.OneOf(sorted(PUBLIC_TYPES))),
+        Text(validate=validate.OneOf(sorted(PUBLIC_TYPES))),
         load_default=list,
         validate=validate.Length(max=len(PUBLIC_TYPES)),
         metadata={"description": "event types to receive; empty or absent: all"},
     )
-    description = text(500, load_default="")
+    description = text(500, min_length=0, multiline=True, load_default="")
 
 
 class ListQuery(Schema):
-    limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=1000))
+    limit = limit_field()
     after = fields.UUID(load_default=None, metadata={"description": "the last id of a page"})
 
 
 class DeliveriesQuery(Schema):
-    limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=1000))
-    after = fields.Integer(load_default=0, validate=POSITION)
+    limit = limit_field()
+    after = integer(0, MAX_POSITION, load_default=0)
 
 
 class ReplayIn(Schema):
-    after = fields.Integer(required=True, strict=True, validate=POSITION,
-                           metadata={"description": "redeliver messages past this log position"})
+    after = integer(0, MAX_POSITION, required=True, strict=True,
+                    metadata={"description": "redeliver messages past this log position"})
 
 
 def _store() -> EndpointStore:

@@ -22,7 +22,7 @@ class WorkIn(Schema):
     generation_ids = fields.List(
         fields.UUID(), required=True, validate=validate.Length(min=1, max=500)
     )
-    statement = text(10_000, required=True)
+    statement = text(10_000, multiline=True, required=True)
 
 
 @blp.post("")

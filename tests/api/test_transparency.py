@@ -217,6 +217,17 @@ def test_certificate_of_an_unknown_work_is_404_and_of_a_pending_one_503(
     assert client.get(f"/v1/works/{pending['id']}/certificate").status_code == 200
 
 
+def test_certificate_of_an_id_that_is_not_a_work_is_404_not_503(client, tokens, built):
+    seeded, _ = built
+    program = client.get(f"/v1/programs/{seeded.slug}", headers=tokens.staff).get_json()
+    others = {"program": program["id"], "application": seeded.participant,
+              "generation": seeded.generation}
+    for kind, other in others.items():
+        response = client.get(f"/v1/works/{other}/certificate")
+        assert response.status_code == 404, (kind, response.get_json())
+        assert "Retry-After" not in response.headers, kind
+
+
 def test_readiness_reports_the_tree_lag(client, built, tokens):
     body = client.get("/readyz").get_json()
     assert body["checks"]["transparency"]["lag"] == 0

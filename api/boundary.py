@@ -1,0 +1,170 @@
+"""The checks every request passes before any view runs, so no route can
+forget them: a URL without control characters, and a write body that is JSON
+of bounded size, depth, width and number length. The fields themselves are
+checked by the schemas (`api.schemas`); this is what must hold before a
+schema can safely look at a request at all."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from flask import Flask, Response, request
+
+from api.errors import ProblemError, problem, too_large
+from api.schemas import unsafe_character
+
+# Deeper than any schema here (an object holding a list of strings is 2), far
+# below the interpreter's recursion limit: parsing and validating never recurse
+# more than this.
+MAX_DEPTH = 32
+# More values than any valid body holds (500 generation ids is the most), so a
+# megabyte of tiny values costs one pass here, not a schema's work per value.
+MAX_VALUES = 10_000
+# A 64-bit integer has at most 20 characters with its sign; a longer literal is
+# out of every range, and Python refuses to convert one past 4,300 digits.
+MAX_INTEGER_CHARS = 20
+
+_STRING_OR_BRACKET = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{}]', re.DOTALL)
+_WRITES = frozenset({"POST", "PUT", "PATCH"})
+
+
+class _Oversized:
+    """Stands in for an integer literal too long to be in any range."""
+
+
+def _bad_body(detail: str) -> ProblemError:
+    return ProblemError(400, detail, title="Bad Request")
+
+
+def _too_deep(text: str) -> bool:
+    depth = 0
+    for token in _STRING_OR_BRACKET.finditer(text):
+        bracket = token.group()
+        if bracket in ("[", "{"):
+            depth += 1
+            if depth > MAX_DEPTH:
+                return True
+        elif bracket in ("]", "}"):
+            depth -= 1
+    return False
+
+
+def _integer(literal: str) -> int | _Oversized:
+    return int(literal) if len(literal) <= MAX_INTEGER_CHARS else _Oversized()
+
+
+def _not_json(constant: str) -> None:
+    raise ValueError(f"{constant} is not JSON")
+
+
+def parse_body(raw: bytes) -> Any:
+    """The JSON body, or a 400/422 problem saying why it cannot be one."""
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise _bad_body("the request body is not valid UTF-8") from None
+    if _too_deep(text):
+        raise _bad_body(f"the request body nests deeper than {MAX_DEPTH} levels")
+    try:
+        body = json.loads(text, parse_int=_integer, parse_constant=_not_json)
+    except ValueError:
+        raise _bad_body("the request body is not valid JSON") from None
+    _check_values(body)
+    return body
+
+
+def _check_values(body: Any) -> None:
+    """Count the values and name the fields holding an oversized integer."""
+    named = body.items() if isinstance(body, dict) else [("_schema", body)]
+    count, oversized = 0, []
+    for name, value in named:
+        stack = [value]
+        while stack:
+            item = stack.pop()
+            count += 1
+            if isinstance(item, _Oversized) and name not in oversized:
+                oversized.append(name)
+            elif isinstance(item, dict):
+                stack.extend(item.values())
+            elif isinstance(item, list):
+                stack.extend(item)
+        if count > MAX_VALUES:
+            raise _bad_body(f"the request body holds more than {MAX_VALUES} values")
+    if oversized:
+        message = f"an integer of more than {MAX_INTEGER_CHARS} characters is out of range"
+        raise ProblemError(
+            422,
+            "the request failed validation; see errors",
+            title="Unprocessable Content",
+            errors={name: [message] for name in oversized},
+        )
+
+
+def _check_url() -> None:
+    """Control characters in a path segment or query parameter never reach a
+    view (PostgreSQL refuses NUL in text, and no id or slug has one)."""
+    for name, value in (request.view_args or {}).items():
+        reason = unsafe_character(value) if isinstance(value, str) else None
+        if reason is not None:
+            raise ProblemError(
+                400, f"the path segment {name} {reason}", title="Bad Request",
+                errors={name: [reason]},
+            )
+    errors: dict[str, list[str]] = {}
+    for name, value in request.args.items(multi=True):
+        reason = unsafe_character(name) or unsafe_character(value)
+        if reason is not None:
+            errors.setdefault(name, []).append(reason)
+    if errors:
+        raise ProblemError(
+            422, "the request failed validation; see errors", title="Unprocessable Content",
+            errors=errors,
+        )
+
+
+def register_request_guards(app: Flask) -> None:
+    @app.before_request
+    def _guard() -> Response | None:
+        _check_url()
+        limit = app.config.get("MAX_CONTENT_LENGTH")
+        if limit and request.content_length and request.content_length > limit:
+            return problem(413, "Request Entity Too Large", too_large(app))
+        if request.method not in _WRITES:
+            return None
+        raw = request.get_data(cache=True)  # bounded: werkzeug stops at the limit (413)
+        if not raw:
+            return None
+        if not request.is_json:  # anything else would be silently ignored
+            return problem(
+                415, "Unsupported Media Type", "send the request body as application/json"
+            )
+        parse_body(raw)
+        return None
+
+
+# An API answers JSON and text only: nothing it sends is a page to render,
+# frame or run scripts in. The Swagger UI at /docs is the one page, and it loads
+# its scripts and styles from a CDN, so it keeps only the framing rule.
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "X-Frame-Options": "DENY",
+}
+API_CSP = "default-src 'none'; frame-ancestors 'none'"
+PAGE_CSP = "frame-ancestors 'none'"
+
+
+def register_response_headers(app: Flask) -> None:
+    @app.after_request
+    def _headers(response: Response) -> Response:
+        for name, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(name, value)
+        csp = PAGE_CSP if response.mimetype == "text/html" else API_CSP
+        response.headers.setdefault("Content-Security-Policy", csp)
+        # What a token may read is personal to it (rosters, applications, the
+        # staff feed, a webhook secret): no cache, private or shared, keeps it.
+        if "Authorization" in request.headers:
+            response.headers["Cache-Control"] = "no-store"
+        return response
