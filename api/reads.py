@@ -17,7 +17,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates
 
 from api.auth import current_actor, require
 from api.errors import ProblemError
-from api.freshness import behind, refuse_beyond_head
+from api.freshness import behind, refuse_beyond_head, refuse_stuck
 from api.schemas import CURSOR, SHA256, SLUG, min_position_field
 from api.services import Services, services
 from api.transparency import transparency_log
@@ -46,6 +46,8 @@ def fresh(name: str, min_position: int | None) -> None:
         models.refresh(name, budget=settings.read_wait)
         return
     refuse_beyond_head(min_position, f"{name} view", lambda: models.position(name))
+    if models.position(name) < min_position:
+        refuse_stuck(f"{name} view", models.stuck(name), min_position)
     if not models.ensure(name, min_position, settings.read_wait):
         raise behind(f"{name} view", models.position(name), min_position)
 
@@ -225,7 +227,7 @@ def get_events(query: dict[str, Any]) -> dict[str, Any]:
 
 def _readiness(svc: Services) -> tuple[str, dict[str, Any], bool]:
     lag = read_models(svc).lag()
-    ok = all(view["lag"] <= READY_LAG for view in lag.values())
+    ok = all(view["lag"] <= READY_LAG and "stuck" not in view for view in lag.values())
     return "projections", lag, ok
 
 

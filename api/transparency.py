@@ -12,13 +12,14 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from api.errors import ProblemError
-from api.freshness import wait_until
+from api.freshness import refuse_stuck, wait_until
 from api.schemas import min_position_field
 from api.services import Services, services
 from ledger.events import redacted
-from ledger.log import read_page
+from ledger.log import Fault, Faults, read_page
 from transparency import merkle
 from transparency.certificate import certificate_bytes
+from transparency.follower import TreeBuilder
 from transparency.note import load_or_create_signer
 from transparency.service import NotInTree, TransparencyLog
 from transparency.store import Head
@@ -57,8 +58,16 @@ def _head_at_least(min_position: int | None) -> Head:
     """The tree head, once it holds log position `min_position` (bounded wait)."""
     store = _log().store
     if min_position:
+        if store.head().position < min_position:
+            refuse_stuck("transparency tree", _stuck(services(), store.head()), min_position)
         wait_until(lambda: store.head().position, min_position, "transparency tree")
     return store.head()
+
+
+def _stuck(s: Services, head: Head) -> Fault | None:
+    """The tree builder's fault, while it holds the tree below its position."""
+    fault = Faults(s.ledger.db).get(TreeBuilder.name)
+    return fault if fault is not None and fault.position > head.position else None
 
 
 def _proof_size(size: int | None, head: Head, name: str) -> int:
@@ -190,9 +199,11 @@ def work_certificate(work_id: UUID) -> Response:
 def _readiness(s: Services) -> tuple[str, dict[str, Any], bool]:
     head = transparency_log(s).store.head()
     lag = max(0, s.ledger.max_position() - head.position)
-    return "transparency", {"tree_size": head.size, "position": head.position, "lag": lag}, (
-        lag <= LAG_LIMIT
-    )
+    detail: dict[str, Any] = {"tree_size": head.size, "position": head.position, "lag": lag}
+    fault = _stuck(s, head)
+    if fault is not None:
+        detail["stuck"] = fault.public()
+    return "transparency", detail, lag <= LAG_LIMIT and fault is None
 
 
 def init_app(app: Flask) -> None:

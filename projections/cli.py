@@ -6,7 +6,7 @@ import click
 
 from ledger.bootstrap import open_ledger
 from ledger.settings import Settings
-from projections.follower import Follower
+from projections.follower import ApplyFailed, Follower
 from projections.service import all_projections
 
 NAMES = [p.name for p in all_projections()]
@@ -37,7 +37,7 @@ def rebuild(settings: Settings, name: str | None) -> None:
 
             try:
                 gen = follower.rebuild(progress=progress)
-            except RuntimeError as error:
+            except (RuntimeError, ApplyFailed) as error:
                 raise click.ClickException(str(error)) from error
         click.echo(
             f"{projection.name}: generation {gen} now serving at position {follower.position()}"
