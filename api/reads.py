@@ -46,9 +46,11 @@ def fresh(name: str, min_position: int | None) -> None:
         models.refresh(name, budget=settings.read_wait)
         return
     refuse_beyond_head(min_position, f"{name} view", lambda: models.position(name))
-    if models.position(name) < min_position:
-        refuse_stuck(f"{name} view", models.stuck(name), min_position)
+    stuck = models.stuck(name) if models.position(name) < min_position else None
+    if stuck is not None and not stuck.due():  # waiting cannot help before the next attempt
+        refuse_stuck(f"{name} view", stuck, min_position)
     if not models.ensure(name, min_position, settings.read_wait):
+        refuse_stuck(f"{name} view", models.stuck(name), min_position)
         raise behind(f"{name} view", models.position(name), min_position)
 
 

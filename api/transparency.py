@@ -58,8 +58,9 @@ def _head_at_least(min_position: int | None) -> Head:
     """The tree head, once it holds log position `min_position` (bounded wait)."""
     store = _log().store
     if min_position:
-        if store.head().position < min_position:
-            refuse_stuck("transparency tree", _stuck(services(), store.head()), min_position)
+        stuck = _stuck(services(), store.head())
+        if stuck is not None and not stuck.due():  # waiting cannot help before its next attempt
+            refuse_stuck("transparency tree", stuck, min_position)
         wait_until(lambda: store.head().position, min_position, "transparency tree")
     return store.head()
 

@@ -153,6 +153,10 @@ class Fault:
     def retry_at(self) -> float:
         return self.last + min(MAX_RETRY, FIRST_RETRY * 2 ** min(self.failures - 1, 16))
 
+    def due(self) -> bool:
+        """Whether the back-off allows the next attempt now."""
+        return time.time() >= self.retry_at()
+
     def public(self) -> dict[str, Any]:
         return {"position": self.position, "error": self.error, "failures": self.failures,
                 "since": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(self.since))}

@@ -167,7 +167,7 @@ class Follower:
         stuck there: see `ledger.log.Faults`) instead of raised, and retried
         only as the back-off allows. Call under the lease."""
         fault = self._fault
-        if fault is not None and time.time() < fault.retry_at():
+        if fault is not None and not fault.due():
             return 0
         try:
             applied = self.step()

@@ -97,7 +97,7 @@ class TreeBuilder:
         """`step`, but a failure is reported (the tree is stuck at that
         position) and retried only as the back-off allows. Under the lease."""
         fault = self._fault
-        if fault is not None and time.time() < fault.retry_at():
+        if fault is not None and not fault.due():
             return 0
         try:
             added = self.step()
