@@ -125,13 +125,18 @@ def verify_store(settings: Settings, key: str | None) -> None:
 
     try:
         pinned = note.parse_vkey(_read_key(key)) if key else None
+    except click.BadParameter as error:
+        error.param_hint = "--key"
+        raise
     except note.NoteError as error:
         raise click.BadParameter(str(error), param_hint="--key") from error
-    ledger = open_ledger(settings)
+    ledger = None
     try:
+        ledger = open_ledger(settings)
         size = TreeStore(ledger.db).head().size
     except Exception as error:  # no tables, no database: say which store was checked
-        ledger.close()
+        if ledger is not None:
+            ledger.close()
         click.echo(f"cannot read the transparency tree in {redact_url(settings.database_url)}: "
                    f"{error}", err=True)
         sys.exit(2)
