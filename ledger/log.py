@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -210,6 +210,47 @@ class Faults:
     def all(self) -> dict[str, Fault]:
         rows = self.db.fetchall("SELECT * FROM {t}ledger_reader_faults ORDER BY component")
         return {row["component"]: _fault(row) for row in rows}
+
+
+class Stuck(Exception):
+    """A reader cannot get past log `position` (what it ran into: `error`);
+    what it did before that position is done."""
+
+    def __init__(self, component: str, position: int, error: BaseException) -> None:
+        super().__init__(f"{component} cannot get past log position {position}: "
+                         f"{type(error).__name__}: {error}")
+        self.position = position
+        self.error = error
+
+
+class Guard:
+    """One component's steps under its fault record: a step that raises
+    `Stuck` is reported, the next runs only once the back-off allows, and
+    the first that makes progress clears the record. Use it under the
+    component's lease, and `take_over` on (re)gaining the lease."""
+
+    def __init__(self, db: Database, component: str) -> None:
+        self.faults = Faults(db)
+        self.component = component
+        self.fault: Fault | None = None  # as last read or reported by this process
+
+    def take_over(self) -> None:
+        self.fault = self.faults.get(self.component)
+
+    def step(self, step: Callable[[], int]) -> int:
+        """`step()`'s progress, or 0 when it is stuck or backing off."""
+        fault = self.fault
+        if fault is not None and not fault.due():
+            return 0
+        try:
+            progress = step()
+        except Stuck as stuck:
+            self.fault = self.faults.report(self.component, stuck.position, stuck.error)
+            return 0
+        if progress and fault is not None:
+            self.faults.clear(self.component)
+            self.fault = None
+        return progress
 
 
 def _fault(row: dict[str, Any] | None) -> Fault:

@@ -28,7 +28,7 @@ from typing import Any, Protocol
 from eventsourcing.persistence import IntegrityError, Tracking
 
 from ledger.leases import Lease
-from ledger.log import Fault, Faults, count_unreadable, read_page
+from ledger.log import Fault, Guard, Stuck, count_unreadable, read_page
 from projections.sql import ViewCursor, reading
 from projections.tracking import active, make_tracker, tracking_key
 
@@ -46,19 +46,6 @@ class Projection(Protocol):
 
 class GenerationSwitched(Exception):
     """A rebuild switched the serving generation under this batch."""
-
-
-class ApplyFailed(Exception):
-    """The projection cannot apply the event at `position` (the events before
-    it in the page are applied and committed)."""
-
-    def __init__(self, name: str, position: int, error: BaseException) -> None:
-        super().__init__(
-            f"{name} cannot apply the event at log position {position}: "
-            f"{type(error).__name__}: {error}"
-        )
-        self.position = position
-        self.error = error
 
 
 def lease_ttl(poll_interval: float) -> float:
@@ -79,8 +66,7 @@ class Follower:
         self.poll_interval = poll_interval
         self.batch = batch
         self.lease = Lease(self.db, self.name, ttl=lease_ttl(poll_interval))
-        self.faults = Faults(self.db)
-        self._fault: Fault | None = None  # as last read or reported by this process
+        self.guard = Guard(self.db, self.name)
         self._lock = threading.Lock()  # one stepping thread per process
 
     # ---- state ---------------------------------------------------------------
@@ -96,21 +82,18 @@ class Follower:
     def tracked(self, gen: int) -> int:
         return self.tracker.max_tracking_id(tracking_key(self.projection.name, gen)) or 0
 
-    def stuck(self, position: int | None = None) -> Fault | None:
+    def stuck(self) -> Fault | None:
         """The fault that holds the serving view, if any: a reported position
-        the view has not got past (`position`: the view's, if known)."""
-        fault = self.faults.get(self.name)
-        if fault is None:
-            return None
-        return fault if fault.position > (self.position() if position is None else position) \
-            else None
+        the view has not got past."""
+        fault = self.guard.faults.get(self.name)
+        return fault if fault is not None and fault.position > self.position() else None
 
     # ---- applying ------------------------------------------------------------
 
     def apply_batch(self, gen: int, *, serving: bool = True) -> int:
         """Apply the next page of events to generation `gen`; how many applied.
 
-        Raises ApplyFailed when an event cannot be applied: the page is then
+        Raises Stuck when an event cannot be applied: the page is then
         applied one event per transaction, so every event before that one is
         committed and the failure names its position."""
         page = read_page(self.ledger, self.tracked(gen), self.batch)
@@ -125,7 +108,7 @@ class Follower:
                 if not self._apply(gen, [env], serving):
                     return n
             except Exception as error:
-                raise ApplyFailed(self.name, env["position"], error) from error
+                raise Stuck(self.name, env["position"], error) from error
         return len(page)
 
     def _apply(self, gen: int, page: list[dict[str, Any]], serving: bool) -> int:
@@ -164,24 +147,9 @@ class Follower:
 
     def advance(self) -> int:
         """`step`, but an event the view cannot apply is reported (the view is
-        stuck there: see `ledger.log.Faults`) instead of raised, and retried
+        stuck there: see `ledger.log.Guard`) instead of raised, and retried
         only as the back-off allows. Call under the lease."""
-        fault = self._fault
-        if fault is not None and not fault.due():
-            return 0
-        try:
-            applied = self.step()
-        except ApplyFailed as failure:
-            self._fault = self.faults.report(self.name, failure.position, failure.error)
-            return 0
-        if applied and fault is not None:
-            self.faults.clear(self.name)
-            self._fault = None
-        return applied
-
-    def _take_over(self) -> None:
-        """On taking the lease: learn any fault another holder reported."""
-        self._fault = self.faults.get(self.name)
+        return self.guard.step(self.step)
 
     # ---- loops -----------------------------------------------------------------
 
@@ -195,8 +163,8 @@ class Follower:
                     stop.wait(self.poll_interval)
                     continue
                 with self._lock:
-                    if not holding:
-                        self._take_over()
+                    if not holding:  # another holder may have reported a fault
+                        self.guard.take_over()
                         holding = True
                     applied = self.advance()
                 if not applied:
@@ -217,7 +185,7 @@ class Follower:
             if position >= target or self.lease.held_elsewhere() or not self.lease.hold():
                 return position
             try:
-                self._take_over()
+                self.guard.take_over()
                 while position < target and time.monotonic() < deadline:
                     applied = self.advance()
                     position = self.position()

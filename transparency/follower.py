@@ -25,7 +25,7 @@ from typing import Any
 
 from ledger.events import UNREADABLE
 from ledger.leases import Lease
-from ledger.log import UNREADABLE_EVENTS, Fault, Faults, count_unreadable, read_entries
+from ledger.log import UNREADABLE_EVENTS, Guard, Stuck, count_unreadable, read_entries
 from ledger.settings import Settings
 from transparency.leaves import leaf_record
 from transparency.note import load_or_create_signer
@@ -40,13 +40,6 @@ SIGN_EVERY = 1.0  # seconds between checkpoints while appending
 SIGN_RETRY = 60.0  # seconds before trying again when signing failed
 
 
-class TreeStuck(Exception):
-    def __init__(self, position: int, error: BaseException) -> None:
-        super().__init__(f"cannot add log position {position}: {type(error).__name__}: {error}")
-        self.position = position
-        self.error = error
-
-
 class TreeBuilder:
     name = "transparency-tree"
 
@@ -56,8 +49,7 @@ class TreeBuilder:
         self.store = TreeStore(ledger.db)
         self.batch = batch
         self.lease = Lease(ledger.db, LEASE_NAME)
-        self.faults = Faults(ledger.db)
-        self._fault: Fault | None = None
+        self.guard = Guard(ledger.db, self.name)
         self._log: TransparencyLog | None = None
         self._unsigned = False  # appended leaves no checkpoint covers yet
         self._sign_after = 0.0  # monotonic
@@ -68,7 +60,7 @@ class TreeBuilder:
         try:
             entries = read_entries(self.ledger, head.position, self.batch)
         except Exception as error:
-            raise TreeStuck(head.position + 1, error) from error
+            raise Stuck(self.name, head.position + 1, error) from error
         if not entries:
             return 0
         records = [leaf_record(entry) for entry in entries]
@@ -78,7 +70,7 @@ class TreeBuilder:
             log.warning("another tree builder advanced the tree; re-reading its head")
             return 0
         except Exception as error:
-            raise TreeStuck(entries[0].position, error) from error
+            raise Stuck(self.name, entries[0].position, error) from error
         count_unreadable(self.name, [entry.envelope for entry in entries])
         for entry, record in zip(entries, records, strict=True):
             if record.type == UNREADABLE and not entry.unreadable:
@@ -96,18 +88,7 @@ class TreeBuilder:
     def advance(self) -> int:
         """`step`, but a failure is reported (the tree is stuck at that
         position) and retried only as the back-off allows. Under the lease."""
-        fault = self._fault
-        if fault is not None and not fault.due():
-            return 0
-        try:
-            added = self.step()
-        except TreeStuck as stuck:
-            self._fault = self.faults.report(self.name, stuck.position, stuck.error)
-            return 0
-        if added and fault is not None:
-            self.faults.clear(self.name)
-            self._fault = None
-        return added
+        return self.guard.step(self.step)
 
     def sign(self, head: Head) -> None:
         if self._log is None:
@@ -138,7 +119,7 @@ class TreeBuilder:
                     stop.wait(self.lease.ttl / 2)
                     continue
                 if not holding:  # another holder may have reported a fault
-                    self._fault = self.faults.get(self.name)
+                    self.guard.take_over()
                     holding = True
                 added = self.advance()
                 self._sign_if_due(added)

@@ -12,16 +12,8 @@ from eventsourcing.persistence import StoredEvent
 
 from ledger.bootstrap import open_ledger
 from ledger.settings import Settings
+from tests.helpers import PROGRAM
 from tests.integration.conftest import start_server, stop_server
-
-PROGRAM = {
-    "slug": "seoul-2026",
-    "name": "Seoul",
-    "city": "Seoul",
-    "starts_on": "2026-03-02",
-    "ends_on": "2026-03-31",
-    "capacity": 21,
-}
 
 
 def test_stuck_and_unreadable_reports_of_the_worker_process_reach_readyz_and_metrics(

@@ -11,16 +11,8 @@ from pathlib import Path
 
 import requests
 
+from tests.helpers import PROGRAM
 from tests.integration.conftest import start_server, stop_server
-
-PROGRAM = {
-    "slug": "seoul-2026",
-    "name": "Seoul",
-    "city": "Seoul",
-    "starts_on": "2026-03-02",
-    "ends_on": "2026-03-31",
-    "capacity": 21,
-}
 
 
 def _children(pid: int) -> dict[int, str]:
