@@ -2,8 +2,8 @@
 
 Threaded workers (`gthread`), so a few slow clients cannot take the service
 down: a client that dribbles its request holds one thread of one worker, not
-a whole worker, and connections that send nothing wait in the worker's
-poller, holding no thread at all. `serve --workers W --threads T` answers
+a whole worker, and connections that send nothing are parked in the
+worker's poller (gunicorn gives them 5 s), holding no thread. `serve --workers W --threads T` answers
 W x T requests at once. What a worker shares between its threads is safe to
 share: the Ledger and its connection pools (eventsourcing lends a connection
 to one thread at a time), Services (built once, under a lock), ReadModels
