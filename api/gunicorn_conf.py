@@ -2,14 +2,15 @@
 
 Threaded workers (`gthread`), so a few slow clients cannot take the service
 down: a client that dribbles its request holds one thread of one worker, not
-a whole worker, and connections that send nothing are parked in the
-worker's poller (gunicorn gives them 5 s), holding no thread. `serve --workers W --threads T` answers
-W x T requests at once. What a worker shares between its threads is safe to
-share: the Ledger and its connection pools (eventsourcing lends a connection
-to one thread at a time), Services (built once, under a lock), ReadModels
-(each follower steps under its own lock) and TransparencyLog (its cached
-checkpoint under a lock). In production, put a buffering reverse proxy in
-front (README, "Production"): it absorbs slow clients before they reach us.
+a whole worker, and a connection that sends nothing is parked in the worker's
+poller (gunicorn gives it 5 s), holding no thread. `serve --workers W
+--threads T` answers W x T requests at once. What a worker shares between its
+threads is safe to share: the Ledger and its connection pools (eventsourcing
+lends a connection to one thread at a time), Services (built once, under a
+lock), ReadModels (each follower steps under its own lock) and
+TransparencyLog (its cached checkpoint under a lock). In production, put a
+buffering reverse proxy in front (README, "In production"): it absorbs slow
+clients before they reach us.
 """
 
 from __future__ import annotations
