@@ -10,9 +10,10 @@ import click
 import projections
 import transparency
 import webhooks
-from ledger import leases
+from ledger import leases, log
 from ledger.bootstrap import open_ledger
 from ledger.errors import LedgerError
+from ledger.persistence import redact_url
 from ledger.settings import Settings
 from ledger.tokens import TokenStore
 
@@ -21,6 +22,7 @@ def init_db(settings: Settings) -> None:
     """Create every table once, before any worker starts (DDL races otherwise)."""
     ledger = open_ledger(settings, create_table=True)
     leases.create_tables(ledger.db)
+    log.create_tables(ledger.db)
     for package in (projections, transparency, webhooks):
         package.create_tables(ledger.db)
     ledger.close()
@@ -43,7 +45,7 @@ def db() -> None:
 def db_init(settings: Settings) -> None:
     """Create all tables (idempotent); run once before starting workers."""
     init_db(settings)
-    click.echo(f"schema ready at {settings.database_url}")
+    click.echo(f"schema ready at {redact_url(settings.database_url)}")
 
 
 @main.group()

@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 from api.errors import ProblemError
 from api.services import services
+from ledger.log import Fault
 
 
 def behind(what: str, position: int, target: int) -> ProblemError:
@@ -42,3 +43,19 @@ def wait_until(current: Callable[[], int], target: int, what: str) -> int:
         time.sleep(min(settings.poll_interval, 0.05))
         position = current()
     return position
+
+
+def refuse_stuck(what: str, fault: Fault | None, target: int) -> None:
+    """A reader stuck at or below `target` will not get there by waiting:
+    answer at once, naming the position it cannot get past."""
+    if fault is not None and fault.position <= target:
+        raise ProblemError(
+            503,
+            f"the {what} cannot get past log position {fault.position} ({fault.error}; "
+            f"{fault.failures} attempts so far), so it cannot reach position {target}",
+            title="Read model stuck",
+            headers={"Retry-After": "30"},
+            stuck_position=fault.position,
+            error=fault.error,
+            min_position=target,
+        )

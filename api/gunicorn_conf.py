@@ -1,4 +1,17 @@
-"""gunicorn settings used by `labledger serve` (loaded with `-c python:api.gunicorn_conf`)."""
+"""gunicorn settings used by `labledger serve` (loaded with `-c python:api.gunicorn_conf`).
+
+Threaded workers (`gthread`), so a few slow clients cannot take the service
+down: a client that dribbles its request holds one thread of one worker, not
+a whole worker, and a connection that sends nothing is parked in the worker's
+poller (gunicorn gives it 5 s), holding no thread. `serve --workers W
+--threads T` answers W x T requests at once. What a worker shares between its
+threads is safe to share: the Ledger and its connection pools (eventsourcing
+lends a connection to one thread at a time), Services (built once, under a
+lock), ReadModels (each follower steps under its own lock) and
+TransparencyLog (its cached checkpoint under a lock). In production, put a
+buffering reverse proxy in front (README, "In production"): it absorbs slow
+clients before they reach us.
+"""
 
 from __future__ import annotations
 
@@ -6,9 +19,13 @@ import os
 
 # Never preload: each worker builds its own Ledger after the fork.
 preload_app = False
-worker_class = "sync"
+worker_class = "gthread"
+threads = 8  # `serve --threads` overrides
+# The master restarts a worker whose main loop is silent this long; gthread
+# workers keep notifying while requests run, so it bounds a hung worker.
 timeout = 30
 graceful_timeout = 10
+keepalive = 5  # idle keep-alive connections wait in the poller, not in a thread
 accesslog = "-" if os.environ.get("LEDGER_ACCESS_LOG") else None
 
 

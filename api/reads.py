@@ -17,7 +17,7 @@ from marshmallow import Schema, ValidationError, validates
 
 from api.auth import current_actor, require
 from api.errors import ProblemError
-from api.freshness import behind, refuse_beyond_head
+from api.freshness import behind, refuse_beyond_head, refuse_stuck
 from api.schemas import (
     MAX_POSITION,
     cursor_field,
@@ -52,7 +52,11 @@ def fresh(name: str, min_position: int | None) -> None:
         models.refresh(name, budget=settings.read_wait)
         return
     refuse_beyond_head(min_position, f"{name} view", lambda: models.position(name))
+    stuck = models.stuck(name) if models.position(name) < min_position else None
+    if stuck is not None and not stuck.due():  # waiting cannot help before the next attempt
+        refuse_stuck(f"{name} view", stuck, min_position)
     if not models.ensure(name, min_position, settings.read_wait):
+        refuse_stuck(f"{name} view", models.stuck(name), min_position)
         raise behind(f"{name} view", models.position(name), min_position)
 
 
@@ -228,7 +232,7 @@ def get_events(query: dict[str, Any]) -> dict[str, Any]:
 
 def _readiness(svc: Services) -> tuple[str, dict[str, Any], bool]:
     lag = read_models(svc).lag()
-    ok = all(view["lag"] <= READY_LAG for view in lag.values())
+    ok = all(view["lag"] <= READY_LAG and "stuck" not in view for view in lag.values())
     return "projections", lag, ok
 
 

@@ -1,7 +1,15 @@
-"""`labledger serve`: schema, optional demo, the worker process and gunicorn."""
+"""`labledger serve`: schema, optional demo, the worker process and gunicorn.
+
+`serve` supervises two children. gunicorn is the service: when it dies, serve
+stops. The background worker process (followers, tree builder, dispatcher)
+is not: when it dies (a crash, an OOM kill, `kill -9`), serve logs it and
+starts a new one after a back-off (1 s, doubling to 30 s; reset once a worker
+has run for a minute), and the API keeps serving meanwhile.
+"""
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 import signal
@@ -13,6 +21,63 @@ import time
 import click
 
 from ledger.settings import Settings
+
+log = logging.getLogger("labledger.serve")
+LOG_FORMAT = "%(asctime)s %(name)s %(levelname)s %(message)s"
+RESTART_FIRST = 1.0  # seconds before the first restart
+RESTART_MAX = 30.0
+STABLE_AFTER = 60.0  # a worker that ran this long starts the back-off afresh
+
+
+class Background:
+    """The background worker process, restarted with back-off when it dies."""
+
+    def __init__(self, args: list[str], env: dict[str, str], metrics_dir: str) -> None:
+        self.args = args
+        self.env = env
+        self.metrics_dir = metrics_dir
+        self.process: subprocess.Popen | None = None
+        self.started = 0.0
+        self.delay = RESTART_FIRST
+        self.restart_at = 0.0
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(self.args, env=self.env)
+        self.started = time.monotonic()
+        log.info("background worker started (pid %d)", self.process.pid)
+
+    def check(self) -> None:
+        """Restart the worker if it died and its back-off has passed."""
+        now = time.monotonic()
+        if self.process is None:
+            if now >= self.restart_at:
+                self.start()
+            return
+        code = self.process.poll()
+        if code is None:
+            return
+        pid = self.process.pid
+        self.process = None
+        _mark_dead(pid, self.metrics_dir)
+        if now - self.started >= STABLE_AFTER:
+            self.delay = RESTART_FIRST
+        self.restart_at = now + self.delay
+        log.error("background worker (pid %d) exited with %s; restarting in %.0f s",
+                  pid, _exit_status(code), self.delay)
+        self.delay = min(self.delay * 2, RESTART_MAX)
+
+
+def _exit_status(code: int) -> str:
+    if code < 0:
+        return f"signal {signal.Signals(-code).name}"
+    return f"code {code}"
+
+
+def _mark_dead(pid: int, metrics_dir: str) -> None:
+    # Its live gauges must not count any more (prometheus multiprocess mode).
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(pid, metrics_dir)
 
 
 def _terminate(processes: list[subprocess.Popen], grace: float) -> None:
@@ -30,6 +95,9 @@ def _terminate(processes: list[subprocess.Popen], grace: float) -> None:
 @click.command()
 @click.option("--bind", default="127.0.0.1:8000", show_default=True)
 @click.option("--workers", "n_workers", default=4, show_default=True, type=click.IntRange(1, 64))
+@click.option("--threads", "n_threads", default=8, show_default=True,
+              type=click.IntRange(1, 256),
+              help="request threads per worker (gunicorn gthread): a slow client holds one")
 @click.option(
     "--followers/--no-followers",
     default=True,
@@ -43,12 +111,19 @@ def _terminate(processes: list[subprocess.Popen], grace: float) -> None:
 @click.option("--demo", is_flag=True, help="load the demo program first if the store is empty")
 @click.pass_obj
 def serve(
-    settings: Settings, bind: str, n_workers: int, followers: bool, dispatcher: bool, demo: bool
+    settings: Settings,
+    bind: str,
+    n_workers: int,
+    n_threads: int,
+    followers: bool,
+    dispatcher: bool,
+    demo: bool,
 ) -> None:
     """Serve the API with gunicorn (and the background workers)."""
     from api.cli import init_db
     from ledger.bootstrap import open_ledger
 
+    logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
     # Schema first, once: several processes creating it at once race.
     init_db(settings)
     if demo:
@@ -65,29 +140,30 @@ def serve(
     metrics_dir = tempfile.mkdtemp(prefix="labledger-metrics-")
     env["PROMETHEUS_MULTIPROC_DIR"] = metrics_dir
     env.setdefault("PYTHONUNBUFFERED", "1")
-    processes: list[subprocess.Popen] = []
+    background = None
     if followers or dispatcher:
         flags = [
             "--followers" if followers else "--no-followers",
             "--dispatcher" if dispatcher else "--no-dispatcher",
         ]
-        processes.append(subprocess.Popen([sys.executable, "-m", "api.workers", *flags], env=env))
-    processes.append(
-        subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "gunicorn",
-                "-c",
-                "python:api.gunicorn_conf",
-                "--bind",
-                bind,
-                "--workers",
-                str(n_workers),
-                "api.app:create_app()",
-            ],
-            env=env,
-        )
+        background = Background([sys.executable, "-m", "api.workers", *flags], env, metrics_dir)
+        background.start()
+    gunicorn = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "-c",
+            "python:api.gunicorn_conf",
+            "--bind",
+            bind,
+            "--workers",
+            str(n_workers),
+            "--threads",
+            str(n_threads),
+            "api.app:create_app()",
+        ],
+        env=env,
     )
 
     stopping = False
@@ -100,12 +176,19 @@ def serve(
     signal.signal(signal.SIGINT, on_signal)
     click.echo(f"serving on http://{bind} (docs: http://{bind}/docs)")
     try:
-        while not stopping and all(p.poll() is None for p in processes):
+        while not stopping and gunicorn.poll() is None:
+            if background is not None:
+                background.check()
             time.sleep(0.2)
     finally:
+        running = [gunicorn] + (
+            [background.process] if background is not None and background.process else []
+        )
         # The worker process may let a webhook attempt finish (2 x timeout + 1 s).
-        _terminate(processes, grace=2 * settings.webhook_timeout + 5)
+        _terminate(running, grace=2 * settings.webhook_timeout + 5)
         shutil.rmtree(metrics_dir, ignore_errors=True)
-    failed = [p for p in processes if p.returncode not in (0, -signal.SIGTERM, None)]
-    if failed and not stopping:
-        sys.exit(1)
+    if not stopping:
+        code = gunicorn.returncode or 0
+        log.error("gunicorn exited with %s; stopping", _exit_status(code))
+        if code not in (0, -signal.SIGTERM):
+            sys.exit(1)

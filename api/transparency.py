@@ -12,14 +12,15 @@ from flask_smorest import Blueprint
 from marshmallow import Schema
 
 from api.errors import ProblemError
-from api.freshness import wait_until
+from api.freshness import refuse_stuck, wait_until
 from api.schemas import integer, min_position_field
 from api.services import Services, services
 from ledger.domainmodel import Work
 from ledger.events import redacted
-from ledger.log import read_page
+from ledger.log import Fault, Faults, read_page
 from transparency import merkle
 from transparency.certificate import certificate_bytes
+from transparency.follower import TreeBuilder
 from transparency.note import load_or_create_signer
 from transparency.service import NotInTree, TransparencyLog
 from transparency.store import Head
@@ -57,8 +58,17 @@ def _head_at_least(min_position: int | None) -> Head:
     """The tree head, once it holds log position `min_position` (bounded wait)."""
     store = _log().store
     if min_position:
+        stuck = _stuck(services(), store.head())
+        if stuck is not None and not stuck.due():  # waiting cannot help before its next attempt
+            refuse_stuck("transparency tree", stuck, min_position)
         wait_until(lambda: store.head().position, min_position, "transparency tree")
     return store.head()
+
+
+def _stuck(s: Services, head: Head) -> Fault | None:
+    """The tree builder's fault, while it holds the tree below its position."""
+    fault = Faults(s.ledger.db).get(TreeBuilder.name)
+    return fault if fault is not None and fault.position > head.position else None
 
 
 def _proof_size(size: int | None, head: Head, name: str) -> int:
@@ -197,9 +207,11 @@ def _is_work(aggregate_id: UUID) -> bool:
 def _readiness(s: Services) -> tuple[str, dict[str, Any], bool]:
     head = transparency_log(s).store.head()
     lag = max(0, s.ledger.max_position() - head.position)
-    return "transparency", {"tree_size": head.size, "position": head.position, "lag": lag}, (
-        lag <= LAG_LIMIT
-    )
+    detail: dict[str, Any] = {"tree_size": head.size, "position": head.position, "lag": lag}
+    fault = _stuck(s, head)
+    if fault is not None:
+        detail["stuck"] = fault.public()
+    return "transparency", detail, lag <= LAG_LIMIT and fault is None
 
 
 def init_app(app: Flask) -> None:

@@ -33,6 +33,8 @@ EVENT_TYPES: dict[str, str] = {
     "Exhibition.ExhibitionScheduled": "exhibition.scheduled",
 }
 PUBLIC_TYPES = frozenset(EVENT_TYPES.values())
+# The type of a stored event that cannot be decoded (`unreadable_envelope`).
+UNREADABLE = "ledger.unreadable"
 
 # Personal data: never public, never in a leaf (only as salted commitments).
 PERSONAL_FIELDS = ("email", "statement")
@@ -51,8 +53,19 @@ _META_FIELDS = frozenset(
 
 
 def rfc3339(value: datetime) -> str:
-    """UTC, microseconds, `Z` suffix: one spelling for every timestamp."""
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    """UTC, microseconds, `Z` suffix: one spelling for every timestamp.
+
+    Total: an instant whose UTC falls outside the years 1-9999 (e.g.
+    9999-12-31T23:59:59-14:00) cannot be converted, so it keeps its own
+    offset instead of stopping every reader of the event. As text it still
+    compares as later (or earlier) than any instant of this century.
+    """
+    try:
+        # Never change this spelling: leaves were built with it (note that
+        # glibc's %Y does not zero-pad years below 1000).
+        return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    except OverflowError:
+        return value.isoformat(timespec="microseconds")
 
 
 def event_id(aggregate_id: UUID, aggregate_version: int) -> UUID:
@@ -98,6 +111,31 @@ def envelope(position: int, domain_event: Any) -> dict[str, Any]:
     return env
 
 
+def unreadable_envelope(
+    position: int, aggregate_id: Any, aggregate_version: int, topic: str, state: bytes
+) -> dict[str, Any]:
+    """The envelope of a stored event that cannot be decoded (see `ledger.log`).
+
+    It keeps the event's place in every reader and commits to its exact
+    stored bytes; it holds no personal data (only a digest of the state,
+    which includes the event's random salt).
+    """
+    return {
+        "position": position,
+        "event_id": str(event_id(aggregate_id, aggregate_version)),
+        "aggregate_id": str(aggregate_id),
+        "aggregate_version": aggregate_version,
+        "type": UNREADABLE,
+        "timestamp": None,
+        "actor": {"id": None, "role": None},
+        "data": {"topic": topic, "state_sha256": hashlib.sha256(state).hexdigest()},
+    }
+
+
+def is_unreadable(env: dict[str, Any]) -> bool:
+    return env["type"] == UNREADABLE
+
+
 def has_personal_data(env: dict[str, Any]) -> bool:
     return any(f in env["data"] for f in PERSONAL_FIELDS)
 
@@ -106,6 +144,8 @@ def redacted(env: dict[str, Any]) -> dict[str, Any]:
     """The envelope without personal fields (auditors, partners, the public)."""
     out = {k: v for k, v in env.items() if k != "_salt"}
     out["data"] = {k: v for k, v in env["data"].items() if k not in PERSONAL_FIELDS}
+    if "unreadable" in env:  # the decoder's message could quote a stored value
+        out["unreadable"] = {"error": env["unreadable"]["error"]}
     return out
 
 
@@ -128,8 +168,10 @@ def commitment(salt_hex: str, field: str, value: str) -> str:
 
 def committed(env: dict[str, Any]) -> dict[str, Any]:
     """The envelope as it enters the transparency log: personal fields replaced
-    by `<field>_commitment`, everything else verbatim."""
+    by `<field>_commitment`, everything else verbatim. Why an event could not
+    be read is no part of it (that depends on the reader, not the event)."""
     out = redacted(env)
+    out.pop("unreadable", None)
     salt = env.get("_salt")
     for field in PERSONAL_FIELDS:
         if field in env["data"]:

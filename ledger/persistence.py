@@ -9,6 +9,7 @@ through `Database`, which speaks both dialects.
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -37,8 +38,8 @@ def store_env(url: str, *, create_table: bool = False) -> dict[str, str]:
         path = url[len("sqlite:///") :] if url.startswith("sqlite:///") else parsed.path
         if not path:
             raise ConfigurationError(f"no file in {url!r}; use sqlite:///path/to/file")
-        if path != ":memory:" and "mode=memory" not in path:
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        if path != ":memory:" and "mode=memory" not in path and not path.startswith("file:"):
+            _create_private(Path(path))
         env.update(
             PERSISTENCE_MODULE="eventsourcing.sqlite",
             SQLITE_DBNAME=path,
@@ -63,9 +64,41 @@ def store_env(url: str, *, create_table: bool = False) -> dict[str, str]:
         )
     else:
         raise ConfigurationError(
-            f"unsupported LEDGER_DATABASE_URL {url!r}: use sqlite:///... or postgresql://..."
+            f"unsupported LEDGER_DATABASE_URL {redact_url(url)!r}: "
+            "use sqlite:///... or postgresql://..."
         )
     return env
+
+
+def _create_private(path: Path) -> None:
+    """Create the SQLite file readable by its owner only (0600): it holds
+    personal data and webhook secrets. SQLite gives its -wal and -shm files
+    the database file's mode. An existing file keeps its mode."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o600))
+
+
+def redact_url(url: str) -> str:
+    """The URL with its password (and any `password=` parameter) replaced by
+    `***`: the form to print or log."""
+    parsed = urlparse(url)
+    parts = parsed.query.split("&") if parsed.query else []
+    secret = [p.split("=", 1)[0].lower() == "password" for p in parts]
+    if parsed.password is None and not any(secret):
+        return url
+    netloc = parsed.netloc
+    if parsed.password is not None:
+        userinfo, _, hostport = netloc.rpartition("@")
+        netloc = f"{userinfo.split(':', 1)[0]}:***@{hostport}"
+    query = "&".join("password=***" if hide else p for p, hide in zip(parts, secret, strict=True))
+    return parsed._replace(netloc=netloc, query=query).geturl()
+
+
+def storable_text(value: str) -> str:
+    """`value` as a text column can hold it: PostgreSQL text refuses NUL, so
+    NUL becomes U+FFFD (the replacement character) on both stores alike.
+    Identity for every string without NUL."""
+    return value.replace("\x00", "\ufffd") if "\x00" in value else value
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from ledger.bootstrap import open_ledger
+from ledger.log import Stuck
 from ledger.settings import Settings
 from projections.follower import Follower
 from projections.service import all_projections
@@ -37,7 +38,7 @@ def rebuild(settings: Settings, name: str | None) -> None:
 
             try:
                 gen = follower.rebuild(progress=progress)
-            except RuntimeError as error:
+            except (RuntimeError, Stuck) as error:
                 raise click.ClickException(str(error)) from error
         click.echo(
             f"{projection.name}: generation {gen} now serving at position {follower.position()}"

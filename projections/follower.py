@@ -8,6 +8,12 @@ tracking row and rolls back whole: no event is lost or applied twice, across
 crashes and even with two followers racing. The database lease only keeps a
 second follower from doing wasted work.
 
+No stored event stops a follower: one that cannot be decoded arrives as an
+unreadable envelope (`ledger.log`), which views skip and the audit lists;
+one the view cannot apply is isolated (the events before it commit), the
+view reports itself stuck at its position (`ledger.log.Faults`: readiness,
+metrics and reads name it) and retries with back-off instead of crashing.
+
 The same code runs on SQLite (paging `select_notifications` via
 `ledger.log.read_page`; its recorder has no subscriptions) and PostgreSQL.
 """
@@ -22,7 +28,7 @@ from typing import Any, Protocol
 from eventsourcing.persistence import IntegrityError, Tracking
 
 from ledger.leases import Lease
-from ledger.log import read_page
+from ledger.log import Fault, Guard, Stuck, count_unreadable, read_page
 from projections.sql import ViewCursor, reading
 from projections.tracking import active, make_tracker, tracking_key
 
@@ -60,6 +66,7 @@ class Follower:
         self.poll_interval = poll_interval
         self.batch = batch
         self.lease = Lease(self.db, self.name, ttl=lease_ttl(poll_interval))
+        self.guard = Guard(self.db, self.name)
         self._lock = threading.Lock()  # one stepping thread per process
 
     # ---- state ---------------------------------------------------------------
@@ -75,14 +82,37 @@ class Follower:
     def tracked(self, gen: int) -> int:
         return self.tracker.max_tracking_id(tracking_key(self.projection.name, gen)) or 0
 
+    def stuck(self) -> Fault | None:
+        """The fault that holds the serving view, if any: a reported position
+        the view has not got past."""
+        fault = self.guard.faults.get(self.name)
+        return fault if fault is not None and fault.position > self.position() else None
+
     # ---- applying ------------------------------------------------------------
 
     def apply_batch(self, gen: int, *, serving: bool = True) -> int:
-        """Apply the next page of events to generation `gen`; how many applied."""
-        key = tracking_key(self.projection.name, gen)
+        """Apply the next page of events to generation `gen`; how many applied.
+
+        Raises Stuck when an event cannot be applied: the page is then
+        applied one event per transaction, so every event before that one is
+        committed and the failure names its position."""
         page = read_page(self.ledger, self.tracked(gen), self.batch)
         if not page:
             return 0
+        try:
+            return self._apply(gen, page, serving)
+        except Exception:  # find the event, below; a transient error passes there
+            pass
+        for n, env in enumerate(page):
+            try:
+                if not self._apply(gen, [env], serving):
+                    return n
+            except Exception as error:
+                raise Stuck(self.name, env["position"], error) from error
+        return len(page)
+
+    def _apply(self, gen: int, page: list[dict[str, Any]], serving: bool) -> int:
+        key = tracking_key(self.projection.name, gen)
         try:
             with self.db.datastore.transaction(commit=True) as raw:
                 cur = ViewCursor(raw, self.db.sql, self.db.dialect)
@@ -91,8 +121,14 @@ class Follower:
                     if n == 0 and serving:
                         self._check_still_serving(cur, gen)
                     self.projection.apply(cur, gen, env)
-        except (IntegrityError, GenerationSwitched):
-            return 0  # someone else applied these, or a rebuild took over: re-read
+        except GenerationSwitched:
+            return 0  # a rebuild took over: re-read
+        except IntegrityError:
+            if self.tracked(gen) >= page[0]["position"]:
+                return 0  # someone else applied these: re-read
+            raise  # the view's own write broke a constraint
+        # Views skip an unreadable event (the audit lists it): say so, loudly.
+        count_unreadable(self.name, page)
         return len(page)
 
     def _check_still_serving(self, cur: ViewCursor, gen: int) -> None:
@@ -109,18 +145,28 @@ class Follower:
         gen, _ = self.status()
         return self.apply_batch(gen)
 
+    def advance(self) -> int:
+        """`step`, but an event the view cannot apply is reported (the view is
+        stuck there: see `ledger.log.Guard`) instead of raised, and retried
+        only as the back-off allows. Call under the lease."""
+        return self.guard.step(self.step)
 
     # ---- loops -----------------------------------------------------------------
 
     def run(self, stop: threading.Event) -> None:
         """The worker loop (`labledger projections run`, `labledger serve`)."""
+        holding = False
         try:
             while not stop.is_set():
                 if not self.lease.hold():
+                    holding = False
                     stop.wait(self.poll_interval)
                     continue
                 with self._lock:
-                    applied = self.step()
+                    if not holding:  # another holder may have reported a fault
+                        self.guard.take_over()
+                        holding = True
+                    applied = self.advance()
                 if not applied:
                     stop.wait(self.poll_interval)
         finally:
@@ -139,8 +185,9 @@ class Follower:
             if position >= target or self.lease.held_elsewhere() or not self.lease.hold():
                 return position
             try:
+                self.guard.take_over()
                 while position < target and time.monotonic() < deadline:
-                    applied = self.step()
+                    applied = self.advance()
                     position = self.position()
                     if not applied:
                         break

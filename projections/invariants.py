@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ledger.events import is_unreadable
 from projections.docs import Docs
 
 INVARIANTS = {
@@ -46,6 +47,9 @@ class Check:
 
     def run(self) -> None:
         env = self.env
+        if is_unreadable(env):
+            self._unreadable(env)
+            return
         actor = env.get("actor") or {}
         if not actor.get("id") or actor.get("role") not in ROLES:
             self.violate(
@@ -58,6 +62,22 @@ class Check:
         handler = getattr(self, f"_{family}", None)
         if handler is not None:
             handler(env["type"], env["data"], env["aggregate_id"])
+
+    def _unreadable(self, env: dict[str, Any]) -> None:
+        # Its program is that of the aggregate it belongs to, when known.
+        aid = env["aggregate_id"]
+        for kind in ("program", "application", "work", "exhibition"):
+            doc = self.docs.get(kind, aid)
+            if doc is not None:
+                self.program = doc.get("slug") or doc.get("program")
+                break
+        # Unreadable, it cannot show who did it and when (I5), and nothing it
+        # says could be checked: listed, so the report never silently skips it.
+        self.violate(
+            "I5",
+            f"the event at log position {env['position']} cannot be read "
+            f"({env['unreadable']['error']}): who did it, when and what are unknown",
+        )
 
     # ---- Program ----------------------------------------------------------------
 

@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from ledger.events import rfc3339
+from ledger.log import Fault, Faults
 from projections import audit, registry, roster
 from projections.follower import Follower
 from projections.sql import reading
@@ -42,12 +43,22 @@ class ReadModels:
     def position(self, name: str) -> int:
         return self.followers[name].position()
 
+    def stuck(self, name: str) -> Fault | None:
+        """Why view `name` cannot get past a log position, if it cannot."""
+        return self.followers[name].stuck()
+
     def lag(self) -> dict[str, dict[str, Any]]:
+        """Each view's generation, position and lag, and `stuck` (position,
+        error, failures, since) for a view held by an event it cannot apply."""
         head = self.ledger.max_position()
+        faults = Faults(self.ledger.db).all()
         out = {}
         for name, follower in self.followers.items():
             gen, position = follower.status()
             out[name] = {"generation": gen, "position": position, "lag": head - position}
+            fault = faults.get(follower.name)
+            if fault is not None and fault.position > position:
+                out[name]["stuck"] = fault.public()
         return out
 
     # ---- queries ---------------------------------------------------------------

@@ -13,6 +13,8 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
+from ledger.persistence import storable_text
+
 Translate = Callable[[str], str]
 
 
@@ -26,7 +28,13 @@ class ViewCursor:
         self.cache: dict[tuple[str, int, str, str], Any] = {}
 
     def execute(self, statement: str, params: Sequence[Any] = ()) -> None:
-        self._raw.execute(self._translate(statement), tuple(params))
+        # Text from events may hold NUL, which PostgreSQL text refuses (JSON
+        # documents are safe: `dumps` escapes it). Writes and lookups map it
+        # alike, so a search still finds what was written.
+        self._raw.execute(
+            self._translate(statement),
+            tuple(storable_text(p) if isinstance(p, str) else p for p in params),
+        )
 
     def fetchall(self) -> list[dict[str, Any]]:
         return [dict(row) for row in self._raw.fetchall()]

@@ -2,24 +2,30 @@
 
 Everything streams: events, stored leaves, stored nodes and recorded
 checkpoints are read in pages and compared in one pass, so memory stays flat
-at any log size and any number of checkpoints.
+at any log size and any number of checkpoints. No stored event stops it: an
+event that cannot be read is compared through its unreadable-form leaf
+(`transparency.leaves`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from ledger.log import iter_log
+from ledger.log import Entry, iter_entries
 from transparency import merkle, note
-from transparency.leaves import leaf_bytes
+from transparency.leaves import entry_leaf, raw_leaf_bytes
 from transparency.store import TreeStore
 
 
 class StoreMismatch(Exception):
     """The first difference between the stored events and the stored tree."""
+
+
+class StoreUnverified(Exception):
+    """The tree may match the events, but no signature can be checked for it."""
 
 
 @dataclass(frozen=True)
@@ -29,23 +35,11 @@ class StoreReport:
     checkpoints: int
     latest_checkpoint: int | None
     signature_checked: bool
-
-
-def _events(ledger: Any) -> Iterator[dict[str, Any]]:
-    last = 0
-    iterator = iter_log(ledger, 0)
-    while True:
-        try:
-            env = next(iterator)
-        except StopIteration:
-            return
-        except Exception as error:  # a tampered event may no longer decode at all
-            raise StoreMismatch(
-                f"the event after log position {last} cannot be decoded: "
-                f"{type(error).__name__}: {error}"
-            ) from error
-        last = env["position"]
-        yield env
+    key: str = ""  # which key checked the signature: "pinned" or the key file
+    # Leaves of events that could not be read when the tree was built (and
+    # still bind their stored bytes): how many, and the first few positions.
+    unreadable: int = 0
+    unreadable_positions: tuple[int, ...] = ()
 
 
 class _Checkpoints:
@@ -69,13 +63,35 @@ class _Checkpoints:
             self.pending = next(self.rows, None)
 
 
+def _leaf(index: int, entry: Entry, stored: bytes) -> tuple[bytes, bool]:
+    """The recomputed leaf that must equal `stored`, and whether it is the
+    unreadable form. A leaf built as the unreadable form (the event could not
+    be read back then) is accepted when it still binds the stored bytes."""
+    expected, raw = entry_leaf(entry)
+    if stored != expected and not raw and stored == raw_leaf_bytes(entry):
+        return stored, True
+    if stored != expected:
+        now = (f" (and it cannot be read now: {entry.envelope['unreadable']['error']})"
+               if entry.unreadable else "")
+        raise StoreMismatch(
+            f"leaf index {index} (log position {entry.position}): the stored event "
+            f"does not reproduce the stored leaf{now}"
+        )
+    return expected, raw
+
+
 def check_store(
     ledger: Any,
     key_file: Path | None,
     log_name: str,
     advance: Callable[[int], None] = lambda n: None,
+    pinned: note.Verifier | None = None,
 ) -> StoreReport:
-    """Raise StoreMismatch naming the first bad leaf index; else a summary."""
+    """Raise StoreMismatch naming the first bad leaf index, StoreUnverified when
+    no signature can vouch for the tree; else a summary.
+
+    The latest checkpoint's signature is checked with `pinned` (the log's
+    published key) when given, else with the key file beside the store."""
     store = TreeStore(ledger.db)
     # The latest checkpoint first: it and every one before it was signed for
     # a head no newer than the one read next.
@@ -87,25 +103,24 @@ def check_store(
     nodes = store.iter_nodes(below=merkle.stored_count(head.size))
     checkpoints = _Checkpoints(store.iter_checkpoints(below=-1 if latest is None else latest + 1))
     frontier: list[bytes] = []
-    index = 0
+    index, unreadable, first_unreadable = 0, 0, []
     checkpoints.check(index, frontier)
-    for env in _events(ledger):
-        if env["position"] > head.position:
+    for entry in iter_entries(ledger, 0):
+        if entry.position > head.position:
             break  # written after the builder's last batch: not in the tree yet
         stored = next(leaves, None)
         if stored is None or int(stored["idx"]) != index:
             raise StoreMismatch(f"leaf index {index}: missing from the stored tree")
-        if int(stored["position"]) != env["position"]:
+        if int(stored["position"]) != entry.position:
             raise StoreMismatch(
                 f"leaf index {index}: stored for log position {stored['position']}, "
-                f"but the next event is at position {env['position']}"
+                f"but the next event is at position {entry.position}"
             )
-        expected = leaf_bytes(env)
-        if stored["leaf"].encode("utf-8") != expected:
-            raise StoreMismatch(
-                f"leaf index {index} (log position {env['position']}): the stored event "
-                "does not reproduce the stored leaf"
-            )
+        expected, raw = _leaf(index, entry, stored["leaf"].encode("utf-8"))
+        if raw:
+            unreadable += 1
+            if len(first_unreadable) < 10:
+                first_unreadable.append(entry.position)
         for node_id, digest in merkle.append_leaf(index, frontier, merkle.leaf_hash(expected)):
             if next(nodes, None) != (node_id, digest):
                 raise StoreMismatch(f"leaf index {index}: stored tree node {node_id} differs")
@@ -124,15 +139,48 @@ def check_store(
         )
     if latest is not None and latest > index:
         raise StoreMismatch(f"checkpoint at size {latest} is beyond the tree (size {index})")
-    signature_checked = False
-    if latest_row is not None and key_file is not None and Path(key_file).exists():
-        verifier = note.load_or_create_signer(Path(key_file), log_name).verifier
+    report = StoreReport(index, root, checkpoints.count, latest, False,
+                         unreadable=unreadable, unreadable_positions=tuple(first_unreadable))
+    if latest_row is None:
+        if index:
+            raise StoreUnverified(
+                f"no signed checkpoint covers the tree ({index} leaves): every checkpoint "
+                "was deleted, or none was signed yet (the tree builder signs one within a "
+                "second of appending; GET /v1/transparency/checkpoint signs one too)"
+            )
+        return report
+    verifier, key = _verifier(key_file, log_name, pinned)
+    try:
+        signed = note.parse_checkpoint(note.open_note(latest_row["note"], verifier))
+    except note.NoteError as error:
+        raise StoreMismatch(f"checkpoint at size {latest}: {error}") from error
+    if signed.size != latest or signed.root.hex() != latest_row["root"]:
+        raise StoreMismatch(f"checkpoint at size {latest}: the signed note says otherwise")
+    return replace(report, signature_checked=True, key=key)
+
+
+def _verifier(
+    key_file: Path | None, log_name: str, pinned: note.Verifier | None
+) -> tuple[note.Verifier, str]:
+    """The key to check the latest checkpoint with, and what it is."""
+    local: note.Verifier | None = None
+    if key_file is not None and Path(key_file).exists():
         try:
-            text = note.open_note(latest_row["note"], verifier)
-            signed = note.parse_checkpoint(text)
-        except note.NoteError as error:
-            raise StoreMismatch(f"checkpoint at size {latest}: {error}") from error
-        if signed.size != latest or signed.root.hex() != latest_row["root"]:
-            raise StoreMismatch(f"checkpoint at size {latest}: the signed note says otherwise")
-        signature_checked = True
-    return StoreReport(index, root, checkpoints.count, latest, signature_checked)
+            local = note.load_signer(Path(key_file), log_name).verifier
+        except (OSError, note.NoteError) as error:
+            if pinned is None:
+                raise StoreUnverified(f"cannot read the signing key {key_file}: {error}") from error
+    if pinned is not None:
+        if local is not None and local.vkey != pinned.vkey:
+            raise StoreMismatch(
+                f"the signing key in {key_file} ({local.vkey}) is not the pinned key "
+                f"({pinned.vkey}): this store signs checkpoints no holder of the pinned "
+                "key can verify"
+            )
+        return pinned, "pinned"
+    if local is None:
+        raise StoreUnverified(
+            f"cannot check the latest checkpoint's signature: the signing key file "
+            f"{key_file} is missing (pass --key with the log's published key)"
+        )
+    return local, str(key_file)

@@ -111,39 +111,64 @@ def verify_consistency_command(earlier: Path, later: Path, proof: Any, key: str)
 
 
 @verify.command("store")
+@click.option("--key", "key", default=None, metavar="VKEY",
+              help="the log's published verifier key (vkey text or a file): the latest "
+                   "checkpoint must verify with it, not only with the key file beside the store")
 @click.pass_obj
-def verify_store(settings: Settings) -> None:
-    """Recompute every leaf and the tree from the stored events; exit 1 on a mismatch."""
+def verify_store(settings: Settings, key: str | None) -> None:
+    """Recompute every leaf and the tree from the stored events; exit 1 on a
+    mismatch or when no signature can be checked, 2 when the store can't be read."""
     from ledger.bootstrap import open_ledger
-    from transparency.checker import StoreMismatch, check_store
+    from ledger.persistence import redact_url
+    from transparency.checker import StoreMismatch, StoreUnverified, check_store
     from transparency.store import TreeStore
 
-    ledger = open_ledger(settings)
     try:
+        pinned = note.parse_vkey(_read_key(key)) if key else None
+    except click.BadParameter as error:
+        error.param_hint = "--key"
+        raise
+    except note.NoteError as error:
+        raise click.BadParameter(str(error), param_hint="--key") from error
+    ledger = None
+    try:
+        ledger = open_ledger(settings)
         size = TreeStore(ledger.db).head().size
     except Exception as error:  # no tables, no database: say which store was checked
-        ledger.close()
-        click.echo(f"cannot read the transparency tree in {settings.database_url}: {error}",
-                   err=True)
+        if ledger is not None:
+            ledger.close()
+        click.echo(f"cannot read the transparency tree in {redact_url(settings.database_url)}: "
+                   f"{error}", err=True)
         sys.exit(2)
     try:
         if sys.stderr.isatty():
             with click.progressbar(length=size, label="checking leaves", file=sys.stderr) as bar:
                 report = check_store(ledger, settings.signing_key_file, settings.log_name,
-                                     bar.update)
+                                     bar.update, pinned=pinned)
         else:
-            report = check_store(ledger, settings.signing_key_file, settings.log_name)
+            report = check_store(ledger, settings.signing_key_file, settings.log_name,
+                                 pinned=pinned)
     except StoreMismatch as error:
         click.echo(f"MISMATCH: {error}", err=True)
+        sys.exit(1)
+    except StoreUnverified as error:
+        click.echo(f"UNVERIFIED: {error}", err=True)
         sys.exit(1)
     finally:
         ledger.close()
     signed = (
-        f"latest signed checkpoint (size {report.latest_checkpoint}) "
-        + ("signature verified" if report.signature_checked else "signature NOT checked (no key)")
-        if report.latest_checkpoint is not None else "no checkpoint signed yet"
+        f"latest signed checkpoint (size {report.latest_checkpoint}) signature verified "
+        f"with {'the pinned key' if report.key == 'pinned' else 'the key file ' + report.key}"
+        if report.signature_checked else "no checkpoint signed yet (the tree is empty)"
     )
     click.echo(
         f"OK: {report.size} leaves recomputed from the stored events match the stored tree, "
         f"root {report.root.hex()}; {report.checkpoints} checkpoints match; {signed}"
     )
+    if report.unreadable:
+        shown = ", ".join(str(p) for p in report.unreadable_positions)
+        more = ", …" if report.unreadable > len(report.unreadable_positions) else ""
+        click.echo(
+            f"warning: {report.unreadable} events could not be read when the tree was built; "
+            f"their leaves commit to their stored bytes (log positions {shown}{more})", err=True,
+        )

@@ -5,24 +5,39 @@ builder (a database lease) assigns them, in log order. Each batch's leaves,
 nodes and new head (which records the last log position taken) commit in one
 transaction, and the head update is conditional on the head it read, so a
 builder that lost its lease cannot append twice.
+
+Every stored event gets a leaf, readable or not (`transparency.leaves`), so
+no event can stop the tree. A batch that cannot be appended (the store
+refuses it) is reported: the builder is stuck at that position
+(`ledger.log.Faults`) and retries with back-off.
+
+The builder also signs a checkpoint of the tree it has built, at most once a
+second, so the tree is covered by a signature within about a second of each
+append (`verify store` counts on one).
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+import time
 from typing import Any
 
+from ledger.events import UNREADABLE
 from ledger.leases import Lease
-from ledger.log import read_page
+from ledger.log import UNREADABLE_EVENTS, Guard, Stuck, count_unreadable, read_entries
 from ledger.settings import Settings
 from transparency.leaves import leaf_record
+from transparency.note import load_or_create_signer
+from transparency.service import TransparencyLog
 from transparency.store import Head, StaleHead, TreeStore
 
 log = logging.getLogger(__name__)
 
 LEASE_NAME = "transparency-tree"
 BATCH = 500
+SIGN_EVERY = 1.0  # seconds between checkpoints while appending
+SIGN_RETRY = 60.0  # seconds before trying again when signing failed
 
 
 class TreeBuilder:
@@ -34,19 +49,35 @@ class TreeBuilder:
         self.store = TreeStore(ledger.db)
         self.batch = batch
         self.lease = Lease(ledger.db, LEASE_NAME)
+        self.guard = Guard(ledger.db, self.name)
+        self._log: TransparencyLog | None = None
+        self._unsigned = False  # appended leaves no checkpoint covers yet
+        self._sign_after = 0.0  # monotonic
 
     def step(self) -> int:
         """Append the next batch of events; the number of leaves added."""
         head = self.store.head()
-        envelopes = read_page(self.ledger, head.position, self.batch)
-        if not envelopes:
-            return 0
         try:
-            self.store.append(head, [leaf_record(env) for env in envelopes])
+            entries = read_entries(self.ledger, head.position, self.batch)
+        except Exception as error:
+            raise Stuck(self.name, head.position + 1, error) from error
+        if not entries:
+            return 0
+        records = [leaf_record(entry) for entry in entries]
+        try:
+            self.store.append(head, records)
         except StaleHead:
             log.warning("another tree builder advanced the tree; re-reading its head")
             return 0
-        return len(envelopes)
+        except Exception as error:
+            raise Stuck(self.name, entries[0].position, error) from error
+        count_unreadable(self.name, [entry.envelope for entry in entries])
+        for entry, record in zip(entries, records, strict=True):
+            if record.type == UNREADABLE and not entry.unreadable:
+                log.warning("the event at log position %d cannot be canonicalised: its leaf "
+                            "is its unreadable form", entry.position)
+                UNREADABLE_EVENTS.labels(self.name).inc()
+        return len(entries)
 
     def catch_up(self) -> Head:
         """Append until the tree holds every event written so far (CLI, tests)."""
@@ -54,17 +85,44 @@ class TreeBuilder:
             pass
         return self.store.head()
 
+    def advance(self) -> int:
+        """`step`, but a failure is reported (the tree is stuck at that
+        position) and retried only as the back-off allows. Under the lease."""
+        return self.guard.step(self.step)
+
+    def sign(self, head: Head) -> None:
+        if self._log is None:
+            signer = load_or_create_signer(self.settings.signing_key_file, self.settings.log_name)
+            self._log = TransparencyLog(self.ledger.db, signer)
+        self._log.checkpoint(head)
+
+    def _sign_if_due(self, added: int) -> None:
+        self._unsigned = self._unsigned or bool(added)
+        now = time.monotonic()
+        if not self._unsigned or now < self._sign_after:
+            return
+        try:
+            self.sign(self.store.head())
+        except Exception:  # the tree keeps growing; the next checkpoint covers it
+            log.exception("could not sign a checkpoint; trying again in %.0f s", SIGN_RETRY)
+            self._sign_after = now + SIGN_RETRY
+            return
+        self._unsigned = False
+        self._sign_after = now + SIGN_EVERY
+
     def run(self, stop: threading.Event) -> None:
+        holding = False
         try:
             while not stop.is_set():
                 if not self.lease.hold():
+                    holding = False
                     stop.wait(self.lease.ttl / 2)
                     continue
-                try:
-                    added = self.step()
-                except Exception:  # keep building after a transient store error
-                    log.exception("tree builder step failed")
-                    added = 0
+                if not holding:  # another holder may have reported a fault
+                    self.guard.take_over()
+                    holding = True
+                added = self.advance()
+                self._sign_if_due(added)
                 if not added:
                     stop.wait(self.settings.poll_interval)
         finally:

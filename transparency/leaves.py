@@ -1,4 +1,14 @@
-"""What a leaf is: the committed envelope as RFC 8785 canonical JSON."""
+"""What a leaf is: the committed envelope as RFC 8785 canonical JSON.
+
+Every stored event gets a leaf, readable or not: the tree may never skip a
+position. When an event cannot be decoded, or its envelope cannot be
+canonicalised (an integer beyond JSON's safe range, a NaN, a personal field
+without its salt), its leaf is the *unreadable* envelope instead: its
+position, ids, topic and the SHA-256 of its stored bytes (see
+`ledger.events.unreadable_envelope`). That is a function of the stored bytes
+alone, so `verify store` recomputes it exactly, and it still binds the event:
+change one stored byte and the leaf no longer matches.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +17,7 @@ from typing import Any
 import rfc8785
 
 from ledger.events import committed
+from ledger.log import Entry
 from transparency.store import LeafRecord
 
 
@@ -15,11 +26,28 @@ def leaf_bytes(env: dict[str, Any]) -> bytes:
     return rfc8785.dumps(committed(env))
 
 
-def leaf_record(env: dict[str, Any]) -> LeafRecord:
+def raw_leaf_bytes(entry: Entry) -> bytes:
+    """The leaf of the event's unreadable envelope (its stored bytes alone)."""
+    return leaf_bytes(entry.raw())
+
+
+def entry_leaf(entry: Entry) -> tuple[bytes, bool]:
+    """The leaf of a stored event, and whether it is the unreadable form."""
+    if not entry.unreadable:
+        try:
+            return leaf_bytes(entry.envelope), False
+        except Exception:  # whatever the decoded values are, the position gets a leaf
+            pass
+    return raw_leaf_bytes(entry), True
+
+
+def leaf_record(entry: Entry) -> LeafRecord:
+    leaf, raw = entry_leaf(entry)
+    env = entry.raw() if raw else entry.envelope
     return LeafRecord(
-        position=env["position"],
+        position=entry.position,
         aggregate_id=env["aggregate_id"],
         aggregate_version=env["aggregate_version"],
         type=env["type"],
-        leaf=leaf_bytes(env),
+        leaf=leaf,
     )

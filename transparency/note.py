@@ -238,6 +238,11 @@ def load_or_create_signer(path: Path, name: str) -> Signer:
     check_name(name)
     path = Path(path)
     create_key_file(path, lambda: Signer(name, secrets.token_bytes(32)).skey)
-    signer = parse_skey(path.read_text())
+    return load_signer(path, name)
+
+
+def load_signer(path: Path, name: str) -> Signer:
+    """The log's signer from an existing key file (OSError if there is none)."""
+    signer = parse_skey(Path(path).read_text())
     # The key id covers the name: the configured log name wins over the stored one.
-    return signer if signer.name == name else Signer(name, signer.seed)
+    return signer if signer.name == name else Signer(check_name(name), signer.seed)

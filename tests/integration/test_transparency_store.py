@@ -11,7 +11,7 @@ from click.testing import CliRunner
 
 from api.app import create_app
 from api.cli import main
-from ledger.log import iter_log
+from ledger.log import iter_entries, iter_log
 from tests.conftest import Tokens
 from tests.helpers import seed
 from transparency import merkle, note
@@ -157,9 +157,9 @@ def test_a_builder_with_a_stale_head_appends_nothing(store_settings, store_ledge
     store = TreeStore(store_ledger.db)
     stale = store.head()
     head = TreeBuilder(store_ledger, store_settings, batch=4).catch_up()
-    envelopes = list(iter_log(store_ledger))[:2]
+    entries = list(iter_entries(store_ledger))[:2]
     with pytest.raises(StaleHead):
-        store.append(stale, [leaf_record(env) for env in envelopes])
+        store.append(stale, [leaf_record(entry) for entry in entries])
     assert store.head() == head
 
 

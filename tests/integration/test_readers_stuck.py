@@ -1,0 +1,135 @@
+"""A reader that cannot apply an event says so, on both stores: it commits
+the events before it, records where it is stuck and why, backs off instead
+of crashing in a loop, and /readyz, /metrics and reads that need it name the
+component and the position, until it gets past."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import pytest
+
+import ledger.log
+from api.app import create_app
+from api.reads import read_models
+from ledger.log import Faults, iter_log
+from tests.conftest import Tokens
+from tests.helpers import seed
+from transparency.follower import TreeBuilder
+
+
+@pytest.fixture
+def api(store_settings, store_ledger, monkeypatch):
+    monkeypatch.setattr(ledger.log, "FIRST_RETRY", 0.05)  # quick retries for the test
+    app = create_app(store_settings, ledger=store_ledger)
+    return app, app.test_client(), Tokens(store_ledger)
+
+
+def _break_declarations(app: Any, monkeypatch: pytest.MonkeyPatch) -> dict[str, bool]:
+    """The registry view fails on ownership declarations (as on a bug, a full
+    disk, a view table dropped by mistake) while the returned flag is set."""
+    with app.app_context():
+        registry = read_models().followers["registry"].projection
+    apply = registry.apply
+    broken = {"on": True}
+
+    def failing(cur: Any, gen: int, env: dict[str, Any]) -> None:
+        if broken["on"] and env["type"] == "work.ownership_declared":
+            raise RuntimeError("the registry cannot take this declaration")
+        apply(cur, gen, env)
+
+    monkeypatch.setattr(registry, "apply", failing)
+    return broken
+
+
+def _declared_at(store_ledger: Any) -> int:
+    return next(e["position"] for e in iter_log(store_ledger)
+                if e["type"] == "work.ownership_declared")
+
+
+def test_a_view_that_cannot_apply_an_event_reports_where_it_is_stuck(
+    store_ledger, api, monkeypatch
+):
+    app, client, tokens = api
+    broken = _break_declarations(app, monkeypatch)
+    s = seed(client, tokens)
+    declared = _declared_at(store_ledger)
+
+    first = client.get(f"/v1/works?min_position={declared}")
+    assert first.status_code == 503
+    started = time.monotonic()
+    second = client.get(f"/v1/works?min_position={declared}")
+    assert time.monotonic() - started < 1.0  # known stuck: no waiting for read_wait
+    assert second.status_code == 503 and second.mimetype == "application/problem+json"
+    problem = second.get_json()
+    assert problem["title"] == "Read model stuck" and problem["stuck_position"] == declared
+    assert f"cannot get past log position {declared}" in problem["detail"]
+    assert second.headers["Retry-After"]
+    # Everything before the poison was applied; the other views are not held.
+    with app.app_context():
+        assert read_models().position("registry") == declared - 1
+    roster = client.get(f"/v1/programs/{s.slug}/roster?min_position={declared}",
+                        headers=tokens.staff)
+    assert roster.status_code == 200
+
+    ready = client.get("/readyz")
+    assert ready.status_code == 503
+    registry = ready.get_json()["checks"]["projections"]["registry"]
+    assert registry["stuck"]["position"] == declared
+    assert registry["stuck"]["error"] == "RuntimeError" and registry["stuck"]["failures"] >= 1
+    assert "stuck" not in ready.get_json()["checks"]["projections"]["roster"]
+    metrics = client.get("/metrics").get_data(as_text=True)
+    assert f'labledger_reader_stuck_position{{component="projection:registry"}} ' \
+           f'{float(declared)}' in metrics
+
+    broken["on"] = False  # the cause is fixed: the view gets past on its next attempt
+    deadline = time.monotonic() + 10
+    while client.get(f"/v1/works?min_position={declared}").status_code != 200:
+        assert time.monotonic() < deadline, "the view never got past the fixed event"
+        time.sleep(0.1)
+    assert client.get("/readyz").status_code == 200
+    assert Faults(store_ledger.db).get("projection:registry") is None
+    metrics = client.get("/metrics").get_data(as_text=True)
+    assert 'labledger_reader_stuck_position{component="projection:registry"} 0.0' in metrics
+
+
+def test_retries_of_a_stuck_view_back_off(store_ledger, api, monkeypatch):
+    app, client, tokens = api
+    monkeypatch.setattr(ledger.log, "FIRST_RETRY", 0.2)
+    _break_declarations(app, monkeypatch)
+    seed(client, tokens)
+    with app.app_context():
+        follower = read_models().followers["registry"]
+    deadline = time.monotonic() + 1.0
+    while time.monotonic() < deadline:  # a follower's loop, as fast as it can go
+        follower.catch_up()
+    fault = Faults(store_ledger.db).get("projection:registry")
+    # 0.2 + 0.4 s of back-off fit in the second, then 0.8: three attempts, not thousands.
+    assert fault is not None and 2 <= fault.failures <= 4
+
+
+def test_the_tree_builder_reports_where_it_is_stuck(store_settings, store_ledger, api,
+                                                     monkeypatch):
+    app, client, tokens = api
+    s = seed(client, tokens)
+    builder = TreeBuilder(store_ledger, store_settings)
+    append = builder.store.append
+
+    def refuse(*args: Any) -> None:
+        raise OSError("no space left on device")
+
+    monkeypatch.setattr(builder.store, "append", refuse)
+    assert builder.advance() == 0
+    ready = client.get("/readyz")
+    assert ready.status_code == 503
+    tree = ready.get_json()["checks"]["transparency"]
+    assert tree["stuck"]["position"] == 1 and tree["stuck"]["error"] == "OSError"
+    late = client.get(f"/v1/transparency/checkpoint?min_position={store_ledger.max_position()}")
+    assert late.status_code == 503 and late.get_json()["stuck_position"] == 1
+
+    monkeypatch.setattr(builder.store, "append", append)
+    time.sleep(0.2)
+    assert builder.advance() > 0
+    assert client.get("/readyz").status_code == 200
+    assert client.get(f"/v1/works/{s.work}/certificate").status_code == 200
