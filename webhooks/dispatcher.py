@@ -26,7 +26,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from ledger.leases import new_holder_id
-from ledger.log import read_page
+from ledger.log import count_unreadable, read_page
 from ledger.settings import Settings
 from webhooks import client, metrics, signing
 from webhooks.queue import Claim, MessageQueue, event_filter, wanted
@@ -72,6 +72,7 @@ class _Pages:
         page = self.kept.get(position)
         if page is None:
             page = self.kept[position] = read_page(self.ledger, position, PAGE)
+            count_unreadable(Dispatcher.name, page)
             if len(self.kept) > PAGES_PER_TICK:
                 del self.kept[next(iter(self.kept))]  # the oldest read
         return page

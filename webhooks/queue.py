@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from ledger.events import rfc3339
+from ledger.events import is_unreadable, rfc3339
 from ledger.persistence import Database
 from webhooks.client import Outcome
 from webhooks.payload import payload
@@ -65,7 +65,12 @@ def event_filter(endpoint: dict[str, Any]) -> frozenset[str]:
 
 
 def wanted(types: frozenset[str], envelope: dict[str, Any]) -> bool:
-    """Whether the filter takes this event (an empty filter takes every type)."""
+    """Whether the filter takes this event (an empty filter takes every type).
+
+    An event the log cannot decode is never sent: a partner could do nothing
+    with it, and its place in the log is kept by the endpoint's position."""
+    if is_unreadable(envelope):
+        return False
     return not types or envelope["type"] in types
 
 

@@ -80,3 +80,13 @@ def test_attempts_are_counted_by_result() -> None:
     assert result_label(Outcome(410, 1.0, "HTTP 410")) == "http_4xx"
     assert result_label(Outcome(302, 1.0, "redirect")) == "redirect"
     assert result_label(Outcome(None, 1.0, "ConnectionRefusedError")) == "error"
+
+
+def test_an_unreadable_event_is_never_sent_whatever_the_filter() -> None:
+    from ledger.events import unreadable_envelope
+    from webhooks.queue import wanted
+
+    broken = unreadable_envelope(43, ENVELOPE["aggregate_id"], 2, "ledger.domainmodel:X", b"{")
+    assert not wanted(frozenset(), broken)
+    assert not wanted(frozenset({broken["type"]}), broken)
+    assert wanted(frozenset(), ENVELOPE)
