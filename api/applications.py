@@ -18,6 +18,7 @@ blp = Blueprint(
     "applications", __name__, url_prefix="/v1", description="Applications and participants"
 )
 
+
 class ApplicationIn(Schema):
     artist_name = text(200, required=True)
     email = Email(required=True, validate=validate.Length(max=254))

@@ -37,6 +37,7 @@ from projections.service import READY_LAG, ReadModels
 
 blp = Blueprint("reads", __name__, description="Roster, registry, audit report, event feed")
 
+
 def read_models(svc: Services | None = None) -> ReadModels:
     svc = svc or services()
     return svc.extra(

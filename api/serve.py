@@ -62,8 +62,12 @@ class Background:
         if now - self.started >= STABLE_AFTER:
             self.delay = RESTART_FIRST
         self.restart_at = now + self.delay
-        log.error("background worker (pid %d) exited with %s; restarting in %.0f s",
-                  pid, _exit_status(code), self.delay)
+        log.error(
+            "background worker (pid %d) exited with %s; restarting in %.0f s",
+            pid,
+            _exit_status(code),
+            self.delay,
+        )
         self.delay = min(self.delay * 2, RESTART_MAX)
 
 
@@ -95,9 +99,14 @@ def _terminate(processes: list[subprocess.Popen], grace: float) -> None:
 @click.command()
 @click.option("--bind", default="127.0.0.1:8000", show_default=True)
 @click.option("--workers", "n_workers", default=4, show_default=True, type=click.IntRange(1, 64))
-@click.option("--threads", "n_threads", default=8, show_default=True,
-              type=click.IntRange(1, 256),
-              help="request threads per worker (gunicorn gthread): a slow client holds one")
+@click.option(
+    "--threads",
+    "n_threads",
+    default=8,
+    show_default=True,
+    type=click.IntRange(1, 256),
+    help="request threads per worker (gunicorn gthread): a slow client holds one",
+)
 @click.option(
     "--followers/--no-followers",
     default=True,

@@ -75,8 +75,12 @@ def _proof_size(size: int | None, head: Head, name: str) -> int:
     if size is None:
         return head.size
     if size > head.size:
-        raise ProblemError(404, f"{name} {size} is beyond the tree's size {head.size}",
-                           title="Beyond the tree", tree_size=head.size)
+        raise ProblemError(
+            404,
+            f"{name} {size} is beyond the tree's size {head.size}",
+            title="Beyond the tree",
+            tree_size=head.size,
+        )
     return size
 
 
@@ -121,8 +125,12 @@ def inclusion_proof(args: dict[str, Any]) -> dict[str, Any]:
     size = _proof_size(args["tree_size"], head, "tree_size")
     index = args["index"]
     if index >= size:
-        raise ProblemError(422, f"leaf index {index} is not in a tree of size {size}",
-                           title="Index out of range", tree_size=size)
+        raise ProblemError(
+            422,
+            f"leaf index {index} is not in a tree of size {size}",
+            title="Index out of range",
+            tree_size=size,
+        )
     # The leaf's hash, the root and the path: one read of the stored nodes.
     leaf, root, *path = store.hashes(
         [(index, index + 1), (0, size), *merkle.inclusion_ranges(index, size)]
@@ -146,8 +154,12 @@ def consistency_proof(args: dict[str, Any]) -> dict[str, Any]:
     second = _proof_size(args["second"], head, "second")
     first = args["first"]
     if first > second:
-        raise ProblemError(422, f"first ({first}) must not exceed second ({second})",
-                           title="Sizes out of order", tree_size=head.size)
+        raise ProblemError(
+            422,
+            f"first ({first}) must not exceed second ({second})",
+            title="Sizes out of order",
+            tree_size=head.size,
+        )
     # Both roots and the proof: one read of the stored nodes.
     first_root, second_root, *proof = store.hashes(
         [(0, first), (0, second), *merkle.consistency_ranges(first, second)]
@@ -168,8 +180,9 @@ def leaf(index: int) -> dict[str, Any]:
     store = _log().store
     row = store.leaf(index) if index < _MAX_SIZE else None
     if row is None:
-        raise ProblemError(404, f"there is no leaf {index}; the tree has {store.head().size}",
-                           title="No such leaf")
+        raise ProblemError(
+            404, f"there is no leaf {index}; the tree has {store.head().size}", title="No such leaf"
+        )
     data = row["leaf"].encode("utf-8")
     position = int(row["position"])
     events = read_page(services().ledger, position - 1, 1)
@@ -190,10 +203,15 @@ def work_certificate(work_id: UUID) -> Response:
         body = _log().certificate(str(work_id))
     except NotInTree:
         if _is_work(work_id):
-            raise ProblemError(503, f"work {work_id} is declared but not yet in the tree",
-                               title="Not yet in the log", headers={"Retry-After": "1"}) from None
-        raise ProblemError(404, f"no ownership declaration for work {work_id}",
-                           title="Not Found") from None
+            raise ProblemError(
+                503,
+                f"work {work_id} is declared but not yet in the tree",
+                title="Not yet in the log",
+                headers={"Retry-After": "1"},
+            ) from None
+        raise ProblemError(
+            404, f"no ownership declaration for work {work_id}", title="Not Found"
+        ) from None
     return Response(certificate_bytes(body), mimetype="application/json")
 
 

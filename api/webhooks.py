@@ -22,8 +22,12 @@ from ledger.events import PUBLIC_TYPES
 from webhooks.ssrf import UnsafeURL, check
 from webhooks.store import EndpointStore
 
-blp = Blueprint("webhooks", __name__, url_prefix="/v1/webhooks",
-                description="Partner webhooks (Standard Webhooks)")
+blp = Blueprint(
+    "webhooks",
+    __name__,
+    url_prefix="/v1/webhooks",
+    description="Partner webhooks (Standard Webhooks)",
+)
 
 # Positions and delivery-log ids reach SQL as 64-bit integers: a larger one
 # would overflow SQLite's driver (a 500) instead of being refused (a 422).
@@ -51,8 +55,13 @@ class DeliveriesQuery(Schema):
 
 
 class ReplayIn(Schema):
-    after = integer(0, MAX_POSITION, required=True, strict=True,
-                    metadata={"description": "redeliver messages past this log position"})
+    after = integer(
+        0,
+        MAX_POSITION,
+        required=True,
+        strict=True,
+        metadata={"description": "redeliver messages past this log position"},
+    )
 
 
 def _store() -> EndpointStore:
@@ -88,14 +97,22 @@ def create_endpoint(data: dict[str, Any]) -> dict[str, Any]:
     """Register an endpoint; the response shows its signing secret, once"""
     settings = services().settings
     try:
-        check(data["url"], allow_private=settings.webhook_allow_private,
-              resolve_timeout=settings.webhook_timeout)
+        check(
+            data["url"],
+            allow_private=settings.webhook_allow_private,
+            resolve_timeout=settings.webhook_timeout,
+        )
     except UnsafeURL as error:
-        raise ProblemError(422, str(error), title="Unsafe webhook URL",
-                           errors={"url": [str(error)]}) from error
+        raise ProblemError(
+            422, str(error), title="Unsafe webhook URL", errors={"url": [str(error)]}
+        ) from error
     endpoint, secret = _store().create(
-        g.actor.principal, data["url"].strip(), data["event_types"], data["description"],
-        services().ledger.max_position(), idempotency=g.idempotency,
+        g.actor.principal,
+        data["url"].strip(),
+        data["event_types"],
+        data["description"],
+        services().ledger.max_position(),
+        idempotency=g.idempotency,
     )
     return endpoint | {"secret": secret}
 

@@ -136,8 +136,10 @@ def main() -> None:
     parser.add_argument("--artists", type=int, default=1500)
     parser.add_argument("--postgres", default="postgresql://postgres@127.0.0.1:5432/test")
     args = parser.parse_args()
-    print(f"machine: {platform.node()} {platform.machine()} Python {platform.python_version()}, "
-          f"{args.artists} artists, medians of 5")
+    print(
+        f"machine: {platform.node()} {platform.machine()} Python {platform.python_version()}, "
+        f"{args.artists} artists, medians of 5"
+    )
     with tempfile.TemporaryDirectory() as tmp:
         print("sqlite")
         bench(f"sqlite:///{Path(tmp) / 'bench.sqlite3'}", args.artists)

@@ -117,8 +117,13 @@ def count_unreadable(reader: str, envelopes: list[dict[str, Any]]) -> int:
     """Log and count the unreadable events a reader has just handled."""
     skipped = [env for env in envelopes if is_unreadable(env)]
     for env in skipped:
-        log.warning("%s: the event at log position %s cannot be read (%s: %s)", reader,
-                    env["position"], env["unreadable"]["error"], env["unreadable"]["detail"])
+        log.warning(
+            "%s: the event at log position %s cannot be read (%s: %s)",
+            reader,
+            env["position"],
+            env["unreadable"]["error"],
+            env["unreadable"]["detail"],
+        )
     if skipped:
         UNREADABLE_EVENTS.labels(reader).inc(len(skipped))
     return len(skipped)
@@ -158,8 +163,12 @@ class Fault:
         return time.time() >= self.retry_at()
 
     def public(self) -> dict[str, Any]:
-        return {"position": self.position, "error": self.error, "failures": self.failures,
-                "since": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(self.since))}
+        return {
+            "position": self.position,
+            "error": self.error,
+            "failures": self.failures,
+            "since": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(self.since)),
+        }
 
 
 class Faults:
@@ -193,8 +202,15 @@ class Faults:
             fault = _fault(cur.fetchone())
         READER_FAILURES.labels(component).inc()
         STUCK_POSITION.labels(component).set(position)
-        log.error("%s is stuck at log position %d (attempt %d, next in %.0f s): %s: %s",
-                  component, position, fault.failures, fault.retry_at() - now, name, detail)
+        log.error(
+            "%s is stuck at log position %d (attempt %d, next in %.0f s): %s: %s",
+            component,
+            position,
+            fault.failures,
+            fault.retry_at() - now,
+            name,
+            detail,
+        )
         return fault
 
     def clear(self, component: str) -> None:
@@ -217,8 +233,9 @@ class Stuck(Exception):
     what it did before that position is done."""
 
     def __init__(self, component: str, position: int, error: BaseException) -> None:
-        super().__init__(f"{component} cannot get past log position {position}: "
-                         f"{type(error).__name__}: {error}")
+        super().__init__(
+            f"{component} cannot get past log position {position}: {type(error).__name__}: {error}"
+        )
         self.position = position
         self.error = error
 
@@ -256,5 +273,12 @@ class Guard:
 def _fault(row: dict[str, Any] | None) -> Fault:
     if row is None:
         raise LookupError("the fault row vanished")
-    return Fault(row["component"], int(row["position"]), row["error"], row["detail"],
-                 int(row["failures"]), float(row["since"]), float(row["last"]))
+    return Fault(
+        row["component"],
+        int(row["position"]),
+        row["error"],
+        row["detail"],
+        int(row["failures"]),
+        float(row["since"]),
+        float(row["last"]),
+    )

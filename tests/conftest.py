@@ -163,4 +163,3 @@ class Tokens:
 @pytest.fixture
 def tokens(ledger: Ledger) -> Tokens:
     return Tokens(ledger)
-

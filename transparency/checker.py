@@ -71,8 +71,11 @@ def _leaf(index: int, entry: Entry, stored: bytes) -> tuple[bytes, bool]:
     if stored != expected and not raw and stored == raw_leaf_bytes(entry):
         return stored, True
     if stored != expected:
-        now = (f" (and it cannot be read now: {entry.envelope['unreadable']['error']})"
-               if entry.unreadable else "")
+        now = (
+            f" (and it cannot be read now: {entry.envelope['unreadable']['error']})"
+            if entry.unreadable
+            else ""
+        )
         raise StoreMismatch(
             f"leaf index {index} (log position {entry.position}): the stored event "
             f"does not reproduce the stored leaf{now}"
@@ -139,8 +142,15 @@ def check_store(
         )
     if latest is not None and latest > index:
         raise StoreMismatch(f"checkpoint at size {latest} is beyond the tree (size {index})")
-    report = StoreReport(index, root, checkpoints.count, latest, False,
-                         unreadable=unreadable, unreadable_positions=tuple(first_unreadable))
+    report = StoreReport(
+        index,
+        root,
+        checkpoints.count,
+        latest,
+        False,
+        unreadable=unreadable,
+        unreadable_positions=tuple(first_unreadable),
+    )
     if latest_row is None:
         if index:
             raise StoreUnverified(

@@ -35,9 +35,14 @@ def _read_key(value: str) -> str:
 
 @verify.command("certificate")
 @click.argument("file", type=click.File("rb"))
-@click.option("--key", "key", default=None, metavar="VKEY",
-              help="the log's verifier key (vkey text or a file), obtained out of band; "
-                   "without it the key inside the certificate is used")
+@click.option(
+    "--key",
+    "key",
+    default=None,
+    metavar="VKEY",
+    help="the log's verifier key (vkey text or a file), obtained out of band; "
+    "without it the key inside the certificate is used",
+)
 def verify_certificate_command(file: click.utils.LazyFile, key: str | None) -> None:
     """Verify an ownership certificate offline: exit 0 valid, 1 invalid."""
     data = file.read()
@@ -56,7 +61,8 @@ def verify_certificate_command(file: click.utils.LazyFile, key: str | None) -> N
     if not result.key_pinned:
         click.echo(
             "note: the key was taken from the certificate itself; pass --key with the "
-            "log's published key to pin it", err=True,
+            "log's published key to pin it",
+            err=True,
         )
 
 
@@ -75,8 +81,13 @@ def _signed_checkpoint(path: Path) -> str:
 @click.argument("earlier", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.argument("later", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.argument("proof", type=click.File("rb"))
-@click.option("--key", "key", required=True, metavar="VKEY",
-              help="the log's verifier key (vkey text or a file)")
+@click.option(
+    "--key",
+    "key",
+    required=True,
+    metavar="VKEY",
+    help="the log's verifier key (vkey text or a file)",
+)
 def verify_consistency_command(earlier: Path, later: Path, proof: Any, key: str) -> None:
     """Offline: the log only grew from checkpoint EARLIER to LATER.
 
@@ -111,9 +122,14 @@ def verify_consistency_command(earlier: Path, later: Path, proof: Any, key: str)
 
 
 @verify.command("store")
-@click.option("--key", "key", default=None, metavar="VKEY",
-              help="the log's published verifier key (vkey text or a file): the latest "
-                   "checkpoint must verify with it, not only with the key file beside the store")
+@click.option(
+    "--key",
+    "key",
+    default=None,
+    metavar="VKEY",
+    help="the log's published verifier key (vkey text or a file): the latest "
+    "checkpoint must verify with it, not only with the key file beside the store",
+)
 @click.pass_obj
 def verify_store(settings: Settings, key: str | None) -> None:
     """Recompute every leaf and the tree from the stored events; exit 1 on a
@@ -137,17 +153,21 @@ def verify_store(settings: Settings, key: str | None) -> None:
     except Exception as error:  # no tables, no database: say which store was checked
         if ledger is not None:
             ledger.close()
-        click.echo(f"cannot read the transparency tree in {redact_url(settings.database_url)}: "
-                   f"{error}", err=True)
+        click.echo(
+            f"cannot read the transparency tree in {redact_url(settings.database_url)}: {error}",
+            err=True,
+        )
         sys.exit(2)
     try:
         if sys.stderr.isatty():
             with click.progressbar(length=size, label="checking leaves", file=sys.stderr) as bar:
-                report = check_store(ledger, settings.signing_key_file, settings.log_name,
-                                     bar.update, pinned=pinned)
+                report = check_store(
+                    ledger, settings.signing_key_file, settings.log_name, bar.update, pinned=pinned
+                )
         else:
-            report = check_store(ledger, settings.signing_key_file, settings.log_name,
-                                 pinned=pinned)
+            report = check_store(
+                ledger, settings.signing_key_file, settings.log_name, pinned=pinned
+            )
     except StoreMismatch as error:
         click.echo(f"MISMATCH: {error}", err=True)
         sys.exit(1)
@@ -159,7 +179,8 @@ def verify_store(settings: Settings, key: str | None) -> None:
     signed = (
         f"latest signed checkpoint (size {report.latest_checkpoint}) signature verified "
         f"with {'the pinned key' if report.key == 'pinned' else 'the key file ' + report.key}"
-        if report.signature_checked else "no checkpoint signed yet (the tree is empty)"
+        if report.signature_checked
+        else "no checkpoint signed yet (the tree is empty)"
     )
     click.echo(
         f"OK: {report.size} leaves recomputed from the stored events match the stored tree, "
@@ -170,5 +191,6 @@ def verify_store(settings: Settings, key: str | None) -> None:
         more = ", …" if report.unreadable > len(report.unreadable_positions) else ""
         click.echo(
             f"warning: {report.unreadable} events could not be read when the tree was built; "
-            f"their leaves commit to their stored bytes (log positions {shown}{more})", err=True,
+            f"their leaves commit to their stored bytes (log positions {shown}{more})",
+            err=True,
         )

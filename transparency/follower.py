@@ -74,8 +74,11 @@ class TreeBuilder:
         count_unreadable(self.name, [entry.envelope for entry in entries])
         for entry, record in zip(entries, records, strict=True):
             if record.type == UNREADABLE and not entry.unreadable:
-                log.warning("the event at log position %d cannot be canonicalised: its leaf "
-                            "is its unreadable form", entry.position)
+                log.warning(
+                    "the event at log position %d cannot be canonicalised: its leaf "
+                    "is its unreadable form",
+                    entry.position,
+                )
                 UNREADABLE_EVENTS.labels(self.name).inc()
         return len(entries)
 

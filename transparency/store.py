@@ -124,11 +124,14 @@ class TreeStore:
             (aggregate_id, aggregate_version),
         )
 
-    def _pages(self, table: str, columns: str, key: str, below: int, page: int
-               ) -> Iterator[dict[str, Any]]:
+    def _pages(
+        self, table: str, columns: str, key: str, below: int, page: int
+    ) -> Iterator[dict[str, Any]]:
         """Rows with `key` < `below` in key order, read `page` rows at a time."""
-        sql = (f"SELECT {columns} FROM {{t}}{table} WHERE {key} > ? AND {key} < ? "
-               f"ORDER BY {key} LIMIT ?")
+        sql = (
+            f"SELECT {columns} FROM {{t}}{table} WHERE {key} > ? AND {key} < ? "
+            f"ORDER BY {key} LIMIT ?"
+        )
         after = -1
         while True:
             rows = self.db.fetchall(sql, (after, below, page))
@@ -163,11 +166,18 @@ class TreeStore:
                 leaf = merkle.leaf_hash(record.leaf)
                 node_rows += merkle.append_leaf(size + offset, frontier, leaf)
                 leaf_rows.append(
-                    (size + offset, record.position, record.aggregate_id,
-                     record.aggregate_version, record.type, record.leaf.decode("utf-8"))
+                    (
+                        size + offset,
+                        record.position,
+                        record.aggregate_id,
+                        record.aggregate_version,
+                        record.type,
+                        record.leaf.decode("utf-8"),
+                    )
                 )
-            head = Head(size + len(records), records[-1].position,
-                        merkle.root_from_frontier(frontier))
+            head = Head(
+                size + len(records), records[-1].position, merkle.root_from_frontier(frontier)
+            )
             # Claim the head before inserting: a concurrent builder blocks here,
             # then finds 0 rows (StaleHead) instead of colliding on leaf indexes.
             cur.execute(

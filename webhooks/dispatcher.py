@@ -154,8 +154,9 @@ class Dispatcher:
             endpoint_id, owner = head["endpoint_id"], head["owner"]
             if endpoint_id in busy or held[owner] >= share:
                 continue
-            claim = self.queue.claim(endpoint_id, head["sequence"], self.holder,
-                                     lease_for(self.settings.webhook_timeout))
+            claim = self.queue.claim(
+                endpoint_id, head["sequence"], self.holder, lease_for(self.settings.webhook_timeout)
+            )
             if claim is None:
                 continue
             with self._lock:
@@ -181,17 +182,35 @@ class Dispatcher:
         # The deadline ends before the lease does, even when this thread started late.
         budget = min(self.settings.webhook_timeout, claim.expires - attempted_at - LEASE_SAFETY)
         if budget <= 0:
-            log.warning("webhook %s to endpoint %s not sent: its claim was about to expire",
-                        claim.webhook_id, claim.endpoint_id)
+            log.warning(
+                "webhook %s to endpoint %s not sent: its claim was about to expire",
+                claim.webhook_id,
+                claim.endpoint_id,
+            )
             return  # still pending; retried once the lease ends, no attempt counted
         headers = signing.headers(claim.secrets, claim.webhook_id, int(attempted_at), claim.body)
-        outcome = client.post(claim.url, claim.body.encode("utf-8"), headers, timeout=budget,
-                              allow_private=self.settings.webhook_allow_private, tls=self.tls)
+        outcome = client.post(
+            claim.url,
+            claim.body.encode("utf-8"),
+            headers,
+            timeout=budget,
+            allow_private=self.settings.webhook_allow_private,
+            tls=self.tls,
+        )
         metrics.observe(outcome)
-        self.queue.record(claim, outcome, holder=self.holder,
-                          schedule=self.settings.webhook_retry_schedule,
-                          disable_after=self.settings.webhook_disable_after,
-                          attempted_at=attempted_at)
+        self.queue.record(
+            claim,
+            outcome,
+            holder=self.holder,
+            schedule=self.settings.webhook_retry_schedule,
+            disable_after=self.settings.webhook_disable_after,
+            attempted_at=attempted_at,
+        )
         if not outcome.ok:
-            log.info("webhook %s to endpoint %s failed (attempt %d): %s", claim.webhook_id,
-                     claim.endpoint_id, claim.attempt, outcome.error)
+            log.info(
+                "webhook %s to endpoint %s failed (attempt %d): %s",
+                claim.webhook_id,
+                claim.endpoint_id,
+                claim.attempt,
+                outcome.error,
+            )

@@ -21,12 +21,20 @@ def test_every_write_is_visible_to_a_read_at_its_position(store_client):
     s = seed(client, tokens)
     for n in range(3):
         written = post(
-            client, f"/v1/programs/{s.slug}/applications", tokens.staff,
-            {"artist_name": f"Artist {n}", "email": f"a{n}@example.org",
-             "portfolio_url": "https://p.example.org", "statement": "s"}, 201,
+            client,
+            f"/v1/programs/{s.slug}/applications",
+            tokens.staff,
+            {
+                "artist_name": f"Artist {n}",
+                "email": f"a{n}@example.org",
+                "portfolio_url": "https://p.example.org",
+                "statement": "s",
+            },
+            201,
         ).get_json()
-        admitted = post(client, f"/v1/applications/{written['id']}/admit", tokens.staff,
-                        None, 200).get_json()
+        admitted = post(
+            client, f"/v1/applications/{written['id']}/admit", tokens.staff, None, 200
+        ).get_json()
         roster = client.get(
             f"/v1/programs/{s.slug}/roster?min_position={admitted['position']}",
             headers=tokens.auditor,

@@ -26,15 +26,19 @@ def grow(ledger: Ledger, artists: int, start: int = 0) -> None:
     """Each artist adds 6-7 events: applied, seat + admitted, granted,
     a generation, a declared work; every third withdraws again."""
     for n in range(start, start + artists):
-        pid = UUID(ledger.submit_application(
-            STAFF, SLUG, f"Artist {n}", f"a{n}@example.org", "https://p.example.org", "s"
-        ).body["id"])
+        pid = UUID(
+            ledger.submit_application(
+                STAFF, SLUG, f"Artist {n}", f"a{n}@example.org", "https://p.example.org", "s"
+            ).body["id"]
+        )
         ledger.admit_applicant(STAFF, pid)
         ledger.grant_tool(STAFF, pid, "video", ledger.clock() + timedelta(days=3))
         artist = Actor(f"artist-{n}", "artist", pid)
-        gid = UUID(ledger.record_generation(
-            artist, pid, "video", "2.1", f"{n:064x}", "video/mp4", None, None
-        ).body["id"])
+        gid = UUID(
+            ledger.record_generation(
+                artist, pid, "video", "2.1", f"{n:064x}", "video/mp4", None, None
+            ).body["id"]
+        )
         ledger.declare_ownership(artist, f"Work {n}", f"{n + 1:064x}", [gid], "mine")
         if n % 3 == 2:
             ledger.withdraw_participant(STAFF, pid, "left")

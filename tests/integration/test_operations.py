@@ -23,9 +23,11 @@ from transparency.service import TransparencyLog
 
 
 def _env(settings: Any) -> dict[str, str]:
-    return {"LEDGER_DATABASE_URL": settings.database_url,
-            "LEDGER_SIGNING_KEY_FILE": str(settings.signing_key_file),
-            "LEDGER_LOG_NAME": settings.log_name}
+    return {
+        "LEDGER_DATABASE_URL": settings.database_url,
+        "LEDGER_SIGNING_KEY_FILE": str(settings.signing_key_file),
+        "LEDGER_LOG_NAME": settings.log_name,
+    }
 
 
 @pytest.fixture
@@ -119,8 +121,9 @@ def test_db_init_never_prints_the_database_password(pg_url, tmp_path):
 
 
 def test_a_refused_database_url_is_echoed_without_its_password(tmp_path):
-    failed = labledger(cli_env("mysql://admin:Hunter2@db.example/x", tmp_path), "db", "init",
-                       check=False)
+    failed = labledger(
+        cli_env("mysql://admin:Hunter2@db.example/x", tmp_path), "db", "init", check=False
+    )
     assert failed.returncode != 0
     assert "mysql://admin:***@db.example/x" in failed.stderr
     assert "Hunter2" not in failed.stdout + failed.stderr
@@ -131,6 +134,6 @@ def test_verify_store_on_a_store_that_cannot_be_read_hides_the_password(tmp_path
     result = labledger(cli_env(url, tmp_path), "verify", "store", check=False)
     assert result.returncode == 2
     assert "cannot read the transparency tree in postgresql://nobody:***@127.0.0.1:1/none" in (
-        result.stderr)
+        result.stderr
+    )
     assert "Hunter2" not in result.stdout + result.stderr
-

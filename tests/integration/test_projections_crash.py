@@ -98,10 +98,18 @@ def test_reads_wait_for_the_follower_process_to_reach_their_write(
         _wait_until(lambda: all(f.position() > 0 for f in views))
         assert not views[0].lease.acquire()  # the process holds the roster lease
         for n in range(3):
-            written = post(client, f"/v1/programs/{s.slug}/applications", tokens.staff,
-                           {"artist_name": f"A{n}", "email": f"a{n}@example.org",
-                            "portfolio_url": "https://p.example.org", "statement": "s"},
-                           201).get_json()
+            written = post(
+                client,
+                f"/v1/programs/{s.slug}/applications",
+                tokens.staff,
+                {
+                    "artist_name": f"A{n}",
+                    "email": f"a{n}@example.org",
+                    "portfolio_url": "https://p.example.org",
+                    "statement": "s",
+                },
+                201,
+            ).get_json()
             roster = client.get(
                 f"/v1/programs/{s.slug}/roster?min_position={written['position']}",
                 headers=tokens.staff,

@@ -24,13 +24,20 @@ def test_stuck_and_unreadable_reports_of_the_worker_process_reach_readyz_and_met
     try:
         ledger.db.execute("DROP TABLE proj_roster_versions")  # an operator's mistake
         staff = server.token("staff")
-        opened = requests.post(f"{server.base}/v1/programs", json=PROGRAM, headers=staff,
-                               timeout=10).json()["position"]
+        opened = requests.post(
+            f"{server.base}/v1/programs", json=PROGRAM, headers=staff, timeout=10
+        ).json()["position"]
         state = json.dumps({"timestamp": {"_type_": "datetime_iso", "_data_": "2026-03-03"}})
-        ledger.recorder.insert_events([StoredEvent(
-            originator_id=uuid.uuid4(), originator_version=1,
-            topic="ledger.vanished:Gone.Event", state=state.encode(),
-        )])
+        ledger.recorder.insert_events(
+            [
+                StoredEvent(
+                    originator_id=uuid.uuid4(),
+                    originator_version=1,
+                    topic="ledger.vanished:Gone.Event",
+                    state=state.encode(),
+                )
+            ]
+        )
 
         deadline = time.monotonic() + 30
         while True:

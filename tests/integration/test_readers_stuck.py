@@ -44,8 +44,9 @@ def _break_declarations(app: Any, monkeypatch: pytest.MonkeyPatch) -> dict[str, 
 
 
 def _declared_at(store_ledger: Any) -> int:
-    return next(e["position"] for e in iter_log(store_ledger)
-                if e["type"] == "work.ownership_declared")
+    return next(
+        e["position"] for e in iter_log(store_ledger) if e["type"] == "work.ownership_declared"
+    )
 
 
 def test_a_view_that_cannot_apply_an_event_reports_where_it_is_stuck(
@@ -69,8 +70,9 @@ def test_a_view_that_cannot_apply_an_event_reports_where_it_is_stuck(
     # Everything before the poison was applied; the other views are not held.
     with app.app_context():
         assert read_models().position("registry") == declared - 1
-    roster = client.get(f"/v1/programs/{s.slug}/roster?min_position={declared}",
-                        headers=tokens.staff)
+    roster = client.get(
+        f"/v1/programs/{s.slug}/roster?min_position={declared}", headers=tokens.staff
+    )
     assert roster.status_code == 200
 
     ready = client.get("/readyz")
@@ -80,8 +82,10 @@ def test_a_view_that_cannot_apply_an_event_reports_where_it_is_stuck(
     assert registry["stuck"]["error"] == "RuntimeError" and registry["stuck"]["failures"] >= 1
     assert "stuck" not in ready.get_json()["checks"]["projections"]["roster"]
     metrics = client.get("/metrics").get_data(as_text=True)
-    assert f'labledger_reader_stuck_position{{component="projection:registry"}} ' \
-           f'{float(declared)}' in metrics
+    assert (
+        f'labledger_reader_stuck_position{{component="projection:registry"}} '
+        f"{float(declared)}" in metrics
+    )
 
     broken["on"] = False  # the cause is fixed: the view gets past on its next attempt
     deadline = time.monotonic() + 10
@@ -109,8 +113,7 @@ def test_retries_of_a_stuck_view_back_off(store_ledger, api, monkeypatch):
     assert fault is not None and 2 <= fault.failures <= 4
 
 
-def test_the_tree_builder_reports_where_it_is_stuck(store_settings, store_ledger, api,
-                                                     monkeypatch):
+def test_the_tree_builder_reports_where_it_is_stuck(store_settings, store_ledger, api, monkeypatch):
     app, client, tokens = api
     s = seed(client, tokens)
     builder = TreeBuilder(store_ledger, store_settings)

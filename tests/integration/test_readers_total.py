@@ -37,26 +37,39 @@ def sha(text: str) -> str:
 
 def poison(ledger: Any, *, name: str = "Nul\x00Artist") -> dict[str, Any]:
     """A program whose artist is granted a tool until FAR and declares a work."""
-    program = ledger.open_program(STAFF, "seoul-2026", "Seoul", "Seoul", "2026-03-02",
-                                  "2026-03-31", 21)
+    program = ledger.open_program(
+        STAFF, "seoul-2026", "Seoul", "Seoul", "2026-03-02", "2026-03-31", 21
+    )
     ledger.register_tool(STAFF, "seoul-2026", "image", "Still", "Lab", "5.0", ["t2i"], ["none"])
-    pid = UUID(ledger.submit_application(STAFF, "seoul-2026", name, "nul@example.org",
-                                         "https://example.org/nul", "A statement.").body["id"])
+    pid = UUID(
+        ledger.submit_application(
+            STAFF, "seoul-2026", name, "nul@example.org", "https://example.org/nul", "A statement."
+        ).body["id"]
+    )
     ledger.admit_applicant(STAFF, pid)
     grant = ledger.grant_tool(STAFF, pid, "image", FAR)
     artist = Actor("artist-test", "artist", pid)
-    generation = ledger.record_generation(artist, pid, "image", "5.0", sha("out"), "image/png",
-                                          None, None)
-    work = ledger.declare_ownership(artist, "Tide", sha("work"),
-                                    [UUID(generation.body["id"])], "Mine.")
-    return {"program": UUID(program.body["id"]), "participant": str(pid),
-            "grant": grant.position, "work": work.body["id"], "position": work.position}
+    generation = ledger.record_generation(
+        artist, pid, "image", "5.0", sha("out"), "image/png", None, None
+    )
+    work = ledger.declare_ownership(
+        artist, "Tide", sha("work"), [UUID(generation.body["id"])], "Mine."
+    )
+    return {
+        "program": UUID(program.body["id"]),
+        "participant": str(pid),
+        "grant": grant.position,
+        "work": work.body["id"],
+        "position": work.position,
+    }
 
 
 def env_of(settings: Any) -> dict[str, str]:
-    return {"LEDGER_DATABASE_URL": settings.database_url,
-            "LEDGER_SIGNING_KEY_FILE": str(settings.signing_key_file),
-            "LEDGER_LOG_NAME": settings.log_name}
+    return {
+        "LEDGER_DATABASE_URL": settings.database_url,
+        "LEDGER_SIGNING_KEY_FILE": str(settings.signing_key_file),
+        "LEDGER_LOG_NAME": settings.log_name,
+    }
 
 
 def build_and_sign(ledger: Any, settings: Any) -> int:
@@ -99,7 +112,8 @@ def test_a_nul_in_an_artist_name_reaches_the_registry(store_ledger, api):
     [work] = found.get_json()["items"]
     assert work["owner"]["display_name"] == "Nul\x00Artist"  # exact in the document
     assert client.get(f"/v1/works/{work['id']}").get_json()["owner"]["display_name"] == (
-        "Nul\x00Artist")
+        "Nul\x00Artist"
+    )
     with app.app_context():
         by_name, _, _ = read_models().works(owner="nul\x00artist")  # looked up as written
     assert [w["id"] for w in by_name] == [p["work"]]
@@ -118,10 +132,16 @@ def _unreadable_event(ledger: Any, aggregate_id: UUID) -> int:
     """Append an event of `aggregate_id` whose class no longer exists."""
     version = ledger.repository.get(aggregate_id).version + 1
     state = json.dumps({"timestamp": {"_type_": "datetime_iso", "_data_": "2026-03-03"}})
-    ledger.recorder.insert_events([StoredEvent(
-        originator_id=aggregate_id, originator_version=version,
-        topic="ledger.vanished:Program.Renamed", state=state.encode(),
-    )])
+    ledger.recorder.insert_events(
+        [
+            StoredEvent(
+                originator_id=aggregate_id,
+                originator_version=version,
+                topic="ledger.vanished:Program.Renamed",
+                state=state.encode(),
+            )
+        ]
+    )
     return ledger.max_position()
 
 
@@ -137,16 +157,19 @@ def test_an_unreadable_event_keeps_its_place_in_every_reader(store_settings, sto
     assert event["data"]["topic"] == "ledger.vanished:Program.Renamed"
     auditor_feed = client.get(f"/v1/events?after={position - 1}", headers=tokens.auditor)
     assert auditor_feed.get_json()["items"][0]["unreadable"] == {
-        "error": event["unreadable"]["error"]}
+        "error": event["unreadable"]["error"]
+    }
 
-    report = client.get(f"/v1/programs/seoul-2026/audit-report?min_position={position}",
-                        headers=tokens.auditor).get_json()
+    report = client.get(
+        f"/v1/programs/seoul-2026/audit-report?min_position={position}", headers=tokens.auditor
+    ).get_json()
     [violation] = report["violations"]
     assert violation["invariant"] == "I5" and violation["position"] == position
     assert "cannot be read" in violation["detail"]
     for path in ("/v1/programs/seoul-2026/roster", "/v1/works"):
-        assert client.get(f"{path}?min_position={position}",
-                          headers=tokens.staff).status_code == 200
+        assert (
+            client.get(f"{path}?min_position={position}", headers=tokens.staff).status_code == 200
+        )
     assert client.get("/readyz").status_code == 200
     metrics = client.get("/metrics").get_data(as_text=True)
     assert 'labledger_unreadable_events_total{reader="projection:audit"}' in metrics
@@ -157,14 +180,15 @@ def test_an_unreadable_event_keeps_its_place_in_every_reader(store_settings, sto
     assert int(leaf["position"]) == position and leaf["type"] == "ledger.unreadable"
     ok = CliRunner().invoke(main, ["verify", "store"], env=env_of(store_settings))
     assert ok.exit_code == 0, ok.output
-    assert f"1 events could not be read when the tree was built; their leaves commit to " \
-           f"their stored bytes (log positions {position})" in ok.output
+    assert (
+        f"1 events could not be read when the tree was built; their leaves commit to "
+        f"their stored bytes (log positions {position})" in ok.output
+    )
 
     # ... which still binds the stored bytes: change one and verify store says where.
     db = store_ledger.db
     column = "rowid" if db.dialect == "sqlite" else "notification_id"
-    db.execute(f"UPDATE {{t}}{db.events_table} SET state = ? WHERE {column} = ?",
-               (b"{}", position))
+    db.execute(f"UPDATE {{t}}{db.events_table} SET state = ? WHERE {column} = ?", (b"{}", position))
     bad = CliRunner().invoke(main, ["verify", "store"], env=env_of(store_settings))
     assert bad.exit_code == 1
     assert f"leaf index {size - 1} (log position {position})" in bad.output

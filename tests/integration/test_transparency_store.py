@@ -88,8 +88,9 @@ def test_verify_store_names_the_first_event_whose_bytes_changed(
     )
     victim = next(r for r in rows if b"Han River" in bytes(r["state"]))
     changed = bytes(victim["state"]).replace(b"Han River", b"Han Rivet")  # one byte
-    db.execute(f"UPDATE {table} SET state = ? WHERE {id_column} = ?",
-               (changed, victim["notification_id"]))
+    db.execute(
+        f"UPDATE {table} SET state = ? WHERE {id_column} = ?", (changed, victim["notification_id"])
+    )
 
     bad = runner.invoke(main, ["verify", "store"], env=_env(store_settings))
     assert bad.exit_code == 1
@@ -122,20 +123,26 @@ def test_verify_store_checks_every_recorded_checkpoint(store_settings, store_led
     ok = CliRunner().invoke(main, ["verify", "store"], env=_env(store_settings))
     assert ok.exit_code == 0, ok.output
     assert f"; {len(sizes)} checkpoints match; latest signed checkpoint (size {sizes[-1]})" in (
-        ok.output)
+        ok.output
+    )
 
-    root = store_ledger.db.fetchone("SELECT root FROM {t}tlog_checkpoints WHERE size = ?",
-                                    (sizes[1],))["root"]
-    store_ledger.db.execute("UPDATE {t}tlog_checkpoints SET root = ? WHERE size = ?",
-                            ("00" * 32, sizes[1]))
+    root = store_ledger.db.fetchone(
+        "SELECT root FROM {t}tlog_checkpoints WHERE size = ?", (sizes[1],)
+    )["root"]
+    store_ledger.db.execute(
+        "UPDATE {t}tlog_checkpoints SET root = ? WHERE size = ?", ("00" * 32, sizes[1])
+    )
     bad = CliRunner().invoke(main, ["verify", "store"], env=_env(store_settings))
     assert bad.exit_code == 1
     assert f"MISMATCH: checkpoint at size {sizes[1]}: its root differs" in bad.output
 
-    store_ledger.db.execute("UPDATE {t}tlog_checkpoints SET root = ? WHERE size = ?",
-                            (root, sizes[1]))
-    store_ledger.db.execute("INSERT INTO {t}tlog_checkpoints (size, root, note) VALUES (?, ?, ?)",
-                            (sizes[-1] + 1, "00" * 32, "x"))
+    store_ledger.db.execute(
+        "UPDATE {t}tlog_checkpoints SET root = ? WHERE size = ?", (root, sizes[1])
+    )
+    store_ledger.db.execute(
+        "INSERT INTO {t}tlog_checkpoints (size, root, note) VALUES (?, ?, ?)",
+        (sizes[-1] + 1, "00" * 32, "x"),
+    )
     beyond = CliRunner().invoke(main, ["verify", "store"], env=_env(store_settings))
     assert beyond.exit_code == 1
     assert f"MISMATCH: checkpoint at size {sizes[-1] + 1} is beyond the tree" in beyond.output

@@ -66,7 +66,7 @@ class DripServer:
                     if ready and not conn.recv(65536):
                         break  # the client hung up
                     if time.monotonic() >= next_byte and sent < len(self.drip):
-                        conn.sendall(self.drip[sent:sent + 1])
+                        conn.sendall(self.drip[sent : sent + 1])
                         next_byte, sent = next_byte + self.every, sent + 1
                 except OSError:
                     break
@@ -124,8 +124,9 @@ def dripping(server: DripServer) -> Iterator[DripServer]:
 def subscribe(client: Any, tokens: Any, server: DripServer) -> dict[str, Any]:
     """An endpoint at the drip server for `program.opened`, and one such event."""
     url = f"http://127.0.0.1:{server.port}/hooks"
-    endpoint = client.post(ENDPOINTS, json={"url": url, "event_types": ["program.opened"]},
-                           headers=tokens.partner).get_json()
+    endpoint = client.post(
+        ENDPOINTS, json={"url": url, "event_types": ["program.opened"]}, headers=tokens.partner
+    ).get_json()
     open_program(client, tokens)
     return endpoint
 
@@ -144,8 +145,13 @@ def test_a_drip_fed_answer_is_cut_at_the_deadline(phase: str) -> None:
     prefix, drip = DRIPS[phase]
     with dripping(DripServer(prefix, drip)) as server:
         started = time.monotonic()
-        outcome = post(f"http://127.0.0.1:{server.port}/hooks", b"{}", {"webhook-id": "msg_1"},
-                       timeout=1.5, allow_private=True)
+        outcome = post(
+            f"http://127.0.0.1:{server.port}/hooks",
+            b"{}",
+            {"webhook-id": "msg_1"},
+            timeout=1.5,
+            allow_private=True,
+        )
         took = time.monotonic() - started
         [exchange] = server.wait_closed(1)
     assert not outcome.ok and outcome.error == "timed out after 1.5 s", outcome
@@ -158,8 +164,14 @@ def test_a_drip_fed_answer_is_cut_at_the_deadline(phase: str) -> None:
 def test_a_drip_fed_tls_handshake_is_cut_at_the_deadline() -> None:
     with dripping(DripServer(b"", b"\x00" * 1000, tls=True)) as server:
         started = time.monotonic()
-        outcome = post(f"https://localhost:{server.port}/hooks", b"{}", {}, timeout=1.5,
-                       allow_private=True, tls=ssl.create_default_context())
+        outcome = post(
+            f"https://localhost:{server.port}/hooks",
+            b"{}",
+            {},
+            timeout=1.5,
+            allow_private=True,
+            tls=ssl.create_default_context(),
+        )
         took = time.monotonic() - started
         server.wait_closed(1)
     assert not outcome.ok and outcome.error == "timed out after 1.5 s", outcome

@@ -81,10 +81,17 @@ def receiving(receiver: Receiver) -> Iterator[Receiver]:
                 if not verified:
                     receiver.rejected.append(raw)
                 n = len(receiver.received)
-                receiver.received.append(Received(
-                    headers.get("webhook-id", ""), headers.get("webhook-timestamp", ""),
-                    headers.get("webhook-signature", ""), raw, json.loads(raw), verified,
-                    time.monotonic()))
+                receiver.received.append(
+                    Received(
+                        headers.get("webhook-id", ""),
+                        headers.get("webhook-timestamp", ""),
+                        headers.get("webhook-signature", ""),
+                        raw,
+                        json.loads(raw),
+                        verified,
+                        time.monotonic(),
+                    )
+                )
             if receiver.delay:
                 time.sleep(receiver.delay)
             status, extra = receiver.replies(n) if verified else (400, {})
@@ -188,7 +195,9 @@ def test_a_503_is_retried_with_the_same_webhook_id(client, tokens, ledger, setti
     assert len(receiver.received) == 2
     attempts = deliveries(client, tokens, endpoint["id"])
     assert [(a["attempt"], a["status_code"], a["ok"]) for a in attempts] == [
-        (1, 503, False), (2, 204, True)]
+        (1, 503, False),
+        (2, 204, True),
+    ]
     assert attempts[0]["error"] == "HTTP 503" and attempts[0]["next_attempt_at"]
     assert attempts[0]["webhook_id"] == attempts[1]["webhook_id"] == first.webhook_id
 
@@ -249,8 +258,9 @@ def test_sustained_failure_disables_and_enable_resumes(client, tokens, ledger, s
     failing = {"on": True}
     quick = replace(settings, webhook_disable_after=0.5, webhook_retry_schedule=(0.1,) * 20)
     with receiving(Receiver(replies=lambda n: (500, {}) if failing["on"] else (204, {}))) as rx:
-        endpoint = register(client, tokens, rx, event_types=["program.opened",
-                                                              "program.tool_registered"])
+        endpoint = register(
+            client, tokens, rx, event_types=["program.opened", "program.tool_registered"]
+        )
         open_program(client, tokens)
         with dispatching(ledger, quick):
             rx.wait_for(lambda: not endpoint_state(client, tokens, endpoint["id"])["enabled"])
@@ -269,8 +279,9 @@ def test_sustained_failure_disables_and_enable_resumes(client, tokens, ledger, s
 def test_rotated_secret_signs_with_both_secrets(client, tokens, ledger, settings) -> None:
     with receiving(Receiver()) as receiver:
         endpoint = register(client, tokens, receiver, event_types=["program.opened"])
-        rotated = client.post(f"{ENDPOINTS}/{endpoint['id']}/rotate-secret",
-                              headers=tokens.partner).get_json()
+        rotated = client.post(
+            f"{ENDPOINTS}/{endpoint['id']}/rotate-secret", headers=tokens.partner
+        ).get_json()
         receiver.secrets.append(rotated["secret"])
         open_program(client, tokens)
         with dispatching(ledger, settings):
@@ -286,8 +297,12 @@ def test_filters_pick_event_types_and_sequences_stay_gapless(
 ) -> None:
     with receiving(Receiver()) as everything, receiving(Receiver()) as works_only:
         register(client, tokens, everything)
-        register(client, tokens, works_only,
-                 event_types=["work.ownership_declared", "application.submitted"])
+        register(
+            client,
+            tokens,
+            works_only,
+            event_types=["work.ownership_declared", "application.submitted"],
+        )
         seeded = seed(client, tokens)
         apply(client, tokens, seeded.slug, name="Lee Ji-ho")
         total = len(list(iter_log(ledger, 0)))
@@ -295,7 +310,10 @@ def test_filters_pick_event_types_and_sequences_stay_gapless(
             works_only.wait_for(lambda: len(works_only.received) >= 3)
             everything.wait_for(lambda: len(everything.received) >= total)
     assert [r.body["type"] for r in works_only.received] == [
-        "application.submitted", "work.ownership_declared", "application.submitted"]
+        "application.submitted",
+        "work.ownership_declared",
+        "application.submitted",
+    ]
     assert works_only.sequences() == [1, 2, 3]
     assert everything.sequences() == list(range(1, total + 1))
 
@@ -323,8 +341,11 @@ def test_replay_redelivers_with_the_original_ids(client, tokens, ledger, setting
             receiver.wait_for(lambda: len(receiver.received) >= total)
             first = list(receiver.received)
             after = first[2].body["data"]["position"]
-            response = client.post(f"{ENDPOINTS}/{endpoint['id']}/replay", json={"after": after},
-                                   headers=tokens.partner)
+            response = client.post(
+                f"{ENDPOINTS}/{endpoint['id']}/replay",
+                json={"after": after},
+                headers=tokens.partner,
+            )
             assert response.status_code == 202 and response.get_json()["queued"] == total - 3
             receiver.wait_for(lambda: len(receiver.received) >= 2 * total - 3)
     again = receiver.received[total:]
@@ -365,8 +386,11 @@ def test_delivery_rechecks_the_address(client, tokens, ledger, settings, host) -
                 assert time.monotonic() < deadline
                 time.sleep(0.02)
     attempt = deliveries(client, tokens, endpoint["id"])[0]
-    refusal = "127.0.0.1 is a loopback address" if host == "127.0.0.1" else (
-        "localhost resolves to a non-public address")
+    refusal = (
+        "127.0.0.1 is a loopback address"
+        if host == "127.0.0.1"
+        else ("localhost resolves to a non-public address")
+    )
     assert attempt["status_code"] is None and refusal in attempt["error"]
     assert receiver.received == []
 
@@ -384,11 +408,11 @@ def test_a_small_backlog_window_still_delivers_everything_in_order(
         with dispatching(ledger, settings, max_pending=2):
             everything.wait_for(lambda: len(everything.received) >= len(log))
             applications.wait_for(lambda: len(applications.received) >= 7)
-    assert [r.body["data"]["position"] for r in everything.received] == [
-        e["position"] for e in log]
+    assert [r.body["data"]["position"] for r in everything.received] == [e["position"] for e in log]
     assert applications.sequences() == list(range(1, 8))
     assert [r.body["data"]["position"] for r in applications.received] == [
-        e["position"] for e in log if e["type"] == "application.submitted"]
+        e["position"] for e in log if e["type"] == "application.submitted"
+    ]
 
 
 def test_endpoints_at_the_same_position_share_each_log_page(
@@ -403,9 +427,12 @@ def test_endpoints_at_the_same_position_share_each_log_page(
         return read_page(ledger_, after, limit)
 
     monkeypatch.setattr(module, "read_page", counting_read_page)
-    created = [client.post(ENDPOINTS, json={"url": "http://93.184.215.14/hooks"} | extra,
-                           headers=tokens.partner).get_json()
-               for extra in ({}, {}, {"event_types": ["application.submitted"]})]
+    created = [
+        client.post(
+            ENDPOINTS, json={"url": "http://93.184.215.14/hooks"} | extra, headers=tokens.partner
+        ).get_json()
+        for extra in ({}, {}, {"event_types": ["application.submitted"]})
+    ]
     seed(client, tokens)
     total = len(list(iter_log(ledger, created[0]["position"])))
     Dispatcher(ledger, settings).enqueue_new_events()
@@ -413,4 +440,5 @@ def test_endpoints_at_the_same_position_share_each_log_page(
     states = [endpoint_state(client, tokens, e["id"]) for e in created]
     assert [s["sequence"] for s in states[:2]] == [total, total]
     assert states[2]["sequence"] == sum(
-        e["type"] == "application.submitted" for e in iter_log(ledger, created[0]["position"]))
+        e["type"] == "application.submitted" for e in iter_log(ledger, created[0]["position"])
+    )

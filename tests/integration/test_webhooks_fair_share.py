@@ -29,8 +29,10 @@ def test_a_partners_slow_endpoints_do_not_delay_another_partner(
     # taking longer than the timeout. Before the fair share, they held every
     # thread until the deadline and B's delivery waited behind them.
     patient = replace(settings, webhook_timeout=6.0, webhook_retry_schedule=(0.5,) * 20)
-    partner_b = {"Authorization": "Bearer " + TokenStore(ledger.db).create(
-        "partner", None, "another foundation").token}
+    partner_b = {
+        "Authorization": "Bearer "
+        + TokenStore(ledger.db).create("partner", None, "another foundation").token
+    }
     with receiving(Receiver(delay=10)) as slow, receiving(Receiver()) as fast:
         for _ in range(POOL_SIZE):
             register(client, tokens.partner, slow)

@@ -43,14 +43,23 @@ class Residency:
 
     def __init__(self, capacity: int = 2) -> None:
         self.h = History()
-        self.program = Program("seoul-2026", "Lab", "Seoul", "2026-03-02", "2026-03-31",
-                               capacity, **STAFF)
+        self.program = Program(
+            "seoul-2026", "Lab", "Seoul", "2026-03-02", "2026-03-31", capacity, **STAFF
+        )
         self.program.register_tool("video", "Motion", "Example", "2.1", ["t2v"], ["720p"], **STAFF)
         self.h.record(self.program)
 
     def applicant(self, name: str, admit: bool = True) -> Application:
-        app = Application(self.program.id, "seoul-2026", name, f"{name.lower()}@example.org",
-                          "https://p.example.org", "statement text", "ab" * 32, **STAFF)
+        app = Application(
+            self.program.id,
+            "seoul-2026",
+            name,
+            f"{name.lower()}@example.org",
+            "https://p.example.org",
+            "statement text",
+            "ab" * 32,
+            **STAFF,
+        )
         self.h.record(app)
         if admit:
             self.program._seat_allocated(str(app.id), **STAFF)
@@ -63,21 +72,42 @@ class Residency:
         self.h.record(app)
 
     def generate(self, app: Application, at: datetime = T0 + timedelta(hours=1)) -> Generation:
-        generation = Generation(app.id, "seoul-2026", "video", "2.1", "cd" * 32, "video/mp4", None,
-                                at, actor_id="artist-token", actor_role="artist")
+        generation = Generation(
+            app.id,
+            "seoul-2026",
+            "video",
+            "2.1",
+            "cd" * 32,
+            "video/mp4",
+            None,
+            at,
+            actor_id="artist-token",
+            actor_role="artist",
+        )
         self.h.record(generation)
         return generation
 
-    def declare(self, app: Application, sha: str, generations: list[Generation],
-                role: str = "artist") -> Work:
-        work = Work(app.id, app.artist_name, "seoul-2026", f"Work {sha[:4]}", sha,
-                    [g.id for g in generations], "my statement", "ef" * 32,
-                    actor_id="artist-token", actor_role=role)
+    def declare(
+        self, app: Application, sha: str, generations: list[Generation], role: str = "artist"
+    ) -> Work:
+        work = Work(
+            app.id,
+            app.artist_name,
+            "seoul-2026",
+            f"Work {sha[:4]}",
+            sha,
+            [g.id for g in generations],
+            "my statement",
+            "ef" * 32,
+            actor_id="artist-token",
+            actor_role=role,
+        )
         self.h.record(work)
         return work
 
     def exhibition(self) -> Exhibition:
-        exhibition = Exhibition("seoul-2026", "Synthetic Seoul", "DDP", "2026-04-01",
-                                "2026-05-01", None, **STAFF)
+        exhibition = Exhibition(
+            "seoul-2026", "Synthetic Seoul", "DDP", "2026-04-01", "2026-05-01", None, **STAFF
+        )
         self.h.record(exhibition)
         return exhibition

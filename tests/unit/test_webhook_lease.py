@@ -38,13 +38,21 @@ class _Ledger:
 
 
 def claim_expiring_in(seconds: float) -> Claim:
-    return Claim("e", 1, 1, "msg_1", "program.opened", "{}", 1, "http://x.example/",
-                 ("whsec_AA==",), time.time() + seconds)
+    return Claim(
+        "e",
+        1,
+        1,
+        "msg_1",
+        "program.opened",
+        "{}",
+        1,
+        "http://x.example/",
+        ("whsec_AA==",),
+        time.time() + seconds,
+    )
 
 
-def test_an_attempt_gets_the_whole_timeout_when_its_thread_starts_at_once(
-    settings, posts
-) -> None:
+def test_an_attempt_gets_the_whole_timeout_when_its_thread_starts_at_once(settings, posts) -> None:
     dispatcher = Dispatcher(_Ledger(), settings)
     dispatcher.deliver(claim_expiring_in(lease_for(settings.webhook_timeout)))
     assert posts == [settings.webhook_timeout]
@@ -63,9 +71,19 @@ def test_an_attempt_is_not_started_when_its_lease_is_nearly_over(settings, posts
     assert posts == []
 
 
-@pytest.mark.parametrize("pool, partners, share", [
-    (8, 0, 4), (8, 1, 4), (8, 2, 4), (8, 3, 3), (8, 8, 1), (8, 20, 1), (1, 1, 1), (2, 1, 1),
-])
+@pytest.mark.parametrize(
+    "pool, partners, share",
+    [
+        (8, 0, 4),
+        (8, 1, 4),
+        (8, 2, 4),
+        (8, 3, 3),
+        (8, 8, 1),
+        (8, 20, 1),
+        (1, 1, 1),
+        (2, 1, 1),
+    ],
+)
 def test_a_partner_alone_holds_at_most_half_the_pool_and_many_share_it(
     pool: int, partners: int, share: int
 ) -> None:
