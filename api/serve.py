@@ -20,6 +20,8 @@ import time
 
 import click
 
+from api.bootstrap import init_store, start
+from api.demo import load_demo
 from ledger.settings import Settings
 
 log = logging.getLogger("labledger.serve")
@@ -129,21 +131,16 @@ def serve(
     demo: bool,
 ) -> None:
     """Serve the API with gunicorn (and the background workers)."""
-    from api.cli import init_db
-    from ledger.bootstrap import open_ledger
-
     logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
     # Schema first, once: several processes creating it at once race.
-    init_db(settings)
+    init_store(settings)
     if demo:
-        ledger = open_ledger(settings)
-        if not ledger.max_position():
-            from api.demo import load_demo
-
-            load_demo(ledger, echo=click.echo)
+        system = start(settings)
+        if not system.log.head():
+            load_demo(system, echo=click.echo)
         else:
             click.echo("store not empty: demo not loaded (tokens: `labledger tokens create`)")
-        ledger.close()
+        system.close()
 
     env = dict(os.environ)
     metrics_dir = tempfile.mkdtemp(prefix="labledger-metrics-")

@@ -14,7 +14,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from ledger.log import Entry, iter_entries
+from ledger.database import Database
+from ledger.log import Entry, EventLog, iter_entries
 from transparency import merkle, note
 from transparency.leaves import entry_leaf, raw_leaf_bytes
 from transparency.store import TreeStore
@@ -84,7 +85,8 @@ def _leaf(index: int, entry: Entry, stored: bytes) -> tuple[bytes, bool]:
 
 
 def check_store(
-    ledger: Any,
+    log: EventLog,
+    db: Database,
     key_file: Path | None,
     log_name: str,
     advance: Callable[[int], None] = lambda n: None,
@@ -95,7 +97,7 @@ def check_store(
 
     The latest checkpoint's signature is checked with `pinned` (the log's
     published key) when given, else with the key file beside the store."""
-    store = TreeStore(ledger.db)
+    store = TreeStore(db)
     # The latest checkpoint first: it and every one before it was signed for
     # a head no newer than the one read next.
     latest_row = store.latest_checkpoint()
@@ -108,7 +110,7 @@ def check_store(
     frontier: list[bytes] = []
     index, unreadable, first_unreadable = 0, 0, []
     checkpoints.check(index, frontier)
-    for entry in iter_entries(ledger, 0):
+    for entry in iter_entries(log, 0):
         if entry.position > head.position:
             break  # written after the builder's last batch: not in the tree yet
         stored = next(leaves, None)

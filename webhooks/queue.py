@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from ledger.database import Database
 from ledger.events import is_unreadable, rfc3339
-from ledger.persistence import Database
 from webhooks.client import Outcome
 from webhooks.payload import payload
 

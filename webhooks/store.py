@@ -17,10 +17,11 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from ledger.application import DuplicateRequest, StoredResponse
+from ledger.actors import Actor, Role
+from ledger.database import Cursor, Database
 from ledger.errors import Conflict
 from ledger.events import rfc3339
-from ledger.persistence import Database, IdempotencyRecord
+from ledger.idempotency import DuplicateRequest, IdempotencyKey, StoredResponse
 from webhooks.queue import rfc3339_at
 from webhooks.signing import new_secret
 
@@ -33,6 +34,12 @@ IDEMPOTENCY_TTL = 24 * 3600.0
 
 class EndpointLimitReached(Conflict):
     title = "Too many webhook endpoints"
+
+
+def owner_of(actor: Actor) -> str:
+    """Who owns the endpoints an actor registers: a partner's tokens with the
+    same name act as one partner (a replaced token keeps its endpoints)."""
+    return f"partner:{actor.name}" if actor.role == Role.PARTNER and actor.name else actor.id
 
 
 def _stored(row: dict[str, Any]) -> StoredResponse:
@@ -76,7 +83,7 @@ class EndpointStore:
         event_types: list[str],
         description: str,
         position: int,
-        idempotency: IdempotencyRecord | None = None,
+        idempotency: IdempotencyKey | None = None,
     ) -> tuple[dict[str, Any], str]:
         """A new endpoint receives the events after `position` (the log's head now).
 
@@ -143,7 +150,7 @@ class EndpointStore:
                 )
         return endpoint, secret
 
-    def _one_registration_at_a_time(self, cur: Any, owner: str) -> None:
+    def _one_registration_at_a_time(self, cur: Cursor, owner: str) -> None:
         """Serialise an owner's registrations, so that two at once can neither
         pass the endpoint limit together nor both use one Idempotency-Key.
         SQLite's write transactions are serial already."""

@@ -9,15 +9,14 @@ import json
 import pytest
 
 from api.app import create_app
-from tests.conftest import Tokens
-from tests.helpers import PROGRAM, post, seed, sha
+from tests.helpers import PROGRAM, Tokens, post, seed, sha
 
 
 @pytest.fixture
-def store_client(store_settings, store_ledger):
-    app = create_app(store_settings, ledger=store_ledger)
+def store_client(store_settings, store_system):
+    app = create_app(store_settings, system=store_system)
     app.config["TESTING"] = True
-    return app.test_client(), Tokens(store_ledger), store_ledger
+    return app.test_client(), Tokens(store_system), store_system
 
 
 def assert_refused(response, status: int, field: str | None = None) -> dict:
@@ -59,9 +58,9 @@ UNSAFE_INSTANTS = [
 
 @pytest.mark.parametrize("value", UNSAFE_INSTANTS)
 def test_instants_outside_the_utc_safe_range_are_422_and_write_nothing(store_client, value):
-    client, tokens, ledger = store_client
+    client, tokens, system = store_client
     s = seed(client, tokens)
-    before = ledger.max_position()
+    before = system.log.head()
     grant = client.post(
         f"/v1/participants/{s.participant}/grants",
         json={"tool": "video", "expires_at": value},
@@ -84,7 +83,7 @@ def test_instants_outside_the_utc_safe_range_are_422_and_write_nothing(store_cli
         f"/v1/programs/{s.slug}/roster", query_string={"as_of": value}, headers=tokens.staff
     )
     assert_refused(roster, 422, "as_of")
-    assert ledger.max_position() == before
+    assert system.log.head() == before
     reads_still_work(client, tokens, s.slug)
 
 
@@ -126,11 +125,11 @@ def test_rfc3339_spellings_are_accepted(client, tokens):
         "２０２６-03-02",
     ],
 )
-def test_program_and_exhibition_dates_stay_in_a_sane_range(client, tokens, ledger, value):
-    before = ledger.max_position()
+def test_program_and_exhibition_dates_stay_in_a_sane_range(client, tokens, system, value):
+    before = system.log.head()
     program = client.post("/v1/programs", json=PROGRAM | {"starts_on": value}, headers=tokens.staff)
     assert_refused(program, 422, "starts_on")
-    assert ledger.max_position() == before
+    assert system.log.head() == before
 
 
 # ---- strings --------------------------------------------------------------------------
@@ -158,9 +157,9 @@ def _application(**changes: str) -> dict[str, str]:
 
 @pytest.mark.parametrize("value", ONE_LINE_REFUSED)
 def test_control_characters_and_lone_surrogates_are_422_and_write_nothing(store_client, value):
-    client, tokens, ledger = store_client
+    client, tokens, system = store_client
     s = seed(client, tokens)
-    before = ledger.max_position()
+    before = system.log.head()
     cases = [
         (f"/v1/programs/{s.slug}/applications", _application(artist_name=value), "artist_name"),
         ("/v1/programs", PROGRAM | {"slug": "busan-2026", "name": value}, "name"),
@@ -203,7 +202,7 @@ def test_control_characters_and_lone_surrogates_are_422_and_write_nothing(store_
         headers=s.artist_headers,
     )
     assert_refused(work, 422, "title")
-    assert ledger.max_position() == before
+    assert system.log.head() == before
     reads_still_work(client, tokens, s.slug)
 
 
@@ -225,7 +224,7 @@ def test_free_text_refuses_control_characters_but_keeps_line_breaks_and_tabs(sto
 
 def test_a_nul_artist_name_cannot_reach_the_registry(store_client):
     """Issue 8, item 2: on PostgreSQL this stopped the registry for good."""
-    client, tokens, ledger = store_client
+    client, tokens, system = store_client
     s = seed(client, tokens)
     response = client.post(
         f"/v1/programs/{s.slug}/applications",
@@ -246,8 +245,8 @@ def test_a_webhook_description_with_nul_is_422_and_newlines_are_kept(store_clien
     assert created["description"] == "Foundation\nexhibition feed"
 
 
-def test_a_trailing_newline_no_longer_slips_past_slug_and_hash_patterns(client, tokens, ledger):
-    before = ledger.max_position()
+def test_a_trailing_newline_no_longer_slips_past_slug_and_hash_patterns(client, tokens, system):
+    before = system.log.head()
     program = client.post("/v1/programs", json=PROGRAM | {"slug": "seoul\n"}, headers=tokens.staff)
     assert_refused(program, 422, "slug")
     s = seed(client, tokens, declare=False)
@@ -263,7 +262,7 @@ def test_a_trailing_newline_no_longer_slips_past_slug_and_hash_patterns(client, 
     )
     body = assert_refused(generation, 422)
     assert {"output_sha256", "media_type"} <= set(body["errors"])
-    assert ledger.max_position() > before  # the seed wrote; the refusals did not
+    assert system.log.head() > before  # the seed wrote; the refusals did not
 
 
 def test_a_hash_is_accepted_in_either_case_and_kept_lowercase(client, tokens):
@@ -281,13 +280,13 @@ def test_a_hash_is_accepted_in_either_case_and_kept_lowercase(client, tokens):
 
 
 def test_an_idempotency_key_with_a_control_character_is_422(store_client):
-    client, tokens, ledger = store_client
-    before = ledger.max_position()
+    client, tokens, system = store_client
+    before = system.log.head()
     response = client.post(
         "/v1/programs", json=PROGRAM, headers=tokens.staff | {"Idempotency-Key": "key\x01"}
     )
     assert_refused(response, 422, "Idempotency-Key")
-    assert ledger.max_position() == before
+    assert system.log.head() == before
 
 
 # ---- integers and JSON bodies ---------------------------------------------------------
@@ -298,11 +297,11 @@ def _raw(client, path: str, body: str | bytes, headers: dict[str, str]):
 
 
 @pytest.mark.parametrize("capacity", ["9" * 5000, "-" + "9" * 5000, str(2**63), "1" + "0" * 20])
-def test_huge_integers_are_422_naming_the_field(client, tokens, ledger, capacity):
+def test_huge_integers_are_422_naming_the_field(client, tokens, system, capacity):
     body = json.dumps(PROGRAM)[:-1] + f', "capacity": {capacity}}}'
     body = body.replace('"capacity": 21, ', "")
     assert_refused(_raw(client, "/v1/programs", body, tokens.staff), 422, "capacity")
-    assert ledger.max_position() == 0
+    assert system.log.head() == 0
 
 
 @pytest.mark.parametrize(
@@ -325,10 +324,10 @@ def test_huge_integers_in_query_strings_are_422(client, tokens, query):
         ('{"name": "unterminated', "not valid JSON"),
     ],
 )
-def test_bodies_too_deep_too_wide_or_not_json_are_400(client, tokens, ledger, body, detail):
+def test_bodies_too_deep_too_wide_or_not_json_are_400(client, tokens, system, body, detail):
     response = _raw(client, "/v1/programs", body, tokens.staff)
     assert detail in assert_refused(response, 400)["detail"]
-    assert ledger.max_position() == 0
+    assert system.log.head() == 0
 
 
 def test_nesting_within_the_limit_reaches_the_schema(client, tokens):

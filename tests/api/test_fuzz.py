@@ -23,8 +23,7 @@ from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
 
 from api.app import create_app
-from tests.conftest import Tokens, _open, make_settings
-from tests.helpers import seed
+from tests.helpers import Tokens, make_settings, open_system, seed
 from transparency.follower import TreeBuilder
 
 HOSTILE_TEXT = [
@@ -85,14 +84,14 @@ def _swapped(case: Any, operation: Any, where: str, name: str, value: Any) -> An
 class Fuzz:
     """The seeded store, the roles, and a tally of the statuses seen."""
 
-    def __init__(self, app: Any, ledger: Any, examples: int) -> None:
+    def __init__(self, app: Any, system: Any, examples: int) -> None:
         self.app, self.examples = app, examples
         self.client = app.test_client()
-        self.tokens = Tokens(ledger)
+        self.tokens = Tokens(system)
         seeded = seed(self.client, self.tokens)
         # In the tree, so its certificate is a 200, not the contract's 503 for
         # a declaration the tree builder has not reached yet.
-        TreeBuilder(ledger, app.extensions["labledger"].settings).catch_up()
+        TreeBuilder(system.log, system.db, system.settings).catch_up()
         self.slug = seeded.slug
         self.roles = [{}, self.tokens.staff, self.tokens.partner, seeded.artist_headers]
         self.known_path = {
@@ -191,8 +190,8 @@ class Fuzz:
             assert response.status_code == 200, (after, path, response.get_data(as_text=True))
 
 
-def test_no_generated_request_gets_a_server_error_on_sqlite(app, ledger):
-    statuses = Fuzz(app, ledger, examples=20).run()
+def test_no_generated_request_gets_a_server_error_on_sqlite(app, system):
+    statuses = Fuzz(app, system, examples=20).run()
     assert sum(statuses.values()) > 5000
     assert any(key.endswith((" 200", " 201")) and "POST" in key for key in statuses)
 
@@ -200,10 +199,10 @@ def test_no_generated_request_gets_a_server_error_on_sqlite(app, ledger):
 @pytest.mark.postgres
 def test_no_generated_request_gets_a_server_error_on_postgresql(pg_url, tmp_path):
     settings = make_settings(pg_url, tmp_path)
-    ledger = _open(settings)
+    system = open_system(settings)
     try:
-        app = create_app(settings, ledger=ledger)
+        app = create_app(settings, system=system)
         app.config["TESTING"] = True
-        assert sum(Fuzz(app, ledger, examples=8).run().values()) > 1000
+        assert sum(Fuzz(app, system, examples=8).run().values()) > 1000
     finally:
-        ledger.close()
+        system.close()

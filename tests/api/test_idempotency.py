@@ -45,10 +45,9 @@ def test_same_key_with_a_different_body_is_422(client, tokens):
     assert position(client) == before
 
 
-def test_keys_are_scoped_per_token(client, tokens, ledger):
-    from ledger.tokens import TokenStore
+def test_keys_are_scoped_per_token(client, tokens, system):
 
-    other_staff = {"Authorization": f"Bearer {TokenStore(ledger.db).create('staff').token}"}
+    other_staff = {"Authorization": f"Bearer {system.tokens.create('staff').token}"}
     slug = open_program(client, tokens)
     path, body = application(slug)
     a = client.post(path, json=body, headers=tokens.staff | {"Idempotency-Key": "k"})

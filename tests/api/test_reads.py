@@ -88,8 +88,8 @@ def test_a_write_then_a_read_at_its_position_sees_the_write(client, tokens):
     assert report["counts"]["by_type"]["work.ownership_declared"] == 2
 
 
-def test_a_read_beyond_the_log_answers_503_with_retry_after(settings, ledger, tokens):
-    app = create_app(replace(settings, read_wait=0.2), ledger=ledger)
+def test_a_read_beyond_the_log_answers_503_with_retry_after(settings, system, tokens):
+    app = create_app(replace(settings, read_wait=0.2), system=system)
     client = app.test_client()
     s = seed(client, tokens)
     for path, headers in [
@@ -293,11 +293,11 @@ def test_roster_as_of_values_python_cannot_parse_get_422_not_500(client, tokens)
 
 
 def test_readiness_counts_lag_from_the_log_head_and_fails_beyond_the_bound(
-    client, tokens, ledger, monkeypatch
+    client, tokens, system, monkeypatch
 ):
     s = seed(client, tokens)
     assert client.get(f"/v1/programs/{s.slug}/roster", headers=tokens.staff).status_code == 200
-    head = ledger.max_position()
+    head = system.log.head()
     ready = client.get("/readyz")
     assert ready.status_code == 200
     assert ready.get_json()["checks"]["projections"]["roster"] == {
@@ -312,4 +312,4 @@ def test_readiness_counts_lag_from_the_log_head_and_fails_beyond_the_bound(
     assert behind.status_code == 503
     projections = behind.get_json()["checks"]["projections"]
     assert projections["ok"] is False
-    assert projections["roster"]["lag"] == ledger.max_position() - head > 0
+    assert projections["roster"]["lag"] == system.log.head() - head > 0

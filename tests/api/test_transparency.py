@@ -17,9 +17,9 @@ from transparency.follower import TreeBuilder
 
 
 @pytest.fixture
-def built(settings, ledger, client, tokens):
+def built(settings, system, client, tokens):
     seeded = seed(client, tokens)
-    head = TreeBuilder(ledger, settings).catch_up()
+    head = TreeBuilder(system.log, system.db, settings).catch_up()
     return seeded, head
 
 
@@ -51,7 +51,7 @@ def test_checkpoint_is_signed_for_the_current_tree_and_cached(client, settings, 
 
 
 def test_a_checkpoint_is_signed_once_per_tree_size(
-    client, tokens, settings, ledger, built, monkeypatch
+    client, tokens, settings, system, built, monkeypatch
 ):
     signed: list[str] = []
     sign = note.Signer.sign
@@ -62,19 +62,19 @@ def test_a_checkpoint_is_signed_once_per_tree_size(
         assert client.get("/v1/transparency/checkpoint").status_code == 200
     assert len(signed) == 1
     seed(client, tokens, slug="busan-2026", declare=False)
-    TreeBuilder(ledger, settings).catch_up()
+    TreeBuilder(system.log, system.db, settings).catch_up()
     for _ in range(2):
         assert client.get("/v1/transparency/checkpoint").status_code == 200
     assert len(signed) == 2 and signed[0] != signed[1]
 
 
 def test_a_later_checkpoint_is_provably_consistent_with_an_earlier_one(
-    client, tokens, settings, ledger, built
+    client, tokens, settings, system, built
 ):
     verifier = _verifier(client)
     earlier = _checkpoint(client, verifier)
     seed(client, tokens, slug="busan-2026")
-    TreeBuilder(ledger, settings).catch_up()
+    TreeBuilder(system.log, system.db, settings).catch_up()
     later = _checkpoint(client, verifier)
     assert later.size > earlier.size
     body = client.get(
@@ -91,7 +91,7 @@ def test_a_later_checkpoint_is_provably_consistent_with_an_earlier_one(
     )
 
 
-def test_checkpoint_waits_for_min_position_then_answers_503(client, tokens, settings, ledger):
+def test_checkpoint_waits_for_min_position_then_answers_503(client, tokens, settings, system):
     slug = seed(client, tokens, declare=False).slug
     written = post(
         client,
@@ -112,7 +112,9 @@ def test_checkpoint_waits_for_min_position_then_answers_503(client, tokens, sett
     assert late.mimetype == "application/problem+json"
 
     stop = threading.Event()
-    builder = threading.Thread(target=TreeBuilder(ledger, settings).run, args=(stop,))
+    builder = threading.Thread(
+        target=TreeBuilder(system.log, system.db, settings).run, args=(stop,)
+    )
     builder.start()
     try:
         checkpoint = _checkpoint(client, _verifier(client), min_position=written)
@@ -250,7 +252,7 @@ def test_certificate_verifies_offline_with_the_cli(client, built, tmp_path):
 
 
 def test_certificate_of_an_unknown_work_is_404_and_of_a_pending_one_503(
-    client, tokens, settings, ledger, built
+    client, tokens, settings, system, built
 ):
     missing = client.get(f"/v1/works/{'0' * 8}-0000-4000-8000-{'0' * 12}/certificate")
     assert missing.status_code == 404 and missing.mimetype == "application/problem+json"
@@ -269,7 +271,7 @@ def test_certificate_of_an_unknown_work_is_404_and_of_a_pending_one_503(
     ).get_json()
     response = client.get(f"/v1/works/{pending['id']}/certificate")
     assert response.status_code == 503 and response.headers["Retry-After"]
-    TreeBuilder(ledger, settings).catch_up()
+    TreeBuilder(system.log, system.db, settings).catch_up()
     assert client.get(f"/v1/works/{pending['id']}/certificate").status_code == 200
 
 
@@ -296,7 +298,7 @@ def test_readiness_reports_the_tree_lag(client, built, tokens):
 
 
 def test_verify_consistency_cli_accepts_a_true_proof_and_rejects_a_forged_one(
-    client, tokens, settings, ledger, built, tmp_path
+    client, tokens, settings, system, built, tmp_path
 ):
     seeded, _ = built
     vkey = client.get("/v1/transparency/public-key").get_data(as_text=True)
@@ -307,7 +309,7 @@ def test_verify_consistency_cli_accepts_a_true_proof_and_rejects_a_forged_one(
         note.open_note(json.loads(certificate.read_bytes())["checkpoint"], note.parse_vkey(vkey))
     ).size
     seed(client, tokens, slug="busan-2026")
-    TreeBuilder(ledger, settings).catch_up()
+    TreeBuilder(system.log, system.db, settings).catch_up()
     later = tmp_path / "later.checkpoint"
     later.write_bytes(client.get("/v1/transparency/checkpoint").get_data())
     proof = client.get(

@@ -61,9 +61,7 @@ def test_another_partners_endpoint_is_not_found(client, tokens) -> None:
 
 
 def _second_partner(tokens: Any) -> str:
-    from ledger.tokens import TokenStore
-
-    return TokenStore(tokens._store.db).create("partner", None, "other foundation").token
+    return tokens.store.create("partner", None, "other foundation").token
 
 
 def test_unknown_event_type_is_422_with_the_field(client, tokens) -> None:
@@ -110,11 +108,12 @@ def test_malformed_registration_is_422(client, tokens, body) -> None:
         ("http:///nohost", "no host"),
     ],
 )
-def test_unsafe_urls_are_refused_at_registration(app, client, tokens, url, reason) -> None:
+def test_unsafe_urls_are_refused_at_registration(
+    system, client, tokens, url, reason, monkeypatch
+) -> None:
     from dataclasses import replace
 
-    services = app.extensions["labledger"]
-    services.settings = replace(services.settings, webhook_allow_private=False)
+    monkeypatch.setattr(system, "settings", replace(system.settings, webhook_allow_private=False))
     response = register(client, tokens.partner, url=url)
     assert response.status_code == 422, response.get_json()
     problem = response.get_json()
@@ -156,7 +155,7 @@ def test_delete_removes_the_endpoint(client, tokens) -> None:
 
 
 def test_rotation_returns_a_new_secret_and_keeps_the_old_one_for_a_day(
-    client, tokens, ledger
+    client, tokens, system
 ) -> None:
     created = register(client, tokens.partner).get_json()
     rotated = client.post(f"{ENDPOINTS}/{created['id']}/rotate-secret", headers=tokens.partner)
@@ -164,7 +163,7 @@ def test_rotation_returns_a_new_secret_and_keeps_the_old_one_for_a_day(
     body = rotated.get_json()
     assert body["secret"].startswith("whsec_") and body["secret"] != created["secret"]
     assert body["previous_secret_expires_at"] is not None
-    row = ledger.db.fetchone(
+    row = system.db.fetchone(
         "SELECT secret, previous_secret, previous_secret_expires FROM wh_endpoints WHERE id = ?",
         (created["id"],),
     )
@@ -188,9 +187,9 @@ def test_deliveries_query_is_validated(client, tokens) -> None:
     assert client.get(url, headers=tokens.partner).get_json() == {"items": [], "next": None}
 
 
-def test_enable_clears_the_disabled_state(client, tokens, ledger) -> None:
+def test_enable_clears_the_disabled_state(client, tokens, system) -> None:
     endpoint = register(client, tokens.partner).get_json()["id"]
-    ledger.db.execute(
+    system.db.execute(
         "UPDATE {t}wh_endpoints SET enabled = 0, disabled_reason = 'gone', "
         "disabled_at = 'x' WHERE id = ?",
         (endpoint,),
@@ -236,14 +235,14 @@ def test_urls_no_delivery_could_use_are_refused_at_registration(client, tokens, 
 
 
 @pytest.fixture
-def store_api(store_ledger, store_settings) -> tuple[Any, Any]:
+def store_api(store_system, store_settings) -> tuple[Any, Any]:
     """A test client and tokens on SQLite and on PostgreSQL."""
     from api.app import create_app
-    from tests.conftest import Tokens
+    from tests.helpers import Tokens
 
-    app = create_app(store_settings, ledger=store_ledger)
+    app = create_app(store_settings, system=store_system)
     app.config["TESTING"] = True
-    return app.test_client(), Tokens(store_ledger)
+    return app.test_client(), Tokens(store_system)
 
 
 def test_the_same_idempotency_key_registers_one_endpoint(store_api) -> None:

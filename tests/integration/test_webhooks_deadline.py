@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from ledger.bootstrap import open_ledger
+from api.bootstrap import bootstrap
 from tests.helpers import open_program
 from tests.integration.test_webhooks_delivery import deliveries, dispatching
 from webhooks.client import post
@@ -178,25 +178,25 @@ def test_a_drip_fed_tls_handshake_is_cut_at_the_deadline() -> None:
     assert took < 2.0
 
 
-def test_the_dispatcher_records_a_cut_attempt_as_timed_out(client, tokens, ledger, settings):
+def test_the_dispatcher_records_a_cut_attempt_as_timed_out(client, tokens, system, settings):
     with dripping(DripServer(*DRIPS["headers"])) as server:
         endpoint = subscribe(client, tokens, server)
-        with dispatching(ledger, replace(settings, webhook_timeout=1.0)):
+        with dispatching(system, replace(settings, webhook_timeout=1.0)):
             attempt = first_attempt(client, tokens, endpoint["id"])
     assert attempt["error"] == "timed out after 1 s" and attempt["status_code"] is None
     assert 1000 <= attempt["latency_ms"] < 1500
 
 
-def test_two_dispatchers_never_post_the_same_message_at_once(client, tokens, ledger, settings):
+def test_two_dispatchers_never_post_the_same_message_at_once(client, tokens, system, settings):
     # The receiver holds every attempt open far beyond the timeout; before the
     # deadline, the other dispatcher claimed the message when the first one's
     # lease ran out, and posted the same webhook-id while the first was open.
     quick = replace(settings, webhook_timeout=1.0, webhook_retry_schedule=(0.5,) * 20)
-    other = open_ledger(settings)
+    other = bootstrap(settings)
     try:
         with dripping(DripServer(*DRIPS["headers"], limit=8.0)) as server:
             subscribe(client, tokens, server)
-            with dispatching(ledger, quick), dispatching(other, quick):
+            with dispatching(system, quick), dispatching(other, quick):
                 deadline = time.monotonic() + 15
                 while len(server.exchanges) < 3 and time.monotonic() < deadline:
                     time.sleep(0.02)
@@ -210,7 +210,7 @@ def test_two_dispatchers_never_post_the_same_message_at_once(client, tokens, led
     assert all(closed - opened < 1.5 for opened, closed in spans if closed is not None)
 
 
-def test_webhooks_run_cuts_a_drip_fed_attempt_at_its_timeout(client, tokens, ledger, settings):
+def test_webhooks_run_cuts_a_drip_fed_attempt_at_its_timeout(client, tokens, system, settings):
     # The reported case, as an operator runs it: `labledger webhooks run` with
     # LEDGER_WEBHOOK_TIMEOUT (1 s here) against a receiver dripping headers.
     from tests.integration.test_webhooks_process import start_dispatcher

@@ -37,13 +37,13 @@ def start_dispatcher(settings: Any) -> subprocess.Popen:
     )
 
 
-def test_kill_9_mid_batch_then_restart_delivers_every_event(client, tokens, ledger, settings):
+def test_kill_9_mid_batch_then_restart_delivers_every_event(client, tokens, system, settings):
     with receiving(Receiver(delay=0.05)) as receiver:
         endpoint = register(client, tokens, receiver)
         seeded = seed(client, tokens)
         for n in range(30):
             apply(client, tokens, seeded.slug, name=f"Artist {n}")
-        log = list(iter_log(ledger, endpoint["position"]))
+        log = list(iter_log(system.log, endpoint["position"]))
         first = start_dispatcher(settings)
         try:
             receiver.wait_for(lambda: len(receiver.received) >= 10, timeout=20)

@@ -10,8 +10,7 @@ from typing import Any
 
 from api.app import create_app
 from ledger.log import iter_log
-from tests.conftest import Tokens
-from tests.helpers import seed
+from tests.helpers import Tokens, seed
 from tests.integration.test_webhooks_delivery import Receiver, dispatching, receiving, register
 from webhooks.client import Outcome
 from webhooks.queue import MessageQueue
@@ -43,8 +42,8 @@ def endpoint_row(db: Any, endpoint_id: str) -> dict[str, Any]:
     return row
 
 
-def test_store_contract(store_ledger) -> None:
-    db = store_ledger.db
+def test_store_contract(store_system) -> None:
+    db = store_system.db
     store, queue = EndpointStore(db), MessageQueue(db)
     everything, _ = store.create("partner-a", "http://93.184.215.14/a", [], "all", 0)
     works, _ = store.create("partner-a", "http://93.184.215.14/b", ["work.exhibited"], "", 0)
@@ -137,21 +136,21 @@ def test_store_contract(store_ledger) -> None:
     )
 
 
-def test_dispatcher_delivers_on_each_store(store_ledger, store_settings) -> None:
-    app = create_app(store_settings, ledger=store_ledger)
-    client, tokens = app.test_client(), Tokens(store_ledger)
+def test_dispatcher_delivers_on_each_store(store_system, store_settings) -> None:
+    app = create_app(store_settings, system=store_system)
+    client, tokens = app.test_client(), Tokens(store_system)
     with receiving(Receiver()) as receiver:
         register(client, tokens, receiver)
         seed(client, tokens)
-        total = len(list(iter_log(store_ledger, 0)))
-        with dispatching(store_ledger, store_settings):
+        total = len(list(iter_log(store_system.log, 0)))
+        with dispatching(store_system, store_settings):
             receiver.wait_for(lambda: len(receiver.received) >= total)
     assert receiver.sequences() == list(range(1, total + 1))
     assert not receiver.rejected
 
 
-def test_due_heads_come_in_turns_across_partners(store_ledger) -> None:
-    db = store_ledger.db
+def test_due_heads_come_in_turns_across_partners(store_system) -> None:
+    db = store_system.db
     store, queue = EndpointStore(db), MessageQueue(db)
     busy = [store.create("partner-a", f"http://93.184.215.14/{n}", [], "", 0)[0] for n in range(3)]
     quiet, _ = store.create("partner-b", "http://93.184.215.14/b", [], "", 0)
@@ -164,12 +163,12 @@ def test_due_heads_come_in_turns_across_partners(store_ledger) -> None:
     assert [h["owner"] for h in queue.due_heads(time.time(), 2)] == ["partner-a", "partner-b"]
 
 
-def test_the_endpoint_limit_holds_under_concurrent_registrations(store_ledger) -> None:
+def test_the_endpoint_limit_holds_under_concurrent_registrations(store_system) -> None:
     from concurrent.futures import ThreadPoolExecutor
 
     from webhooks.store import MAX_ENDPOINTS_PER_PARTNER, EndpointLimitReached
 
-    store = EndpointStore(store_ledger.db)
+    store = EndpointStore(store_system.db)
     room = 5
     for n in range(MAX_ENDPOINTS_PER_PARTNER - room):
         store.create("partner-a", f"http://93.184.215.14/{n}", [], "", 0)

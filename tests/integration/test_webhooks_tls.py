@@ -137,12 +137,9 @@ def test_the_dispatcher_keeps_one_context_for_its_deliveries(settings, monkeypat
         used.append(options["tls"])
         return module.client.Outcome(204, 1.0)
 
-    class Ledger:
-        db = None
-
     monkeypatch.setattr(module.client, "post", fake_post)
     monkeypatch.setattr(module.MessageQueue, "record", lambda *args, **kwargs: None)
-    dispatcher = module.Dispatcher(Ledger(), settings)
+    dispatcher = module.Dispatcher(None, None, settings)
     claim = Claim(
         "e", 1, 1, "msg_1", "program.opened", "{}", 1, "https://x.example/", ("whsec_AA==",)
     )

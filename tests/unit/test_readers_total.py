@@ -9,9 +9,11 @@ from datetime import UTC, datetime, timedelta, timezone
 from types import SimpleNamespace
 from uuid import UUID
 
+from ledger.database import storable_text
 from ledger.events import committed, redacted, rfc3339, unreadable_envelope
-from ledger.log import Entry, Fault
-from ledger.persistence import redact_url, storable_text
+from ledger.faults import Fault
+from ledger.log import Entry
+from ledger.store import redact_url
 from transparency.leaves import entry_leaf, leaf_bytes, raw_leaf_bytes
 
 AGGREGATE = UUID("6449d427-eef4-5c78-ac6c-6cf5d12afba8")

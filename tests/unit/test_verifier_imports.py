@@ -10,8 +10,6 @@ import sys
 import textwrap
 from pathlib import Path
 
-import pytest
-
 from tests.unit.tlog_support import certificate_with
 from transparency import cosignature, note
 
@@ -63,11 +61,6 @@ def test_the_verification_modules_load_without_server_packages():
     assert result.returncode == 0 and result.stdout == "ok\n", result.stderr
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="transparency/__init__.py imports ledger (eventsourcing, psycopg) until the core "
-    "refactor (issue 9) empties it; remove this mark once it lands",
-)
 def test_the_verification_package_imports_without_server_packages():
     result = run(f"""
         import importlib
