@@ -21,18 +21,28 @@ def program_opened(c: Check, data: Doc, aid: str) -> None:
     c.docs.put("program", aid, doc | {"ref": c.ref})
 
 
-def on_program(change: Change) -> CheckEvent:
-    """A later event of a program: attributed to it, its document changed."""
+def on_entity(
+    kind: str, program_field: str, change: Change, *, unknown: str | None = None
+) -> CheckEvent:
+    """A later event of a program or an application: attributed to the
+    program, the entity's document changed; `unknown` is the I2 violation
+    when there is no such entity (else the event is passed over)."""
 
     def check(c: Check, data: Doc, aid: str) -> None:
-        program = c.docs.get("program", aid)
-        if program is None:
+        doc = c.docs.get(kind, aid)
+        if doc is None:
+            if unknown is not None:
+                c.violate("I2", f"{unknown} {aid}")
             return
-        c.program = program["slug"]
-        change(c, program, data, aid)
-        c.docs.put("program", aid, program)
+        c.program = doc[program_field]
+        change(c, doc, data, aid)
+        c.docs.put(kind, aid, doc)
 
     return check
+
+
+def on_program(change: Change) -> CheckEvent:
+    return on_entity("program", "slug", change)
 
 
 def seat_allocated(c: Check, program: Doc, data: Doc, aid: str) -> None:
@@ -93,20 +103,7 @@ def application_submitted(c: Check, data: Doc, aid: str) -> None:
 
 
 def on_application(change: Change, *, unknown: str | None = None) -> CheckEvent:
-    """A later event of an application: attributed to its program, its
-    document changed; `unknown` is the I2 violation when there is none."""
-
-    def check(c: Check, data: Doc, aid: str) -> None:
-        app = c.docs.get("application", aid)
-        if app is None:
-            if unknown is not None:
-                c.violate("I2", f"{unknown} {aid}")
-            return
-        c.program = app["program"]
-        change(c, app, data, aid)
-        c.docs.put("application", aid, app)
-
-    return check
+    return on_entity("application", "program", change, unknown=unknown)
 
 
 def admitted(c: Check, app: Doc, data: Doc, aid: str) -> None:
