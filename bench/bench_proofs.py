@@ -19,23 +19,23 @@ import time
 from pathlib import Path
 
 from ledger import leases
-from ledger.application import Ledger
-from ledger.bootstrap import open_ledger
+from ledger.schema import Schema
 from ledger.settings import Settings
+from ledger.store import Store, open_store
 from transparency import merkle
-from transparency.store import TreeStore, create_tables
+from transparency import store as tree
+from transparency.store import TreeStore
 
 CHUNK = 50_000
 
 
-def build(directory: Path, size: int) -> tuple[Ledger, TreeStore]:
+def build(directory: Path, size: int) -> tuple[Store, TreeStore]:
     settings = Settings(database_url=f"sqlite:///{directory / f'tree-{size}.sqlite3'}")
-    ledger = open_ledger(settings, create_table=True)
-    leases.create_tables(ledger.db)
-    create_tables(ledger.db)
+    store = open_store(settings, create=True, checked=False)
+    Schema(tables=(leases.TABLE, *tree.TABLES), seeds=(tree.seed,)).init(store.db)
     frontier: list[bytes] = []
     started = time.perf_counter()
-    with ledger.db.transaction(write=True) as cur:
+    with store.db.transaction(write=True) as cur:
         rows: list[tuple[int, bytes]] = []
         for index in range(size):
             leaf = merkle.leaf_hash(index.to_bytes(8, "big"))
@@ -53,7 +53,7 @@ def build(directory: Path, size: int) -> tuple[Ledger, TreeStore]:
         f"in {time.perf_counter() - started:.1f} s",
         flush=True,
     )
-    return ledger, TreeStore(ledger.db)  # keep the ledger: its pool is the store's
+    return store, TreeStore(store.db)  # keep the store: its pool is the tree's
 
 
 def time_proofs(store: TreeStore, size: int, count: int) -> tuple[float, float]:
@@ -87,9 +87,9 @@ def main() -> int:
     results: dict[int, tuple[float, float]] = {}
     with tempfile.TemporaryDirectory() as tmp:
         for size in sizes:
-            ledger, store = build(Path(tmp), size)
+            opened, store = build(Path(tmp), size)
             results[size] = time_proofs(store, size, args.proofs)
-            ledger.close()
+            opened.close()
     print(f"{'leaves':>10}  {'inclusion (median)':>19}  {'consistency (median)':>21}")
     for size, (inc, con) in results.items():
         print(f"{size:>10,}  {inc * 1e3:>16.3f} ms  {con * 1e3:>18.3f} ms")
