@@ -29,7 +29,3 @@ class LazySystem:
 def system() -> System:
     """The System of the app handling this request."""
     return current_app.extensions["labledger"].get()
-
-
-def settings() -> Settings:
-    return current_app.extensions["labledger"].settings

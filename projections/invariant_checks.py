@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from ledger.actors import Role
 from projections.invariants import Check, CheckEvent, Doc
 
 Change = Callable[[Check, Doc, Doc, str], None]
@@ -167,7 +168,7 @@ def ownership_declared(c: Check, data: Doc, aid: str) -> None:
     c.program = data["program"]
     artist = data["artist"]
     role = (c.env.get("actor") or {}).get("role")
-    if role != "artist":
+    if role != Role.ARTIST:
         c.violate("I3", f"ownership declared by a {role!r}, not by the artist")
     app = c.docs.get("application", artist)
     if app is None or not app["was_admitted"]:

@@ -1,4 +1,4 @@
-"""DESIGN.md's invariants, re-checked from the events alone.
+"""The program's invariants (I1-I5), re-checked from the events alone.
 
 The audit must not trust the write side: every rule the aggregates enforce is
 checked again here, event by event, against state rebuilt from earlier
