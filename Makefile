@@ -18,11 +18,13 @@ run: $(STAMP)
 	mkdir -p var
 	$(BIN)/labledger serve --bind 127.0.0.1:8000 --demo
 
-test: $(STAMP)
+# The linters run first: CI runs `make test`, so it runs them too.
+test: lint
 	$(BIN)/python -m pytest -q
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
 bench: $(STAMP)
 	$(BIN)/python bench/run_all.py

@@ -1,40 +1,38 @@
-"""The composition root: `create_app()` wires settings, services and blueprints."""
+"""The Flask app: settings, the process's System, every blueprint and the
+health endpoints, wired explicitly."""
 
 from __future__ import annotations
 
-import importlib
-from collections.abc import Callable
 from typing import Any
 
 from flask import Flask, Response, jsonify
 from flask_smorest import Api
 
+from api import applications, exhibitions, programs, reads, services, transparency, works
+from api import webhooks as webhook_endpoints
+from api.bootstrap import System
 from api.boundary import register_request_guards, register_response_headers
 from api.errors import problem, register_error_handlers
 from api.metrics import init_metrics
-from api.services import Services, services
-from ledger.application import Ledger
 from ledger.settings import Settings
 
 MAX_BODY_BYTES = 1024 * 1024
-
-# Each module defines `blp` (a flask-smorest Blueprint).
-BLUEPRINT_MODULES = (
-    "api.programs",
-    "api.applications",
-    "api.works",
-    "api.exhibitions",
-    "api.reads",
-    "api.transparency",
-    "api.webhooks",
+BLUEPRINTS = (
+    programs.blp,
+    applications.blp,
+    works.blp,
+    exhibitions.blp,
+    reads.blp,
+    transparency.blp,
+    webhook_endpoints.blp,
 )
 
-ReadinessCheck = Callable[[Services], tuple[str, dict[str, Any], bool]]
 
-
-def create_app(settings: Settings | None = None, *, ledger: Ledger | None = None) -> Flask:
+def create_app(settings: Settings | None = None, *, system: System | None = None) -> Flask:
+    """The app on `settings` (default: the environment); `system` serves
+    instead of one built on first use (tests)."""
     app = Flask("labledger")
-    settings = settings or Settings.from_env()
+    settings = settings or (system.settings if system else Settings.from_env())
     app.config.update(
         MAX_CONTENT_LENGTH=MAX_BODY_BYTES,
         API_TITLE="Lab Ledger",
@@ -51,8 +49,7 @@ def create_app(settings: Settings | None = None, *, ledger: Ledger | None = None
             },
         },
     )
-    app.extensions["labledger"] = Services(settings, ledger)
-    app.extensions["labledger_readiness"] = []
+    app.extensions["labledger"] = services.LazySystem(settings, system)
     init_metrics(app)
 
     api = Api(app)
@@ -60,11 +57,8 @@ def create_app(settings: Settings | None = None, *, ledger: Ledger | None = None
     register_error_handlers(app)
     register_request_guards(app)
     register_response_headers(app)
-    for module_name in BLUEPRINT_MODULES:
-        module = importlib.import_module(module_name)
-        api.register_blueprint(module.blp)
-        if hasattr(module, "init_app"):
-            module.init_app(app)
+    for blueprint in BLUEPRINTS:
+        api.register_blueprint(blueprint)
 
     @app.get("/healthz")
     def healthz() -> Response:
@@ -73,10 +67,10 @@ def create_app(settings: Settings | None = None, *, ledger: Ledger | None = None
     @app.get("/readyz")
     def readyz() -> Response:
         checks: dict[str, Any] = {}
-        ready = True
         try:
-            services().ledger.db.ping()
-            checks["store"] = {"ok": True, "position": services().ledger.max_position()}
+            current = services.system()
+            current.db.ping()
+            checks["store"] = {"ok": True, "position": current.log.head()}
         except Exception as error:  # the store being down is what this reports
             checks["store"] = {"ok": False, "error": type(error).__name__}
             return problem(
@@ -86,9 +80,10 @@ def create_app(settings: Settings | None = None, *, ledger: Ledger | None = None
                 checks=checks,
                 headers={"Retry-After": "5"},
             )
-        check: ReadinessCheck
-        for check in app.extensions["labledger_readiness"]:
-            name, detail, ok = check(services())
+        ready = True
+        readiness = (("projections", reads.readiness), ("transparency", transparency.readiness))
+        for name, check in readiness:
+            detail, ok = check(current)
             checks[name] = detail | {"ok": ok}
             ready = ready and ok
         if not ready:

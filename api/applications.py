@@ -5,18 +5,19 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from flask import g
 from flask_smorest import Blueprint
 from marshmallow import Schema, validate
 
 from api.auth import require
-from api.idempotency import idempotent, written
+from api.idempotency import execute, idempotent
 from api.schemas import MEDIA_TYPE, Email, Text, Url, instant, sha256, text, tool_key
-from api.services import services
+from ledger import commands as c
+from ledger.actors import Role
 
 blp = Blueprint(
     "applications", __name__, url_prefix="/v1", description="Applications and participants"
 )
+
 
 class ApplicationIn(Schema):
     artist_name = text(200, required=True)
@@ -46,93 +47,81 @@ class GenerationIn(Schema):
 
 
 @blp.post("/programs/<slug>/applications")
-@require("staff")
+@require(Role.STAFF)
 @blp.arguments(ApplicationIn)
 @blp.response(201)
 @idempotent(201)
 def submit_application(data: dict[str, Any], slug: str) -> dict[str, Any]:
     """Record an application"""
-    return written(
-        services().ledger.submit_application(g.actor, slug, idempotency=g.idempotency, **data)
-    )
+    command = c.SubmitApplication(program=slug, **data)
+    return execute(command, lambda r: {"id": str(r.id), "status": "applied"})
+
+
+def _status(result: Any) -> dict[str, Any]:
+    return {"id": str(result.id), "status": result.status}
 
 
 @blp.post("/applications/<uuid:application_id>/admit")
-@require("staff")
+@require(Role.STAFF)
 @blp.response(200)
 @idempotent(200)
 def admit(application_id: UUID) -> dict[str, Any]:
     """Admit an applicant (409 when the program is full or the application is not pending)"""
-    return written(
-        services().ledger.admit_applicant(g.actor, application_id, idempotency=g.idempotency)
+    return execute(
+        c.AdmitApplicant(application_id), lambda r: _status(r) | {"seats_left": r.seats_left}
     )
 
 
 @blp.post("/applications/<uuid:application_id>/decline")
-@require("staff")
+@require(Role.STAFF)
 @blp.arguments(ReasonIn)
 @blp.response(200)
 @idempotent(200)
 def decline(data: dict[str, Any], application_id: UUID) -> dict[str, Any]:
     """Decline an application"""
-    return written(
-        services().ledger.decline_application(
-            g.actor, application_id, data["reason"], idempotency=g.idempotency
-        )
-    )
+    return execute(c.DeclineApplication(application_id, data["reason"]), _status)
 
 
 @blp.post("/applications/<uuid:application_id>/withdraw")
-@require("staff")
+@require(Role.STAFF)
 @blp.arguments(ReasonIn)
 @blp.response(200)
 @idempotent(200)
 def withdraw(data: dict[str, Any], application_id: UUID) -> dict[str, Any]:
     """Record that a participant withdrew; releases the seat"""
-    return written(
-        services().ledger.withdraw_participant(
-            g.actor, application_id, data["reason"], idempotency=g.idempotency
-        )
-    )
+    return execute(c.WithdrawParticipant(application_id, data["reason"]), _status)
 
 
 @blp.post("/participants/<uuid:participant_id>/grants")
-@require("staff")
+@require(Role.STAFF)
 @blp.arguments(GrantIn)
 @blp.response(201)
 @idempotent(201)
 def grant(data: dict[str, Any], participant_id: UUID) -> dict[str, Any]:
     """Grant a participant access to a registered tool"""
-    return written(
-        services().ledger.grant_tool(
-            g.actor, participant_id, data["tool"], data["expires_at"], idempotency=g.idempotency
-        )
-    )
+    command = c.GrantTool(participant_id, **data)
+    expires = command.expires_at.isoformat() if command.expires_at else None
+    body = {"participant_id": str(participant_id), "tool": command.tool, "expires_at": expires}
+    return execute(command, lambda _: body)
 
 
 @blp.post("/participants/<uuid:participant_id>/grants/<tool>/revoke")
-@require("staff")
+@require(Role.STAFF)
 @blp.arguments(ReasonIn)
 @blp.response(200)
 @idempotent(200)
 def revoke(data: dict[str, Any], participant_id: UUID, tool: str) -> dict[str, Any]:
     """Revoke a participant's access to a tool"""
-    return written(
-        services().ledger.revoke_tool(
-            g.actor, participant_id, tool, data["reason"], idempotency=g.idempotency
-        )
-    )
+    body = {"participant_id": str(participant_id), "tool": tool}
+    return execute(c.RevokeTool(participant_id, tool, data["reason"]), lambda _: body)
 
 
 @blp.post("/participants/<uuid:participant_id>/generations")
-@require("artist", "staff")
+@require(Role.ARTIST, Role.STAFF)
 @blp.arguments(GenerationIn)
 @blp.response(201)
 @idempotent(201)
 def record_generation(data: dict[str, Any], participant_id: UUID) -> dict[str, Any]:
     """Record a generation (the artist themselves, or staff)"""
-    return written(
-        services().ledger.record_generation(
-            g.actor, participant_id, idempotency=g.idempotency, **data
-        )
-    )
+    command = c.RecordGeneration(participant_id, **data)
+    return execute(command, lambda r: {"id": str(r.id)})

@@ -9,8 +9,8 @@ from typing import Any, TypeVar
 from flask import g, request
 
 from api.errors import ProblemError
-from api.services import services
-from ledger.application import Actor
+from api.services import system
+from ledger.actors import Actor, Role
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -27,7 +27,7 @@ def current_actor() -> Actor:
             "a bearer token is required: Authorization: Bearer <token>",
             headers={"WWW-Authenticate": 'Bearer realm="labledger"'},
         )
-    actor = services().tokens.authenticate(token.strip()) if scheme.lower() == "bearer" else None
+    actor = system().tokens.authenticate(token.strip()) if scheme.lower() == "bearer" else None
     if actor is None:
         raise ProblemError(
             401,
@@ -38,7 +38,7 @@ def current_actor() -> Actor:
     return actor
 
 
-def require(*roles: str, why: str | None = None) -> Callable[[F], F]:
+def require(*roles: Role, why: str | None = None) -> Callable[[F], F]:
     """Allow only these roles (401 without a valid token, 403 for others)."""
 
     def decorator(view: F) -> F:

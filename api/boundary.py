@@ -109,7 +109,9 @@ def _check_url() -> None:
         reason = unsafe_character(value) if isinstance(value, str) else None
         if reason is not None:
             raise ProblemError(
-                400, f"the path segment {name} {reason}", title="Bad Request",
+                400,
+                f"the path segment {name} {reason}",
+                title="Bad Request",
                 errors={name: [reason]},
             )
     errors: dict[str, list[str]] = {}
@@ -119,7 +121,9 @@ def _check_url() -> None:
             errors.setdefault(name, []).append(reason)
     if errors:
         raise ProblemError(
-            422, "the request failed validation; see errors", title="Unprocessable Content",
+            422,
+            "the request failed validation; see errors",
+            title="Unprocessable Content",
             errors=errors,
         )
 

@@ -1,4 +1,4 @@
-"""`labledger`: serve, db, tokens, demo (+ projections, webhooks, verify)."""
+"""`labledger`: every command, each group defined where its commands live."""
 
 from __future__ import annotations
 
@@ -7,25 +7,18 @@ from uuid import UUID
 
 import click
 
-import projections
-import transparency
-import webhooks
-from ledger import leases, log
-from ledger.bootstrap import open_ledger
+from api.bootstrap import init_store, start
+from api.demo import load_demo
+from api.serve import serve
+from api.workers import projections, webhooks
+from ledger.actors import Role
 from ledger.errors import LedgerError
-from ledger.persistence import redact_url
+from ledger.schema import SchemaError
 from ledger.settings import Settings
-from ledger.tokens import TokenStore
-
-
-def init_db(settings: Settings) -> None:
-    """Create every table once, before any worker starts (DDL races otherwise)."""
-    ledger = open_ledger(settings, create_table=True)
-    leases.create_tables(ledger.db)
-    log.create_tables(ledger.db)
-    for package in (projections, transparency, webhooks):
-        package.create_tables(ledger.db)
-    ledger.close()
+from ledger.store import redact_url
+from transparency.cli import verify
+from transparency.verify_cli import monitor_command
+from witness.cli import witness
 
 
 @click.group()
@@ -43,9 +36,15 @@ def db() -> None:
 @db.command("init")
 @click.pass_obj
 def db_init(settings: Settings) -> None:
-    """Create all tables (idempotent); run once before starting workers."""
-    init_db(settings)
-    click.echo(f"schema ready at {redact_url(settings.database_url)}")
+    """Create all tables, or migrate an older store (idempotent); run once
+    before starting workers."""
+    try:
+        found, version = init_store(settings)
+    except SchemaError as error:
+        raise click.ClickException(f"{redact_url(settings.database_url)}: {error}") from error
+    if found is not None and found < version:
+        click.echo(f"migrated the store from schema version {found} to {version}")
+    click.echo(f"schema ready at {redact_url(settings.database_url)} (version {version})")
 
 
 @main.group()
@@ -54,7 +53,7 @@ def tokens() -> None:
 
 
 @tokens.command("create")
-@click.option("--role", required=True, type=click.Choice(["staff", "artist", "auditor", "partner"]))
+@click.option("--role", required=True, type=click.Choice([role.value for role in Role]))
 @click.option(
     "--participant",
     "participant",
@@ -70,13 +69,15 @@ def tokens() -> None:
 @click.pass_obj
 def tokens_create(settings: Settings, role: str, participant: UUID | None, name: str) -> None:
     """Create a token; prints it alone on the last line."""
-    ledger = open_ledger(settings)
+    system = start(settings)
     try:
         if participant is not None:
-            ledger.get_participant(participant)  # refuse tokens for unknown participants
-        issued = TokenStore(ledger.db).create(role, participant, name)
+            system.store.ledger.get_application(participant)  # no tokens for unknown ones
+        issued = system.tokens.create(role, participant, name)
     except (ValueError, LedgerError) as error:  # a bad role/participant combination
         raise click.UsageError(str(error)) from error
+    finally:
+        system.close()
     click.echo(f"created {issued.role} token {issued.id} ({issued.name}); it is shown only once:")
     click.echo(issued.token)
 
@@ -85,11 +86,14 @@ def tokens_create(settings: Settings, role: str, participant: UUID | None, name:
 @click.pass_obj
 def tokens_list(settings: Settings) -> None:
     """List tokens (never the secrets)."""
-    ledger = open_ledger(settings)  # keep a reference: a collected Ledger closes its pool
-    for row in TokenStore(ledger.db).list():
-        state = f"revoked {row['revoked_at']}" if row["revoked_at"] else "active"
-        who = f" participant={row['participant_id']}" if row["participant_id"] else ""
-        click.echo(f"{row['id']}  {row['role']:<8} {row['name']}{who}  {state}")
+    system = start(settings)
+    try:
+        for row in system.tokens.list():
+            state = f"revoked {row['revoked_at']}" if row["revoked_at"] else "active"
+            who = f" participant={row['participant_id']}" if row["participant_id"] else ""
+            click.echo(f"{row['id']}  {row['role']:<8} {row['name']}{who}  {state}")
+    finally:
+        system.close()
 
 
 @tokens.command("revoke")
@@ -97,8 +101,12 @@ def tokens_list(settings: Settings) -> None:
 @click.pass_obj
 def tokens_revoke(settings: Settings, token_id: str) -> None:
     """Revoke a token by its id."""
-    ledger = open_ledger(settings)
-    if not TokenStore(ledger.db).revoke(token_id):
+    system = start(settings)
+    try:
+        revoked = system.tokens.revoke(token_id)
+    finally:
+        system.close()
+    if not revoked:
         click.echo(f"no token {token_id}", err=True)
         sys.exit(1)
     click.echo(f"revoked {token_id}")
@@ -113,38 +121,16 @@ def demo() -> None:
 @click.pass_obj
 def demo_load(settings: Settings) -> None:
     """Load the demo program into an empty store and print demo tokens."""
-    from api.demo import load_demo
-
-    init_db(settings)
-    ledger = open_ledger(settings)
-    if ledger.max_position():
-        click.echo("the store is not empty; the demo loads only into an empty store", err=True)
-        sys.exit(1)
-    load_demo(ledger, echo=click.echo)
-
-
-def _add_optional_commands() -> None:
-    for module_name, attr in (
-        ("api.serve", "serve"),
-        ("projections.cli", "projections"),
-        ("transparency.cli", "verify"),
-        ("webhooks.cli", "webhooks"),
-    ):
-        try:
-            module = __import__(module_name, fromlist=[attr])
-        except ModuleNotFoundError as error:
-            if error.name == module_name:
-                continue
-            raise
-        main.add_command(getattr(module, attr))
-    # The composition root owns the worker processes: `projections run` also
-    # builds the transparency tree (it too is a read model of the log).
-    from api.workers import projections_run, webhooks_run
-
-    for group_name, command in (("projections", projections_run), ("webhooks", webhooks_run)):
-        group = main.commands.get(group_name)
-        if isinstance(group, click.Group):
-            group.add_command(command)
+    init_store(settings)
+    system = start(settings)
+    try:
+        if system.log.head():
+            click.echo("the store is not empty; the demo loads only into an empty store", err=True)
+            sys.exit(1)
+        load_demo(system, echo=click.echo)
+    finally:
+        system.close()
 
 
-_add_optional_commands()
+for command in (serve, projections, webhooks, verify, witness, monitor_command):
+    main.add_command(command)

@@ -8,11 +8,12 @@ from collections.abc import Callable
 from datetime import timedelta
 from uuid import UUID
 
-from ledger.application import Actor, Ledger
-from ledger.tokens import TokenStore
+from api.bootstrap import System
+from ledger import commands as c
+from ledger.actors import Actor, Role
 
 SLUG = "seoul-2026"
-STAFF = Actor("demo-loader", "staff")
+STAFF = Actor("demo-loader", Role.STAFF)
 
 ARTISTS = [
     "Kim Seo-yeon",
@@ -90,89 +91,101 @@ def _sha(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def load_demo(ledger: Ledger, echo: Callable[[str], None] = print) -> dict[str, str]:
-    today = ledger.clock().date()
+def load_demo(system: System, echo: Callable[[str], None] = print) -> dict[str, str]:
+    run = system.bus.handle
+    today = system.store.ledger.clock().date()
     starts = today - timedelta(days=10)
-    ledger.open_program(
+    run(
+        c.OpenProgram(
+            SLUG,
+            "AI Tools Residency — Seoul, first edition",
+            "Seoul",
+            starts,
+            starts + timedelta(days=30),
+            21,
+        ),
         STAFF,
-        SLUG,
-        "AI Tools Residency — Seoul, first edition",
-        "Seoul",
-        starts.isoformat(),
-        (starts + timedelta(days=30)).isoformat(),
-        21,
     )
     for tool in TOOLS:
-        ledger.register_tool(STAFF, SLUG, **tool)
+        run(c.RegisterTool(program=SLUG, **tool), STAFF)
 
     participants: list[tuple[str, UUID]] = []
     for n, name in enumerate(ARTISTS + DECLINED):
         handle = name.split()[-1].lower().replace("-", "")
-        written = ledger.submit_application(
-            STAFF,
-            SLUG,
-            name,
-            f"{handle}@artists.example.org",
-            f"https://portfolio.example.org/{handle}",
-            f"{name} works with moving image, archives and the city of Seoul (statement {n}).",
+        statement = (
+            f"{name} works with moving image, archives and the city of Seoul (statement {n})."
         )
-        application_id = UUID(written.body["id"])
+        submitted = run(
+            c.SubmitApplication(
+                SLUG,
+                name,
+                f"{handle}@artists.example.org",
+                f"https://portfolio.example.org/{handle}",
+                statement,
+            ),
+            STAFF,
+        )
+        application_id = submitted.result.id
         if name in DECLINED:
-            ledger.decline_application(STAFF, application_id, "cohort full for this edition")
+            run(c.DeclineApplication(application_id, "cohort full for this edition"), STAFF)
             continue
-        ledger.admit_applicant(STAFF, application_id)
+        run(c.AdmitApplicant(application_id), STAFF)
         participants.append((name, application_id))
 
-    expires = ledger.clock() + timedelta(days=20)
-    exhibition = ledger.schedule_exhibition(
+    expires = system.store.ledger.clock() + timedelta(days=20)
+    exhibition = run(
+        c.ScheduleExhibition(
+            SLUG,
+            "Synthetic Seoul",
+            "Seoul Design Foundation, DDP Gallery 3",
+            starts + timedelta(days=32),
+            starts + timedelta(days=60),
+            "Seoul Design Foundation",
+        ),
         STAFF,
-        SLUG,
-        "Synthetic Seoul",
-        "Seoul Design Foundation, DDP Gallery 3",
-        (starts + timedelta(days=32)).isoformat(),
-        (starts + timedelta(days=60)).isoformat(),
-        "Seoul Design Foundation",
     )
-    exhibition_id = UUID(exhibition.body["id"])
     for n, (name, pid) in enumerate(participants):
-        artist = Actor(f"demo-artist-{n}", "artist", pid)
+        artist = Actor(f"demo-artist-{n}", Role.ARTIST, pid)
         generations = []
         for tool in TOOLS:
-            ledger.grant_tool(STAFF, pid, tool["tool"], expires)
+            run(c.GrantTool(pid, tool["tool"], expires), STAFF)
             media = "video/mp4" if tool["tool"] == "video" else "image/png"
-            written = ledger.record_generation(
+            recorded = run(
+                c.RecordGeneration(
+                    pid,
+                    tool["tool"],
+                    tool["version"],
+                    _sha(f"{name}/{tool['tool']}/out"),
+                    media,
+                    _sha(f"{name}/{tool['tool']}/prompt"),
+                ),
                 artist,
-                pid,
-                tool["tool"],
-                tool["version"],
-                _sha(f"{name}/{tool['tool']}/out"),
-                media,
-                _sha(f"{name}/{tool['tool']}/prompt"),
-                None,
             )
-            generations.append(UUID(written.body["id"]))
+            generations.append(recorded.result.id)
         if n < len(TITLES):
-            work = ledger.declare_ownership(
+            declared = run(
+                c.DeclareOwnership(
+                    TITLES[n],
+                    _sha(f"{name}/work/{TITLES[n]}"),
+                    tuple(generations),
+                    f"{TITLES[n]} was made by {name} during the residency.",
+                ),
                 artist,
-                TITLES[n],
-                _sha(f"{name}/work/{TITLES[n]}"),
-                generations,
-                f"{TITLES[n]} was made by {name} during the residency.",
             )
             if n % 2 == 0:
-                ledger.hang_work(STAFF, exhibition_id, UUID(work.body["id"]))
+                run(c.HangWork(exhibition.result.id, declared.result.id), STAFF)
 
-    store = TokenStore(ledger.db)
+    store = system.tokens
     issued = {
-        "staff": store.create("staff", name="demo staff").token,
-        "auditor": store.create("auditor", name="demo auditor").token,
-        "partner": store.create("partner", name="Seoul Design Foundation").token,
-        "artist": store.create("artist", participants[0][1], name=participants[0][0]).token,
+        "staff": store.create(Role.STAFF, name="demo staff").token,
+        "auditor": store.create(Role.AUDITOR, name="demo auditor").token,
+        "partner": store.create(Role.PARTNER, name="Seoul Design Foundation").token,
+        "artist": store.create(Role.ARTIST, participants[0][1], name=participants[0][0]).token,
     }
     echo(
         f"demo program {SLUG!r} loaded: {len(participants)} artists admitted, "
         f"{min(len(participants), len(TITLES))} works declared, 1 exhibition "
-        f"(log position {ledger.max_position()})"
+        f"(log position {system.log.head()})"
     )
     echo(f"artist token acts for {participants[0][0]} (participant {participants[0][1]})")
     for role, token in issued.items():

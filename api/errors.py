@@ -18,6 +18,7 @@ from ledger import errors
 log = logging.getLogger(__name__)
 
 PROBLEM_BASE = "https://labledger.local/problems/"
+VALIDATION_DETAIL = "the request failed validation; see errors"
 
 STATUS_BY_ERROR: list[tuple[type[errors.LedgerError], int]] = [
     (errors.NotFound, 404),
@@ -95,6 +96,13 @@ def _http_title(status: int) -> str:
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(errors.LedgerError)
     def ledger_error(error: errors.LedgerError) -> Response:
+        if isinstance(error, errors.InvalidField):  # answered as a schema would answer it
+            return problem(
+                422,
+                _http_title(422),
+                VALIDATION_DETAIL,
+                errors={error.field: [error.message]},
+            )
         extra = {
             k: v
             for k, v in error.context.items()
@@ -124,7 +132,7 @@ def register_error_handlers(app: Flask) -> None:
             return problem(400, "Bad Request", "the request body is not valid JSON")
         if messages:
             extra["errors"] = _flatten_messages(messages)
-            detail = "the request failed validation; see errors"
+            detail = VALIDATION_DETAIL
             status = 422 if status in (400, 422) else status
         if status == 413:
             detail = too_large(app)

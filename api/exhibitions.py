@@ -5,20 +5,19 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from flask import g
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
 from api.auth import require
-from api.idempotency import idempotent, written
-from api.schemas import DateRange, day, slug, text
-from api.services import services
+from api.idempotency import execute, idempotent
+from api.schemas import day, slug, text
+from ledger import commands as c
+from ledger.actors import Role
 
 blp = Blueprint("exhibitions", __name__, url_prefix="/v1/exhibitions", description="Exhibitions")
 
 
-class ExhibitionIn(DateRange):
-    _range = ("opens_on", "closes_on")
+class ExhibitionIn(Schema):
     program = slug(required=True)
     title = text(300, required=True)
     venue = text(300, required=True)
@@ -32,35 +31,28 @@ class HangIn(Schema):
 
 
 @blp.post("")
-@require("staff")
+@require(Role.STAFF)
 @blp.arguments(ExhibitionIn)
 @blp.response(201)
 @idempotent(201)
 def schedule(data: dict[str, Any]) -> dict[str, Any]:
     """Schedule an exhibition"""
-    return written(
-        services().ledger.schedule_exhibition(
-            g.actor,
-            data["program"],
-            data["title"],
-            data["venue"],
-            data["opens_on"].isoformat(),
-            data["closes_on"].isoformat(),
-            data["partner"],
-            idempotency=g.idempotency,
-        )
-    )
+    return execute(c.ScheduleExhibition(**data), lambda r: {"id": str(r.id)})
 
 
 @blp.post("/<uuid:exhibition_id>/works")
-@require("staff")
+@require(Role.STAFF)
 @blp.arguments(HangIn)
 @blp.response(201)
 @idempotent(201)
 def hang(data: dict[str, Any], exhibition_id: UUID) -> dict[str, Any]:
     """Hang a work (409 if its ownership is not declared); credits the declared owner"""
-    return written(
-        services().ledger.hang_work(
-            g.actor, exhibition_id, data["work_id"], idempotency=g.idempotency
-        )
+    work_id = data["work_id"]
+    return execute(
+        c.HangWork(exhibition_id, work_id),
+        lambda r: {
+            "exhibition_id": str(exhibition_id),
+            "work_id": str(work_id),
+            "credited_artist": str(r.credited_artist),
+        },
     )

@@ -6,8 +6,8 @@ import time
 from collections.abc import Callable
 
 from api.errors import ProblemError
-from api.services import services
-from ledger.log import Fault
+from api.services import system
+from ledger.faults import Fault
 
 
 def behind(what: str, position: int, target: int) -> ProblemError:
@@ -27,14 +27,14 @@ def refuse_beyond_head(target: int, what: str, position: Callable[[], int]) -> N
     """A position the log has not reached cannot be waited for: answer at once
     instead of holding a worker for `read_wait` (a write's position is
     committed before its response is sent, so a client's own is never here)."""
-    if target > services().ledger.max_position():
+    if target > system().log.head():
         raise behind(what, position(), target)
 
 
 def wait_until(current: Callable[[], int], target: int, what: str) -> int:
     """Poll `current()` until it reaches `target`, at most `read_wait` seconds."""
     refuse_beyond_head(target, what, current)
-    settings = services().settings
+    settings = system().settings
     deadline = time.monotonic() + settings.read_wait
     position = current()
     while position < target:

@@ -1,9 +1,11 @@
-"""`Idempotency-Key` on writes, durable across processes.
+"""Writes: `Idempotency-Key`, and the one way a view runs a command.
 
-The key's record is written in the same transaction as the command's events
-(see `ledger.persistence`), so "written once" holds even for concurrent
-retries: the loser's transaction fails on the key and it answers with the
-winner's stored response.
+A write view is decorated `@idempotent(status)` and returns
+`execute(command, body)`: the command bus runs the command, records the key
+with the response `body(result)` in the same transaction as the events, and
+replays the stored response for a retry (see `ledger.idempotency`). A write
+that is not a ledger command (a webhook endpoint) brings the `lookup` of its
+own key store, and raises `DuplicateRequest` when a concurrent twin won.
 """
 
 from __future__ import annotations
@@ -20,9 +22,9 @@ from api.auth import current_actor
 from api.errors import ProblemError
 from api.metrics import count_events
 from api.schemas import unsafe_character
-from api.services import services
-from ledger.application import DuplicateRequest, StoredResponse, Written
-from ledger.persistence import IdempotencyRecord
+from api.services import system
+from ledger.commands import Command
+from ledger.idempotency import DuplicateRequest, IdempotencyKey, StoredResponse
 
 F = TypeVar("F", bound=Callable[..., Any])
 MAX_KEY_LENGTH = 255
@@ -35,13 +37,8 @@ def _request_hash() -> str:
     return hashlib.sha256(material.encode("utf-8")).hexdigest()
 
 
-def _replay(stored: StoredResponse, request_hash: str) -> Response:
-    if stored.request_hash != request_hash:
-        raise ProblemError(
-            422,
-            "this Idempotency-Key was already used with a different request",
-            title="Idempotency-Key reused",
-        )
+def _replay(stored: StoredResponse) -> Response:
+    # The stored body as it was recorded, and the position of its last event.
     body = {**stored.body, "position": stored.position}
     response = Response(json.dumps(body), status=stored.status, mimetype="application/json")
     response.headers["Idempotent-Replayed"] = "true"
@@ -51,10 +48,7 @@ def _replay(stored: StoredResponse, request_hash: str) -> Response:
 def idempotent(
     status: int, lookup: Callable[[str, str], StoredResponse | None] | None = None
 ) -> Callable[[F], F]:
-    """Make a write view honour `Idempotency-Key`; the view passes
-    `g.idempotency` to its command and returns `written(...)`. A write that is
-    not a ledger command (a webhook endpoint) brings the `lookup` of its own
-    key store, and raises `DuplicateRequest` when a concurrent twin won."""
+    """Make a write view honour `Idempotency-Key` (`g.idempotency`)."""
 
     def decorator(view: F) -> F:
         @functools.wraps(view)
@@ -74,24 +68,24 @@ def idempotent(
                 raise ProblemError(
                     422, f"Idempotency-Key {unsafe}", errors={"Idempotency-Key": [unsafe]}
                 )
-            actor = current_actor()
-            request_hash = _request_hash()
-            ledger = services().ledger
-            stored = (lookup or ledger.lookup_idempotent)(actor.id, key)
-            if stored is not None:
-                return _replay(stored, request_hash)
-            g.idempotency = IdempotencyRecord(actor.id, key, request_hash, status, {})
+            g.idempotency = IdempotencyKey(current_actor().id, key, _request_hash(), status)
+            if lookup is not None:
+                stored = lookup(g.idempotency.scope, key)
+                if stored is not None:
+                    return _replay(stored.for_request(g.idempotency.request_hash))
             try:
                 return view(*args, **kwargs)
             except DuplicateRequest as duplicate:
-                return _replay(duplicate.stored, request_hash)
+                return _replay(duplicate.stored.for_request(g.idempotency.request_hash))
 
         return wrapper  # type: ignore[return-value]
 
     return decorator
 
 
-def written(result: Written) -> dict[str, Any]:
-    """The body of every write response: the command's result and its position."""
-    count_events(result.types)
-    return {**result.body, "position": result.position}
+def execute(command: Command, body: Callable[[Any], dict[str, Any]]) -> dict[str, Any]:
+    """Run `command` for the request's actor; the response is `body(result)`
+    and the position of its last event."""
+    written = system().bus.handle(command, g.actor, g.idempotency, respond=body)
+    count_events(written.types)
+    return {**(written.body or {}), "position": written.position}

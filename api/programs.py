@@ -4,20 +4,21 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import g
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from api.auth import require
-from api.idempotency import idempotent, written
-from api.schemas import DateRange, day, integer, slug, text, tool_key
-from api.services import services
+from api.idempotency import execute, idempotent
+from api.schemas import day, integer, slug, text, tool_key
+from api.services import system
+from ledger import commands as c
+from ledger.actors import Role
+from ledger.domain import Program
 
 blp = Blueprint("programs", __name__, url_prefix="/v1/programs", description="Programs and tools")
 
 
-class ProgramIn(DateRange):
-    _range = ("starts_on", "ends_on")
+class ProgramIn(Schema):
     slug = slug(required=True)
     name = text(200, required=True)
     city = text(100, required=True)
@@ -42,24 +43,14 @@ class DisclosureIn(Schema):
 
 
 @blp.post("")
-@require("staff")
+@require(Role.STAFF)
 @blp.arguments(ProgramIn)
 @blp.response(201)
 @idempotent(201)
 def open_program(data: dict[str, Any]) -> dict[str, Any]:
     """Open a program"""
-    return written(
-        services().ledger.open_program(
-            g.actor,
-            data["slug"],
-            data["name"],
-            data["city"],
-            data["starts_on"].isoformat(),
-            data["ends_on"].isoformat(),
-            data["capacity"],
-            idempotency=g.idempotency,
-        )
-    )
+    command = c.OpenProgram(**data)
+    return execute(command, lambda r: {"id": str(r.id), "slug": command.slug})
 
 
 @blp.get("/<slug>")
@@ -67,39 +58,54 @@ def open_program(data: dict[str, Any]) -> dict[str, Any]:
 @blp.response(200)
 def get_program(slug: str) -> dict[str, Any]:
     """A program, its tools with their disclosures, and its seats"""
-    return services().ledger.get_program(slug)
+    return program_body(system().store.ledger.get_program(slug))
+
+
+def program_body(program: Program) -> dict[str, Any]:
+    return {
+        "id": str(program.id),
+        "slug": program.slug,
+        "name": program.name,
+        "city": program.city,
+        "starts_on": program.starts_on,
+        "ends_on": program.ends_on,
+        "capacity": program.capacity,
+        "seats_used": program.seats_used,
+        "seats_left": program.seats_left,
+        "closed": program.closed,
+        "tools": [
+            {k: v for k, v in tool.items() if k != "versions"} | {"versions": tool["versions"]}
+            for tool in program.tools.values()
+        ],
+    }
 
 
 @blp.post("/<slug>/tools")
-@require("staff")
+@require(Role.STAFF)
 @blp.arguments(ToolIn)
 @blp.response(201)
 @idempotent(201)
 def register_tool(data: dict[str, Any], slug: str) -> dict[str, Any]:
     """Register a tool with its disclosure (capabilities and limitations)"""
-    return written(
-        services().ledger.register_tool(g.actor, slug, idempotency=g.idempotency, **data)
-    )
+    command = c.RegisterTool(program=slug, **data)
+    return execute(command, lambda _: {"program": slug, "tool": command.tool})
 
 
 @blp.post("/<slug>/tools/<tool>/disclosure")
-@require("staff")
+@require(Role.STAFF)
 @blp.arguments(DisclosureIn)
 @blp.response(200)
 @idempotent(200)
 def update_disclosure(data: dict[str, Any], slug: str, tool: str) -> dict[str, Any]:
     """Update a tool's disclosure (a new version, capabilities, limitations)"""
-    return written(
-        services().ledger.update_tool_disclosure(
-            g.actor, slug, tool, idempotency=g.idempotency, **data
-        )
-    )
+    command = c.UpdateToolDisclosure(program=slug, tool=tool, **data)
+    return execute(command, lambda _: {"program": slug, "tool": tool, "version": command.version})
 
 
 @blp.post("/<slug>/close")
-@require("staff")
+@require(Role.STAFF)
 @blp.response(200)
 @idempotent(200)
 def close_program(slug: str) -> dict[str, Any]:
     """Close a program: no more applications, admissions or tool registrations"""
-    return written(services().ledger.close_program(g.actor, slug, idempotency=g.idempotency))
+    return execute(c.CloseProgram(slug), lambda _: {"program": slug, "closed": True})

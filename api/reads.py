@@ -11,11 +11,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from flask import Flask, Response, request
+from flask import Response, request
 from flask_smorest import Blueprint
 from marshmallow import Schema, ValidationError, validates
 
 from api.auth import current_actor, require
+from api.bootstrap import System
 from api.errors import ProblemError
 from api.freshness import behind, refuse_beyond_head, refuse_stuck
 from api.schemas import (
@@ -28,8 +29,8 @@ from api.schemas import (
     slug,
     text,
 )
-from api.services import Services, services
-from api.transparency import transparency_log
+from api.services import system
+from ledger.actors import Role
 from ledger.events import PUBLIC_TYPES, redacted, staff_view
 from projections.audit import as_csv
 from projections.feed import feed
@@ -37,16 +38,14 @@ from projections.service import READY_LAG, ReadModels
 
 blp = Blueprint("reads", __name__, description="Roster, registry, audit report, event feed")
 
-def read_models(svc: Services | None = None) -> ReadModels:
-    svc = svc or services()
-    return svc.extra(
-        "read_models", lambda s: ReadModels(s.ledger, poll_interval=s.settings.poll_interval)
-    )
+
+def read_models() -> ReadModels:
+    return system().read_models
 
 
 def fresh(name: str, min_position: int | None) -> None:
     """Wait for `min_position` (503 after `read_wait`), or catch up opportunistically."""
-    settings = services().settings
+    settings = system().settings
     models = read_models()
     if min_position is None:
         models.refresh(name, budget=settings.read_wait)
@@ -89,7 +88,7 @@ def parse_as_of(value: str) -> int | datetime:
 
 
 @blp.get("/v1/programs/<slug>/roster")
-@require("staff", "auditor")
+@require(Role.STAFF, Role.AUDITOR)
 @blp.arguments(RosterQuery, location="query")
 @blp.response(200)
 def get_roster(query: dict[str, Any], slug: str) -> dict[str, Any]:
@@ -97,7 +96,7 @@ def get_roster(query: dict[str, Any], slug: str) -> dict[str, Any]:
     as_of = parse_as_of(query["as_of"]) if "as_of" in query else None
     target = query.get("min_position")
     if isinstance(as_of, int):
-        head = services().ledger.max_position()
+        head = system().log.head()
         if as_of > head:
             raise ProblemError(
                 422,
@@ -114,7 +113,7 @@ def get_roster(query: dict[str, Any], slug: str) -> dict[str, Any]:
     if body is None:
         when = f" as of {query['as_of']}" if as_of is not None else ""
         raise ProblemError(404, f"program {slug!r} not found{when}", title="Not Found")
-    if current_actor().role != "staff":
+    if current_actor().role != Role.STAFF:
         for entry in body["applications"]:
             entry.pop("email", None)
     return body
@@ -162,7 +161,7 @@ def get_work(query: dict[str, Any], work_id: Any) -> dict[str, Any]:
 
 
 @blp.get("/v1/programs/<slug>/audit-report")
-@require("auditor", "staff")
+@require(Role.AUDITOR, Role.STAFF)
 @blp.arguments(FreshQuery, location="query")
 @blp.response(200)
 def get_audit_report(query: dict[str, Any], slug: str) -> Any:
@@ -182,7 +181,7 @@ def _latest_checkpoint() -> dict[str, Any] | None:
     """The latest signed checkpoint of the transparency log, when it is there
     (the report never fails for want of one)."""
     try:
-        signed = transparency_log(services()).checkpoint()
+        signed = system().transparency.checkpoint()
         return {"tree_size": signed.head.size, "note": signed.note}
     except Exception:  # optional: an absent or broken tree leaves it null
         return None
@@ -212,29 +211,26 @@ def _types(value: str) -> list[str]:
 
 
 @blp.get("/v1/events")
-@require("auditor", "staff", "partner")
+@require(Role.AUDITOR, Role.STAFF, Role.PARTNER)
 @blp.arguments(EventsQuery, location="query")
 @blp.response(200)
 def get_events(query: dict[str, Any]) -> dict[str, Any]:
     """The ordered event log (personal data only for staff)"""
-    ledger = services().ledger
+    log = system().log
     target = query.get("min_position")
     if target is not None:  # the feed is the log: only a position beyond its head is behind
-        refuse_beyond_head(target, "log", ledger.max_position)
+        refuse_beyond_head(target, "log", log.head)
     types = frozenset(_types(query["type"])) if "type" in query else None
-    items, cursor = feed(ledger, query["after"], query["limit"], types)
-    shape = staff_view if current_actor().role == "staff" else redacted
+    items, cursor = feed(log, query["after"], query["limit"], types)
+    shape = staff_view if current_actor().role == Role.STAFF else redacted
     return {"items": [shape(env) for env in items], "next": cursor}
 
 
 # ---- readiness ------------------------------------------------------------------------
 
 
-def _readiness(svc: Services) -> tuple[str, dict[str, Any], bool]:
-    lag = read_models(svc).lag()
+def readiness(current: System) -> tuple[dict[str, Any], bool]:
+    """Each view's generation, position and lag, and whether all are ready."""
+    lag = current.read_models.lag()
     ok = all(view["lag"] <= READY_LAG and "stuck" not in view for view in lag.values())
-    return "projections", lag, ok
-
-
-def init_app(app: Flask) -> None:
-    app.extensions["labledger_readiness"].append(_readiness)
+    return lag, ok

@@ -9,7 +9,7 @@ import re
 from datetime import UTC, date, datetime
 from typing import Any
 
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import ValidationError, fields, validate
 
 # ---- strings ----------------------------------------------------------------------
 
@@ -203,25 +203,3 @@ def instant(**kwargs: Any) -> Instant:
 
 def day(**kwargs: Any) -> Day:
     return Day(**kwargs)
-
-
-# ---- schemas ----------------------------------------------------------------------
-
-
-class DateRange(Schema):
-    """Mixin check: the end date is not before the start date."""
-
-    _range: tuple[str, str] = ("", "")
-
-    @validates_schema
-    def _check_range(self, data: dict, **_: object) -> None:
-        start, end = self._range
-        if start in data and end in data and data[end] < data[start]:
-            raise ValidationError(f"must not be before {start}", field_name=end)
-
-
-class WrittenSchema(Schema):
-    id = fields.String(metadata={"description": "id of the created or changed record"})
-    position = fields.Integer(
-        required=True, metadata={"description": "log position of the last event written"}
-    )

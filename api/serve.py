@@ -20,6 +20,8 @@ import time
 
 import click
 
+from api.bootstrap import init_store, start
+from api.demo import load_demo
 from ledger.settings import Settings
 
 log = logging.getLogger("labledger.serve")
@@ -62,8 +64,12 @@ class Background:
         if now - self.started >= STABLE_AFTER:
             self.delay = RESTART_FIRST
         self.restart_at = now + self.delay
-        log.error("background worker (pid %d) exited with %s; restarting in %.0f s",
-                  pid, _exit_status(code), self.delay)
+        log.error(
+            "background worker (pid %d) exited with %s; restarting in %.0f s",
+            pid,
+            _exit_status(code),
+            self.delay,
+        )
         self.delay = min(self.delay * 2, RESTART_MAX)
 
 
@@ -95,9 +101,14 @@ def _terminate(processes: list[subprocess.Popen], grace: float) -> None:
 @click.command()
 @click.option("--bind", default="127.0.0.1:8000", show_default=True)
 @click.option("--workers", "n_workers", default=4, show_default=True, type=click.IntRange(1, 64))
-@click.option("--threads", "n_threads", default=8, show_default=True,
-              type=click.IntRange(1, 256),
-              help="request threads per worker (gunicorn gthread): a slow client holds one")
+@click.option(
+    "--threads",
+    "n_threads",
+    default=8,
+    show_default=True,
+    type=click.IntRange(1, 256),
+    help="request threads per worker (gunicorn gthread): a slow client holds one",
+)
 @click.option(
     "--followers/--no-followers",
     default=True,
@@ -120,21 +131,16 @@ def serve(
     demo: bool,
 ) -> None:
     """Serve the API with gunicorn (and the background workers)."""
-    from api.cli import init_db
-    from ledger.bootstrap import open_ledger
-
     logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
     # Schema first, once: several processes creating it at once race.
-    init_db(settings)
+    init_store(settings)
     if demo:
-        ledger = open_ledger(settings)
-        if not ledger.max_position():
-            from api.demo import load_demo
-
-            load_demo(ledger, echo=click.echo)
+        system = start(settings)
+        if not system.log.head():
+            load_demo(system, echo=click.echo)
         else:
             click.echo("store not empty: demo not loaded (tokens: `labledger tokens create`)")
-        ledger.close()
+        system.close()
 
     env = dict(os.environ)
     metrics_dir = tempfile.mkdtemp(prefix="labledger-metrics-")

@@ -7,21 +7,21 @@ import base64
 from typing import Any
 from uuid import UUID
 
-from flask import Flask, Response
+from flask import Response
 from flask_smorest import Blueprint
 from marshmallow import Schema
 
+from api.bootstrap import System
 from api.errors import ProblemError
 from api.freshness import refuse_stuck, wait_until
 from api.schemas import integer, min_position_field
-from api.services import Services, services
-from ledger.domainmodel import Work
+from api.services import system
 from ledger.events import redacted
-from ledger.log import Fault, Faults, read_page
+from ledger.faults import Fault
+from ledger.log import read_page
 from transparency import merkle
 from transparency.certificate import certificate_bytes
 from transparency.follower import TreeBuilder
-from transparency.note import load_or_create_signer
 from transparency.service import NotInTree, TransparencyLog
 from transparency.store import Head
 
@@ -36,18 +36,8 @@ LAG_LIMIT = 1000
 _MAX_SIZE = 2**62
 
 
-def _build(s: Services) -> TransparencyLog:
-    signer = load_or_create_signer(s.settings.signing_key_file, s.settings.log_name)
-    return TransparencyLog(s.ledger.db, signer)
-
-
-def transparency_log(s: Services) -> TransparencyLog:
-    """One per process: it holds the signer and the cached checkpoint."""
-    return s.extra("transparency", _build)
-
-
 def _log() -> TransparencyLog:
-    return transparency_log(services())
+    return system().transparency
 
 
 def _text(body: str) -> Response:
@@ -58,16 +48,16 @@ def _head_at_least(min_position: int | None) -> Head:
     """The tree head, once it holds log position `min_position` (bounded wait)."""
     store = _log().store
     if min_position:
-        stuck = _stuck(services(), store.head())
+        stuck = _stuck(system(), store.head())
         if stuck is not None and not stuck.due():  # waiting cannot help before its next attempt
             refuse_stuck("transparency tree", stuck, min_position)
         wait_until(lambda: store.head().position, min_position, "transparency tree")
     return store.head()
 
 
-def _stuck(s: Services, head: Head) -> Fault | None:
+def _stuck(current: System, head: Head) -> Fault | None:
     """The tree builder's fault, while it holds the tree below its position."""
-    fault = Faults(s.ledger.db).get(TreeBuilder.name)
+    fault = current.faults.get(TreeBuilder.name)
     return fault if fault is not None and fault.position > head.position else None
 
 
@@ -75,8 +65,12 @@ def _proof_size(size: int | None, head: Head, name: str) -> int:
     if size is None:
         return head.size
     if size > head.size:
-        raise ProblemError(404, f"{name} {size} is beyond the tree's size {head.size}",
-                           title="Beyond the tree", tree_size=head.size)
+        raise ProblemError(
+            404,
+            f"{name} {size} is beyond the tree's size {head.size}",
+            title="Beyond the tree",
+            tree_size=head.size,
+        )
     return size
 
 
@@ -121,8 +115,12 @@ def inclusion_proof(args: dict[str, Any]) -> dict[str, Any]:
     size = _proof_size(args["tree_size"], head, "tree_size")
     index = args["index"]
     if index >= size:
-        raise ProblemError(422, f"leaf index {index} is not in a tree of size {size}",
-                           title="Index out of range", tree_size=size)
+        raise ProblemError(
+            422,
+            f"leaf index {index} is not in a tree of size {size}",
+            title="Index out of range",
+            tree_size=size,
+        )
     # The leaf's hash, the root and the path: one read of the stored nodes.
     leaf, root, *path = store.hashes(
         [(index, index + 1), (0, size), *merkle.inclusion_ranges(index, size)]
@@ -146,8 +144,12 @@ def consistency_proof(args: dict[str, Any]) -> dict[str, Any]:
     second = _proof_size(args["second"], head, "second")
     first = args["first"]
     if first > second:
-        raise ProblemError(422, f"first ({first}) must not exceed second ({second})",
-                           title="Sizes out of order", tree_size=head.size)
+        raise ProblemError(
+            422,
+            f"first ({first}) must not exceed second ({second})",
+            title="Sizes out of order",
+            tree_size=head.size,
+        )
     # Both roots and the proof: one read of the stored nodes.
     first_root, second_root, *proof = store.hashes(
         [(0, first), (0, second), *merkle.consistency_ranges(first, second)]
@@ -168,11 +170,12 @@ def leaf(index: int) -> dict[str, Any]:
     store = _log().store
     row = store.leaf(index) if index < _MAX_SIZE else None
     if row is None:
-        raise ProblemError(404, f"there is no leaf {index}; the tree has {store.head().size}",
-                           title="No such leaf")
+        raise ProblemError(
+            404, f"there is no leaf {index}; the tree has {store.head().size}", title="No such leaf"
+        )
     data = row["leaf"].encode("utf-8")
     position = int(row["position"])
-    events = read_page(services().ledger, position - 1, 1)
+    events = read_page(system().log, position - 1, 1)
     event = redacted(events[0]) if events and events[0]["position"] == position else None
     return {
         "index": index,
@@ -189,30 +192,25 @@ def work_certificate(work_id: UUID) -> Response:
     try:
         body = _log().certificate(str(work_id))
     except NotInTree:
-        if _is_work(work_id):
-            raise ProblemError(503, f"work {work_id} is declared but not yet in the tree",
-                               title="Not yet in the log", headers={"Retry-After": "1"}) from None
-        raise ProblemError(404, f"no ownership declaration for work {work_id}",
-                           title="Not Found") from None
+        if system().store.ledger.has_work(work_id):
+            raise ProblemError(
+                503,
+                f"work {work_id} is declared but not yet in the tree",
+                title="Not yet in the log",
+                headers={"Retry-After": "1"},
+            ) from None
+        raise ProblemError(
+            404, f"no ownership declaration for work {work_id}", title="Not Found"
+        ) from None
     return Response(certificate_bytes(body), mimetype="application/json")
 
 
-def _is_work(aggregate_id: UUID) -> bool:
-    """Only a declared work can be waiting for the tree; any other id (a
-    program's, an application's) never will be."""
-    repository = services().ledger.repository
-    return aggregate_id in repository and isinstance(repository.get(aggregate_id), Work)
-
-
-def _readiness(s: Services) -> tuple[str, dict[str, Any], bool]:
-    head = transparency_log(s).store.head()
-    lag = max(0, s.ledger.max_position() - head.position)
+def readiness(current: System) -> tuple[dict[str, Any], bool]:
+    """The tree's size, position and lag behind the log, and whether it is ready."""
+    head = current.transparency.store.head()
+    lag = max(0, current.log.head() - head.position)
     detail: dict[str, Any] = {"tree_size": head.size, "position": head.position, "lag": lag}
-    fault = _stuck(s, head)
+    fault = _stuck(current, head)
     if fault is not None:
         detail["stuck"] = fault.public()
-    return "transparency", detail, lag <= LAG_LIMIT and fault is None
-
-
-def init_app(app: Flask) -> None:
-    app.extensions["labledger_readiness"].append(_readiness)
+    return detail, lag <= LAG_LIMIT and fault is None

@@ -16,14 +16,19 @@ from api.auth import require
 from api.errors import ProblemError
 from api.idempotency import idempotent
 from api.schemas import MAX_POSITION, Text, integer, limit_field, text
-from api.services import services
-from ledger.application import StoredResponse
+from api.services import system
+from ledger.actors import Role
 from ledger.events import PUBLIC_TYPES
+from ledger.idempotency import StoredResponse
 from webhooks.ssrf import UnsafeURL, check
-from webhooks.store import EndpointStore
+from webhooks.store import EndpointStore, owner_of
 
-blp = Blueprint("webhooks", __name__, url_prefix="/v1/webhooks",
-                description="Partner webhooks (Standard Webhooks)")
+blp = Blueprint(
+    "webhooks",
+    __name__,
+    url_prefix="/v1/webhooks",
+    description="Partner webhooks (Standard Webhooks)",
+)
 
 # Positions and delivery-log ids reach SQL as 64-bit integers: a larger one
 # would overflow SQLite's driver (a 500) instead of being refused (a 422).
@@ -51,12 +56,17 @@ class DeliveriesQuery(Schema):
 
 
 class ReplayIn(Schema):
-    after = integer(0, MAX_POSITION, required=True, strict=True,
-                    metadata={"description": "redeliver messages past this log position"})
+    after = integer(
+        0,
+        MAX_POSITION,
+        required=True,
+        strict=True,
+        metadata={"description": "redeliver messages past this log position"},
+    )
 
 
 def _store() -> EndpointStore:
-    return EndpointStore(services().ledger.db)
+    return system().endpoints
 
 
 def _not_yours(endpoint_id: UUID) -> ProblemError:
@@ -65,7 +75,7 @@ def _not_yours(endpoint_id: UUID) -> ProblemError:
 
 
 def _owned(endpoint_id: UUID) -> dict[str, Any]:
-    endpoint = _store().get(g.actor.principal, str(endpoint_id))
+    endpoint = _store().get(owner_of(g.actor), str(endpoint_id))
     if endpoint is None:
         raise _not_yours(endpoint_id)
     return endpoint
@@ -80,39 +90,47 @@ def _registration(scope: str, key: str) -> StoredResponse | None:
 
 
 @blp.post("/endpoints")
-@require("partner")
+@require(Role.PARTNER)
 @blp.arguments(EndpointIn)
 @blp.response(201)
 @idempotent(201, lookup=_registration)
 def create_endpoint(data: dict[str, Any]) -> dict[str, Any]:
     """Register an endpoint; the response shows its signing secret, once"""
-    settings = services().settings
+    settings = system().settings
     try:
-        check(data["url"], allow_private=settings.webhook_allow_private,
-              resolve_timeout=settings.webhook_timeout)
+        check(
+            data["url"],
+            allow_private=settings.webhook_allow_private,
+            resolve_timeout=settings.webhook_timeout,
+        )
     except UnsafeURL as error:
-        raise ProblemError(422, str(error), title="Unsafe webhook URL",
-                           errors={"url": [str(error)]}) from error
+        raise ProblemError(
+            422, str(error), title="Unsafe webhook URL", errors={"url": [str(error)]}
+        ) from error
     endpoint, secret = _store().create(
-        g.actor.principal, data["url"].strip(), data["event_types"], data["description"],
-        services().ledger.max_position(), idempotency=g.idempotency,
+        owner_of(g.actor),
+        data["url"].strip(),
+        data["event_types"],
+        data["description"],
+        system().log.head(),
+        idempotency=g.idempotency,
     )
     return endpoint | {"secret": secret}
 
 
 @blp.get("/endpoints")
-@require("partner")
+@require(Role.PARTNER)
 @blp.arguments(ListQuery, location="query")
 @blp.response(200)
 def list_endpoints(query: dict[str, Any]) -> dict[str, Any]:
     """Your endpoints"""
     after = query["after"]
-    items = _store().list(g.actor.principal, str(after) if after else None, query["limit"])
+    items = _store().list(owner_of(g.actor), str(after) if after else None, query["limit"])
     return _page(items, query["limit"], "id")
 
 
 @blp.get("/endpoints/<uuid:endpoint_id>")
-@require("partner")
+@require(Role.PARTNER)
 @blp.response(200)
 def get_endpoint(endpoint_id: UUID) -> dict[str, Any]:
     """One of your endpoints, with its state and position"""
@@ -120,21 +138,21 @@ def get_endpoint(endpoint_id: UUID) -> dict[str, Any]:
 
 
 @blp.delete("/endpoints/<uuid:endpoint_id>")
-@require("partner")
+@require(Role.PARTNER)
 @blp.response(204)
 def delete_endpoint(endpoint_id: UUID) -> Response:
     """Remove an endpoint and its delivery log"""
-    if not _store().delete(g.actor.principal, str(endpoint_id)):
+    if not _store().delete(owner_of(g.actor), str(endpoint_id)):
         raise _not_yours(endpoint_id)
     return Response(status=204)
 
 
 @blp.post("/endpoints/<uuid:endpoint_id>/rotate-secret")
-@require("partner")
+@require(Role.PARTNER)
 @blp.response(200)
 def rotate_secret(endpoint_id: UUID) -> dict[str, Any]:
     """A new secret; the previous one keeps signing beside it for 24 h"""
-    rotated = _store().rotate_secret(g.actor.principal, str(endpoint_id))
+    rotated = _store().rotate_secret(owner_of(g.actor), str(endpoint_id))
     if rotated is None:
         raise _not_yours(endpoint_id)
     endpoint, secret = rotated
@@ -142,18 +160,18 @@ def rotate_secret(endpoint_id: UUID) -> dict[str, Any]:
 
 
 @blp.post("/endpoints/<uuid:endpoint_id>/enable")
-@require("partner")
+@require(Role.PARTNER)
 @blp.response(200)
 def enable_endpoint(endpoint_id: UUID) -> dict[str, Any]:
     """Re-enable a disabled endpoint; delivery resumes where it stopped"""
-    endpoint = _store().enable(g.actor.principal, str(endpoint_id))
+    endpoint = _store().enable(owner_of(g.actor), str(endpoint_id))
     if endpoint is None:
         raise _not_yours(endpoint_id)
     return endpoint
 
 
 @blp.get("/endpoints/<uuid:endpoint_id>/deliveries")
-@require("partner")
+@require(Role.PARTNER)
 @blp.arguments(DeliveriesQuery, location="query")
 @blp.response(200)
 def deliveries(query: dict[str, Any], endpoint_id: UUID) -> dict[str, Any]:
@@ -164,7 +182,7 @@ def deliveries(query: dict[str, Any], endpoint_id: UUID) -> dict[str, Any]:
 
 
 @blp.post("/endpoints/<uuid:endpoint_id>/replay")
-@require("partner")
+@require(Role.PARTNER)
 @blp.arguments(ReplayIn)
 @blp.response(202)
 def replay(data: dict[str, Any], endpoint_id: UUID) -> dict[str, Any]:

@@ -1,4 +1,4 @@
-"""The worker process beside gunicorn, and the CLI's worker commands.
+"""The background worker process, and the CLI groups that run workers.
 
 `labledger serve` starts `python -m api.workers` with the projection
 followers, the transparency tree builder and the webhook dispatcher, each in
@@ -9,41 +9,76 @@ run the same workers as their own processes, for scale-out.
 from __future__ import annotations
 
 import logging
+import signal
+import threading
+import time
+from collections.abc import Sequence
+from types import FrameType
 
 import click
 
-import projections
-import transparency
-import webhooks
-from ledger.bootstrap import Worker, open_ledger, run_until_signalled
+from api.bootstrap import Worker, start
+from ledger.faults import Stuck
 from ledger.settings import Settings
+from projections.follower import Follower
+from projections.rebuild import rebuild as rebuild_view
+from projections.service import NAMES, all_projections
 
+log = logging.getLogger("labledger.workers")
 LOG_FORMAT = "%(asctime)s %(name)s %(levelname)s %(message)s"
+RESTART_PAUSE = 2.0
 
 
-def collect_workers(
-    ledger: object, settings: Settings, *, followers: bool, dispatcher: bool
-) -> list[Worker]:
-    """Followers: the read models and the transparency tree (both fed from the
-    log in order); dispatcher: webhook delivery."""
-    packages = ([projections, transparency] if followers else []) + (
-        [webhooks] if dispatcher else []
-    )
-    return [w for package in packages for w in package.workers(ledger, settings)]
+def _supervise(worker: Worker, stop: threading.Event) -> None:
+    # A worker that crashes is logged and restarted after a pause, so one bad
+    # loop (a view, an endpoint) never takes the others down.
+    while not stop.is_set():
+        try:
+            worker.run(stop)
+        except Exception:
+            log.exception("worker %s crashed; restarting in %.0f s", worker.name, RESTART_PAUSE)
+            stop.wait(RESTART_PAUSE)
+
+
+def run_workers(workers: Sequence[Worker], stop: threading.Event, grace: float = 10.0) -> None:
+    """Run each worker in its own supervised thread until `stop` is set, then
+    give them `grace` seconds to finish what they are doing."""
+    threads = [
+        threading.Thread(target=_supervise, args=(w, stop), name=w.name, daemon=True)
+        for w in workers
+    ]
+    for thread in threads:
+        thread.start()
+    log.info("running workers: %s", ", ".join(w.name for w in workers) or "none")
+    while not stop.wait(0.5):
+        pass
+    deadline = time.monotonic() + grace
+    for thread in threads:
+        thread.join(timeout=max(deadline - time.monotonic(), 0.1))
+
+
+def run_until_signalled(workers: Sequence[Worker], grace: float = 10.0) -> None:
+    """`run_workers` until SIGTERM or SIGINT (a worker process's main loop)."""
+    stop = threading.Event()
+
+    def handler(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGTERM, handler)
+    signal.signal(signal.SIGINT, handler)
+    run_workers(workers, stop, grace)
 
 
 def run_workers_process(settings: Settings, *, followers: bool, dispatcher: bool) -> None:
     logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
-    ledger = open_ledger(settings)
+    system = start(settings)
     # An in-flight webhook attempt may take twice the timeout (connect, then
-    # the exchange): let it finish and be recorded before the ledger closes.
+    # the exchange): let it finish and be recorded before the store closes.
     grace = 2 * settings.webhook_timeout + 1 if dispatcher else 10.0
     try:
-        run_until_signalled(
-            collect_workers(ledger, settings, followers=followers, dispatcher=dispatcher), grace
-        )
+        run_until_signalled(system.workers(followers=followers, dispatcher=dispatcher), grace)
     finally:
-        ledger.close()
+        system.close()
 
 
 @click.command()
@@ -53,7 +88,15 @@ def main(followers: bool, dispatcher: bool) -> None:
     run_workers_process(Settings.from_env(), followers=followers, dispatcher=dispatcher)
 
 
-@click.command("run")
+# ---- labledger projections ---------------------------------------------------------
+
+
+@click.group("projections")
+def projections() -> None:
+    """Read models: keep them current, or rebuild them from the log."""
+
+
+@projections.command("run")
 @click.pass_obj
 def projections_run(settings: Settings) -> None:
     """Keep every read model (roster, registry, audit, the transparency tree)
@@ -61,7 +104,47 @@ def projections_run(settings: Settings) -> None:
     run_workers_process(settings, followers=True, dispatcher=False)
 
 
-@click.command("run")
+@projections.command("rebuild")
+@click.argument("name", required=False, type=click.Choice(NAMES))
+@click.pass_obj
+def projections_rebuild(settings: Settings, name: str | None) -> None:
+    """Rebuild NAME (default: all) from position 0; the old view keeps
+    serving until the new one has caught up, then they switch atomically."""
+    system = start(settings)
+    try:
+        for projection in all_projections():
+            if name is not None and projection.name != name:
+                continue
+            follower = Follower(
+                system.log, system.db, projection, poll_interval=settings.poll_interval
+            )
+            label = f"rebuilding {projection.name}"
+            with click.progressbar(length=max(system.log.head(), 1), label=label) as bar:
+
+                def progress(position: int, latest: int, bar: object = bar) -> None:
+                    bar.length = max(latest, 1)  # type: ignore[attr-defined]
+                    bar.update(position - bar.pos)  # type: ignore[attr-defined]
+
+                try:
+                    gen = rebuild_view(follower, progress=progress)
+                except (RuntimeError, Stuck) as error:
+                    raise click.ClickException(str(error)) from error
+            click.echo(
+                f"{projection.name}: generation {gen} now serving at position {follower.position()}"
+            )
+    finally:
+        system.close()
+
+
+# ---- labledger webhooks --------------------------------------------------------------
+
+
+@click.group("webhooks")
+def webhooks() -> None:
+    """Partner webhooks."""
+
+
+@webhooks.command("run")
 @click.pass_obj
 def webhooks_run(settings: Settings) -> None:
     """Deliver webhooks until SIGTERM/SIGINT; pair with `serve --no-dispatcher`."""

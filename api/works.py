@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import g
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from api.auth import require
-from api.idempotency import idempotent, written
+from api.idempotency import execute, idempotent
 from api.schemas import sha256, text
-from api.services import services
+from ledger import commands as c
+from ledger.actors import Role
 
 blp = Blueprint("works", __name__, url_prefix="/v1/works", description="Ownership declarations")
 
@@ -27,7 +27,7 @@ class WorkIn(Schema):
 
 @blp.post("")
 @require(
-    "artist",
+    Role.ARTIST,
     why="only the artist who made a work can declare its ownership; staff, partners and "
     "tool providers never own works",
 )
@@ -36,4 +36,12 @@ class WorkIn(Schema):
 @idempotent(201)
 def declare_ownership(data: dict[str, Any]) -> dict[str, Any]:
     """Declare ownership of a work (the artist who recorded its generations)"""
-    return written(services().ledger.declare_ownership(g.actor, idempotency=g.idempotency, **data))
+    command = c.DeclareOwnership(**data)
+    return execute(
+        command,
+        lambda r: {
+            "id": str(r.id),
+            "content_sha256": command.content_sha256,
+            "owner": str(r.owner),
+        },
+    )

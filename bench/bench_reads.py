@@ -17,15 +17,17 @@ import tempfile
 import time
 import tracemalloc
 import uuid
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
-from ledger.application import Actor
-from ledger.bootstrap import open_ledger
+from api.bootstrap import System, init_store, start
+from ledger import commands as c
+from ledger.actors import Actor, Role
 from ledger.log import iter_log
 from ledger.settings import Settings
 
-STAFF = Actor("bench", "staff")
+STAFF = Actor("bench", Role.STAFF)
 
 
 def sha(text: str) -> str:
@@ -41,46 +43,46 @@ def median_ms(fn, runs: int = 5) -> float:
     return statistics.median(samples)
 
 
-def load(ledger, artists: int) -> tuple[str, int]:
+def load(system: System, artists: int) -> tuple[str, int]:
+    run = system.bus.handle
     slug = "bench-" + uuid.uuid4().hex[:6]
-    ledger.open_program(STAFF, slug, "Bench", "Seoul", "2026-01-01", "2026-12-31", artists)
-    ledger.register_tool(STAFF, slug, "video", "Motion", "Lab", "2.1", ["t2v"], ["no faces"])
-    expires = ledger.clock() + timedelta(days=30)
+    run(c.OpenProgram(slug, "Bench", "Seoul", date(2026, 1, 1), date(2026, 12, 31), artists), STAFF)
+    run(c.RegisterTool(slug, "video", "Motion", "Lab", "2.1", ("t2v",), ("no faces",)), STAFF)
+    expires = system.store.ledger.clock() + timedelta(days=30)
     middle = 0
     for n in range(artists):
-        pid = uuid.UUID(
-            ledger.submit_application(
-                STAFF, slug, f"Artist {n}", f"a{n}@example.org", "https://example.org", "s"
-            ).body["id"]
-        )
-        ledger.admit_applicant(STAFF, pid)
-        ledger.grant_tool(STAFF, pid, "video", expires)
-        artist = Actor(f"artist-{n}", "artist", pid)
-        generation = ledger.record_generation(
-            artist, pid, "video", "2.1", sha(f"out{n}"), "video/mp4", None, None
-        )
-        ledger.declare_ownership(
-            artist, f"Work {n}", sha(f"work{n}"), [uuid.UUID(generation.body["id"])], "mine"
-        )
+        pid = run(
+            c.SubmitApplication(
+                slug, f"Artist {n}", f"a{n}@example.org", "https://example.org", "s"
+            ),
+            STAFF,
+        ).result.id
+        run(c.AdmitApplicant(pid), STAFF)
+        run(c.GrantTool(pid, "video", expires), STAFF)
+        artist = Actor(f"artist-{n}", Role.ARTIST, pid)
+        generation = run(
+            c.RecordGeneration(pid, "video", "2.1", sha(f"out{n}"), "video/mp4"), artist
+        ).result.id
+        run(c.DeclareOwnership(f"Work {n}", sha(f"work{n}"), (generation,), "mine"), artist)
         if n == artists // 2:
-            middle = ledger.max_position()
+            middle = system.log.head()
     return slug, middle
 
 
-def replay_until(ledger, position: int) -> int:
+def replay_until(log: Any, position: int) -> int:
     """The baseline: read and decode the log up to `position` (what any
     replay-based `as_of` must do at the least)."""
     count = 0
-    for env in iter_log(ledger):
+    for env in iter_log(log):
         if env["position"] > position:
             break
         count += 1
     return count
 
 
-def stream_peak_kib(ledger, upto: int) -> float:
+def stream_peak_kib(log: Any, upto: int) -> float:
     tracemalloc.start()
-    for env in iter_log(ledger):
+    for env in iter_log(log):
         if env["position"] > upto:
             break
     peak = tracemalloc.get_traced_memory()[1]
@@ -89,27 +91,24 @@ def stream_peak_kib(ledger, upto: int) -> float:
 
 
 def bench(url: str, artists: int) -> None:
-    from api.cli import init_db
-    from projections.service import ReadModels
-
     settings = Settings(database_url=url)
-    init_db(settings)
-    ledger = open_ledger(settings)
+    init_store(settings)
+    system = start(settings)
     started = time.perf_counter()
-    slug, middle = load(ledger, artists)
-    head = ledger.max_position()
+    slug, middle = load(system, artists)
+    head = system.log.head()
     print(f"  loaded {head:,} events in {time.perf_counter() - started:.1f} s")
 
-    models = ReadModels(ledger)
+    models = system.read_models
     for name in ("roster", "registry", "audit"):
         started = time.perf_counter()
         models.followers[name].catch_up(budget=600)
         seconds = time.perf_counter() - started
         print(f"  catch-up from 0, {name:<8} {seconds:6.2f} s  ({head / seconds:,.0f} events/s)")
 
-    at_middle = next(iter_log(ledger, middle - 1))["timestamp"]
+    at_middle = next(iter_log(system.log, middle - 1))["timestamp"]
     middle_instant = datetime.fromisoformat(at_middle.replace("Z", "+00:00"))
-    baseline = median_ms(lambda: replay_until(ledger, middle))
+    baseline = median_ms(lambda: replay_until(system.log, middle))
     rows = {
         "baseline: decode the log up to the middle": baseline,
         "current roster": median_ms(lambda: models.roster(slug)),
@@ -123,12 +122,12 @@ def bench(url: str, artists: int) -> None:
     for name, ms in rows.items():
         print(f"  {name:<44} {ms:8.1f} ms   x{ms / baseline:.2f} of baseline")
 
-    small, large = stream_peak_kib(ledger, head // 10), stream_peak_kib(ledger, head)
+    small, large = stream_peak_kib(system.log, head // 10), stream_peak_kib(system.log, head)
     print(
         f"  memory streaming the log: {head // 10:,} events {small:,.0f} KiB peak, "
         f"{head:,} events {large:,.0f} KiB peak (x{large / small:.2f})"
     )
-    ledger.close()
+    system.close()
 
 
 def main() -> None:
@@ -136,8 +135,10 @@ def main() -> None:
     parser.add_argument("--artists", type=int, default=1500)
     parser.add_argument("--postgres", default="postgresql://postgres@127.0.0.1:5432/test")
     args = parser.parse_args()
-    print(f"machine: {platform.node()} {platform.machine()} Python {platform.python_version()}, "
-          f"{args.artists} artists, medians of 5")
+    print(
+        f"machine: {platform.node()} {platform.machine()} Python {platform.python_version()}, "
+        f"{args.artists} artists, medians of 5"
+    )
     with tempfile.TemporaryDirectory() as tmp:
         print("sqlite")
         bench(f"sqlite:///{Path(tmp) / 'bench.sqlite3'}", args.artists)

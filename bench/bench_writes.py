@@ -12,17 +12,19 @@ import platform
 import tempfile
 import time
 import uuid
+from datetime import date
 from pathlib import Path
 
 from eventsourcing.application import Application
 from eventsourcing.domain import Aggregate, event
 
-from ledger.application import Actor
-from ledger.bootstrap import open_ledger
-from ledger.persistence import store_env
+from api.bootstrap import init_store, start
+from ledger import commands as c
+from ledger.actors import Actor, Role
 from ledger.settings import Settings
+from ledger.store import store_env
 
-STAFF = Actor("bench", "staff")
+STAFF = Actor("bench", Role.STAFF)
 
 
 class Thing(Aggregate):
@@ -46,14 +48,12 @@ def timed(fn, n: int) -> float:
 
 
 def bench_store(url: str, n: int) -> dict[str, float]:
-    from api.cli import init_db
-
     settings = Settings(database_url=url)
-    init_db(settings)
-    ledger = open_ledger(settings)
+    init_store(settings)
+    run = start(settings).bus.handle
     bare = Bare(env=store_env(url, create_table=True) | {"APPLICATION_RECORDER_TOPIC": ""})
     slug = "bench-" + uuid.uuid4().hex[:8]
-    ledger.open_program(STAFF, slug, "Bench", "Seoul", "2026-01-01", "2026-12-31", 10**6)
+    run(c.OpenProgram(slug, "Bench", "Seoul", date(2026, 1, 1), date(2026, 12, 31), 10**6), STAFF)
 
     def baseline(k: int) -> None:
         for i in range(k):
@@ -63,14 +63,14 @@ def bench_store(url: str, n: int) -> dict[str, float]:
 
     def submit(k: int) -> None:
         for i in range(k):
-            written = ledger.submit_application(
-                STAFF, slug, f"Artist {i}", f"a{i}@example.org", "https://example.org", "s"
+            command = c.SubmitApplication(
+                slug, f"Artist {i}", f"a{i}@example.org", "https://example.org", "s"
             )
-            applications.append(uuid.UUID(written.body["id"]))
+            applications.append(run(command, STAFF).result.id)
 
     def admit(k: int) -> None:
         for _ in range(k):
-            ledger.admit_applicant(STAFF, applications.pop())
+            run(c.AdmitApplicant(applications.pop()), STAFF)
 
     results = {
         "baseline: bare save of 1 new aggregate": timed(baseline, n),

@@ -82,8 +82,20 @@ class InvalidCommand(LedgerError):
     title = "Unprocessable command"
 
 
+class InvalidField(InvalidCommand):
+    """One field's value breaks a rule (HTTP 422, answered like a schema's
+    validation error: `errors: {field: [message]}`)."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field} {message}")
+        self.field = field
+        self.message = message
+
+
 class IdempotencyKeyReused(LedgerError):
-    title = "Idempotency-Key reused with a different request"
+    """The same Idempotency-Key with another request (HTTP 422)."""
+
+    title = "Idempotency-Key reused"
 
 
 class Forbidden(LedgerError):

@@ -14,16 +14,12 @@ import socket
 import time
 import uuid
 
-from ledger.persistence import Database
+from ledger.database import Database
+from ledger.tables import Table, real, text
 
-CREATE_SQL = (
-    "CREATE TABLE IF NOT EXISTS {t}ledger_leases ("
-    "name TEXT PRIMARY KEY, holder TEXT NOT NULL, expires_at DOUBLE PRECISION NOT NULL)"
+TABLE = Table(
+    "ledger_leases", (text("name"), text("holder"), real("expires_at")), primary_key=("name",)
 )
-
-
-def create_tables(db: Database) -> None:
-    db.execute(CREATE_SQL)
 
 
 def new_holder_id() -> str:

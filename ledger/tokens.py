@@ -6,14 +6,32 @@ import hashlib
 import secrets
 import uuid
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
-from ledger.application import Actor, utcnow
+from ledger.actors import Actor, Role
+from ledger.database import Database
 from ledger.events import rfc3339
-from ledger.persistence import Database
+from ledger.tables import Table, text
 
-ROLES = ("staff", "artist", "auditor", "partner")
+TABLE = Table(
+    "ledger_tokens",
+    (
+        text("id"),
+        text("token_sha256", unique=True),
+        text("role"),
+        text("participant_id", null=True),
+        text("name"),
+        text("created_at"),
+        text("revoked_at", null=True),
+    ),
+    primary_key=("id",),
+)
+
+
+def _now() -> str:
+    return rfc3339(datetime.now(UTC))
 
 
 @dataclass(frozen=True)
@@ -33,12 +51,15 @@ class TokenStore:
     def __init__(self, db: Database) -> None:
         self.db = db
 
-    def create(self, role: str, participant_id: UUID | None = None, name: str = "") -> IssuedToken:
-        if role not in ROLES:
-            raise ValueError(f"role must be one of {', '.join(ROLES)}")
-        if role == "artist" and participant_id is None:
+    def create(
+        self, role: Role | str, participant_id: UUID | None = None, name: str = ""
+    ) -> IssuedToken:
+        if role not in tuple(Role):
+            raise ValueError(f"role must be one of {', '.join(Role)}")
+        role = Role(role)
+        if role == Role.ARTIST and participant_id is None:
             raise ValueError("an artist token needs --participant (the participant's id)")
-        if role != "artist" and participant_id is not None:
+        if role != Role.ARTIST and participant_id is not None:
             raise ValueError("only artist tokens act for a participant")
         token = "llt_" + secrets.token_urlsafe(32)
         token_id = str(uuid.uuid4())
@@ -49,9 +70,9 @@ class TokenStore:
         self.db.execute(
             "INSERT INTO {t}ledger_tokens (id, token_sha256, role, participant_id, name, "
             "created_at) VALUES (?, ?, ?, ?, ?, ?)",
-            (token_id, _digest(token), role, pid, name, rfc3339(utcnow())),
+            (token_id, _digest(token), role.value, pid, name, _now()),
         )
-        return IssuedToken(token_id, token, role, pid, name)
+        return IssuedToken(token_id, token, role.value, pid, name)
 
     def authenticate(self, token: str) -> Actor | None:
         row = self.db.fetchone(
@@ -62,7 +83,7 @@ class TokenStore:
         if row is None:
             return None
         pid = UUID(row["participant_id"]) if row["participant_id"] else None
-        return Actor(id=row["id"], role=row["role"], participant_id=pid, name=row["name"])
+        return Actor(id=row["id"], role=Role(row["role"]), participant_id=pid, name=row["name"])
 
     def list(self) -> list[dict[str, Any]]:
         return self.db.fetchall(
@@ -74,7 +95,7 @@ class TokenStore:
         with self.db.transaction(write=True) as cur:
             cur.execute(
                 "UPDATE {t}ledger_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL",
-                (rfc3339(utcnow()), token_id),
+                (_now(), token_id),
             )
             cur.execute("SELECT revoked_at FROM {t}ledger_tokens WHERE id = ?", (token_id,))
             row = cur.fetchone()

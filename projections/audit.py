@@ -1,5 +1,5 @@
 """Audit report: per program, counts by event type and by tool, and every
-invariant of DESIGN.md re-checked over the whole history (`invariants.py`),
+invariant (I1-I5) re-checked over the whole history (`invariants.py`),
 with each violation and the events involved."""
 
 from __future__ import annotations
@@ -8,9 +8,11 @@ import csv
 import io
 from typing import Any
 
-from projections.docs import Docs, docs_table_sql
+from ledger.database import Cursor
+from ledger.tables import Table, bigint, integer, text
+from projections.docs import Docs, docs_table, dumps, loads
+from projections.invariant_checks import CHECKS
 from projections.invariants import INVARIANTS, Check
-from projections.sql import ViewCursor, dumps, loads
 
 NAME = "audit"
 DOCS = "proj_audit_docs"
@@ -25,24 +27,32 @@ _TOOL_COUNTS = {
 }
 
 
+COUNTS_TABLE = Table(
+    COUNTS,
+    (integer("gen"), text("program"), text("dimension"), text("key"), bigint("n")),
+    primary_key=("gen", "program", "dimension", "key"),
+)
+VIOLATIONS_TABLE = Table(
+    VIOLATIONS,
+    (
+        integer("gen"),
+        text("program"),
+        bigint("position"),
+        integer("seq"),
+        text("invariant"),
+        text("detail"),
+        text("events"),
+    ),
+    primary_key=("gen", "program", "position", "seq"),
+)
+
+
 class Audit:
     name = NAME
-    tables = (DOCS, COUNTS, VIOLATIONS)
+    tables = (docs_table(DOCS), COUNTS_TABLE, VIOLATIONS_TABLE)
 
-    def create_statements(self) -> list[str]:
-        return [
-            docs_table_sql(DOCS),
-            f"CREATE TABLE IF NOT EXISTS {{t}}{COUNTS} ("
-            "gen INTEGER NOT NULL, program TEXT NOT NULL, dimension TEXT NOT NULL, "
-            "key TEXT NOT NULL, n BIGINT NOT NULL, PRIMARY KEY (gen, program, dimension, key))",
-            f"CREATE TABLE IF NOT EXISTS {{t}}{VIOLATIONS} ("
-            "gen INTEGER NOT NULL, program TEXT NOT NULL, position BIGINT NOT NULL, "
-            "seq INTEGER NOT NULL, invariant TEXT NOT NULL, detail TEXT NOT NULL, "
-            "events TEXT NOT NULL, PRIMARY KEY (gen, program, position, seq))",
-        ]
-
-    def apply(self, cur: ViewCursor, gen: int, env: dict[str, Any]) -> None:
-        check = Check(Docs(cur, DOCS, gen), env)
+    def apply(self, cur: Cursor, gen: int, env: dict[str, Any]) -> None:
+        check = Check(Docs(cur, DOCS, gen), env, CHECKS)
         check.run()
         program = check.program or UNATTRIBUTED
         self._count(cur, gen, program, "type", env["type"])
@@ -57,7 +67,7 @@ class Audit:
                 (gen, program, env["position"], seq, invariant, detail, dumps(events)),
             )
 
-    def _count(self, cur: ViewCursor, gen: int, program: str, dimension: str, key: str) -> None:
+    def _count(self, cur: Cursor, gen: int, program: str, dimension: str, key: str) -> None:
         cur.execute(
             f"INSERT INTO {{t}}{COUNTS} AS c (gen, program, dimension, key, n) "
             "VALUES (?, ?, ?, ?, 1) "
@@ -66,7 +76,7 @@ class Audit:
         )
 
 
-def report(cur: ViewCursor, gen: int, slug: str, position: int) -> dict[str, Any] | None:
+def report(cur: Cursor, gen: int, slug: str, position: int) -> dict[str, Any] | None:
     counts = cur.all(
         f"SELECT dimension, key, n FROM {{t}}{COUNTS} WHERE gen = ? AND program = ? ORDER BY key",
         (gen, slug),

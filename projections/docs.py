@@ -8,21 +8,31 @@ so state is read and written per entity: memory stays flat as the log grows.
 from __future__ import annotations
 
 import copy
+import json
 from typing import Any
 
-from projections.sql import ViewCursor, dumps, loads
+from ledger.database import Cursor
+from ledger.tables import Table, integer, text
 
 
-def docs_table_sql(table: str) -> str:
-    return (
-        f"CREATE TABLE IF NOT EXISTS {{t}}{table} ("
-        "gen INTEGER NOT NULL, kind TEXT NOT NULL, id TEXT NOT NULL, doc TEXT NOT NULL, "
-        "PRIMARY KEY (gen, kind, id))"
+def dumps(doc: Any) -> str:
+    return json.dumps(doc, sort_keys=True, separators=(",", ":"))
+
+
+def loads(value: str | None) -> Any:
+    return json.loads(value) if value else None
+
+
+def docs_table(name: str) -> Table:
+    return Table(
+        name,
+        (integer("gen"), text("kind"), text("id"), text("doc")),
+        primary_key=("gen", "kind", "id"),
     )
 
 
 class Docs:
-    def __init__(self, cur: ViewCursor, table: str, gen: int) -> None:
+    def __init__(self, cur: Cursor, table: str, gen: int) -> None:
         self.cur = cur
         self.table = table
         self.gen = gen

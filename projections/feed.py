@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from typing import Any
 
-from ledger.log import PAGE, read_page
+from ledger.log import PAGE, EventLog, read_page
 
 # A filtered read scans at most this many events per request, then hands the
 # client a cursor, so a rare `type=` never turns one request into a full scan.
@@ -13,7 +13,7 @@ MAX_SCAN = 10_000
 
 
 def feed(
-    ledger: Any, after: int, limit: int, types: Collection[str] | None = None
+    log: EventLog, after: int, limit: int, types: Collection[str] | None = None
 ) -> tuple[list[dict[str, Any]], int | None]:
     """Events after `after` (of `types`, if given), and the cursor to continue
     from (None when the log's end was reached)."""
@@ -22,7 +22,7 @@ def feed(
     while scanned < MAX_SCAN:
         # Unfiltered, every event read is returned: read no more than asked for.
         wanted = PAGE if types is not None else limit - len(items)
-        page = read_page(ledger, cursor, min(wanted, MAX_SCAN - scanned))
+        page = read_page(log, cursor, min(wanted, MAX_SCAN - scanned))
         if not page:
             return items, None
         for env in page:

@@ -1,9 +1,9 @@
 """The follower: feeds one projection from the log, exactly once, in order.
 
-Each batch is one transaction on the ledger's own datastore. For every event,
-the tracking row is written *first* (eventsourcing's `_insert_tracking`, which
-refuses a position not above the recorded one), then the view rows. A batch
-that was already applied by someone else therefore fails on its first
+Each batch is one transaction on the ledger's own database. The tracking row
+is written *first* (`projections.tracking.advance`, which refuses a batch
+whose first position is not above the recorded one), then the view rows. A
+batch that was already applied by someone else therefore fails on the
 tracking row and rolls back whole: no event is lost or applied twice, across
 crashes and even with two followers racing. The database lease only keeps a
 second follower from doing wasted work.
@@ -11,37 +11,34 @@ second follower from doing wasted work.
 No stored event stops a follower: one that cannot be decoded arrives as an
 unreadable envelope (`ledger.log`), which views skip and the audit lists;
 one the view cannot apply is isolated (the events before it commit), the
-view reports itself stuck at its position (`ledger.log.Faults`: readiness,
+view reports itself stuck at its position (`ledger.faults.Faults`: readiness,
 metrics and reads name it) and retries with back-off instead of crashing.
 
-The same code runs on SQLite (paging `select_notifications` via
-`ledger.log.read_page`; its recorder has no subscriptions) and PostgreSQL.
+The same code runs on SQLite and PostgreSQL: it pages through the log
+(`ledger.log.EventLog`; SQLite's recorder has no subscriptions).
 """
 
 from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
 from typing import Any, Protocol
 
-from eventsourcing.persistence import IntegrityError, Tracking
-
+from ledger.database import Cursor, Database
+from ledger.faults import Fault, Guard, Stuck
 from ledger.leases import Lease
-from ledger.log import Fault, Guard, Stuck, count_unreadable, read_page
-from projections.sql import ViewCursor, reading
-from projections.tracking import active, make_tracker, tracking_key
+from ledger.log import EventLog, count_unreadable, read_page
+from ledger.tables import Table
+from projections.tracking import AlreadyApplied, active, advance, tracked, tracking_key
 
 BATCH = 500
 
 
 class Projection(Protocol):
     name: str
-    tables: tuple[str, ...]
+    tables: tuple[Table, ...]  # each has a `gen` column
 
-    def create_statements(self) -> list[str]: ...
-
-    def apply(self, cur: ViewCursor, gen: int, env: dict[str, Any]) -> None: ...
+    def apply(self, cur: Cursor, gen: int, env: dict[str, Any]) -> None: ...
 
 
 class GenerationSwitched(Exception):
@@ -56,13 +53,18 @@ def lease_ttl(poll_interval: float) -> float:
 
 class Follower:
     def __init__(
-        self, ledger: Any, projection: Projection, *, poll_interval: float = 0.2, batch: int = BATCH
+        self,
+        log: EventLog,
+        db: Database,
+        projection: Projection,
+        *,
+        poll_interval: float = 0.2,
+        batch: int = BATCH,
     ) -> None:
         self.name = f"projection:{projection.name}"
-        self.ledger = ledger
-        self.db = ledger.db
+        self.log = log
+        self.db = db
         self.projection = projection
-        self.tracker = make_tracker(self.db)
         self.poll_interval = poll_interval
         self.batch = batch
         self.lease = Lease(self.db, self.name, ttl=lease_ttl(poll_interval))
@@ -73,14 +75,15 @@ class Follower:
 
     def status(self) -> tuple[int, int]:
         """(serving generation, position it has applied)."""
-        with reading(self.db) as cur:
+        with self.db.transaction() as cur:
             return active(cur, self.projection.name)
 
     def position(self) -> int:
         return self.status()[1]
 
     def tracked(self, gen: int) -> int:
-        return self.tracker.max_tracking_id(tracking_key(self.projection.name, gen)) or 0
+        with self.db.transaction() as cur:
+            return tracked(cur, tracking_key(self.projection.name, gen))
 
     def stuck(self) -> Fault | None:
         """The fault that holds the serving view, if any: a reported position
@@ -96,7 +99,7 @@ class Follower:
         Raises Stuck when an event cannot be applied: the page is then
         applied one event per transaction, so every event before that one is
         committed and the failure names its position."""
-        page = read_page(self.ledger, self.tracked(gen), self.batch)
+        page = read_page(self.log, self.tracked(gen), self.batch)
         if not page:
             return 0
         try:
@@ -114,24 +117,19 @@ class Follower:
     def _apply(self, gen: int, page: list[dict[str, Any]], serving: bool) -> int:
         key = tracking_key(self.projection.name, gen)
         try:
-            with self.db.datastore.transaction(commit=True) as raw:
-                cur = ViewCursor(raw, self.db.sql, self.db.dialect)
-                for n, env in enumerate(page):
-                    self.tracker._insert_tracking(raw, Tracking(key, env["position"]))
-                    if n == 0 and serving:
-                        self._check_still_serving(cur, gen)
+            with self.db.transaction(write=True) as cur:
+                advance(cur, key, page[0]["position"], page[-1]["position"])
+                if serving:
+                    self._check_still_serving(cur, gen)
+                for env in page:
                     self.projection.apply(cur, gen, env)
-        except GenerationSwitched:
-            return 0  # a rebuild took over: re-read
-        except IntegrityError:
-            if self.tracked(gen) >= page[0]["position"]:
-                return 0  # someone else applied these: re-read
-            raise  # the view's own write broke a constraint
+        except (GenerationSwitched, AlreadyApplied):
+            return 0  # a rebuild took over, or someone else applied these: re-read
         # Views skip an unreadable event (the audit lists it): say so, loudly.
         count_unreadable(self.name, page)
         return len(page)
 
-    def _check_still_serving(self, cur: ViewCursor, gen: int) -> None:
+    def _check_still_serving(self, cur: Cursor, gen: int) -> None:
         # FOR SHARE on PostgreSQL waits for a concurrent switch to commit; on
         # SQLite this transaction already holds the only write lock.
         lock = " FOR SHARE" if cur.dialect == "postgres" else ""
@@ -176,7 +174,7 @@ class Follower:
         """Apply until `target` (default: the log head) under the lease, for at
         most `budget` seconds; returns the position reached. If another
         process holds the lease, applies nothing (that process is following)."""
-        target = self.ledger.max_position() if target is None else target
+        target = self.log.head() if target is None else target
         deadline = time.monotonic() + budget
         with self._lock:
             position = self.position()
@@ -210,14 +208,3 @@ class Follower:
             if remaining <= 0:
                 return False
             time.sleep(min(self.poll_interval, remaining))
-
-    # ---- rebuild -----------------------------------------------------------------
-
-    def rebuild(
-        self, progress: Callable[[int, int], None] | None = None, grace: float = 1.0
-    ) -> int:
-        """Build a fresh generation beside the serving one and switch to it
-        once caught up (see `projections.rebuild`); returns the new generation."""
-        from projections.rebuild import rebuild
-
-        return rebuild(self, progress, grace)

@@ -11,13 +11,10 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING
 
 from ledger.leases import Lease
-from projections.tracking import TRACKING_TABLE, tracking_key
-
-if TYPE_CHECKING:
-    from projections.follower import Follower
+from projections.follower import Follower
+from projections.tracking import tracking_key
 
 
 class NotCaughtUp(Exception):
@@ -27,6 +24,8 @@ class NotCaughtUp(Exception):
 def rebuild(
     follower: Follower, progress: Callable[[int, int], None] | None = None, grace: float = 1.0
 ) -> int:
+    """Build a fresh generation beside the serving one and switch to it once
+    caught up; returns the new generation."""
     guard = Lease(follower.db, f"{follower.name}:rebuild", ttl=follower.lease.ttl)
     if not guard.acquire():
         raise RuntimeError(f"another rebuild of {follower.projection.name} is running")
@@ -38,7 +37,7 @@ def rebuild(
             applied = follower.apply_batch(new, serving=False)
             guard.acquire()
             if progress is not None:
-                progress(follower.tracked(new), follower.ledger.max_position())
+                progress(follower.tracked(new), follower.log.head())
             if not applied and switch(follower, old, new):
                 break
         time.sleep(grace)  # readers that picked the old generation finish
@@ -75,7 +74,7 @@ def switch(follower: Follower, old: int, new: int) -> bool:
             if cur.fetchone() is None:
                 raise RuntimeError(f"the serving generation of {name} changed under the rebuild")
             cur.execute(
-                f"SELECT application_name, notification_id FROM {{t}}{TRACKING_TABLE} "
+                "SELECT application_name, notification_id FROM {t}proj_tracking "
                 "WHERE application_name IN (?, ?)",
                 (tracking_key(name, old), tracking_key(name, new)),
             )
@@ -95,9 +94,9 @@ def drop_generations(follower: Follower, keep: tuple[int, ...]) -> None:
     keys = [tracking_key(name, g) for g in keep]
     with follower.db.transaction(write=True) as cur:
         for table in follower.projection.tables:
-            cur.execute(f"DELETE FROM {{t}}{table} WHERE gen NOT IN ({marks})", keep)
+            cur.execute(f"DELETE FROM {{t}}{table.name} WHERE gen NOT IN ({marks})", keep)
         cur.execute(
-            f"DELETE FROM {{t}}{TRACKING_TABLE} WHERE application_name LIKE ? "
+            "DELETE FROM {t}proj_tracking WHERE application_name LIKE ? "
             f"AND application_name NOT IN ({marks})",
             (f"{name}@%", *keys),
         )

@@ -9,77 +9,108 @@ data enters this view (no e-mail, no statement).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 from uuid import UUID
 
-from projections.docs import Docs, docs_table_sql
-from projections.sql import ViewCursor, dumps, loads
+from ledger.database import Cursor
+from ledger.tables import Index, Table, bigint, integer, text
+from projections.docs import Docs, docs_table, dumps, loads
 
 NAME = "registry"
 WORKS = "proj_registry_works"
 DOCS = "proj_registry_docs"
 
+WORKS_TABLE = Table(
+    WORKS,
+    (
+        integer("gen"),
+        text("work_id"),
+        bigint("position"),
+        text("content_sha256"),
+        text("program"),
+        text("owner_id"),
+        text("owner_name"),
+        text("doc"),
+    ),
+    primary_key=("gen", "work_id"),
+    indexes=(
+        Index("proj_registry_by_position", "gen, position"),
+        Index("proj_registry_by_hash", "gen, content_sha256"),
+    ),
+)
+Handler = Callable[[Cursor, int, dict[str, Any], Docs], None]
+
 
 class Registry:
     name = NAME
-    tables = (WORKS, DOCS)
+    tables = (WORKS_TABLE, docs_table(DOCS))
 
-    def create_statements(self) -> list[str]:
-        return [
-            f"CREATE TABLE IF NOT EXISTS {{t}}{WORKS} ("
-            "gen INTEGER NOT NULL, work_id TEXT NOT NULL, position BIGINT NOT NULL, "
-            "content_sha256 TEXT NOT NULL, program TEXT NOT NULL, owner_id TEXT NOT NULL, "
-            "owner_name TEXT NOT NULL, doc TEXT NOT NULL, PRIMARY KEY (gen, work_id))",
-            f"CREATE INDEX IF NOT EXISTS proj_registry_by_position ON {{t}}{WORKS} (gen, position)",
-            f"CREATE INDEX IF NOT EXISTS proj_registry_by_hash ON {{t}}{WORKS} "
-            "(gen, content_sha256)",
-            docs_table_sql(DOCS),
-        ]
+    def __init__(self) -> None:
+        self.handlers: dict[str, Handler] = {
+            "program.opened": self._opened,
+            "program.tool_registered": self._tool_disclosed,
+            "program.tool_disclosure_updated": self._tool_disclosed,
+            "generation.recorded": self._generated,
+            "exhibition.scheduled": self._scheduled,
+            "work.ownership_declared": self._declared,
+            "work.exhibited": self._exhibited,
+        }
 
-    def apply(self, cur: ViewCursor, gen: int, env: dict[str, Any]) -> None:
-        kind, data, aid = env["type"], env["data"], env["aggregate_id"]
-        docs = Docs(cur, DOCS, gen)
-        if kind == "program.opened":
-            docs.put("program", aid, {"slug": data["slug"]})
-        elif kind in ("program.tool_registered", "program.tool_disclosure_updated"):
-            program = docs.get("program", aid)
-            if program is None:
-                return
-            key = f"{program['slug']}:{data['tool']}"
-            tool = docs.get("tool", key) or {"tool": data["tool"], "versions": []}
-            for field in ("name", "provider", "version", "capabilities", "limitations"):
-                if field in data:
-                    tool[field] = data[field]
-            if data["version"] not in tool["versions"]:
-                tool["versions"].append(data["version"])
-            docs.put("tool", key, tool)
-        elif kind == "generation.recorded":
-            docs.put(
-                "generation", aid, {"tool": data["tool"], "tool_version": data["tool_version"]}
-            )
-        elif kind == "exhibition.scheduled":
-            fields = ("program", "title", "venue", "opens_on", "closes_on", "partner")
-            docs.put("exhibition", aid, {"id": aid} | {f: data[f] for f in fields})
-        elif kind == "work.ownership_declared":
-            self._declared(cur, gen, env, docs)
-        elif kind == "work.exhibited":
-            row = cur.one(f"SELECT doc FROM {{t}}{WORKS} WHERE gen = ? AND work_id = ?", (gen, aid))
-            if row is None:
-                return
-            doc = loads(row["doc"])
-            doc["exhibitions"].append(
-                {
-                    "id": data["exhibition"],
-                    "credited_artist": data["credited_artist"],
-                    "hung_at": env["timestamp"],
-                }
-            )
-            cur.execute(
-                f"UPDATE {{t}}{WORKS} SET doc = ? WHERE gen = ? AND work_id = ?",
-                (dumps(doc), gen, aid),
-            )
+    def apply(self, cur: Cursor, gen: int, env: dict[str, Any]) -> None:
+        handler = self.handlers.get(env["type"])
+        if handler is not None:
+            handler(cur, gen, env, Docs(cur, DOCS, gen))
 
-    def _declared(self, cur: ViewCursor, gen: int, env: dict[str, Any], docs: Docs) -> None:
+    def _opened(self, cur: Cursor, gen: int, env: dict[str, Any], docs: Docs) -> None:
+        docs.put("program", env["aggregate_id"], {"slug": env["data"]["slug"]})
+
+    def _tool_disclosed(self, cur: Cursor, gen: int, env: dict[str, Any], docs: Docs) -> None:
+        data = env["data"]
+        program = docs.get("program", env["aggregate_id"])
+        if program is None:
+            return
+        key = f"{program['slug']}:{data['tool']}"
+        tool = docs.get("tool", key) or {"tool": data["tool"], "versions": []}
+        for field in ("name", "provider", "version", "capabilities", "limitations"):
+            if field in data:
+                tool[field] = data[field]
+        if data["version"] not in tool["versions"]:
+            tool["versions"].append(data["version"])
+        docs.put("tool", key, tool)
+
+    def _generated(self, cur: Cursor, gen: int, env: dict[str, Any], docs: Docs) -> None:
+        data = env["data"]
+        docs.put(
+            "generation",
+            env["aggregate_id"],
+            {"tool": data["tool"], "tool_version": data["tool_version"]},
+        )
+
+    def _scheduled(self, cur: Cursor, gen: int, env: dict[str, Any], docs: Docs) -> None:
+        aid, data = env["aggregate_id"], env["data"]
+        fields = ("program", "title", "venue", "opens_on", "closes_on", "partner")
+        docs.put("exhibition", aid, {"id": aid} | {f: data[f] for f in fields})
+
+    def _exhibited(self, cur: Cursor, gen: int, env: dict[str, Any], docs: Docs) -> None:
+        aid, data = env["aggregate_id"], env["data"]
+        row = cur.one(f"SELECT doc FROM {{t}}{WORKS} WHERE gen = ? AND work_id = ?", (gen, aid))
+        if row is None:
+            return
+        doc = loads(row["doc"])
+        doc["exhibitions"].append(
+            {
+                "id": data["exhibition"],
+                "credited_artist": data["credited_artist"],
+                "hung_at": env["timestamp"],
+            }
+        )
+        cur.execute(
+            f"UPDATE {{t}}{WORKS} SET doc = ? WHERE gen = ? AND work_id = ?",
+            (dumps(doc), gen, aid),
+        )
+
+    def _declared(self, cur: Cursor, gen: int, env: dict[str, Any], docs: Docs) -> None:
         data = env["data"]
         generations = docs.many("generation", list(data["generations"]))
         used: list[dict[str, str]] = []
@@ -115,13 +146,13 @@ class Registry:
         )
 
 
-def work(cur: ViewCursor, gen: int, work_id: str) -> dict[str, Any] | None:
+def work(cur: Cursor, gen: int, work_id: str) -> dict[str, Any] | None:
     row = cur.one(f"SELECT doc FROM {{t}}{WORKS} WHERE gen = ? AND work_id = ?", (gen, work_id))
     return _resolved(cur, gen, [loads(row["doc"])])[0] if row else None
 
 
 def search(
-    cur: ViewCursor,
+    cur: Cursor,
     gen: int,
     *,
     sha256: str | None = None,
@@ -155,7 +186,7 @@ def search(
     return _resolved(cur, gen, docs), (docs[-1]["position"] if more else None)
 
 
-def _resolved(cur: ViewCursor, gen: int, works: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _resolved(cur: Cursor, gen: int, works: list[dict[str, Any]]) -> list[dict[str, Any]]:
     docs = Docs(cur, DOCS, gen)
     tool_keys = sorted({f"{w['program']}:{t['tool']}" for w in works for t in w["tools_used"]})
     tools = docs.many("tool", tool_keys)

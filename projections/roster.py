@@ -11,86 +11,158 @@ no replay (see docs/projections.md for the measurements).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
-from projections.sql import ViewCursor, dumps, loads
+from ledger.database import Cursor
+from ledger.rules import grant_active
+from ledger.tables import Index, Table, bigint, integer, text
+from projections.docs import dumps, loads
 
 NAME = "roster"
 TABLE = "proj_roster_versions"
 STATUSES = ("applied", "admitted", "declined", "withdrawn")
 END_OF_LOG = 2**62
 
-_STATUS_BY_TYPE = {
-    "application.admitted": "admitted",
-    "application.declined": "declined",
-    "application.withdrawn": "withdrawn",
+VERSIONS = Table(
+    TABLE,
+    (
+        integer("gen"),
+        text("entity"),
+        bigint("position"),
+        text("program"),
+        text("kind"),
+        text("at"),
+        text("doc"),
+    ),
+    primary_key=("gen", "entity", "position"),
+    indexes=(Index("proj_roster_by_program", "gen, program, position"),),
+)
+
+Change = Callable[[dict[str, Any], dict[str, Any]], None]
+
+
+def _seat_allocated(doc: dict[str, Any], data: dict[str, Any]) -> None:
+    doc["seats_used"] += 1  # a count, not the list of seats: each version row stays small
+
+
+def _seat_released(doc: dict[str, Any], data: dict[str, Any]) -> None:
+    doc["seats_used"] -= 1
+
+
+def _closed(doc: dict[str, Any], data: dict[str, Any]) -> None:
+    doc["closed"] = True
+
+
+def _status(status: str) -> Change:
+    def change(doc: dict[str, Any], data: dict[str, Any]) -> None:
+        doc["status"] = status
+
+    return change
+
+
+def _granted(doc: dict[str, Any], data: dict[str, Any]) -> None:
+    doc["grants"].append(
+        {
+            "tool": data["tool"],
+            "granted_at": data["granted_at"],
+            "expires_at": data["expires_at"],
+            "revoked_at": None,
+        }
+    )
+
+
+def _revoked(doc: dict[str, Any], data: dict[str, Any]) -> None:
+    for grant in doc["grants"]:
+        if grant["tool"] == data["tool"] and grant["revoked_at"] is None:
+            grant["revoked_at"] = data["revoked_at"]
+
+
+def _count(key: str) -> Change:
+    def change(doc: dict[str, Any], data: dict[str, Any]) -> None:
+        doc[key] += 1
+
+    return change
+
+
+def _unchanged(doc: dict[str, Any], data: dict[str, Any]) -> None:
+    """A version row all the same: `as_of` counts every event of the program."""
+
+
+# Every later event of a program or an application: how it changes the
+# entity's document, which gets a new version row at the event's position.
+CHANGES: dict[str, Change] = {
+    "program.tool_registered": _unchanged,
+    "program.tool_disclosure_updated": _unchanged,
+    "program.seat_allocated": _seat_allocated,
+    "program.seat_released": _seat_released,
+    "program.closed": _closed,
+    "application.admitted": _status("admitted"),
+    "application.declined": _status("declined"),
+    "application.withdrawn": _status("withdrawn"),
+    "participant.tool_access_granted": _granted,
+    "participant.tool_access_revoked": _revoked,
+    "generation.recorded": _count("generations"),
+    "work.ownership_declared": _count("works"),
 }
+# The entity an event changes, when it is not the event's own aggregate.
+ENTITY_FIELD = {"generation.recorded": "participant", "work.ownership_declared": "artist"}
 
 
 class Roster:
     name = NAME
-    tables = (TABLE,)
+    tables = (VERSIONS,)
 
-    def create_statements(self) -> list[str]:
-        return [
-            f"CREATE TABLE IF NOT EXISTS {{t}}{TABLE} ("
-            "gen INTEGER NOT NULL, entity TEXT NOT NULL, position BIGINT NOT NULL, "
-            "program TEXT NOT NULL, kind TEXT NOT NULL, at TEXT NOT NULL, doc TEXT NOT NULL, "
-            "PRIMARY KEY (gen, entity, position))",
-            f"CREATE INDEX IF NOT EXISTS proj_roster_by_program ON {{t}}{TABLE} "
-            "(gen, program, position)",
-        ]
+    def __init__(self) -> None:
+        self.handlers: dict[str, Callable[[Cursor, int, dict[str, Any]], None]] = {
+            "program.opened": self._opened,
+            "application.submitted": self._submitted,
+        } | dict.fromkeys(CHANGES, self._changed)
 
-    def apply(self, cur: ViewCursor, gen: int, env: dict[str, Any]) -> None:
-        kind, data, entity = env["type"], env["data"], env["aggregate_id"]
-        if kind == "program.opened":
-            doc = {
-                key: data[key]
-                for key in ("slug", "name", "city", "starts_on", "ends_on", "capacity")
-            }
-            self._put(
-                cur,
-                gen,
-                env,
-                entity,
-                data["slug"],
-                "program",
-                doc | {"seats_used": 0, "closed": False},
-            )
-            return
-        if kind == "application.submitted":
-            doc = {
-                "id": entity,
-                "artist_name": data["artist_name"],
-                "email": data["email"],
-                "portfolio_url": data["portfolio_url"],
-                "status": "applied",
-                "submitted_at": env["timestamp"],
-                "submitted_position": env["position"],
-                "grants": [],
-                "generations": 0,
-                "works": 0,
-            }
-            self._put(cur, gen, env, entity, data["program"], "application", doc)
-            return
-        if kind == "generation.recorded":
-            entity = data["participant"]
-        elif kind == "work.ownership_declared":
-            entity = data["artist"]
-        elif not kind.startswith(("program.", "application.", "participant.")):
-            return
+    def apply(self, cur: Cursor, gen: int, env: dict[str, Any]) -> None:
+        handler = self.handlers.get(env["type"])
+        if handler is not None:
+            handler(cur, gen, env)
+
+    def _opened(self, cur: Cursor, gen: int, env: dict[str, Any]) -> None:
+        data = env["data"]
+        doc = {
+            key: data[key] for key in ("slug", "name", "city", "starts_on", "ends_on", "capacity")
+        }
+        doc |= {"seats_used": 0, "closed": False}
+        self._put(cur, gen, env, env["aggregate_id"], data["slug"], "program", doc)
+
+    def _submitted(self, cur: Cursor, gen: int, env: dict[str, Any]) -> None:
+        data, entity = env["data"], env["aggregate_id"]
+        doc = {
+            "id": entity,
+            "artist_name": data["artist_name"],
+            "email": data["email"],
+            "portfolio_url": data["portfolio_url"],
+            "status": "applied",
+            "submitted_at": env["timestamp"],
+            "submitted_position": env["position"],
+            "grants": [],
+            "generations": 0,
+            "works": 0,
+        }
+        self._put(cur, gen, env, entity, data["program"], "application", doc)
+
+    def _changed(self, cur: Cursor, gen: int, env: dict[str, Any]) -> None:
+        kind, data = env["type"], env["data"]
+        field = ENTITY_FIELD.get(kind)
+        entity = data[field] if field else env["aggregate_id"]
         latest = _latest(cur, gen, entity)
         if latest is None:
             return  # an event about an entity the log never opened: nothing to show
         program, doc = latest
-        _change(doc, kind, data)
-        self._put(
-            cur, gen, env, entity, program, "program" if "slug" in doc else "application", doc
-        )
+        CHANGES[kind](doc, data)
+        kind_of = "program" if "slug" in doc else "application"
+        self._put(cur, gen, env, entity, program, kind_of, doc)
 
     def _put(
         self,
-        cur: ViewCursor,
+        cur: Cursor,
         gen: int,
         env: dict[str, Any],
         entity: str,
@@ -105,7 +177,7 @@ class Roster:
         )
 
 
-def _latest(cur: ViewCursor, gen: int, entity: str) -> tuple[str, dict[str, Any]] | None:
+def _latest(cur: Cursor, gen: int, entity: str) -> tuple[str, dict[str, Any]] | None:
     row = cur.one(
         f"SELECT program, doc FROM {{t}}{TABLE} WHERE gen = ? AND entity = ? "
         "ORDER BY position DESC LIMIT 1",
@@ -114,36 +186,7 @@ def _latest(cur: ViewCursor, gen: int, entity: str) -> tuple[str, dict[str, Any]
     return (row["program"], loads(row["doc"])) if row else None
 
 
-def _change(doc: dict[str, Any], kind: str, data: dict[str, Any]) -> None:
-    # A count, not the list of seats: each version row stays small.
-    if kind == "program.seat_allocated":
-        doc["seats_used"] += 1
-    elif kind == "program.seat_released":
-        doc["seats_used"] -= 1
-    elif kind == "program.closed":
-        doc["closed"] = True
-    elif kind in _STATUS_BY_TYPE:
-        doc["status"] = _STATUS_BY_TYPE[kind]
-    elif kind == "participant.tool_access_granted":
-        doc["grants"].append(
-            {
-                "tool": data["tool"],
-                "granted_at": data["granted_at"],
-                "expires_at": data["expires_at"],
-                "revoked_at": None,
-            }
-        )
-    elif kind == "participant.tool_access_revoked":
-        for grant in doc["grants"]:
-            if grant["tool"] == data["tool"] and grant["revoked_at"] is None:
-                grant["revoked_at"] = data["revoked_at"]
-    elif kind == "generation.recorded":
-        doc["generations"] += 1
-    elif kind == "work.ownership_declared":
-        doc["works"] += 1
-
-
-def position_at(cur: ViewCursor, gen: int, slug: str, instant: str) -> int | None:
+def position_at(cur: Cursor, gen: int, slug: str, instant: str) -> int | None:
     """The program's last log position at or before `instant` (RFC 3339, Z)."""
     row = cur.one(
         f"SELECT MAX(position) AS position FROM {{t}}{TABLE} "
@@ -153,7 +196,7 @@ def position_at(cur: ViewCursor, gen: int, slug: str, instant: str) -> int | Non
     return int(row["position"]) if row and row["position"] is not None else None
 
 
-def instant_at(cur: ViewCursor, gen: int, slug: str, position: int) -> str | None:
+def instant_at(cur: Cursor, gen: int, slug: str, position: int) -> str | None:
     """The time of the program's last event at or below `position`."""
     row = cur.one(
         f"SELECT MAX(at) AS at FROM {{t}}{TABLE} WHERE gen = ? AND program = ? AND position <= ?",
@@ -163,7 +206,7 @@ def instant_at(cur: ViewCursor, gen: int, slug: str, position: int) -> str | Non
 
 
 def roster(
-    cur: ViewCursor, gen: int, slug: str, *, upto: int = END_OF_LOG, now: str
+    cur: Cursor, gen: int, slug: str, *, upto: int = END_OF_LOG, now: str
 ) -> dict[str, Any] | None:
     """The roster from every entity's latest version at or below `upto`;
     grants count as active at `now` (the as_of instant, or the present)."""
@@ -206,10 +249,7 @@ def _entry(doc: dict[str, Any], now: str) -> dict[str, Any]:
     active = [
         {"tool": g["tool"], "granted_at": g["granted_at"], "expires_at": g["expires_at"]}
         for g in doc["grants"]
-        if g["granted_at"] <= now
-        and (g["expires_at"] is None or now < g["expires_at"])
-        and (g["revoked_at"] is None or now < g["revoked_at"])
-        and doc["status"] == "admitted"
+        if grant_active(g, now) and doc["status"] == "admitted"
     ]
     return {
         "id": doc["id"],

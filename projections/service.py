@@ -9,27 +9,43 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from ledger.database import Database
 from ledger.events import rfc3339
-from ledger.log import Fault, Faults
-from projections import audit, registry, roster
-from projections.follower import Follower
-from projections.sql import reading
+from ledger.faults import Fault, Faults
+from ledger.log import EventLog
+from ledger.schema import Seed
+from ledger.tables import Table
+from projections import audit, registry, roster, tracking
+from projections.follower import Follower, Projection
 from projections.tracking import active
 
 # A projection this far behind the log reports not ready.
 READY_LAG = 1000
 
 
-def all_projections() -> list[Any]:
+def all_projections() -> list[Projection]:
     return [roster.Roster(), registry.Registry(), audit.Audit()]
 
 
+NAMES = [p.name for p in all_projections()]
+TABLES: tuple[Table, ...] = (
+    tracking.TRACKING,
+    tracking.ACTIVE,
+    *(table for p in all_projections() for table in p.tables),
+)
+SEEDS: tuple[Seed, ...] = (tracking.seed(NAMES),)
+
+
+def followers(log: EventLog, db: Database, poll_interval: float = 0.2) -> list[Follower]:
+    """One follower per projection (each under its own lease)."""
+    return [Follower(log, db, p, poll_interval=poll_interval) for p in all_projections()]
+
+
 class ReadModels:
-    def __init__(self, ledger: Any, poll_interval: float = 0.2) -> None:
-        self.ledger = ledger
-        self.followers = {
-            p.name: Follower(ledger, p, poll_interval=poll_interval) for p in all_projections()
-        }
+    def __init__(self, log: EventLog, db: Database, poll_interval: float = 0.2) -> None:
+        self.log = log
+        self.db = db
+        self.followers = {f.projection.name: f for f in followers(log, db, poll_interval)}
 
     # ---- freshness -------------------------------------------------------------
 
@@ -50,8 +66,8 @@ class ReadModels:
     def lag(self) -> dict[str, dict[str, Any]]:
         """Each view's generation, position and lag, and `stuck` (position,
         error, failures, since) for a view held by an event it cannot apply."""
-        head = self.ledger.max_position()
-        faults = Faults(self.ledger.db).all()
+        head = self.log.head()
+        faults = Faults(self.db).all()
         out = {}
         for name, follower in self.followers.items():
             gen, position = follower.status()
@@ -66,7 +82,7 @@ class ReadModels:
     def roster(
         self, slug: str, *, as_of_position: int | None = None, as_of_instant: datetime | None = None
     ) -> dict[str, Any] | None:
-        with reading(self.ledger.db) as cur:
+        with self.db.transaction() as cur:
             gen, position = active(cur, roster.NAME)
             upto, now = roster.END_OF_LOG, rfc3339(datetime.now(UTC))
             if as_of_instant is not None:
@@ -90,17 +106,17 @@ class ReadModels:
         return body | {"position": position, "as_of": as_of}
 
     def work(self, work_id: str) -> dict[str, Any] | None:
-        with reading(self.ledger.db) as cur:
+        with self.db.transaction() as cur:
             gen, _ = active(cur, registry.NAME)
             return registry.work(cur, gen, work_id)
 
     def works(self, **criteria: Any) -> tuple[list[dict[str, Any]], int | None, int]:
-        with reading(self.ledger.db) as cur:
+        with self.db.transaction() as cur:
             gen, position = active(cur, registry.NAME)
             items, cursor = registry.search(cur, gen, **criteria)
         return items, cursor, position
 
     def audit_report(self, slug: str) -> dict[str, Any] | None:
-        with reading(self.ledger.db) as cur:
+        with self.db.transaction() as cur:
             gen, position = active(cur, audit.NAME)
             return audit.report(cur, gen, slug, position)

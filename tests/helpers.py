@@ -1,11 +1,97 @@
-"""Building blocks for API tests: a program with an admitted, granted artist."""
+"""Building blocks for tests: settings and a System on a store, tokens per
+role, and over HTTP a program with an admitted, granted artist."""
 
 from __future__ import annotations
 
 import hashlib
+import os
 import uuid
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
+
+import pytest
+
+from api.bootstrap import System, bootstrap, init_store
+from ledger.actors import Role
+from ledger.settings import Settings
+
+PG_DSN = os.environ.get("LEDGER_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
+
+
+def _postgres_available() -> str | None:
+    """None when PostgreSQL answers, else the reason it does not."""
+    try:
+        import psycopg
+
+        with psycopg.connect(PG_DSN, connect_timeout=3) as conn:
+            conn.execute("SELECT 1")
+    except Exception as error:  # any failure to connect is a reason to skip
+        return f"PostgreSQL at {PG_DSN} does not answer: {type(error).__name__}: {error}"
+    return None
+
+
+_PG_REASON: list[str | None] = []
+
+
+def require_postgres() -> None:
+    if not _PG_REASON:
+        _PG_REASON.append(_postgres_available())
+    reason = _PG_REASON[0]
+    if reason is not None:
+        if os.environ.get("CI"):
+            pytest.fail(f"CI is set, so the PostgreSQL store tests must run: {reason}")
+        pytest.skip(reason)
+
+
+def make_settings(url: str, tmp_path: Path) -> Settings:
+    return Settings(
+        database_url=url,
+        signing_key_file=tmp_path / "log-signing.key",
+        log_name="test.labledger.local/log",
+        webhook_allow_private=True,
+        webhook_retry_schedule=(0.2, 0.4, 0.8),
+        webhook_timeout=2.0,
+        poll_interval=0.02,
+        read_wait=2.0,
+    )
+
+
+def open_system(settings: Settings) -> System:
+    """`db init`, then the System a process would build on the store."""
+    init_store(settings)
+    return bootstrap(settings)
+
+
+class Tokens:
+    """Bearer headers per role: `tokens.staff`, `tokens.artist(pid)`."""
+
+    def __init__(self, system: System) -> None:
+        self.store = system.tokens
+        self._cache: dict[str, dict[str, str]] = {}
+
+    def headers(self, role: str, participant: str | uuid.UUID | None = None) -> dict[str, str]:
+        key = f"{role}:{participant}"
+        if key not in self._cache:
+            pid = uuid.UUID(str(participant)) if participant else None
+            issued = self.store.create(role, pid, name=f"test {role}")
+            self._cache[key] = {"Authorization": f"Bearer {issued.token}"}
+        return self._cache[key]
+
+    @property
+    def staff(self) -> dict[str, str]:
+        return self.headers(Role.STAFF)
+
+    @property
+    def auditor(self) -> dict[str, str]:
+        return self.headers(Role.AUDITOR)
+
+    @property
+    def partner(self) -> dict[str, str]:
+        return self.headers(Role.PARTNER)
+
+    def artist(self, participant: str | uuid.UUID) -> dict[str, str]:
+        return self.headers(Role.ARTIST, participant)
 
 
 def sha(text: str) -> str:

@@ -21,8 +21,15 @@ from transparency import cosignature, merkle, note
 
 TLOG_PROOF_HEADER = "c2sp.org/tlog-proof@v1"
 DECLARATION_TYPE = "work.ownership_declared"
-FIELDS = {"work_id", "leaf_index", "leaf", "inclusion_proof", "checkpoint", "verifier_key",
-          "tlog_proof"}
+FIELDS = {
+    "work_id",
+    "leaf_index",
+    "leaf",
+    "inclusion_proof",
+    "checkpoint",
+    "verifier_key",
+    "tlog_proof",
+}
 _HEX_HASH = re.compile(r"[0-9a-f]{64}")
 
 
@@ -49,8 +56,13 @@ def tlog_proof_text(leaf: bytes, index: int, path: list[bytes], signed_checkpoin
 
 
 def build_certificate(
-    work_id: str, leaf_index: int, leaf: bytes, tree_size: int, path: list[bytes],
-    signed_checkpoint: str, vkey: str,
+    work_id: str,
+    leaf_index: int,
+    leaf: bytes,
+    tree_size: int,
+    path: list[bytes],
+    signed_checkpoint: str,
+    vkey: str,
 ) -> dict[str, Any]:
     return {
         "work_id": work_id,
@@ -118,8 +130,10 @@ def _parse(data: bytes) -> dict[str, Any]:
 
 
 def verify_certificate(
-    data: bytes, trusted_vkey: str | None = None,
-    witnesses: Sequence[str | cosignature.WitnessKey] = (), quorum: int | None = None,
+    data: bytes,
+    trusted_vkey: str | None = None,
+    witnesses: Sequence[str | cosignature.WitnessKey] = (),
+    quorum: int | None = None,
 ) -> VerifiedCertificate:
     """Check the leaf, the proof, the checkpoint signature and the key, and that
     `quorum` of `witnesses` (default: all of them) cosigned the checkpoint; raise
@@ -163,6 +177,11 @@ def verify_certificate(
             "tlog_proof does not match the certificate's leaf, proof and checkpoint"
         )
     return VerifiedCertificate(
-        cert["work_id"], index, size, checkpoint.origin, trusted_vkey is not None, event,
+        cert["work_id"],
+        index,
+        size,
+        checkpoint.origin,
+        trusted_vkey is not None,
+        event,
         cosigned_by,
     )

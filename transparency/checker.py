@@ -14,7 +14,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from ledger.log import Entry, iter_entries
+from ledger.database import Database
+from ledger.log import Entry, EventLog, iter_entries
 from transparency import merkle, note
 from transparency.leaves import entry_leaf, raw_leaf_bytes
 from transparency.store import TreeStore
@@ -71,8 +72,11 @@ def _leaf(index: int, entry: Entry, stored: bytes) -> tuple[bytes, bool]:
     if stored != expected and not raw and stored == raw_leaf_bytes(entry):
         return stored, True
     if stored != expected:
-        now = (f" (and it cannot be read now: {entry.envelope['unreadable']['error']})"
-               if entry.unreadable else "")
+        now = (
+            f" (and it cannot be read now: {entry.envelope['unreadable']['error']})"
+            if entry.unreadable
+            else ""
+        )
         raise StoreMismatch(
             f"leaf index {index} (log position {entry.position}): the stored event "
             f"does not reproduce the stored leaf{now}"
@@ -81,7 +85,8 @@ def _leaf(index: int, entry: Entry, stored: bytes) -> tuple[bytes, bool]:
 
 
 def check_store(
-    ledger: Any,
+    log: EventLog,
+    db: Database,
     key_file: Path | None,
     log_name: str,
     advance: Callable[[int], None] = lambda n: None,
@@ -92,7 +97,7 @@ def check_store(
 
     The latest checkpoint's signature is checked with `pinned` (the log's
     published key) when given, else with the key file beside the store."""
-    store = TreeStore(ledger.db)
+    store = TreeStore(db)
     # The latest checkpoint first: it and every one before it was signed for
     # a head no newer than the one read next.
     latest_row = store.latest_checkpoint()
@@ -105,7 +110,7 @@ def check_store(
     frontier: list[bytes] = []
     index, unreadable, first_unreadable = 0, 0, []
     checkpoints.check(index, frontier)
-    for entry in iter_entries(ledger, 0):
+    for entry in iter_entries(log, 0):
         if entry.position > head.position:
             break  # written after the builder's last batch: not in the tree yet
         stored = next(leaves, None)
@@ -139,8 +144,15 @@ def check_store(
         )
     if latest is not None and latest > index:
         raise StoreMismatch(f"checkpoint at size {latest} is beyond the tree (size {index})")
-    report = StoreReport(index, root, checkpoints.count, latest, False,
-                         unreadable=unreadable, unreadable_positions=tuple(first_unreadable))
+    report = StoreReport(
+        index,
+        root,
+        checkpoints.count,
+        latest,
+        False,
+        unreadable=unreadable,
+        unreadable_positions=tuple(first_unreadable),
+    )
     if latest_row is None:
         if index:
             raise StoreUnverified(

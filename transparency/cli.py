@@ -1,4 +1,5 @@
-"""`labledger verify certificate FILE [--key VKEY]` and `labledger verify store`."""
+"""`labledger verify certificate|consistency|store`: the offline checks, and
+the check of the stored transparency log against the stored events."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import click
 
 from ledger.settings import Settings
 from transparency import merkle, note
-from transparency.certificate import CertificateError, verify_certificate
+from transparency.verify_cli import certificate, read_key
 
 
 @click.group()
@@ -22,42 +23,7 @@ def verify(ctx: click.Context) -> None:
         ctx.obj = Settings.from_env()
 
 
-def _read_key(value: str) -> str:
-    """--key takes the vkey itself or a file holding it."""
-    path = Path(value)
-    if "+" not in value or path.is_file():
-        try:
-            return path.read_text().strip()
-        except OSError as error:
-            raise click.BadParameter(f"cannot read key file {value}: {error}") from error
-    return value.strip()
-
-
-@verify.command("certificate")
-@click.argument("file", type=click.File("rb"))
-@click.option("--key", "key", default=None, metavar="VKEY",
-              help="the log's verifier key (vkey text or a file), obtained out of band; "
-                   "without it the key inside the certificate is used")
-def verify_certificate_command(file: click.utils.LazyFile, key: str | None) -> None:
-    """Verify an ownership certificate offline: exit 0 valid, 1 invalid."""
-    data = file.read()
-    try:
-        result = verify_certificate(data, _read_key(key) if key else None)
-    except CertificateError as error:
-        click.echo(f"INVALID: {error}", err=True)
-        sys.exit(1)
-    data = result.event["data"]
-    click.echo(
-        f"VALID: work {result.work_id} ({data.get('title')!r}, sha256 "
-        f"{data.get('content_sha256')}) was declared by {data.get('artist_name')} "
-        f"(participant {data.get('artist')}) at {result.event['timestamp']}; "
-        f"leaf {result.leaf_index} is in tree size {result.tree_size} of log {result.origin}"
-    )
-    if not result.key_pinned:
-        click.echo(
-            "note: the key was taken from the certificate itself; pass --key with the "
-            "log's published key to pin it", err=True,
-        )
+verify.add_command(certificate)
 
 
 def _signed_checkpoint(path: Path) -> str:
@@ -75,8 +41,13 @@ def _signed_checkpoint(path: Path) -> str:
 @click.argument("earlier", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.argument("later", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.argument("proof", type=click.File("rb"))
-@click.option("--key", "key", required=True, metavar="VKEY",
-              help="the log's verifier key (vkey text or a file)")
+@click.option(
+    "--key",
+    "key",
+    required=True,
+    metavar="VKEY",
+    help="the log's verifier key (vkey text or a file)",
+)
 def verify_consistency_command(earlier: Path, later: Path, proof: Any, key: str) -> None:
     """Offline: the log only grew from checkpoint EARLIER to LATER.
 
@@ -84,7 +55,7 @@ def verify_consistency_command(earlier: Path, later: Path, proof: Any, key: str)
     PROOF is the JSON of GET /v1/transparency/proofs/consistency?first=&second=.
     """
     try:
-        verifier = note.parse_vkey(_read_key(key))
+        verifier = note.parse_vkey(read_key(key))
         old, new = (
             note.parse_checkpoint(note.open_note(_signed_checkpoint(path), verifier))
             for path in (earlier, later)
@@ -111,43 +82,56 @@ def verify_consistency_command(earlier: Path, later: Path, proof: Any, key: str)
 
 
 @verify.command("store")
-@click.option("--key", "key", default=None, metavar="VKEY",
-              help="the log's published verifier key (vkey text or a file): the latest "
-                   "checkpoint must verify with it, not only with the key file beside the store")
+@click.option(
+    "--key",
+    "key",
+    default=None,
+    metavar="VKEY",
+    help="the log's published verifier key (vkey text or a file): the latest "
+    "checkpoint must verify with it, not only with the key file beside the store",
+)
 @click.pass_obj
 def verify_store(settings: Settings, key: str | None) -> None:
     """Recompute every leaf and the tree from the stored events; exit 1 on a
     mismatch or when no signature can be checked, 2 when the store can't be read."""
-    from ledger.bootstrap import open_ledger
-    from ledger.persistence import redact_url
+    from ledger.store import open_store, redact_url
     from transparency.checker import StoreMismatch, StoreUnverified, check_store
     from transparency.store import TreeStore
 
     try:
-        pinned = note.parse_vkey(_read_key(key)) if key else None
+        pinned = note.parse_vkey(read_key(key)) if key else None
     except click.BadParameter as error:
         error.param_hint = "--key"
         raise
     except note.NoteError as error:
         raise click.BadParameter(str(error), param_hint="--key") from error
-    ledger = None
+    store = None
     try:
-        ledger = open_ledger(settings)
-        size = TreeStore(ledger.db).head().size
+        store = open_store(settings)
+        size = TreeStore(store.db).head().size
     except Exception as error:  # no tables, no database: say which store was checked
-        if ledger is not None:
-            ledger.close()
-        click.echo(f"cannot read the transparency tree in {redact_url(settings.database_url)}: "
-                   f"{error}", err=True)
+        if store is not None:
+            store.close()
+        click.echo(
+            f"cannot read the transparency tree in {redact_url(settings.database_url)}: {error}",
+            err=True,
+        )
         sys.exit(2)
     try:
         if sys.stderr.isatty():
             with click.progressbar(length=size, label="checking leaves", file=sys.stderr) as bar:
-                report = check_store(ledger, settings.signing_key_file, settings.log_name,
-                                     bar.update, pinned=pinned)
+                report = check_store(
+                    store.log,
+                    store.db,
+                    settings.signing_key_file,
+                    settings.log_name,
+                    bar.update,
+                    pinned=pinned,
+                )
         else:
-            report = check_store(ledger, settings.signing_key_file, settings.log_name,
-                                 pinned=pinned)
+            report = check_store(
+                store.log, store.db, settings.signing_key_file, settings.log_name, pinned=pinned
+            )
     except StoreMismatch as error:
         click.echo(f"MISMATCH: {error}", err=True)
         sys.exit(1)
@@ -155,11 +139,12 @@ def verify_store(settings: Settings, key: str | None) -> None:
         click.echo(f"UNVERIFIED: {error}", err=True)
         sys.exit(1)
     finally:
-        ledger.close()
+        store.close()
     signed = (
         f"latest signed checkpoint (size {report.latest_checkpoint}) signature verified "
         f"with {'the pinned key' if report.key == 'pinned' else 'the key file ' + report.key}"
-        if report.signature_checked else "no checkpoint signed yet (the tree is empty)"
+        if report.signature_checked
+        else "no checkpoint signed yet (the tree is empty)"
     )
     click.echo(
         f"OK: {report.size} leaves recomputed from the stored events match the stored tree, "
@@ -170,5 +155,6 @@ def verify_store(settings: Settings, key: str | None) -> None:
         more = ", …" if report.unreadable > len(report.unreadable_positions) else ""
         click.echo(
             f"warning: {report.unreadable} events could not be read when the tree was built; "
-            f"their leaves commit to their stored bytes (log positions {shown}{more})", err=True,
+            f"their leaves commit to their stored bytes (log positions {shown}{more})",
+            err=True,
         )

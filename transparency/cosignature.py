@@ -136,8 +136,9 @@ def load_or_create_cosigner(path: Path, name: str) -> Cosigner:
     return cosigner if cosigner.name == name else Cosigner(name, cosigner.seed)
 
 
-def quorum_of(witnesses: Sequence[str | WitnessKey], quorum: int | None
-              ) -> tuple[list[WitnessKey], int]:
+def quorum_of(
+    witnesses: Sequence[str | WitnessKey], quorum: int | None
+) -> tuple[list[WitnessKey], int]:
     """The witness keys (vkey texts parsed) and how many of them must have cosigned
     (default: all); ValueError for a malformed key or an impossible quorum."""
     try:
@@ -194,7 +195,7 @@ def with_cosignatures(signed: str, lines: Iterable[str]) -> str:
     signers = {(name, blob[:4]) for name, blob in note.split_note(signed)[1]}
     for line in lines:
         line = line if line.endswith("\n") else line + "\n"
-        (name, blob), = note.split_note("x\n\n" + line)[1]
+        ((name, blob),) = note.split_note("x\n\n" + line)[1]
         if (name, blob[:4]) not in signers:
             signers.add((name, blob[:4]))
             signed += line

@@ -9,7 +9,7 @@ builder that lost its lease cannot append twice.
 Every stored event gets a leaf, readable or not (`transparency.leaves`), so
 no event can stop the tree. A batch that cannot be appended (the store
 refuses it) is reported: the builder is stuck at that position
-(`ledger.log.Faults`) and retries with back-off.
+(`ledger.faults.Faults`) and retries with back-off.
 
 The builder also signs a checkpoint of the tree it has built, at most once a
 second, so the tree is covered by a signature within about a second of each
@@ -21,11 +21,12 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from typing import Any
 
+from ledger.database import Database
 from ledger.events import UNREADABLE
+from ledger.faults import Guard, Stuck
 from ledger.leases import Lease
-from ledger.log import UNREADABLE_EVENTS, Guard, Stuck, count_unreadable, read_entries
+from ledger.log import UNREADABLE_EVENTS, EventLog, count_unreadable
 from ledger.settings import Settings
 from transparency.leaves import leaf_record
 from transparency.note import load_or_create_signer
@@ -43,13 +44,14 @@ SIGN_RETRY = 60.0  # seconds before trying again when signing failed
 class TreeBuilder:
     name = "transparency-tree"
 
-    def __init__(self, ledger: Any, settings: Settings, batch: int = BATCH) -> None:
-        self.ledger = ledger
+    def __init__(self, log: EventLog, db: Database, settings: Settings, batch: int = BATCH) -> None:
+        self.log = log
+        self.db = db
         self.settings = settings
-        self.store = TreeStore(ledger.db)
+        self.store = TreeStore(db)
         self.batch = batch
-        self.lease = Lease(ledger.db, LEASE_NAME)
-        self.guard = Guard(ledger.db, self.name)
+        self.lease = Lease(db, LEASE_NAME)
+        self.guard = Guard(db, self.name)
         self._log: TransparencyLog | None = None
         self._unsigned = False  # appended leaves no checkpoint covers yet
         self._sign_after = 0.0  # monotonic
@@ -58,7 +60,7 @@ class TreeBuilder:
         """Append the next batch of events; the number of leaves added."""
         head = self.store.head()
         try:
-            entries = read_entries(self.ledger, head.position, self.batch)
+            entries = self.log.entries(head.position, self.batch)
         except Exception as error:
             raise Stuck(self.name, head.position + 1, error) from error
         if not entries:
@@ -74,8 +76,11 @@ class TreeBuilder:
         count_unreadable(self.name, [entry.envelope for entry in entries])
         for entry, record in zip(entries, records, strict=True):
             if record.type == UNREADABLE and not entry.unreadable:
-                log.warning("the event at log position %d cannot be canonicalised: its leaf "
-                            "is its unreadable form", entry.position)
+                log.warning(
+                    "the event at log position %d cannot be canonicalised: its leaf "
+                    "is its unreadable form",
+                    entry.position,
+                )
                 UNREADABLE_EVENTS.labels(self.name).inc()
         return len(entries)
 
@@ -93,7 +98,7 @@ class TreeBuilder:
     def sign(self, head: Head) -> None:
         if self._log is None:
             signer = load_or_create_signer(self.settings.signing_key_file, self.settings.log_name)
-            self._log = TransparencyLog(self.ledger.db, signer)
+            self._log = TransparencyLog(self.db, signer)
         self._log.checkpoint(head)
 
     def _sign_if_due(self, added: int) -> None:

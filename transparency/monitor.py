@@ -49,9 +49,18 @@ class MonitorState:
     checkpoint: str  # the signed note, kept as evidence
 
     def to_json(self) -> str:
-        return json.dumps({"origin": self.origin, "size": self.size,
-                           "root": base64.b64encode(self.root).decode("ascii"),
-                           "checkpoint": self.checkpoint}, indent=1) + "\n"
+        return (
+            json.dumps(
+                {
+                    "origin": self.origin,
+                    "size": self.size,
+                    "root": base64.b64encode(self.root).decode("ascii"),
+                    "checkpoint": self.checkpoint,
+                },
+                indent=1,
+            )
+            + "\n"
+        )
 
 
 @dataclass(frozen=True)
@@ -73,8 +82,9 @@ def load_state(path: Path, log: note.Verifier) -> MonitorState | None:
     except FileNotFoundError:
         return None
     except (OSError, ValueError, KeyError, TypeError, note.NoteError) as error:
-        raise FetchError(f"the state file {path} is unreadable or not of this log: {error}") \
-            from error
+        raise FetchError(
+            f"the state file {path} is unreadable or not of this log: {error}"
+        ) from error
     return MonitorState(checkpoint.origin, checkpoint.size, checkpoint.root, signed)
 
 
@@ -127,8 +137,9 @@ class HttpLog:
         return self.get(tile.path, limit)
 
 
-def _keys(log_vkey: str, witness_vkeys: Sequence[str], quorum: int | None
-          ) -> tuple[note.Verifier, list[cosignature.WitnessKey], int]:
+def _keys(
+    log_vkey: str, witness_vkeys: Sequence[str], quorum: int | None
+) -> tuple[note.Verifier, list[cosignature.WitnessKey], int]:
     try:
         log = note.parse_vkey(log_vkey)
     except note.NoteError as error:
@@ -138,8 +149,13 @@ def _keys(log_vkey: str, witness_vkeys: Sequence[str], quorum: int | None
 
 
 def monitor(
-    url: str, log_vkey: str, witness_vkeys: Sequence[str] = (), quorum: int | None = None,
-    state_file: Path | None = None, progress: Progress | None = None, timeout: float = 30.0,
+    url: str,
+    log_vkey: str,
+    witness_vkeys: Sequence[str] = (),
+    quorum: int | None = None,
+    state_file: Path | None = None,
+    progress: Progress | None = None,
+    timeout: float = 30.0,
 ) -> MonitorReport:
     """Check the log at `url` against the last checkpoint in `state_file`, then store
     the new one. MonitorError: the log misbehaved; FetchError: it could not be read;
@@ -153,8 +169,9 @@ def monitor(
         cosigned = cosignature.open_cosigned(signed, log, witnesses)
         cosigned.require(needed)
     except note.NoteError as error:
-        raise MonitorError(f"the checkpoint at {url}/checkpoint does not verify: {error}") \
-            from error
+        raise MonitorError(
+            f"the checkpoint at {url}/checkpoint does not verify: {error}"
+        ) from error
     checkpoint = cosigned.checkpoint
     try:
         count = _check(source, checkpoint, previous, progress)
@@ -164,28 +181,41 @@ def monitor(
         raise
     if state_file:
         text = signed.decode("utf-8")
-        save_state(state_file, MonitorState(checkpoint.origin, checkpoint.size, checkpoint.root,
-                                            text))
-    return MonitorReport(checkpoint.origin, previous.size if previous else None, checkpoint.size,
-                         checkpoint.root, count, tuple(cosigned.cosigned_by))
+        save_state(
+            state_file, MonitorState(checkpoint.origin, checkpoint.size, checkpoint.root, text)
+        )
+    return MonitorReport(
+        checkpoint.origin,
+        previous.size if previous else None,
+        checkpoint.size,
+        checkpoint.root,
+        count,
+        tuple(cosigned.cosigned_by),
+    )
 
 
-def _check(source: HttpLog, checkpoint: note.Checkpoint, previous: MonitorState | None,
-           progress: Progress | None) -> int:
+def _check(
+    source: HttpLog,
+    checkpoint: note.Checkpoint,
+    previous: MonitorState | None,
+    progress: Progress | None,
+) -> int:
     """How many new entries were verified; MonitorError on any inconsistency."""
     old = previous.size if previous else 0
     if previous and checkpoint.size < old:
         raise MonitorError(f"the log shrank: size {checkpoint.size} after size {old}")
     if previous and checkpoint.size == old and checkpoint.root != previous.root:
-        raise MonitorError(f"two roots for size {old}: {previous.root.hex()} and "
-                           f"{checkpoint.root.hex()} (a fork)")
+        raise MonitorError(
+            f"two roots for size {old}: {previous.root.hex()} and {checkpoint.root.hex()} (a fork)"
+        )
     try:
         reader = tiles.TileReader(checkpoint.size, checkpoint.root, source.tile)
         if previous and 0 < old < checkpoint.size:
             proof = reader.consistency_proof(old)
             try:
-                merkle.verify_consistency(old, checkpoint.size, proof, previous.root,
-                                          checkpoint.root)
+                merkle.verify_consistency(
+                    old, checkpoint.size, proof, previous.root, checkpoint.root
+                )
             except merkle.ProofError as error:
                 raise MonitorError(
                     f"the tree of size {checkpoint.size} does not extend the tree of size {old} "
@@ -198,9 +228,11 @@ def _check(source: HttpLog, checkpoint: note.Checkpoint, previous: MonitorState 
             if progress and (done % tiles.WIDTH == 0 or done == total):
                 progress(done, total)
     except tiles.TileError as error:
-        raise MonitorError(f"the tiles do not match the checkpoint of size {checkpoint.size}: "
-                           f"{error}") from error
+        raise MonitorError(
+            f"the tiles do not match the checkpoint of size {checkpoint.size}: {error}"
+        ) from error
     except tiles.TileNotFound as error:
-        raise FetchError(f"the log does not serve {error}, which size {checkpoint.size} needs") \
-            from error
+        raise FetchError(
+            f"the log does not serve {error}, which size {checkpoint.size} needs"
+        ) from error
     return total

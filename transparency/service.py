@@ -7,7 +7,7 @@ import threading
 from dataclasses import dataclass
 from typing import Any
 
-from ledger.persistence import Database
+from ledger.database import Database
 from transparency import certificate, note
 from transparency.store import Head, TreeStore
 

@@ -11,35 +11,43 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ledger.persistence import Database
+from ledger.database import Cursor, Database
+from ledger.tables import Index, Table, bigint, blob, integer, text
 from transparency import merkle
 
-TABLES: dict[str, list[str]] = {
-    "sqlite": [
-        "CREATE TABLE IF NOT EXISTS {t}tlog_head (id INTEGER PRIMARY KEY CHECK (id = 1), "
-        "size INTEGER NOT NULL, position INTEGER NOT NULL, root TEXT NOT NULL)",
-        "CREATE TABLE IF NOT EXISTS {t}tlog_leaves (idx INTEGER PRIMARY KEY, "
-        "position INTEGER NOT NULL UNIQUE, aggregate_id TEXT NOT NULL, "
-        "aggregate_version INTEGER NOT NULL, type TEXT NOT NULL, leaf TEXT NOT NULL)",
-        "CREATE TABLE IF NOT EXISTS {t}tlog_nodes (id INTEGER PRIMARY KEY, hash BLOB NOT NULL)",
-        "CREATE TABLE IF NOT EXISTS {t}tlog_checkpoints (size INTEGER PRIMARY KEY, "
-        "root TEXT NOT NULL, note TEXT NOT NULL)",
-    ],
-    "postgres": [
-        "CREATE TABLE IF NOT EXISTS {t}tlog_head (id integer PRIMARY KEY CHECK (id = 1), "
-        "size bigint NOT NULL, position bigint NOT NULL, root text NOT NULL)",
-        "CREATE TABLE IF NOT EXISTS {t}tlog_leaves (idx bigint PRIMARY KEY, "
-        "position bigint NOT NULL UNIQUE, aggregate_id text NOT NULL, "
-        "aggregate_version bigint NOT NULL, type text NOT NULL, leaf text NOT NULL)",
-        "CREATE TABLE IF NOT EXISTS {t}tlog_nodes (id bigint PRIMARY KEY, hash bytea NOT NULL)",
-        "CREATE TABLE IF NOT EXISTS {t}tlog_checkpoints (size bigint PRIMARY KEY, "
-        "root text NOT NULL, note text NOT NULL)",
-    ],
-}
-INDEXES = [
-    "CREATE INDEX IF NOT EXISTS tlog_leaves_aggregate "
-    "ON {t}tlog_leaves (aggregate_id, aggregate_version)",
-]
+HEAD = Table(
+    "tlog_head",
+    (integer("id"), bigint("size"), bigint("position"), text("root")),
+    primary_key=("id",),
+    check="id = 1",
+)
+LEAVES = Table(
+    "tlog_leaves",
+    (
+        bigint("idx"),
+        bigint("position", unique=True),
+        text("aggregate_id"),
+        bigint("aggregate_version"),
+        text("type"),
+        text("leaf"),
+    ),
+    primary_key=("idx",),
+    indexes=(Index("tlog_leaves_aggregate", "aggregate_id, aggregate_version"),),
+)
+NODES = Table("tlog_nodes", (bigint("id"), blob("hash")), primary_key=("id",))
+CHECKPOINTS = Table(
+    "tlog_checkpoints", (bigint("size"), text("root"), text("note")), primary_key=("size",)
+)
+TABLES = (HEAD, LEAVES, NODES, CHECKPOINTS)
+
+
+def seed(cur: Cursor) -> None:
+    """The empty tree's head."""
+    cur.execute(
+        "INSERT INTO {t}tlog_head (id, size, position, root) VALUES (1, 0, 0, ?) "
+        "ON CONFLICT (id) DO NOTHING",
+        (merkle.EMPTY_ROOT.hex(),),
+    )
 
 
 class StaleHead(RuntimeError):
@@ -62,17 +70,6 @@ class LeafRecord:
     leaf: bytes  # RFC 8785 canonical JSON
 
 
-def create_tables(db: Database) -> None:
-    with db.transaction(write=True) as cur:
-        for statement in TABLES[db.dialect] + INDEXES:
-            cur.execute(statement)
-        cur.execute(
-            "INSERT INTO {t}tlog_head (id, size, position, root) VALUES (1, 0, 0, ?) "
-            "ON CONFLICT (id) DO NOTHING",
-            (merkle.EMPTY_ROOT.hex(),),
-        )
-
-
 class TreeStore:
     def __init__(self, db: Database) -> None:
         self.db = db
@@ -85,7 +82,7 @@ class TreeStore:
             raise LookupError("the transparency tables are missing; run `labledger db init`")
         return Head(int(row["size"]), int(row["position"]), bytes.fromhex(row["root"]))
 
-    def _fetch(self, cur: Any, nodes: Sequence[merkle.Node]) -> dict[merkle.Node, bytes]:
+    def _fetch(self, cur: Cursor, nodes: Sequence[merkle.Node]) -> dict[merkle.Node, bytes]:
         if not nodes:
             return {}
         ids = {merkle.stored_index(level, index): (level, index) for level, index in nodes}
@@ -124,11 +121,14 @@ class TreeStore:
             (aggregate_id, aggregate_version),
         )
 
-    def _pages(self, table: str, columns: str, key: str, below: int, page: int
-               ) -> Iterator[dict[str, Any]]:
+    def _pages(
+        self, table: str, columns: str, key: str, below: int, page: int
+    ) -> Iterator[dict[str, Any]]:
         """Rows with `key` < `below` in key order, read `page` rows at a time."""
-        sql = (f"SELECT {columns} FROM {{t}}{table} WHERE {key} > ? AND {key} < ? "
-               f"ORDER BY {key} LIMIT ?")
+        sql = (
+            f"SELECT {columns} FROM {{t}}{table} WHERE {key} > ? AND {key} < ? "
+            f"ORDER BY {key} LIMIT ?"
+        )
         after = -1
         while True:
             rows = self.db.fetchall(sql, (after, below, page))
@@ -163,11 +163,18 @@ class TreeStore:
                 leaf = merkle.leaf_hash(record.leaf)
                 node_rows += merkle.append_leaf(size + offset, frontier, leaf)
                 leaf_rows.append(
-                    (size + offset, record.position, record.aggregate_id,
-                     record.aggregate_version, record.type, record.leaf.decode("utf-8"))
+                    (
+                        size + offset,
+                        record.position,
+                        record.aggregate_id,
+                        record.aggregate_version,
+                        record.type,
+                        record.leaf.decode("utf-8"),
+                    )
                 )
-            head = Head(size + len(records), records[-1].position,
-                        merkle.root_from_frontier(frontier))
+            head = Head(
+                size + len(records), records[-1].position, merkle.root_from_frontier(frontier)
+            )
             # Claim the head before inserting: a concurrent builder blocks here,
             # then finds 0 rows (StaleHead) instead of colliding on leaf indexes.
             cur.execute(

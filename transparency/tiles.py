@@ -312,4 +312,3 @@ class TileReader:
                     )
             lo, hi = max(start - index * WIDTH, 0), end - index * WIDTH
             yield from leaves[lo:hi]
-

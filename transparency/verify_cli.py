@@ -32,29 +32,40 @@ def read_key(value: str) -> str:
 
 
 witness_option = click.option(
-    "--witness", "witnesses", multiple=True, metavar="VKEY",
+    "--witness",
+    "witnesses",
+    multiple=True,
+    metavar="VKEY",
     help="a witness's cosignature key (vkey text or a file); repeat for several",
 )
 quorum_option = click.option(
-    "--quorum", type=click.IntRange(0), default=None, metavar="N",
+    "--quorum",
+    type=click.IntRange(0),
+    default=None,
+    metavar="N",
     help="how many of the --witness keys must have cosigned (default: all of them)",
 )
 
 
 @click.command("certificate")
 @click.argument("file", type=click.File("rb"))
-@click.option("--key", "key", default=None, metavar="VKEY",
-              help="the log's verifier key (vkey text or a file), obtained out of band; "
-                   "without it the key inside the certificate is used")
+@click.option(
+    "--key",
+    "key",
+    default=None,
+    metavar="VKEY",
+    help="the log's verifier key (vkey text or a file), obtained out of band; "
+    "without it the key inside the certificate is used",
+)
 @witness_option
 @quorum_option
-def certificate(file: Any, key: str | None, witnesses: tuple[str, ...], quorum: int | None
-                ) -> None:
+def certificate(file: Any, key: str | None, witnesses: tuple[str, ...], quorum: int | None) -> None:
     """Verify an ownership certificate offline: exit 0 valid, 1 invalid."""
     data = file.read()
     try:
-        result = verify_certificate(data, read_key(key) if key else None,
-                                    [read_key(w) for w in witnesses], quorum)
+        result = verify_certificate(
+            data, read_key(key) if key else None, [read_key(w) for w in witnesses], quorum
+        )
     except CertificateError as error:
         click.echo(f"INVALID: {error}", err=True)
         sys.exit(1)
@@ -68,11 +79,16 @@ def certificate(file: Any, key: str | None, witnesses: tuple[str, ...], quorum: 
         f"leaf {result.leaf_index} is in tree size {result.tree_size} of log {result.origin}"
     )
     if result.cosigned_by:
-        click.echo(f"cosigned by {len(result.cosigned_by)} witness(es): "
-                   + ", ".join(vkey.split("+")[0] for vkey in result.cosigned_by))
+        click.echo(
+            f"cosigned by {len(result.cosigned_by)} witness(es): "
+            + ", ".join(vkey.split("+")[0] for vkey in result.cosigned_by)
+        )
     if not result.key_pinned:
-        click.echo("note: the key was taken from the certificate itself; pass --key with the "
-                   "log's published key to pin it", err=True)
+        click.echo(
+            "note: the key was taken from the certificate itself; pass --key with the "
+            "log's published key to pin it",
+            err=True,
+        )
 
 
 class _Bar:
@@ -92,17 +108,38 @@ class _Bar:
 
 @click.command("monitor")
 @click.argument("url")
-@click.option("--key", "key", required=True, metavar="VKEY",
-              help="the log's verifier key (vkey text or a file)")
+@click.option(
+    "--key",
+    "key",
+    required=True,
+    metavar="VKEY",
+    help="the log's verifier key (vkey text or a file)",
+)
 @witness_option
 @quorum_option
-@click.option("--state", "state_file", type=click.Path(dir_okay=False, path_type=Path),
-              default=DEFAULT_STATE, show_default=True,
-              help="where the last verified checkpoint is kept between runs")
-@click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=30.0,
-              show_default=True, help="seconds per HTTP request")
-def monitor_command(url: str, key: str, witnesses: tuple[str, ...], quorum: int | None,
-                    state_file: Path, timeout: float) -> None:
+@click.option(
+    "--state",
+    "state_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=DEFAULT_STATE,
+    show_default=True,
+    help="where the last verified checkpoint is kept between runs",
+)
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    default=30.0,
+    show_default=True,
+    help="seconds per HTTP request",
+)
+def monitor_command(
+    url: str,
+    key: str,
+    witnesses: tuple[str, ...],
+    quorum: int | None,
+    state_file: Path,
+    timeout: float,
+) -> None:
     """Follow the log whose tiles are under URL (its tlog-tiles prefix, e.g.
     https://ledger.example/log): exit 0 consistent, 1 inconsistent, 2 unreadable."""
     # Imported here: its HTTP client (urllib.request, ssl) would slow every `certificate`.
@@ -111,8 +148,15 @@ def monitor_command(url: str, key: str, witnesses: tuple[str, ...], quorum: int 
     with ExitStack() as stack:
         bar = _Bar(stack) if sys.stderr.isatty() else None
         try:
-            report = monitor(url, read_key(key), [read_key(w) for w in witnesses], quorum,
-                             state_file, bar, timeout)
+            report = monitor(
+                url,
+                read_key(key),
+                [read_key(w) for w in witnesses],
+                quorum,
+                state_file,
+                bar,
+                timeout,
+            )
         except MonitorError as error:
             click.echo(f"INCONSISTENT: {error}", err=True)
             sys.exit(1)
@@ -121,12 +165,16 @@ def monitor_command(url: str, key: str, witnesses: tuple[str, ...], quorum: int 
             sys.exit(2)
         except ValueError as error:
             raise click.UsageError(str(error)) from error
-    since = ("first run: the whole log" if report.previous_size is None
-             else f"consistent with size {report.previous_size}")
-    witnessed = (f"; cosigned by {len(report.cosigned_by)} witness(es)"
-                 if report.cosigned_by else "")
-    click.echo(f"OK: log {report.origin} size {report.size} root {report.root.hex()} "
-               f"({since}; {report.new_entries} new entries verified{witnessed})")
+    since = (
+        "first run: the whole log"
+        if report.previous_size is None
+        else f"consistent with size {report.previous_size}"
+    )
+    witnessed = f"; cosigned by {len(report.cosigned_by)} witness(es)" if report.cosigned_by else ""
+    click.echo(
+        f"OK: log {report.origin} size {report.size} root {report.root.hex()} "
+        f"({since}; {report.new_entries} new entries verified{witnessed})"
+    )
 
 
 @click.group()

@@ -132,8 +132,9 @@ class _PinnedHTTPS(_PinnedHTTP):
         self._context = context
 
     def connect(self) -> None:
-        tls = self._context.wrap_socket(self._open(), server_hostname=self.host,
-                                        do_handshake_on_connect=False)
+        tls = self._context.wrap_socket(
+            self._open(), server_hostname=self.host, do_handshake_on_connect=False
+        )
         self._cutoff.watch(tls)  # the handshake is within the deadline too
         self.sock = tls
         tls.settimeout(self._deadline.left())
@@ -186,8 +187,11 @@ def post(
     one is built."""
     deadline = _Deadline(timeout)
     try:
-        target = check(url, allow_private=allow_private,  # again: DNS can change
-                       resolve_timeout=deadline.left())
+        target = check(
+            url,
+            allow_private=allow_private,  # again: DNS can change
+            resolve_timeout=deadline.left(),
+        )
     except (UnsafeURL, TimeoutError) as error:
         failure = deadline.expired if deadline.passed() else f"refused: {error}"
         return Outcome(None, deadline.elapsed_ms(), failure)
@@ -211,16 +215,24 @@ def _exchange(
         conn = None
         try:
             conn = _connection(target, address, deadline, cutoff, tls)
-            conn.request("POST", target.path, body=body, headers={
-                "Content-Type": "application/json", "User-Agent": USER_AGENT, **headers,
-            })
+            conn.request(
+                "POST",
+                target.path,
+                body=body,
+                headers={
+                    "Content-Type": "application/json",
+                    "User-Agent": USER_AGENT,
+                    **headers,
+                },
+            )
             if conn.sock is not None:  # no single read may outlast the deadline either
                 conn.sock.settimeout(deadline.left())
             response = conn.getresponse()
             response.read(MAX_RESPONSE_BYTES)
             status = response.status
-            retry_after = parse_retry_after(response.getheader("Retry-After"),
-                                            datetime.now(UTC).timestamp())
+            retry_after = parse_retry_after(
+                response.getheader("Retry-After"), datetime.now(UTC).timestamp()
+            )
             location = response.getheader("Location")
         except (OSError, http.client.HTTPException, UnicodeError, ValueError) as error:
             # UnicodeError: a request line that is not ASCII; ValueError: I/O on
@@ -240,8 +252,9 @@ def _exchange(
         if cutoff.fired or deadline.passed():  # what was read may be cut short: no answer
             return Outcome(None, latency, deadline.expired)
         if 300 <= status < 400:
-            return Outcome(status, latency, f"redirects are not followed (Location: {location})",
-                           retry_after)
+            return Outcome(
+                status, latency, f"redirects are not followed (Location: {location})", retry_after
+            )
         if 200 <= status < 300:
             return Outcome(status, latency)
         return Outcome(status, latency, f"HTTP {status}", retry_after)

@@ -25,8 +25,9 @@ from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+from ledger.database import Database
 from ledger.leases import new_holder_id
-from ledger.log import count_unreadable, read_page
+from ledger.log import EventLog, count_unreadable, read_page
 from ledger.settings import Settings
 from webhooks import client, metrics, signing
 from webhooks.queue import Claim, MessageQueue, event_filter, wanted
@@ -64,14 +65,14 @@ class _Pages:
     leader's pages among the last `PAGES_PER_TICK` kept: what one endpoint may
     read in a tick, and all this ever holds, whatever the log's length."""
 
-    def __init__(self, ledger: Any) -> None:
-        self.ledger = ledger
+    def __init__(self, log: EventLog) -> None:
+        self.log = log
         self.kept: dict[int, list[dict[str, Any]]] = {}
 
     def after(self, position: int) -> list[dict[str, Any]]:
         page = self.kept.get(position)
         if page is None:
-            page = self.kept[position] = read_page(self.ledger, position, PAGE)
+            page = self.kept[position] = read_page(self.log, position, PAGE)
             count_unreadable(Dispatcher.name, page)
             if len(self.kept) > PAGES_PER_TICK:
                 del self.kept[next(iter(self.kept))]  # the oldest read
@@ -83,15 +84,16 @@ class Dispatcher:
 
     def __init__(
         self,
-        ledger: Any,
+        log: EventLog,
+        db: Database,
         settings: Settings,
         *,
         pool_size: int = POOL_SIZE,
         max_pending: int = MAX_PENDING,
     ) -> None:
-        self.ledger = ledger
+        self.log = log
         self.settings = settings
-        self.queue = MessageQueue(ledger.db)
+        self.queue = MessageQueue(db)
         self.holder = new_holder_id()
         self.tls = ssl.create_default_context()  # one for every https delivery
         self.pool_size = pool_size
@@ -112,8 +114,8 @@ class Dispatcher:
         log.info("webhook dispatcher %s stopped", self.holder)
 
     def enqueue_new_events(self) -> None:
-        head = self.ledger.max_position()
-        pages = _Pages(self.ledger)
+        head = self.log.head()
+        pages = _Pages(self.log)
         for endpoint in self.queue.endpoints_behind(head):
             self.catch_up(endpoint, head, pages)
 
@@ -154,8 +156,9 @@ class Dispatcher:
             endpoint_id, owner = head["endpoint_id"], head["owner"]
             if endpoint_id in busy or held[owner] >= share:
                 continue
-            claim = self.queue.claim(endpoint_id, head["sequence"], self.holder,
-                                     lease_for(self.settings.webhook_timeout))
+            claim = self.queue.claim(
+                endpoint_id, head["sequence"], self.holder, lease_for(self.settings.webhook_timeout)
+            )
             if claim is None:
                 continue
             with self._lock:
@@ -181,17 +184,35 @@ class Dispatcher:
         # The deadline ends before the lease does, even when this thread started late.
         budget = min(self.settings.webhook_timeout, claim.expires - attempted_at - LEASE_SAFETY)
         if budget <= 0:
-            log.warning("webhook %s to endpoint %s not sent: its claim was about to expire",
-                        claim.webhook_id, claim.endpoint_id)
+            log.warning(
+                "webhook %s to endpoint %s not sent: its claim was about to expire",
+                claim.webhook_id,
+                claim.endpoint_id,
+            )
             return  # still pending; retried once the lease ends, no attempt counted
         headers = signing.headers(claim.secrets, claim.webhook_id, int(attempted_at), claim.body)
-        outcome = client.post(claim.url, claim.body.encode("utf-8"), headers, timeout=budget,
-                              allow_private=self.settings.webhook_allow_private, tls=self.tls)
+        outcome = client.post(
+            claim.url,
+            claim.body.encode("utf-8"),
+            headers,
+            timeout=budget,
+            allow_private=self.settings.webhook_allow_private,
+            tls=self.tls,
+        )
         metrics.observe(outcome)
-        self.queue.record(claim, outcome, holder=self.holder,
-                          schedule=self.settings.webhook_retry_schedule,
-                          disable_after=self.settings.webhook_disable_after,
-                          attempted_at=attempted_at)
+        self.queue.record(
+            claim,
+            outcome,
+            holder=self.holder,
+            schedule=self.settings.webhook_retry_schedule,
+            disable_after=self.settings.webhook_disable_after,
+            attempted_at=attempted_at,
+        )
         if not outcome.ok:
-            log.info("webhook %s to endpoint %s failed (attempt %d): %s", claim.webhook_id,
-                     claim.endpoint_id, claim.attempt, outcome.error)
+            log.info(
+                "webhook %s to endpoint %s failed (attempt %d): %s",
+                claim.webhook_id,
+                claim.endpoint_id,
+                claim.attempt,
+                outcome.error,
+            )

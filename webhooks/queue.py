@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from ledger.database import Database
 from ledger.events import is_unreadable, rfc3339
-from ledger.persistence import Database
 from webhooks.client import Outcome
 from webhooks.payload import payload
 
@@ -45,9 +45,7 @@ class Claim:
     expires: float = math.inf  # when the claim's lease ends (epoch seconds)
 
 
-def retry_delay(
-    attempt: int, schedule: Sequence[float], retry_after: float | None
-) -> float | None:
+def retry_delay(attempt: int, schedule: Sequence[float], retry_after: float | None) -> float | None:
     """Seconds until the next try after failed attempt number `attempt`, or None
     when the schedule is spent. ±20 % jitter spreads retries of many endpoints;
     a receiver's Retry-After is honoured when it asks for longer (up to a day)."""
@@ -112,11 +110,18 @@ class MessageQueue:
             if not wanted(types, env):
                 continue
             sequence += 1
-            rows.append((
-                endpoint["id"], sequence, env["position"], env["event_id"],
-                webhook_id(env["event_id"], endpoint["id"]), env["type"],
-                json.dumps(payload(env, sequence), separators=(",", ":")), now,
-            ))
+            rows.append(
+                (
+                    endpoint["id"],
+                    sequence,
+                    env["position"],
+                    env["event_id"],
+                    webhook_id(env["event_id"], endpoint["id"]),
+                    env["type"],
+                    json.dumps(payload(env, sequence), separators=(",", ":")),
+                    now,
+                )
+            )
         with self.db.transaction(write=True) as cur:
             # The position guard first: it is the write that orders dispatchers.
             cur.execute(
@@ -187,9 +192,18 @@ class MessageQueue:
         secrets = [row["secret"]]
         if row["previous_secret"] and (row["previous_secret_expires"] or 0) > now:
             secrets.append(row["previous_secret"])
-        return Claim(endpoint_id, sequence, row["position"], row["webhook_id"],
-                     row["event_type"], row["body"], int(row["attempts"]) + 1, row["url"],
-                     tuple(secrets), expires)
+        return Claim(
+            endpoint_id,
+            sequence,
+            row["position"],
+            row["webhook_id"],
+            row["event_type"],
+            row["body"],
+            int(row["attempts"]) + 1,
+            row["url"],
+            tuple(secrets),
+            expires,
+        )
 
     def record(
         self,
@@ -208,8 +222,9 @@ class MessageQueue:
         retry_at = None if delay is None else now + delay
         state = "delivered" if outcome.ok else ("pending" if retry_at is not None else "failed")
         with self.db.transaction(write=True) as cur:
-            cur.execute("SELECT failing_since FROM {t}wh_endpoints WHERE id = ?",
-                        (claim.endpoint_id,))
+            cur.execute(
+                "SELECT failing_since FROM {t}wh_endpoints WHERE id = ?", (claim.endpoint_id,)
+            )
             endpoint = cur.fetchone()
             if endpoint is None:
                 return  # deleted meanwhile: nothing to record
@@ -217,21 +232,40 @@ class MessageQueue:
                 "INSERT INTO {t}wh_attempts (endpoint_id, webhook_id, event_type, position, "
                 "sequence, attempt, attempted_at, status_code, latency_ms, ok, error, "
                 "next_attempt_at, dispatcher) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (claim.endpoint_id, claim.webhook_id, claim.event_type, claim.position,
-                 claim.sequence, claim.attempt, rfc3339_at(attempted_at), outcome.status_code,
-                 outcome.latency_ms, 1 if outcome.ok else 0, outcome.error,
-                 rfc3339_at(retry_at) if retry_at is not None else None, holder),
+                (
+                    claim.endpoint_id,
+                    claim.webhook_id,
+                    claim.event_type,
+                    claim.position,
+                    claim.sequence,
+                    claim.attempt,
+                    rfc3339_at(attempted_at),
+                    outcome.status_code,
+                    outcome.latency_ms,
+                    1 if outcome.ok else 0,
+                    outcome.error,
+                    rfc3339_at(retry_at) if retry_at is not None else None,
+                    holder,
+                ),
             )
             cur.execute(
                 "UPDATE {t}wh_messages SET state = ?, attempts = ?, next_attempt_at = ?, "
                 "claimed_by = NULL, claim_expires = NULL "
                 "WHERE endpoint_id = ? AND sequence = ? AND claimed_by = ?",
-                (state, claim.attempt, retry_at if retry_at is not None else now,
-                 claim.endpoint_id, claim.sequence, holder),
+                (
+                    state,
+                    claim.attempt,
+                    retry_at if retry_at is not None else now,
+                    claim.endpoint_id,
+                    claim.sequence,
+                    holder,
+                ),
             )
             if outcome.ok:
-                cur.execute("UPDATE {t}wh_endpoints SET failing_since = NULL WHERE id = ?",
-                            (claim.endpoint_id,))
+                cur.execute(
+                    "UPDATE {t}wh_endpoints SET failing_since = NULL WHERE id = ?",
+                    (claim.endpoint_id,),
+                )
                 return
             failing_since = endpoint["failing_since"] or attempted_at
             reason = None
@@ -240,8 +274,10 @@ class MessageQueue:
             elif now - failing_since >= disable_after:
                 reason = f"every delivery failed for {disable_after:g} s"
             if reason is None:
-                cur.execute("UPDATE {t}wh_endpoints SET failing_since = ? WHERE id = ?",
-                            (failing_since, claim.endpoint_id))
+                cur.execute(
+                    "UPDATE {t}wh_endpoints SET failing_since = ? WHERE id = ?",
+                    (failing_since, claim.endpoint_id),
+                )
             else:
                 cur.execute(
                     "UPDATE {t}wh_endpoints SET failing_since = ?, enabled = 0, "

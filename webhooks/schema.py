@@ -15,47 +15,82 @@
 
 from __future__ import annotations
 
-from ledger.persistence import Database
+from ledger.tables import Column, Index, Table, bigint, integer, real, text
 
-_SERIAL = {
-    "sqlite": "INTEGER PRIMARY KEY AUTOINCREMENT",
-    "postgres": "BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY",
-}
-
-STATEMENTS = [
-    "CREATE TABLE IF NOT EXISTS {t}wh_endpoints ("
-    "id TEXT PRIMARY KEY, owner TEXT NOT NULL, url TEXT NOT NULL, "
-    "description TEXT NOT NULL, event_types TEXT NOT NULL, "
-    "secret TEXT NOT NULL, previous_secret TEXT, previous_secret_expires DOUBLE PRECISION, "
-    "enabled INTEGER NOT NULL, disabled_reason TEXT, disabled_at TEXT, "
-    "failing_since DOUBLE PRECISION, "
-    "position BIGINT NOT NULL, sequence BIGINT NOT NULL, created_at TEXT NOT NULL)",
-    "CREATE INDEX IF NOT EXISTS wh_endpoints_owner ON {t}wh_endpoints (owner, id)",
-    "CREATE TABLE IF NOT EXISTS {t}wh_messages ("
-    "endpoint_id TEXT NOT NULL, sequence BIGINT NOT NULL, position BIGINT NOT NULL, "
-    "event_id TEXT NOT NULL, webhook_id TEXT NOT NULL, event_type TEXT NOT NULL, "
-    "body TEXT NOT NULL, state TEXT NOT NULL, attempts INTEGER NOT NULL, "
-    "next_attempt_at DOUBLE PRECISION NOT NULL, claimed_by TEXT, "
-    "claim_expires DOUBLE PRECISION, "
-    "PRIMARY KEY (endpoint_id, sequence))",
-    "CREATE INDEX IF NOT EXISTS wh_messages_pending ON {t}wh_messages "
-    "(state, endpoint_id, sequence)",
-    "CREATE INDEX IF NOT EXISTS wh_messages_position ON {t}wh_messages (endpoint_id, position)",
-    "CREATE TABLE IF NOT EXISTS {t}wh_attempts ("
-    "id {serial}, endpoint_id TEXT NOT NULL, webhook_id TEXT NOT NULL, "
-    "event_type TEXT NOT NULL, position BIGINT NOT NULL, sequence BIGINT NOT NULL, "
-    "attempt INTEGER NOT NULL, attempted_at TEXT NOT NULL, status_code INTEGER, "
-    "latency_ms DOUBLE PRECISION NOT NULL, ok INTEGER NOT NULL, error TEXT, "
-    "next_attempt_at TEXT, dispatcher TEXT NOT NULL)",
-    "CREATE INDEX IF NOT EXISTS wh_attempts_endpoint ON {t}wh_attempts (endpoint_id, id)",
-    "CREATE TABLE IF NOT EXISTS {t}wh_idempotency ("
-    "scope TEXT NOT NULL, key TEXT NOT NULL, request_hash TEXT NOT NULL, "
-    "response TEXT NOT NULL, endpoint_id TEXT NOT NULL, created_at DOUBLE PRECISION NOT NULL, "
-    "PRIMARY KEY (scope, key))",
-]
-
-
-def create_tables(db: Database) -> None:
-    with db.transaction(write=True) as cur:
-        for statement in STATEMENTS:
-            cur.execute(statement.replace("{serial}", _SERIAL[db.dialect]))
+ENDPOINTS = Table(
+    "wh_endpoints",
+    (
+        text("id"),
+        text("owner"),
+        text("url"),
+        text("description"),
+        text("event_types"),
+        text("secret"),
+        text("previous_secret", null=True),
+        real("previous_secret_expires", null=True),
+        integer("enabled"),
+        text("disabled_reason", null=True),
+        text("disabled_at", null=True),
+        real("failing_since", null=True),
+        bigint("position"),
+        bigint("sequence"),
+        text("created_at"),
+    ),
+    primary_key=("id",),
+    indexes=(Index("wh_endpoints_owner", "owner, id"),),
+)
+MESSAGES = Table(
+    "wh_messages",
+    (
+        text("endpoint_id"),
+        bigint("sequence"),
+        bigint("position"),
+        text("event_id"),
+        text("webhook_id"),
+        text("event_type"),
+        text("body"),
+        text("state"),
+        integer("attempts"),
+        real("next_attempt_at"),
+        text("claimed_by", null=True),
+        real("claim_expires", null=True),
+    ),
+    primary_key=("endpoint_id", "sequence"),
+    indexes=(
+        Index("wh_messages_pending", "state, endpoint_id, sequence"),
+        Index("wh_messages_position", "endpoint_id, position"),
+    ),
+)
+ATTEMPTS = Table(
+    "wh_attempts",
+    (
+        Column("id", "serial"),
+        text("endpoint_id"),
+        text("webhook_id"),
+        text("event_type"),
+        bigint("position"),
+        bigint("sequence"),
+        integer("attempt"),
+        text("attempted_at"),
+        integer("status_code", null=True),
+        real("latency_ms"),
+        integer("ok"),
+        text("error", null=True),
+        text("next_attempt_at", null=True),
+        text("dispatcher"),
+    ),
+    indexes=(Index("wh_attempts_endpoint", "endpoint_id, id"),),
+)
+IDEMPOTENCY = Table(
+    "wh_idempotency",
+    (
+        text("scope"),
+        text("key"),
+        text("request_hash"),
+        text("response"),
+        text("endpoint_id"),
+        real("created_at"),
+    ),
+    primary_key=("scope", "key"),
+)
+TABLES = (ENDPOINTS, MESSAGES, ATTEMPTS, IDEMPOTENCY)

@@ -39,9 +39,7 @@ def signature_header(secrets_: Iterable[str], webhook_id: str, timestamp: int, b
     return " ".join(sign(s, webhook_id, timestamp, body) for s in secrets_)
 
 
-def headers(
-    secrets_: Iterable[str], webhook_id: str, timestamp: int, body: str
-) -> dict[str, str]:
+def headers(secrets_: Iterable[str], webhook_id: str, timestamp: int, body: str) -> dict[str, str]:
     return {
         "webhook-id": webhook_id,
         "webhook-timestamp": str(timestamp),

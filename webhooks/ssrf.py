@@ -66,21 +66,25 @@ def parse(url: str) -> SplitResult:
 # operator allows. Most sit in 169.254/16 (refused as link-local anyway); these
 # are listed so that no reclassification (ULA, shared address space, a public
 # range) can ever open them.
-METADATA = frozenset(ipaddress.ip_address(a) for a in (
-    "169.254.169.254",  # AWS, GCP, Azure, OpenStack, DigitalOcean, Oracle, ...
-    "169.254.170.2",  # AWS ECS task metadata and credentials
-    "169.254.0.23",  # Tencent Cloud
-    "100.100.100.200",  # Alibaba Cloud (in the shared address space 100.64/10)
-    "168.63.129.16",  # Azure WireServer (a public address, answered by the host)
-    "192.0.0.192",  # Oracle Cloud Classic
-    "fd00:ec2::254",  # AWS IMDS over IPv6 (a ULA, "private")
-    "fd20:ce::254",  # GCP metadata over IPv6 (a ULA)
-))
+METADATA = frozenset(
+    ipaddress.ip_address(a)
+    for a in (
+        "169.254.169.254",  # AWS, GCP, Azure, OpenStack, DigitalOcean, Oracle, ...
+        "169.254.170.2",  # AWS ECS task metadata and credentials
+        "169.254.0.23",  # Tencent Cloud
+        "100.100.100.200",  # Alibaba Cloud (in the shared address space 100.64/10)
+        "168.63.129.16",  # Azure WireServer (a public address, answered by the host)
+        "192.0.0.192",  # Oracle Cloud Classic
+        "fd00:ec2::254",  # AWS IMDS over IPv6 (a ULA, "private")
+        "fd20:ce::254",  # GCP metadata over IPv6 (a ULA)
+    )
+)
 # What LEDGER_WEBHOOK_ALLOW_PRIVATE opens: loopback and private (RFC 1918,
 # RFC 4193 ULA) addresses, for test receivers and local demos. Nothing else.
 LOOPBACK = (ipaddress.ip_network("127.0.0.0/8"), ipaddress.ip_network("::1/128"))
-PRIVATE = tuple(ipaddress.ip_network(n) for n in (
-    "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fc00::/7"))
+PRIVATE = tuple(
+    ipaddress.ip_network(n) for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fc00::/7")
+)
 OPENED_BY_ALLOW_PRIVATE = frozenset({"loopback", "private"})
 
 _NAT64 = ipaddress.ip_network("64:ff9b::/96")  # RFC 6052 well-known prefix
@@ -215,10 +219,12 @@ def check(url: str, *, allow_private: bool, resolve_timeout: float | None = None
             continue
         if _literal(host) is not None:
             article = "an" if reason[0] in "aeiouAEIOU" else "a"
-            raise UnsafeURL(f"{host} is {article} {reason} address; webhooks may only reach "
-                            "public addresses")
-        raise UnsafeURL(f"{host} resolves to a non-public address; webhooks may only reach "
-                        "public addresses")
+            raise UnsafeURL(
+                f"{host} is {article} {reason} address; webhooks may only reach public addresses"
+            )
+        raise UnsafeURL(
+            f"{host} resolves to a non-public address; webhooks may only reach public addresses"
+        )
     path = parts.path or "/"
     if parts.query:
         path += "?" + parts.query

@@ -17,10 +17,11 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from ledger.application import DuplicateRequest, StoredResponse
+from ledger.actors import Actor, Role
+from ledger.database import Cursor, Database
 from ledger.errors import Conflict
 from ledger.events import rfc3339
-from ledger.persistence import Database, IdempotencyRecord
+from ledger.idempotency import DuplicateRequest, IdempotencyKey, StoredResponse
 from webhooks.queue import rfc3339_at
 from webhooks.signing import new_secret
 
@@ -35,9 +36,16 @@ class EndpointLimitReached(Conflict):
     title = "Too many webhook endpoints"
 
 
+def owner_of(actor: Actor) -> str:
+    """Who owns the endpoints an actor registers: a partner's tokens with the
+    same name act as one partner (a replaced token keeps its endpoints)."""
+    return f"partner:{actor.name}" if actor.role == Role.PARTNER and actor.name else actor.id
+
+
 def _stored(row: dict[str, Any]) -> StoredResponse:
     body = json.loads(row["response"])
     return StoredResponse(row["request_hash"], 201, body, body["position"])
+
 
 _PUBLIC_COLUMNS = (
     "id, url, description, event_types, enabled, disabled_reason, disabled_at, "
@@ -75,7 +83,7 @@ class EndpointStore:
         event_types: list[str],
         description: str,
         position: int,
-        idempotency: IdempotencyRecord | None = None,
+        idempotency: IdempotencyKey | None = None,
     ) -> tuple[dict[str, Any], str]:
         """A new endpoint receives the events after `position` (the log's head now).
 
@@ -88,10 +96,14 @@ class EndpointStore:
         with self.db.transaction(write=True) as cur:
             self._one_registration_at_a_time(cur, owner)
             if idempotency is not None:
-                cur.execute("DELETE FROM {t}wh_idempotency WHERE created_at < ?",
-                            (now - IDEMPOTENCY_TTL,))
-                cur.execute("SELECT request_hash, response FROM {t}wh_idempotency "
-                            "WHERE scope = ? AND key = ?", (idempotency.scope, idempotency.key))
+                cur.execute(
+                    "DELETE FROM {t}wh_idempotency WHERE created_at < ?", (now - IDEMPOTENCY_TTL,)
+                )
+                cur.execute(
+                    "SELECT request_hash, response FROM {t}wh_idempotency "
+                    "WHERE scope = ? AND key = ?",
+                    (idempotency.scope, idempotency.key),
+                )
                 used = cur.fetchone()
                 if used is not None:
                     raise DuplicateRequest(_stored(used))
@@ -108,8 +120,16 @@ class EndpointStore:
                 "secret, enabled, position, sequence, created_at) "
                 "VALUES (?, ?, ?, ?, ?, ?, 1, ?, 0, ?) "
                 f"RETURNING {_PUBLIC_COLUMNS}",
-                (endpoint_id, owner, url, description, json.dumps(sorted(set(event_types))),
-                 secret, position, created),
+                (
+                    endpoint_id,
+                    owner,
+                    url,
+                    description,
+                    json.dumps(sorted(set(event_types))),
+                    secret,
+                    position,
+                    created,
+                ),
             )
             row = cur.fetchone()
             if row is None:  # cannot happen: an INSERT ... RETURNING returns its row
@@ -119,18 +139,25 @@ class EndpointStore:
                 cur.execute(
                     "INSERT INTO {t}wh_idempotency (scope, key, request_hash, response, "
                     "endpoint_id, created_at) VALUES (?, ?, ?, ?, ?, ?)",
-                    (idempotency.scope, idempotency.key, idempotency.request_hash,
-                     json.dumps(endpoint | {"secret": secret}), endpoint_id, now),
+                    (
+                        idempotency.scope,
+                        idempotency.key,
+                        idempotency.request_hash,
+                        json.dumps(endpoint | {"secret": secret}),
+                        endpoint_id,
+                        now,
+                    ),
                 )
         return endpoint, secret
 
-    def _one_registration_at_a_time(self, cur: Any, owner: str) -> None:
+    def _one_registration_at_a_time(self, cur: Cursor, owner: str) -> None:
         """Serialise an owner's registrations, so that two at once can neither
         pass the endpoint limit together nor both use one Idempotency-Key.
         SQLite's write transactions are serial already."""
         if self.db.dialect == "postgres":
-            cur.execute("SELECT pg_advisory_xact_lock(hashtextextended(?, 0))",
-                        ("wh_endpoints:" + owner,))
+            cur.execute(
+                "SELECT pg_advisory_xact_lock(hashtextextended(?, 0))", ("wh_endpoints:" + owner,)
+            )
 
     def lookup_idempotent(self, scope: str, key: str) -> StoredResponse | None:
         """The response a registration with this key got, while it is kept."""
@@ -158,8 +185,10 @@ class EndpointStore:
 
     def delete(self, owner: str, endpoint_id: str) -> bool:
         with self.db.transaction(write=True) as cur:
-            cur.execute("DELETE FROM {t}wh_endpoints WHERE id = ? AND owner = ? RETURNING id",
-                        (endpoint_id, owner))
+            cur.execute(
+                "DELETE FROM {t}wh_endpoints WHERE id = ? AND owner = ? RETURNING id",
+                (endpoint_id, owner),
+            )
             if cur.fetchone() is None:
                 return False
             cur.execute("DELETE FROM {t}wh_messages WHERE endpoint_id = ?", (endpoint_id,))

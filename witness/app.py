@@ -38,8 +38,9 @@ def create_app(config: WitnessConfig | None = None) -> Flask:
     @app.errorhandler(WitnessError)
     def refused(error: WitnessError) -> Response:
         if isinstance(error, SizeConflict):
-            return Response(f"{error.known_size}\n", 409,
-                            content_type=cosignature.SIZE_CONTENT_TYPE)
+            return Response(
+                f"{error.known_size}\n", 409, content_type=cosignature.SIZE_CONTENT_TYPE
+            )
         return _problem(error.status, type(error).__name__, str(error))
 
     @app.errorhandler(HTTPException)

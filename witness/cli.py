@@ -52,6 +52,14 @@ def serve(bind: str, n_workers: int) -> None:
     for origin, keys in sorted(config.logs.items()):
         click.echo(f"  witnessing {origin}: {', '.join(k.vkey for k in keys)}")
     sys.stdout.flush()
-    args = [sys.executable, "-m", "gunicorn", "--bind", bind, "--workers", str(n_workers),
-            "witness.app:create_app()"]
+    args = [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "--bind",
+        bind,
+        "--workers",
+        str(n_workers),
+        "witness.app:create_app()",
+    ]
     os.execv(sys.executable, args)

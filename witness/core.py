@@ -88,8 +88,11 @@ def parse_request(body: bytes) -> AddCheckpoint:
 
 class Witness:
     def __init__(
-        self, cosigner: cosignature.Cosigner, logs: Mapping[str, tuple[note.Verifier, ...]],
-        state: WitnessState, clock: Callable[[], float] = time.time,
+        self,
+        cosigner: cosignature.Cosigner,
+        logs: Mapping[str, tuple[note.Verifier, ...]],
+        state: WitnessState,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         self.cosigner, self.logs, self.state, self.clock = cosigner, logs, state, clock
 
@@ -128,8 +131,9 @@ class Witness:
                 if known.size != request.old_size:
                     raise SizeConflict(known.size)
                 _check_consistency(request, checkpoint, known.root)
-                tx.store(checkpoint.origin, checkpoint.size, checkpoint.root, signer.vkey,
-                         request.signed)
+                tx.store(
+                    checkpoint.origin, checkpoint.size, checkpoint.root, signer.vkey, request.signed
+                )
         except (Conflict, BadProof) as error:
             # Validly signed yet inconsistent: keep it, it may prove a split view.
             self.state.record_refusal(checkpoint.origin, str(error), body)
@@ -137,8 +141,9 @@ class Witness:
         return self.cosigner.cosign(text, int(self.clock()))
 
 
-def _check_consistency(request: AddCheckpoint, checkpoint: note.Checkpoint, known_root: bytes
-                       ) -> None:
+def _check_consistency(
+    request: AddCheckpoint, checkpoint: note.Checkpoint, known_root: bytes
+) -> None:
     old = request.old_size
     if old == checkpoint.size:
         if checkpoint.root != known_root:

@@ -10,10 +10,10 @@ from api.app import create_app
 from tests.helpers import seed
 
 
-def test_min_position_beyond_the_log_head_is_503_without_waiting(settings, ledger, tokens):
-    client = create_app(replace(settings, read_wait=30.0), ledger=ledger).test_client()
+def test_min_position_beyond_the_log_head_is_503_without_waiting(settings, system, tokens):
+    client = create_app(replace(settings, read_wait=30.0), system=system).test_client()
     s = seed(client, tokens)
-    head = ledger.max_position()
+    head = system.log.head()
     for path, headers in [
         (f"/v1/programs/{s.slug}/roster", tokens.staff),
         ("/v1/works", {}),
@@ -28,9 +28,9 @@ def test_min_position_beyond_the_log_head_is_503_without_waiting(settings, ledge
         assert response.headers["Retry-After"] == "1"
 
 
-def test_min_position_at_the_head_is_served(client, tokens, ledger):
+def test_min_position_at_the_head_is_served(client, tokens, system):
     s = seed(client, tokens)
-    head = ledger.max_position()
+    head = system.log.head()
     response = client.get(f"/v1/works/{s.work}", query_string={"min_position": head})
     assert response.status_code == 200
     assert response.get_json()["content_sha256"] == s.content_sha256

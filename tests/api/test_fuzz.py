@@ -23,15 +23,32 @@ from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
 
 from api.app import create_app
-from tests.conftest import Tokens, _open, make_settings
-from tests.helpers import seed
+from tests.helpers import Tokens, make_settings, open_system, seed
 from transparency.follower import TreeBuilder
 
 HOSTILE_TEXT = [
-    "\x00", "a\x00b", "\x1b[2J", "\x7f", "\x85", "tab\there", "line\nbreak", "\ufeff", "",
-    " ", "%00", "../../etc", "9" * 40, "-1", "1e400", "null",
-    "9999-12-31T23:59:59-14:00", "0001-01-01T00:00:00+14:00", "9999-12-31", "0001-01-01",
-    "2026-02-30T10:00:00Z", "2026-03-02T10:00:00",
+    "\x00",
+    "a\x00b",
+    "\x1b[2J",
+    "\x7f",
+    "\x85",
+    "tab\there",
+    "line\nbreak",
+    "\ufeff",
+    "",
+    " ",
+    "%00",
+    "../../etc",
+    "9" * 40,
+    "-1",
+    "1e400",
+    "null",
+    "9999-12-31T23:59:59-14:00",
+    "0001-01-01T00:00:00+14:00",
+    "9999-12-31",
+    "0001-01-01",
+    "2026-02-30T10:00:00Z",
+    "2026-03-02T10:00:00",
 ]
 # Each of these is tried in every field, parameter and path segment of a valid
 # request; the strategies below add variety, one draw per field.
@@ -67,22 +84,31 @@ def _swapped(case: Any, operation: Any, where: str, name: str, value: Any) -> An
 class Fuzz:
     """The seeded store, the roles, and a tally of the statuses seen."""
 
-    def __init__(self, app: Any, ledger: Any, examples: int) -> None:
+    def __init__(self, app: Any, system: Any, examples: int) -> None:
         self.app, self.examples = app, examples
         self.client = app.test_client()
-        self.tokens = Tokens(ledger)
+        self.tokens = Tokens(system)
         seeded = seed(self.client, self.tokens)
         # In the tree, so its certificate is a 200, not the contract's 503 for
         # a declaration the tree builder has not reached yet.
-        TreeBuilder(ledger, app.extensions["labledger"].settings).catch_up()
+        TreeBuilder(system.log, system.db, system.settings).catch_up()
         self.slug = seeded.slug
         self.roles = [{}, self.tokens.staff, self.tokens.partner, seeded.artist_headers]
-        self.known_path = {"slug": seeded.slug, "participant_id": seeded.participant,
-                           "application_id": seeded.participant, "work_id": seeded.work,
-                           "tool": "video"}
-        self.known_body = {"tool": "video", "tool_version": "2.1", "program": seeded.slug,
-                           "work_id": seeded.work, "generation_ids": [seeded.generation],
-                           "media_type": "video/mp4"}
+        self.known_path = {
+            "slug": seeded.slug,
+            "participant_id": seeded.participant,
+            "application_id": seeded.participant,
+            "work_id": seeded.work,
+            "tool": "video",
+        }
+        self.known_body = {
+            "tool": "video",
+            "tool_version": "2.1",
+            "program": seeded.slug,
+            "work_id": seeded.work,
+            "generation_ids": [seeded.generation],
+            "media_type": "video/mp4",
+        }
         self.statuses: dict[str, int] = {}
 
     def run(self) -> dict[str, int]:
@@ -94,8 +120,11 @@ class Fuzz:
                 self._check(operation.as_strategy(GenerationMode.NEGATIVE))
             except Unsatisfiable:  # nothing to get wrong: no parameters, no body
                 pass
-            ids = {p.name: self.known_path[p.name] for p in operation.path_parameters
-                   if p.name in self.known_path}
+            ids = {
+                p.name: self.known_path[p.name]
+                for p in operation.path_parameters
+                if p.name in self.known_path
+            }
             aimed = operation.as_strategy(GenerationMode.POSITIVE, path_parameters=ids)
             self._check(aimed, operation)
             self._reads_still_work(operation.label)
@@ -103,9 +132,14 @@ class Fuzz:
 
     def _check(self, strategy: Any, aimed_at: Any = None) -> None:
         @given(case=strategy, data=st.data())
-        @settings(max_examples=self.examples if aimed_at is None else 2, derandomize=True,
-                  database=None, deadline=None, suppress_health_check=list(HealthCheck),
-                  phases=[Phase.explicit, Phase.generate, Phase.shrink])
+        @settings(
+            max_examples=self.examples if aimed_at is None else 2,
+            derandomize=True,
+            database=None,
+            deadline=None,
+            suppress_health_check=list(HealthCheck),
+            phases=[Phase.explicit, Phase.generate, Phase.shrink],
+        )
         def check(case: Any, data: Any) -> None:
             if aimed_at is None:
                 self._send(case, self.roles)
@@ -136,19 +170,28 @@ class Fuzz:
             key = f"{case.method} {case.path} {response.status_code}"
             self.statuses[key] = self.statuses.get(key, 0) + 1
             assert _allowed(case, response.status_code), (
-                case.method, case.formatted_path, case.query, case.body,
-                response.status_code, response.text[:500],
+                case.method,
+                case.formatted_path,
+                case.query,
+                case.body,
+                response.status_code,
+                response.text[:500],
             )
 
     def _reads_still_work(self, after: str) -> None:
-        for path in (f"/v1/programs/{self.slug}/roster", f"/v1/programs/{self.slug}/audit-report",
-                     "/v1/works", "/v1/events", f"/v1/programs/{self.slug}"):
+        for path in (
+            f"/v1/programs/{self.slug}/roster",
+            f"/v1/programs/{self.slug}/audit-report",
+            "/v1/works",
+            "/v1/events",
+            f"/v1/programs/{self.slug}",
+        ):
             response = self.client.get(path, headers=self.tokens.staff)
             assert response.status_code == 200, (after, path, response.get_data(as_text=True))
 
 
-def test_no_generated_request_gets_a_server_error_on_sqlite(app, ledger):
-    statuses = Fuzz(app, ledger, examples=20).run()
+def test_no_generated_request_gets_a_server_error_on_sqlite(app, system):
+    statuses = Fuzz(app, system, examples=20).run()
     assert sum(statuses.values()) > 5000
     assert any(key.endswith((" 200", " 201")) and "POST" in key for key in statuses)
 
@@ -156,10 +199,10 @@ def test_no_generated_request_gets_a_server_error_on_sqlite(app, ledger):
 @pytest.mark.postgres
 def test_no_generated_request_gets_a_server_error_on_postgresql(pg_url, tmp_path):
     settings = make_settings(pg_url, tmp_path)
-    ledger = _open(settings)
+    system = open_system(settings)
     try:
-        app = create_app(settings, ledger=ledger)
+        app = create_app(settings, system=system)
         app.config["TESTING"] = True
-        assert sum(Fuzz(app, ledger, examples=8).run().values()) > 1000
+        assert sum(Fuzz(app, system, examples=8).run().values()) > 1000
     finally:
-        ledger.close()
+        system.close()

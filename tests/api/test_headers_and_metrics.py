@@ -52,9 +52,7 @@ def test_the_docs_page_keeps_only_the_framing_rule(client):
     assert_secured(page, csp="frame-ancestors 'none'")
 
 
-def test_reads_with_a_token_are_no_store_and_public_reads_stay_cacheable(
-    client, tokens, seeded
-):
+def test_reads_with_a_token_are_no_store_and_public_reads_stay_cacheable(client, tokens, seeded):
     personal = [
         client.get(f"/v1/programs/{seeded.slug}/roster", headers=tokens.staff),
         client.get(f"/v1/programs/{seeded.slug}/roster", headers=tokens.auditor),
@@ -62,8 +60,9 @@ def test_reads_with_a_token_are_no_store_and_public_reads_stay_cacheable(
         client.get(f"/v1/programs/{seeded.slug}/audit-report", headers=tokens.auditor),
         client.get(f"/v1/programs/{seeded.slug}", headers=seeded.artist_headers),
         client.get("/v1/webhooks/endpoints", headers=tokens.partner),
-        client.post("/v1/webhooks/endpoints", json={"url": "http://127.0.0.1:9/h"},
-                    headers=tokens.partner),  # carries the signing secret
+        client.post(
+            "/v1/webhooks/endpoints", json={"url": "http://127.0.0.1:9/h"}, headers=tokens.partner
+        ),  # carries the signing secret
     ]
     for response in personal:
         assert response.status_code in (200, 201), response.get_json()

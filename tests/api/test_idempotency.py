@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from tests.helpers import PROGRAM, open_program
 
 
@@ -45,10 +47,9 @@ def test_same_key_with_a_different_body_is_422(client, tokens):
     assert position(client) == before
 
 
-def test_keys_are_scoped_per_token(client, tokens, ledger):
-    from ledger.tokens import TokenStore
+def test_keys_are_scoped_per_token(client, tokens, system):
 
-    other_staff = {"Authorization": f"Bearer {TokenStore(ledger.db).create('staff').token}"}
+    other_staff = {"Authorization": f"Bearer {system.tokens.create('staff').token}"}
     slug = open_program(client, tokens)
     path, body = application(slug)
     a = client.post(path, json=body, headers=tokens.staff | {"Idempotency-Key": "k"})
@@ -80,3 +81,16 @@ def test_a_refused_command_can_be_retried_with_the_same_key(client, tokens):
     )
     # Nothing was written for the refusal, so the key is still free.
     assert client.post(f"/v1/applications/{second}/admit", headers=key).status_code == 200
+
+
+def test_a_replay_answers_with_the_recorded_body_byte_for_byte(client, tokens):
+    slug = open_program(client, tokens, capacity=1)
+    path, body = application(slug)
+    applied = client.post(path, json=body, headers=tokens.staff).get_json()["id"]
+    key = tokens.staff | {"Idempotency-Key": "admit-1"}
+    first = client.post(f"/v1/applications/{applied}/admit", headers=key)
+    again = client.post(f"/v1/applications/{applied}/admit", headers=key)
+    assert again.headers["Idempotent-Replayed"] == "true"
+    recorded = {"id": applied, "status": "admitted", "seats_left": 0}
+    position = first.get_json()["position"]
+    assert again.get_data() == json.dumps(recorded | {"position": position}).encode()

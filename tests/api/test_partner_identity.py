@@ -3,8 +3,6 @@ endpoints; an unnamed token is a partner of its own."""
 
 from __future__ import annotations
 
-from ledger.tokens import TokenStore
-
 ENDPOINTS = "/v1/webhooks/endpoints"
 PUBLIC_URL = "http://93.184.215.14/hooks"
 
@@ -13,8 +11,8 @@ def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
-def test_a_replacement_token_with_the_same_name_keeps_the_endpoints(client, ledger):
-    store = TokenStore(ledger.db)
+def test_a_replacement_token_with_the_same_name_keeps_the_endpoints(client, system):
+    store = system.tokens
     old = store.create("partner", name="Seoul Design Foundation")
     created = client.post(ENDPOINTS, json={"url": PUBLIC_URL}, headers=bearer(old.token))
     assert created.status_code == 201
@@ -25,8 +23,8 @@ def test_a_replacement_token_with_the_same_name_keeps_the_endpoints(client, ledg
     assert client.get(ENDPOINTS, headers=bearer(old.token)).status_code == 401
 
 
-def test_unnamed_partner_tokens_do_not_share_endpoints(client, ledger):
-    store = TokenStore(ledger.db)
+def test_unnamed_partner_tokens_do_not_share_endpoints(client, system):
+    store = system.tokens
     first, second = store.create("partner"), store.create("partner")
     assert first.name != second.name
     endpoint = client.post(ENDPOINTS, json={"url": PUBLIC_URL}, headers=bearer(first.token))

@@ -49,9 +49,16 @@ def test_roster_refuses_partner_artist_and_anonymous(client, tokens):
 def test_a_write_then_a_read_at_its_position_sees_the_write(client, tokens):
     s = seed(client, tokens)
     written = post(
-        client, f"/v1/programs/{s.slug}/applications", tokens.staff,
-        {"artist_name": "Lee Ji-ho", "email": "lee@example.org",
-         "portfolio_url": "https://p.example.org/lee", "statement": "Sound."}, 201,
+        client,
+        f"/v1/programs/{s.slug}/applications",
+        tokens.staff,
+        {
+            "artist_name": "Lee Ji-ho",
+            "email": "lee@example.org",
+            "portfolio_url": "https://p.example.org/lee",
+            "statement": "Sound.",
+        },
+        201,
     ).get_json()
     roster = client.get(
         f"/v1/programs/{s.slug}/roster?min_position={written['position']}", headers=tokens.staff
@@ -60,9 +67,16 @@ def test_a_write_then_a_read_at_its_position_sees_the_write(client, tokens):
     assert roster["position"] >= written["position"]
 
     work = post(
-        client, "/v1/works", s.artist_headers,
-        {"title": "Second", "content_sha256": sha("second"), "generation_ids": [s.generation],
-         "statement": "x"}, 201,
+        client,
+        "/v1/works",
+        s.artist_headers,
+        {
+            "title": "Second",
+            "content_sha256": sha("second"),
+            "generation_ids": [s.generation],
+            "statement": "x",
+        },
+        201,
     ).get_json()
     entry = client.get(f"/v1/works/{work['id']}?min_position={work['position']}")
     assert entry.status_code == 200 and entry.get_json()["title"] == "Second"
@@ -74,8 +88,8 @@ def test_a_write_then_a_read_at_its_position_sees_the_write(client, tokens):
     assert report["counts"]["by_type"]["work.ownership_declared"] == 2
 
 
-def test_a_read_beyond_the_log_answers_503_with_retry_after(settings, ledger, tokens):
-    app = create_app(replace(settings, read_wait=0.2), ledger=ledger)
+def test_a_read_beyond_the_log_answers_503_with_retry_after(settings, system, tokens):
+    app = create_app(replace(settings, read_wait=0.2), system=system)
     client = app.test_client()
     s = seed(client, tokens)
     for path, headers in [
@@ -158,9 +172,18 @@ def test_registry_is_public_searchable_and_free_of_personal_data(client, tokens)
 def test_registry_pages_with_a_cursor(client, tokens):
     s = seed(client, tokens)
     for n in range(2):
-        post(client, "/v1/works", s.artist_headers,
-             {"title": f"W{n}", "content_sha256": sha(f"w{n}"), "generation_ids": [s.generation],
-              "statement": "x"}, 201)
+        post(
+            client,
+            "/v1/works",
+            s.artist_headers,
+            {
+                "title": f"W{n}",
+                "content_sha256": sha(f"w{n}"),
+                "generation_ids": [s.generation],
+                "statement": "x",
+            },
+            201,
+        )
     first = client.get("/v1/works?limit=2").get_json()
     assert len(first["items"]) == 2 and first["next"] is not None
     rest = client.get(f"/v1/works?limit=2&after={first['next']}").get_json()
@@ -169,11 +192,22 @@ def test_registry_pages_with_a_cursor(client, tokens):
 
 def test_exhibitions_show_in_the_registry(client, tokens):
     s = seed(client, tokens)
-    exhibition = post(client, "/v1/exhibitions", tokens.staff,
-                      {"program": s.slug, "title": "Synthetic Seoul", "venue": "DDP",
-                       "opens_on": "2026-04-01", "closes_on": "2026-05-01"}, 201).get_json()
-    hung = post(client, f"/v1/exhibitions/{exhibition['id']}/works", tokens.staff,
-                {"work_id": s.work}, 201).get_json()
+    exhibition = post(
+        client,
+        "/v1/exhibitions",
+        tokens.staff,
+        {
+            "program": s.slug,
+            "title": "Synthetic Seoul",
+            "venue": "DDP",
+            "opens_on": "2026-04-01",
+            "closes_on": "2026-05-01",
+        },
+        201,
+    ).get_json()
+    hung = post(
+        client, f"/v1/exhibitions/{exhibition['id']}/works", tokens.staff, {"work_id": s.work}, 201
+    ).get_json()
     entry = client.get(f"/v1/works/{s.work}?min_position={hung['position']}").get_json()
     [shown] = entry["exhibitions"]
     assert shown["title"] == "Synthetic Seoul" and shown["credited_artist"] == s.participant
@@ -231,7 +265,10 @@ def test_event_feed_pages_in_order_and_filters_by_type(client, tokens):
         "/v1/events?type=application.submitted,work.ownership_declared", headers=tokens.partner
     ).get_json()
     assert [e["type"] for e in submitted["items"]] == [
-        "application.submitted", "work.ownership_declared", "application.submitted"]
+        "application.submitted",
+        "work.ownership_declared",
+        "application.submitted",
+    ]
     bad = client.get("/v1/events?type=no.such", headers=tokens.auditor)
     assert bad.status_code == 422 and "type" in bad.get_json()["errors"]
     assert client.get("/v1/events?limit=5000", headers=tokens.auditor).status_code == 422
@@ -256,15 +293,18 @@ def test_roster_as_of_values_python_cannot_parse_get_422_not_500(client, tokens)
 
 
 def test_readiness_counts_lag_from_the_log_head_and_fails_beyond_the_bound(
-    client, tokens, ledger, monkeypatch
+    client, tokens, system, monkeypatch
 ):
     s = seed(client, tokens)
     assert client.get(f"/v1/programs/{s.slug}/roster", headers=tokens.staff).status_code == 200
-    head = ledger.max_position()
+    head = system.log.head()
     ready = client.get("/readyz")
     assert ready.status_code == 200
     assert ready.get_json()["checks"]["projections"]["roster"] == {
-        "generation": 1, "position": head, "lag": 0}
+        "generation": 1,
+        "position": head,
+        "lag": 0,
+    }
 
     monkeypatch.setattr("api.reads.READY_LAG", 0)
     apply(client, tokens, s.slug, "Lee Ji-ho")  # the roster is now behind by this write
@@ -272,4 +312,4 @@ def test_readiness_counts_lag_from_the_log_head_and_fails_beyond_the_bound(
     assert behind.status_code == 503
     projections = behind.get_json()["checks"]["projections"]
     assert projections["ok"] is False
-    assert projections["roster"]["lag"] == ledger.max_position() - head > 0
+    assert projections["roster"]["lag"] == system.log.head() - head > 0

@@ -5,15 +5,14 @@ from __future__ import annotations
 import pytest
 
 from api.app import create_app
-from tests.conftest import Tokens
-from tests.helpers import post, seed
+from tests.helpers import Tokens, post, seed
 
 
 @pytest.fixture
-def store_client(store_settings, store_ledger):
-    app = create_app(store_settings, ledger=store_ledger)
+def store_client(store_settings, store_system):
+    app = create_app(store_settings, system=store_system)
     app.config["TESTING"] = True
-    return app.test_client(), Tokens(store_ledger)
+    return app.test_client(), Tokens(store_system)
 
 
 def test_every_write_is_visible_to_a_read_at_its_position(store_client):
@@ -21,12 +20,20 @@ def test_every_write_is_visible_to_a_read_at_its_position(store_client):
     s = seed(client, tokens)
     for n in range(3):
         written = post(
-            client, f"/v1/programs/{s.slug}/applications", tokens.staff,
-            {"artist_name": f"Artist {n}", "email": f"a{n}@example.org",
-             "portfolio_url": "https://p.example.org", "statement": "s"}, 201,
+            client,
+            f"/v1/programs/{s.slug}/applications",
+            tokens.staff,
+            {
+                "artist_name": f"Artist {n}",
+                "email": f"a{n}@example.org",
+                "portfolio_url": "https://p.example.org",
+                "statement": "s",
+            },
+            201,
         ).get_json()
-        admitted = post(client, f"/v1/applications/{written['id']}/admit", tokens.staff,
-                        None, 200).get_json()
+        admitted = post(
+            client, f"/v1/applications/{written['id']}/admit", tokens.staff, None, 200
+        ).get_json()
         roster = client.get(
             f"/v1/programs/{s.slug}/roster?min_position={admitted['position']}",
             headers=tokens.auditor,

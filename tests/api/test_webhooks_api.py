@@ -18,8 +18,12 @@ def register(client: Any, headers: dict[str, str], **body: Any) -> Any:
 
 
 def test_partner_registers_an_endpoint_and_sees_the_secret_once(client, tokens) -> None:
-    response = register(client, tokens.partner, event_types=["work.ownership_declared"],
-                        description="exhibition desk")
+    response = register(
+        client,
+        tokens.partner,
+        event_types=["work.ownership_declared"],
+        description="exhibition desk",
+    )
     assert response.status_code == 201, response.get_json()
     body = response.get_json()
     assert body["secret"].startswith("whsec_") and len(secret_key(body["secret"])) >= 24
@@ -57,9 +61,7 @@ def test_another_partners_endpoint_is_not_found(client, tokens) -> None:
 
 
 def _second_partner(tokens: Any) -> str:
-    from ledger.tokens import TokenStore
-
-    return TokenStore(tokens._store.db).create("partner", None, "other foundation").token
+    return tokens.store.create("partner", None, "other foundation").token
 
 
 def test_unknown_event_type_is_422_with_the_field(client, tokens) -> None:
@@ -68,39 +70,50 @@ def test_unknown_event_type_is_422_with_the_field(client, tokens) -> None:
     assert "event_types" in response.get_json()["errors"]
 
 
-@pytest.mark.parametrize("body", [{}, {"url": 5}, {"url": PUBLIC_URL, "colour": "red"},
-                                  {"url": PUBLIC_URL, "event_types": "work.exhibited"}])
+@pytest.mark.parametrize(
+    "body",
+    [
+        {},
+        {"url": 5},
+        {"url": PUBLIC_URL, "colour": "red"},
+        {"url": PUBLIC_URL, "event_types": "work.exhibited"},
+    ],
+)
 def test_malformed_registration_is_422(client, tokens, body) -> None:
     response = client.post(ENDPOINTS, json=body, headers=tokens.partner)
     assert response.status_code == 422, response.get_json()
     assert response.get_json()["errors"]
 
 
-@pytest.mark.parametrize("url, reason", [
-    ("http://127.0.0.1:8080/hook", "is a loopback address"),
-    ("http://[::1]/hook", "is a loopback address"),
-    ("http://localhost:9000/hook", "localhost resolves to a non-public address"),
-    ("http://10.1.2.3/hook", "is a private address"),
-    ("http://192.168.0.10/hook", "is a private address"),
-    ("http://172.16.5.4/hook", "is a private address"),
-    ("http://169.254.169.254/latest/meta-data", "is a cloud metadata address"),
-    ("http://[fe80::1]/hook", "is a link-local address"),
-    ("http://[fec0::1]/hook", "is a site-local address"),
-    ("http://224.0.0.1/hook", "is a multicast address"),
-    ("http://0.0.0.0/hook", "is an unspecified address"),
-    ("http://[::ffff:127.0.0.1]/hook", "is a loopback address"),
-    ("http://[2002:a9fe:a9fe::]/hook", "is a 6to4 form of a cloud metadata address"),
-    ("http://[2002:7f00:1::]/hook", "is a 6to4 form of a loopback address"),
-    ("ftp://93.184.215.14/hook", "only http and https"),
-    ("file:///etc/passwd", "only http and https"),
-    ("gopher://93.184.215.14/", "only http and https"),
-    ("http:///nohost", "no host"),
-])
-def test_unsafe_urls_are_refused_at_registration(app, client, tokens, url, reason) -> None:
+@pytest.mark.parametrize(
+    "url, reason",
+    [
+        ("http://127.0.0.1:8080/hook", "is a loopback address"),
+        ("http://[::1]/hook", "is a loopback address"),
+        ("http://localhost:9000/hook", "localhost resolves to a non-public address"),
+        ("http://10.1.2.3/hook", "is a private address"),
+        ("http://192.168.0.10/hook", "is a private address"),
+        ("http://172.16.5.4/hook", "is a private address"),
+        ("http://169.254.169.254/latest/meta-data", "is a cloud metadata address"),
+        ("http://[fe80::1]/hook", "is a link-local address"),
+        ("http://[fec0::1]/hook", "is a site-local address"),
+        ("http://224.0.0.1/hook", "is a multicast address"),
+        ("http://0.0.0.0/hook", "is an unspecified address"),
+        ("http://[::ffff:127.0.0.1]/hook", "is a loopback address"),
+        ("http://[2002:a9fe:a9fe::]/hook", "is a 6to4 form of a cloud metadata address"),
+        ("http://[2002:7f00:1::]/hook", "is a 6to4 form of a loopback address"),
+        ("ftp://93.184.215.14/hook", "only http and https"),
+        ("file:///etc/passwd", "only http and https"),
+        ("gopher://93.184.215.14/", "only http and https"),
+        ("http:///nohost", "no host"),
+    ],
+)
+def test_unsafe_urls_are_refused_at_registration(
+    system, client, tokens, url, reason, monkeypatch
+) -> None:
     from dataclasses import replace
 
-    services = app.extensions["labledger"]
-    services.settings = replace(services.settings, webhook_allow_private=False)
+    monkeypatch.setattr(system, "settings", replace(system.settings, webhook_allow_private=False))
     response = register(client, tokens.partner, url=url)
     assert response.status_code == 422, response.get_json()
     problem = response.get_json()
@@ -114,16 +127,19 @@ def test_private_urls_are_allowed_when_the_operator_says_so(client, tokens) -> N
     assert register(client, tokens.partner, url="http://10.1.2.3/hook").status_code == 201
 
 
-@pytest.mark.parametrize("url", [
-    "http://169.254.169.254/latest/meta-data/iam/security-credentials/",
-    "http://[fd00:ec2::254]/latest/meta-data/",
-    "http://100.100.100.200/latest/meta-data/",
-    "http://169.254.10.10/hook",
-    "http://[fe80::1]/hook",
-    "http://[2002:a9fe:a9fe::]/hook",
-    "http://[2002:7f00:1::]/hook",
-    "http://[fec0::1]/hook",
-])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://169.254.169.254/latest/meta-data/iam/security-credentials/",
+        "http://[fd00:ec2::254]/latest/meta-data/",
+        "http://100.100.100.200/latest/meta-data/",
+        "http://169.254.10.10/hook",
+        "http://[fe80::1]/hook",
+        "http://[2002:a9fe:a9fe::]/hook",
+        "http://[2002:7f00:1::]/hook",
+        "http://[fec0::1]/hook",
+    ],
+)
 def test_allowing_private_urls_never_opens_link_local_or_metadata(client, tokens, url) -> None:
     response = register(client, tokens.partner, url=url)
     assert response.status_code == 422, response.get_json()
@@ -139,7 +155,7 @@ def test_delete_removes_the_endpoint(client, tokens) -> None:
 
 
 def test_rotation_returns_a_new_secret_and_keeps_the_old_one_for_a_day(
-    client, tokens, ledger
+    client, tokens, system
 ) -> None:
     created = register(client, tokens.partner).get_json()
     rotated = client.post(f"{ENDPOINTS}/{created['id']}/rotate-secret", headers=tokens.partner)
@@ -147,8 +163,10 @@ def test_rotation_returns_a_new_secret_and_keeps_the_old_one_for_a_day(
     body = rotated.get_json()
     assert body["secret"].startswith("whsec_") and body["secret"] != created["secret"]
     assert body["previous_secret_expires_at"] is not None
-    row = ledger.db.fetchone("SELECT secret, previous_secret, previous_secret_expires "
-                             "FROM wh_endpoints WHERE id = ?", (created["id"],))
+    row = system.db.fetchone(
+        "SELECT secret, previous_secret, previous_secret_expires FROM wh_endpoints WHERE id = ?",
+        (created["id"],),
+    )
     assert row["secret"] == body["secret"] and row["previous_secret"] == created["secret"]
 
 
@@ -169,10 +187,13 @@ def test_deliveries_query_is_validated(client, tokens) -> None:
     assert client.get(url, headers=tokens.partner).get_json() == {"items": [], "next": None}
 
 
-def test_enable_clears_the_disabled_state(client, tokens, ledger) -> None:
+def test_enable_clears_the_disabled_state(client, tokens, system) -> None:
     endpoint = register(client, tokens.partner).get_json()["id"]
-    ledger.db.execute("UPDATE {t}wh_endpoints SET enabled = 0, disabled_reason = 'gone', "
-                      "disabled_at = 'x' WHERE id = ?", (endpoint,))
+    system.db.execute(
+        "UPDATE {t}wh_endpoints SET enabled = 0, disabled_reason = 'gone', "
+        "disabled_at = 'x' WHERE id = ?",
+        (endpoint,),
+    )
     shown = client.get(f"{ENDPOINTS}/{endpoint}", headers=tokens.partner).get_json()
     assert shown["enabled"] is False and shown["disabled_reason"] == "gone"
     enabled = client.post(f"{ENDPOINTS}/{endpoint}/enable", headers=tokens.partner).get_json()
@@ -188,19 +209,24 @@ def test_every_public_type_is_accepted_as_a_filter(client, tokens) -> None:
 def test_positions_beyond_64_bits_are_422_not_500(client, tokens) -> None:
     endpoint = register(client, tokens.partner).get_json()["id"]
     too_big = 2**63
-    listed = client.get(f"{ENDPOINTS}/{endpoint}/deliveries?after={too_big}",
-                        headers=tokens.partner)
+    listed = client.get(
+        f"{ENDPOINTS}/{endpoint}/deliveries?after={too_big}", headers=tokens.partner
+    )
     assert listed.status_code == 422 and "after" in listed.get_json()["errors"]
-    replayed = client.post(f"{ENDPOINTS}/{endpoint}/replay", json={"after": too_big},
-                           headers=tokens.partner)
+    replayed = client.post(
+        f"{ENDPOINTS}/{endpoint}/replay", json={"after": too_big}, headers=tokens.partner
+    )
     assert replayed.status_code == 422 and "after" in replayed.get_json()["errors"]
-    largest = client.post(f"{ENDPOINTS}/{endpoint}/replay", json={"after": too_big - 1},
-                          headers=tokens.partner)
+    largest = client.post(
+        f"{ENDPOINTS}/{endpoint}/replay", json={"after": too_big - 1}, headers=tokens.partner
+    )
     assert largest.status_code == 202 and largest.get_json()["queued"] == 0
 
 
-@pytest.mark.parametrize("url", ["http://93.184.215.14/caf\u00e9", "http://93.184.215.14/a b",
-                                 "http://93.184.215.14:0/hook"])
+@pytest.mark.parametrize(
+    "url",
+    ["http://93.184.215.14/caf\u00e9", "http://93.184.215.14/a b", "http://93.184.215.14:0/hook"],
+)
 def test_urls_no_delivery_could_use_are_refused_at_registration(client, tokens, url) -> None:
     response = register(client, tokens.partner, url=url)
     assert response.status_code == 422, response.get_json()
@@ -209,14 +235,14 @@ def test_urls_no_delivery_could_use_are_refused_at_registration(client, tokens, 
 
 
 @pytest.fixture
-def store_api(store_ledger, store_settings) -> tuple[Any, Any]:
+def store_api(store_system, store_settings) -> tuple[Any, Any]:
     """A test client and tokens on SQLite and on PostgreSQL."""
     from api.app import create_app
-    from tests.conftest import Tokens
+    from tests.helpers import Tokens
 
-    app = create_app(store_settings, ledger=store_ledger)
+    app = create_app(store_settings, system=store_system)
     app.config["TESTING"] = True
-    return app.test_client(), Tokens(store_ledger)
+    return app.test_client(), Tokens(store_system)
 
 
 def test_the_same_idempotency_key_registers_one_endpoint(store_api) -> None:
@@ -236,8 +262,14 @@ def test_the_same_idempotency_key_registers_one_endpoint(store_api) -> None:
     assert other_body.status_code == 422
     assert other_body.content_type == "application/problem+json"
     assert "Idempotency-Key" in other_body.get_json()["detail"]
-    assert register(client, tokens.partner | {"Idempotency-Key": "register-desk-2"},
-                    description="exhibition desk").status_code == 201
+    assert (
+        register(
+            client,
+            tokens.partner | {"Idempotency-Key": "register-desk-2"},
+            description="exhibition desk",
+        ).status_code
+        == 201
+    )
     assert len(client.get(ENDPOINTS, headers=tokens.partner).get_json()["items"]) == 2
 
 
@@ -281,17 +313,27 @@ def test_a_partner_holds_at_most_twenty_endpoints(client, tokens) -> None:
     assert register(client, tokens.partner).status_code == 201
 
 
-@pytest.mark.parametrize("method, suffix", [
-    ("get", ""), ("delete", ""), ("post", "/rotate-secret"), ("post", "/enable"),
-    ("get", "/deliveries"), ("post", "/replay"),
-])
+@pytest.mark.parametrize(
+    "method, suffix",
+    [
+        ("get", ""),
+        ("delete", ""),
+        ("post", "/rotate-secret"),
+        ("post", "/enable"),
+        ("get", "/deliveries"),
+        ("post", "/replay"),
+    ],
+)
 @pytest.mark.parametrize("endpoint_id", ["a%00b", "not-a-uuid", "%C0%80", "1" * 300])
 def test_a_malformed_endpoint_id_is_404_on_each_store(
     store_api, method: str, suffix: str, endpoint_id: str
 ) -> None:
     client, tokens = store_api
-    response = getattr(client, method)(f"{ENDPOINTS}/{endpoint_id}{suffix}", headers=tokens.partner,
-                                       json={"after": 0} if suffix == "/replay" else None)
+    response = getattr(client, method)(
+        f"{ENDPOINTS}/{endpoint_id}{suffix}",
+        headers=tokens.partner,
+        json={"after": 0} if suffix == "/replay" else None,
+    )
     assert response.status_code == 404, response.get_data(as_text=True)
     assert response.content_type == "application/problem+json"
 

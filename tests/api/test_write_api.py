@@ -55,13 +55,12 @@ def test_missing_token_is_401_with_www_authenticate(client):
     assert response.headers["WWW-Authenticate"].startswith("Bearer")
 
 
-def test_unknown_and_revoked_tokens_are_401(client, tokens, ledger):
-    from ledger.tokens import TokenStore
+def test_unknown_and_revoked_tokens_are_401(client, tokens, system):
 
     assert_problem(
         client.post("/v1/programs", json=PROGRAM, headers={"Authorization": "Bearer llt_nope"}), 401
     )
-    store = TokenStore(ledger.db)
+    store = system.tokens
     issued = store.create("staff")
     store.revoke(issued.id)
     assert_problem(

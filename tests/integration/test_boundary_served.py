@@ -10,12 +10,28 @@ import string
 
 import requests
 
-PROGRAM = {"slug": "seoul-2026", "name": "Seoul", "city": "Seoul", "starts_on": "2026-03-02",
-           "ends_on": "2026-03-31", "capacity": 21}
-TOOL = {"tool": "image", "name": "Still", "provider": "Example", "version": "1",
-        "capabilities": ["stills"], "limitations": ["none"]}
-APPLICATION = {"artist_name": "Kim", "email": "kim@example.org",
-               "portfolio_url": "https://p.example.org", "statement": "s"}
+PROGRAM = {
+    "slug": "seoul-2026",
+    "name": "Seoul",
+    "city": "Seoul",
+    "starts_on": "2026-03-02",
+    "ends_on": "2026-03-31",
+    "capacity": 21,
+}
+TOOL = {
+    "tool": "image",
+    "name": "Still",
+    "provider": "Example",
+    "version": "1",
+    "capabilities": ["stills"],
+    "limitations": ["none"],
+}
+APPLICATION = {
+    "artist_name": "Kim",
+    "email": "kim@example.org",
+    "portfolio_url": "https://p.example.org",
+    "statement": "s",
+}
 
 
 def _post(server, path: str, headers: dict[str, str], body: object) -> requests.Response:
@@ -23,8 +39,12 @@ def _post(server, path: str, headers: dict[str, str], body: object) -> requests.
 
 
 def _raw(server, path: str, headers: dict[str, str], body: str) -> requests.Response:
-    return requests.post(f"{server.base}{path}", data=body.encode(), timeout=10,
-                         headers=headers | {"Content-Type": "application/json"})
+    return requests.post(
+        f"{server.base}{path}",
+        data=body.encode(),
+        timeout=10,
+        headers=headers | {"Content-Type": "application/json"},
+    )
 
 
 def test_the_reproductions_are_4xx_and_the_store_keeps_working(server):
@@ -37,24 +57,43 @@ def test_the_reproductions_are_4xx_and_the_store_keeps_working(server):
     base = server.base
 
     refused = {
-        "poison instant": _post(server, f"/v1/participants/{pid}/grants", staff,
-                                {"tool": "image", "expires_at": "9999-12-31T23:59:59-14:00"}),
-        "NUL name": _post(server, "/v1/programs/seoul-2026/applications", staff,
-                          APPLICATION | {"artist_name": "Nul\u0000Artist"}),
-        "lone surrogate": _raw(server, "/v1/programs/seoul-2026/applications", staff,
-                               '{"artist_name": "\\ud800", "email": "a@b.org", '
-                               '"portfolio_url": "https://p.example.org", "statement": "s"}'),
+        "poison instant": _post(
+            server,
+            f"/v1/participants/{pid}/grants",
+            staff,
+            {"tool": "image", "expires_at": "9999-12-31T23:59:59-14:00"},
+        ),
+        "NUL name": _post(
+            server,
+            "/v1/programs/seoul-2026/applications",
+            staff,
+            APPLICATION | {"artist_name": "Nul\u0000Artist"},
+        ),
+        "lone surrogate": _raw(
+            server,
+            "/v1/programs/seoul-2026/applications",
+            staff,
+            '{"artist_name": "\\ud800", "email": "a@b.org", '
+            '"portfolio_url": "https://p.example.org", "statement": "s"}',
+        ),
         "3,000 deep": _raw(server, "/v1/programs", staff, "[" * 3000 + "]" * 3000),
-        "5,000 digits": _raw(server, "/v1/programs", staff,
-                             '{"slug": "x", "capacity": ' + "9" * 5000 + "}"),
+        "5,000 digits": _raw(
+            server, "/v1/programs", staff, '{"slug": "x", "capacity": ' + "9" * 5000 + "}"
+        ),
         "owner NUL": requests.get(f"{base}/v1/works?owner=%00", timeout=10),
         "slug NUL": requests.get(f"{base}/v1/programs/a%00b/roster", headers=staff, timeout=10),
-        "after NUL": requests.get(f"{base}/v1/webhooks/endpoints?after=%00", headers=partner,
-                                  timeout=10),
-        "endpoint NUL": requests.get(f"{base}/v1/webhooks/endpoints/a%00b", headers=partner,
-                                     timeout=10),
-        "description NUL": _post(server, "/v1/webhooks/endpoints", partner,
-                                 {"url": "http://127.0.0.1:9/h", "description": "a\u0000"}),
+        "after NUL": requests.get(
+            f"{base}/v1/webhooks/endpoints?after=%00", headers=partner, timeout=10
+        ),
+        "endpoint NUL": requests.get(
+            f"{base}/v1/webhooks/endpoints/a%00b", headers=partner, timeout=10
+        ),
+        "description NUL": _post(
+            server,
+            "/v1/webhooks/endpoints",
+            partner,
+            {"url": "http://127.0.0.1:9/h", "description": "a\u0000"},
+        ),
         "not a work": requests.get(f"{base}/v1/works/{pid}/certificate", timeout=10),
     }
     for name, response in refused.items():
@@ -62,8 +101,12 @@ def test_the_reproductions_are_4xx_and_the_store_keeps_working(server):
         assert response.headers["Content-Type"] == "application/problem+json", name
         assert response.headers["X-Content-Type-Options"] == "nosniff", name
 
-    for path in ("/v1/programs/seoul-2026/roster", "/v1/works", "/v1/events",
-                 "/v1/programs/seoul-2026/audit-report"):
+    for path in (
+        "/v1/programs/seoul-2026/roster",
+        "/v1/works",
+        "/v1/events",
+        "/v1/programs/seoul-2026/audit-report",
+    ):
         response = requests.get(f"{base}{path}", headers=staff, timeout=10)
         assert response.status_code == 200, (path, response.text)
         assert response.headers["Cache-Control"] == "no-store", path
@@ -81,5 +124,13 @@ def test_random_http_methods_do_not_grow_the_served_metrics(server):
         method = "".join(rng.choices(string.ascii_uppercase, k=rng.randint(3, 12)))
         response = requests.request(method, f"{server.base}/v1/works", timeout=10)
         assert response.status_code < 500, (method, response.status_code)
-    assert _method_labels(server) <= {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE",
-                                      "OPTIONS", "other"}
+    assert _method_labels(server) <= {
+        "GET",
+        "HEAD",
+        "POST",
+        "PUT",
+        "PATCH",
+        "DELETE",
+        "OPTIONS",
+        "other",
+    }

@@ -86,19 +86,18 @@ def test_projections_run_keeps_views_and_the_tree_current_and_stops_on_sigterm(
     import subprocess
     import time
 
-    from ledger.bootstrap import open_ledger
-    from projections.service import ReadModels
-    from tests.conftest import make_settings
+    from api.bootstrap import bootstrap
+    from tests.helpers import make_settings
     from tests.integration.conftest import BIN
     from transparency.store import TreeStore
 
     env = cli_env(sqlite_url, tmp_path)
     labledger(env, "demo", "load")
-    ledger = open_ledger(make_settings(sqlite_url, tmp_path))
-    head = ledger.max_position()
+    system = bootstrap(make_settings(sqlite_url, tmp_path))
+    head = system.log.head()
     process = subprocess.Popen([str(BIN / "labledger"), "projections", "run"], env=env)
     try:
-        models, tree = ReadModels(ledger), TreeStore(ledger.db)
+        models, tree = system.read_models, TreeStore(system.db)
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             views = [models.position(name) for name in ("roster", "registry", "audit")]
@@ -110,4 +109,4 @@ def test_projections_run_keeps_views_and_the_tree_current_and_stops_on_sigterm(
     finally:
         process.send_signal(signal.SIGTERM)
         assert process.wait(timeout=20) == 0
-        ledger.close()
+        system.close()

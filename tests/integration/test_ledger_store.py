@@ -4,72 +4,78 @@ optimistic concurrency under threads."""
 from __future__ import annotations
 
 import threading
+from datetime import date
 from uuid import UUID
 
 import pytest
 
+from ledger import commands as c
 from ledger import errors
-from ledger.application import Actor, DuplicateRequest
-from ledger.persistence import IdempotencyRecord
+from ledger.actors import Actor, Role
+from ledger.idempotency import DuplicateRequest, IdempotencyKey
 
-STAFF = Actor("staff-1", "staff")
+STAFF = Actor("staff-1", Role.STAFF)
+MARCH = (date(2026, 3, 1), date(2026, 3, 31))
 
 
-def open_program(ledger, capacity: int = 21) -> str:
-    ledger.open_program(STAFF, "seoul", "Seoul", "Seoul", "2026-03-01", "2026-03-31", capacity)
-    ledger.register_tool(STAFF, "seoul", "video", "Motion", "Lab", "2.1", ["t2v"], ["no faces"])
+def open_program(system, capacity: int = 21) -> str:
+    system.bus.handle(c.OpenProgram("seoul", "Seoul", "Seoul", *MARCH, capacity), STAFF)
+    tool = c.RegisterTool("seoul", "video", "Motion", "Lab", "2.1", ("t2v",), ("no faces",))
+    system.bus.handle(tool, STAFF)
     return "seoul"
 
 
-def submit(ledger, slug: str, n: int = 0) -> UUID:
-    written = ledger.submit_application(
-        STAFF, slug, f"Artist {n}", f"a{n}@example.org", "https://example.org", "statement"
+def submit(system, slug: str, n: int = 0) -> UUID:
+    command = c.SubmitApplication(
+        slug, f"Artist {n}", f"a{n}@example.org", "https://example.org", "statement"
     )
-    return UUID(written.body["id"])
+    return system.bus.handle(command, STAFF).result.id
 
 
-def test_positions_increase_and_name_the_last_event(store_ledger):
-    first = store_ledger.open_program(STAFF, "s", "S", "Seoul", "2026-03-01", "2026-03-31", 2)
-    pid = submit(store_ledger, "s")
-    admitted = store_ledger.admit_applicant(STAFF, pid)
+def test_positions_increase_and_name_the_last_event(store_system):
+    first = store_system.bus.handle(c.OpenProgram("s", "S", "Seoul", *MARCH, 2), STAFF)
+    pid = submit(store_system, "s")
+    admitted = store_system.bus.handle(c.AdmitApplicant(pid), STAFF)
     assert admitted.position > first.position
-    assert admitted.position == store_ledger.max_position()
+    assert admitted.position == store_system.log.head()
     assert admitted.types == ("program.seat_allocated", "application.admitted")
 
 
-def test_second_program_with_same_slug_is_refused(store_ledger):
-    open_program(store_ledger)
+def test_second_program_with_same_slug_is_refused(store_system):
+    open_program(store_system)
     with pytest.raises(errors.SlugTaken):
-        store_ledger.open_program(STAFF, "seoul", "X", "Busan", "2026-03-01", "2026-03-31", 2)
+        store_system.bus.handle(c.OpenProgram("seoul", "X", "Busan", *MARCH, 2), STAFF)
 
 
-def test_idempotency_record_is_written_with_the_events(store_ledger):
-    slug = open_program(store_ledger)
-    record = IdempotencyRecord("staff-1", "key-1", "hash-1", 201, {})
-    written = store_ledger.submit_application(
-        STAFF, slug, "Kim", "k@example.org", "https://k", "s", idempotency=record
+def test_idempotency_record_is_written_with_the_events(store_system):
+    slug = open_program(store_system)
+    key = IdempotencyKey("staff-1", "key-1", "hash-1", 201)
+    command = c.SubmitApplication(slug, "Kim", "k@example.org", "https://k", "s")
+    written = store_system.bus.handle(
+        command, STAFF, key, respond=lambda r: {"id": str(r.id), "status": "applied"}
     )
-    stored = store_ledger.lookup_idempotent("staff-1", "key-1")
+    stored = store_system.bus.idempotency.lookup("staff-1", "key-1")
     assert stored is not None
     assert (stored.body, stored.position, stored.status) == (written.body, written.position, 201)
-    before = store_ledger.max_position()
+    before = store_system.log.head()
     with pytest.raises(DuplicateRequest) as raised:
-        store_ledger.submit_application(
-            STAFF, slug, "Kim", "k@example.org", "https://k", "s", idempotency=record
-        )
+        store_system.bus.handle(command, STAFF, key, respond=lambda r: {"other": 1})
     assert raised.value.stored.body == written.body
-    assert store_ledger.max_position() == before
+    with pytest.raises(errors.IdempotencyKeyReused):
+        other = IdempotencyKey("staff-1", "key-1", "hash-2", 201)
+        store_system.bus.handle(command, STAFF, other, respond=lambda r: {})
+    assert store_system.log.head() == before
 
 
-def test_capacity_holds_under_concurrent_admissions(store_ledger):
-    slug = open_program(store_ledger, capacity=5)
-    applications = [submit(store_ledger, slug, n) for n in range(12)]
+def test_capacity_holds_under_concurrent_admissions(store_system):
+    slug = open_program(store_system, capacity=5)
+    applications = [submit(store_system, slug, n) for n in range(12)]
     outcomes: list[str] = []
     lock = threading.Lock()
 
     def admit(application_id: UUID) -> None:
         try:
-            store_ledger.admit_applicant(STAFF, application_id)
+            store_system.bus.handle(c.AdmitApplicant(application_id), STAFF)
             result = "admitted"
         except errors.Conflict as error:
             result = type(error).__name__
@@ -82,12 +88,12 @@ def test_capacity_holds_under_concurrent_admissions(store_ledger):
     for t in threads:
         t.join()
     assert outcomes.count("admitted") == 5
-    assert store_ledger.get_program(slug)["seats_used"] == 5
+    assert store_system.store.ledger.get_program(slug).seats_used == 5
     assert set(outcomes) - {"admitted"} <= {"ProgramFull", "ConcurrencyConflict"}
 
 
-def test_database_speaks_both_dialects(store_ledger):
-    db = store_ledger.db
+def test_database_speaks_both_dialects(store_system):
+    db = store_system.db
     db.execute("CREATE TABLE IF NOT EXISTS {t}t_probe (k TEXT PRIMARY KEY, v INTEGER)")
     with db.transaction(write=True) as cur:
         cur.executemany("INSERT INTO {t}t_probe (k, v) VALUES (?, ?)", [("a", 1), ("b", 2)])
@@ -103,13 +109,13 @@ def test_database_speaks_both_dialects(store_ledger):
     assert db.fetchone("SELECT COUNT(*) AS n FROM {t}t_probe") == {"n": 2}
 
 
-def test_a_lease_has_one_live_holder_at_a_time(store_ledger):
+def test_a_lease_has_one_live_holder_at_a_time(store_system):
     import time
 
     from ledger.leases import Lease
 
-    first = Lease(store_ledger.db, "follower:x", ttl=0.3)
-    second = Lease(store_ledger.db, "follower:x", ttl=0.3)
+    first = Lease(store_system.db, "follower:x", ttl=0.3)
+    second = Lease(store_system.db, "follower:x", ttl=0.3)
     assert first.acquire() and not second.acquire()
     assert second.held_elsewhere() and not first.held_elsewhere()
     assert first.acquire()  # the holder renews
@@ -120,12 +126,12 @@ def test_a_lease_has_one_live_holder_at_a_time(store_ledger):
     assert first.acquire()
 
 
-def test_holding_a_lease_renews_it_only_after_a_third_of_its_ttl(store_ledger):
+def test_holding_a_lease_renews_it_only_after_a_third_of_its_ttl(store_system):
     import time
 
     from ledger.leases import Lease
 
-    lease = Lease(store_ledger.db, "follower:y", ttl=0.6)
+    lease = Lease(store_system.db, "follower:y", ttl=0.6)
     writes = []
     original = lease.acquire
     lease.acquire = lambda: writes.append(1) or original()  # type: ignore[method-assign]

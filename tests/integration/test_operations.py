@@ -13,9 +13,8 @@ from click.testing import CliRunner
 
 from api.app import create_app
 from api.cli import main
-from ledger.bootstrap import open_ledger
-from tests.conftest import PG_DSN, Tokens, require_postgres
-from tests.helpers import seed
+from ledger.store import open_store
+from tests.helpers import PG_DSN, Tokens, require_postgres, seed
 from tests.integration.conftest import cli_env, labledger
 from transparency import note
 from transparency.follower import TreeBuilder
@@ -23,19 +22,21 @@ from transparency.service import TransparencyLog
 
 
 def _env(settings: Any) -> dict[str, str]:
-    return {"LEDGER_DATABASE_URL": settings.database_url,
-            "LEDGER_SIGNING_KEY_FILE": str(settings.signing_key_file),
-            "LEDGER_LOG_NAME": settings.log_name}
+    return {
+        "LEDGER_DATABASE_URL": settings.database_url,
+        "LEDGER_SIGNING_KEY_FILE": str(settings.signing_key_file),
+        "LEDGER_LOG_NAME": settings.log_name,
+    }
 
 
 @pytest.fixture
-def signed_store(store_settings, store_ledger) -> Any:
+def signed_store(store_settings, store_system) -> Any:
     """A seeded store whose tree was built and signed."""
-    app = create_app(store_settings, ledger=store_ledger)
-    seed(app.test_client(), Tokens(store_ledger))
-    TreeBuilder(store_ledger, store_settings).catch_up()
-    TransparencyLog(store_ledger.db, _signer(store_settings)).checkpoint()
-    return store_settings, store_ledger
+    app = create_app(store_settings, system=store_system)
+    seed(app.test_client(), Tokens(store_system))
+    TreeBuilder(store_system.log, store_system.db, store_settings).catch_up()
+    TransparencyLog(store_system.db, _signer(store_settings)).checkpoint()
+    return store_settings, store_system
 
 
 def _signer(settings: Any) -> note.Signer:
@@ -47,9 +48,9 @@ def _verify(settings: Any, *args: str) -> Any:
 
 
 def test_verify_store_fails_when_every_checkpoint_was_deleted(signed_store):
-    settings, ledger = signed_store
+    settings, system = signed_store
     assert _verify(settings).exit_code == 0
-    ledger.db.execute("DELETE FROM {t}tlog_checkpoints")
+    system.db.execute("DELETE FROM {t}tlog_checkpoints")
     result = _verify(settings)
     assert result.exit_code == 1
     assert "UNVERIFIED: no signed checkpoint covers the tree" in result.output
@@ -97,15 +98,15 @@ def test_sqlite_files_are_created_readable_by_their_owner_only(tmp_path):
     assert stat.S_IMODE(database.stat().st_mode) == 0o600
     from ledger.settings import Settings
 
-    ledger = open_ledger(Settings(database_url=url))
+    system = open_store(Settings(database_url=url))
     try:
-        ledger.db.execute("CREATE TABLE t (x INTEGER)")  # a write: the WAL files appear
+        system.db.execute("CREATE TABLE t (x INTEGER)")  # a write: the WAL files appear
         companions = [p for p in database.parent.iterdir() if p != database]
         assert companions, "expected -wal/-shm files beside the database"
         for path in companions:
             assert stat.S_IMODE(path.stat().st_mode) == 0o600, path
     finally:
-        ledger.close()
+        system.close()
 
 
 def test_db_init_never_prints_the_database_password(pg_url, tmp_path):
@@ -119,8 +120,9 @@ def test_db_init_never_prints_the_database_password(pg_url, tmp_path):
 
 
 def test_a_refused_database_url_is_echoed_without_its_password(tmp_path):
-    failed = labledger(cli_env("mysql://admin:Hunter2@db.example/x", tmp_path), "db", "init",
-                       check=False)
+    failed = labledger(
+        cli_env("mysql://admin:Hunter2@db.example/x", tmp_path), "db", "init", check=False
+    )
     assert failed.returncode != 0
     assert "mysql://admin:***@db.example/x" in failed.stderr
     assert "Hunter2" not in failed.stdout + failed.stderr
@@ -131,6 +133,6 @@ def test_verify_store_on_a_store_that_cannot_be_read_hides_the_password(tmp_path
     result = labledger(cli_env(url, tmp_path), "verify", "store", check=False)
     assert result.returncode == 2
     assert "cannot read the transparency tree in postgresql://nobody:***@127.0.0.1:1/none" in (
-        result.stderr)
+        result.stderr
+    )
     assert "Hunter2" not in result.stdout + result.stderr
-

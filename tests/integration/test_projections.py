@@ -7,6 +7,8 @@ import threading
 
 from click.testing import CliRunner
 
+from ledger import commands as c
+from projections.rebuild import rebuild
 from projections.service import ReadModels
 from tests.integration.projection_support import (
     SLUG,
@@ -19,14 +21,14 @@ from tests.integration.projection_support import (
 )
 
 
-def test_a_rebuild_yields_exactly_the_incremental_view(store_ledger):
-    open_program(store_ledger)
-    views = followers(store_ledger, batch=7)
+def test_a_rebuild_yields_exactly_the_incremental_view(store_system):
+    open_program(store_system)
+    views = followers(store_system, batch=7)
     for part in range(3):  # follow in many small batches between writes
-        grow(store_ledger, 4, start=part * 4)
+        grow(store_system, 4, start=part * 4)
         for follower in views:
             follower.catch_up()
-    head = store_ledger.max_position()
+    head = store_system.log.head()
     assert all(f.position() == head for f in views)
     incremental = {f.projection.name: dump(f) for f in views}
 
@@ -34,11 +36,13 @@ def test_a_rebuild_yields_exactly_the_incremental_view(store_ledger):
     assert all(f.status() == (2, head) for f in views)
 
 
-def test_the_read_models_answer_the_same_on_every_store(store_ledger):
-    open_program(store_ledger, capacity=5)
-    grow(store_ledger, 6)  # artists 2 and 5 withdraw again
-    store_ledger.submit_application(STAFF, SLUG, "Late", "late@example.org", "https://x.org", "s")
-    models = ReadModels(store_ledger, poll_interval=0.01)
+def test_the_read_models_answer_the_same_on_every_store(store_system):
+    open_program(store_system, capacity=5)
+    grow(store_system, 6)  # artists 2 and 5 withdraw again
+    store_system.bus.handle(
+        c.SubmitApplication(SLUG, "Late", "late@example.org", "https://x.org", "s"), STAFF
+    )
+    models = ReadModels(store_system.log, store_system.db, poll_interval=0.01)
     for name in models.followers:
         models.refresh(name, budget=30)
 
@@ -53,12 +57,12 @@ def test_the_read_models_answer_the_same_on_every_store(store_ledger):
     assert report["counts"]["by_tool"]["video"] == {"grants": 6, "revocations": 0, "generations": 6}
 
 
-def test_racing_followers_apply_each_event_exactly_once(store_ledger):
+def test_racing_followers_apply_each_event_exactly_once(store_system):
     """Two followers of one projection, lease bypassed, stepping concurrently
     while events arrive: the tracking row makes the loser roll back."""
-    open_program(store_ledger)
+    open_program(store_system)
     # The audit view counts: an event applied twice would count twice.
-    racers = [followers(store_ledger, batch=5)[2] for _ in range(2)]
+    racers = [followers(store_system, batch=5)[2] for _ in range(2)]
     stop = threading.Event()
 
     def race(follower) -> None:
@@ -69,9 +73,9 @@ def test_racing_followers_apply_each_event_exactly_once(store_ledger):
     for thread in threads:
         thread.start()
     try:
-        grow(store_ledger, 8)
+        grow(store_system, 8)
     finally:
-        while racers[0].position() < store_ledger.max_position():
+        while racers[0].position() < store_system.log.head():
             stop.wait(0.05)
         stop.set()
         for thread in threads:
@@ -80,10 +84,10 @@ def test_racing_followers_apply_each_event_exactly_once(store_ledger):
     assert rebuilt(racers[0]) == incremental
 
 
-def test_a_rebuild_leaves_the_old_view_serving_until_it_has_caught_up(store_ledger):
-    open_program(store_ledger)
-    grow(store_ledger, 6)
-    models = ReadModels(store_ledger, poll_interval=0.01)
+def test_a_rebuild_leaves_the_old_view_serving_until_it_has_caught_up(store_system):
+    open_program(store_system)
+    grow(store_system, 6)
+    models = ReadModels(store_system.log, store_system.db, poll_interval=0.01)
     models.refresh("roster", budget=30)
     full = models.roster(SLUG)
     seen: list[int] = []
@@ -94,48 +98,48 @@ def test_a_rebuild_leaves_the_old_view_serving_until_it_has_caught_up(store_ledg
 
     follower = models.followers["roster"]
     follower.batch = 10
-    follower.rebuild(progress=progress, grace=0)
+    rebuild(follower, progress=progress, grace=0)
 
-    assert len(seen) > 3 and seen[0] < seen[-1] == store_ledger.max_position()
+    assert len(seen) > 3 and seen[0] < seen[-1] == store_system.log.head()
     assert models.roster(SLUG)["applications"] == full["applications"]
     assert follower.status()[0] == 2
 
 
-def test_cli_rebuild_switches_generations(store_ledger, store_settings):
+def test_cli_rebuild_switches_generations(store_system, store_settings):
     from api.cli import main
 
-    open_program(store_ledger)
-    grow(store_ledger, 2)
+    open_program(store_system)
+    grow(store_system, 2)
     env = {"LEDGER_DATABASE_URL": store_settings.database_url}
     result = CliRunner().invoke(main, ["projections", "rebuild", "registry"], env=env)
     assert result.exit_code == 0, result.output
     assert "registry: generation 2 now serving at position" in result.output
-    assert followers(store_ledger)[1].status() == (2, store_ledger.max_position())
+    assert followers(store_system)[1].status() == (2, store_system.log.head())
     unknown = CliRunner().invoke(main, ["projections", "rebuild", "nope"], env=env)
     assert unknown.exit_code == 2
 
 
-def test_a_rebuild_under_a_running_follower_and_live_writes_loses_nothing(store_ledger):
+def test_a_rebuild_under_a_running_follower_and_live_writes_loses_nothing(store_system):
     """The follower keeps applying to the old generation while the rebuild
     builds the new one; after the switch it carries on with the new one."""
-    open_program(store_ledger)
-    grow(store_ledger, 3)
-    running = followers(store_ledger, batch=5)[2]  # audit: double counts would show
+    open_program(store_system)
+    grow(store_system, 3)
+    running = followers(store_system, batch=5)[2]  # audit: double counts would show
     stop = threading.Event()
     follower_thread = threading.Thread(target=running.run, args=(stop,))
-    writer = threading.Thread(target=grow, args=(store_ledger, 8, 3))
+    writer = threading.Thread(target=grow, args=(store_system, 8, 3))
     follower_thread.start()
     writer.start()
     try:
-        rebuilder = followers(store_ledger, batch=5)[2]
-        assert rebuilder.rebuild(grace=0) == 2
+        rebuilder = followers(store_system, batch=5)[2]
+        assert rebuild(rebuilder, grace=0) == 2
         writer.join()
-        while running.position() < store_ledger.max_position():
+        while running.position() < store_system.log.head():
             stop.wait(0.05)
     finally:
         stop.set()
         follower_thread.join()
         writer.join()
-    assert running.status() == (2, store_ledger.max_position())
+    assert running.status() == (2, store_system.log.head())
     live = dump(running)
     assert rebuilt(running) == live

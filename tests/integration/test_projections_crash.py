@@ -40,13 +40,13 @@ def _wait_until(condition, timeout: float = 20.0) -> None:
 
 
 def test_kill_9_mid_stream_then_restart_equals_a_fresh_rebuild(
-    store_ledger, store_settings, tmp_path
+    store_system, store_settings, tmp_path
 ):
-    open_program(store_ledger)
-    try_grow(store_ledger, 8, 0)  # a backlog for the first process
+    open_program(store_system)
+    try_grow(store_system, 8, 0)  # a backlog for the first process
     env = _env(store_settings.database_url, tmp_path)
-    views = followers(store_ledger)
-    writer = threading.Thread(target=try_grow, args=(store_ledger, 40, 8))
+    views = followers(store_system)
+    writer = threading.Thread(target=try_grow, args=(store_system, 40, 8))
     first = _start(env)
     try:
         _wait_until(lambda: all(f.position() > 0 for f in views))
@@ -65,14 +65,14 @@ def test_kill_9_mid_stream_then_restart_equals_a_fresh_rebuild(
     second = _start(env)
     try:
         writer.join(60)
-        wait_caught_up(store_ledger)
+        wait_caught_up(store_system)
         second.send_signal(signal.SIGTERM)
         assert second.wait(15) == 0, second.stderr.read().decode() if second.stderr else ""
     finally:
         if second.poll() is None:
             second.kill()
 
-    head = store_ledger.max_position()
+    head = store_system.log.head()
     assert head > max(at_kill)  # the restarted process carried on past the kill
     incremental = [dump(f) for f in views]
     assert [rebuilt(f) for f in views] == incremental
@@ -80,28 +80,35 @@ def test_kill_9_mid_stream_then_restart_equals_a_fresh_rebuild(
 
 
 def test_reads_wait_for_the_follower_process_to_reach_their_write(
-    store_ledger, store_settings, tmp_path
+    store_system, store_settings, tmp_path
 ):
     """With `projections run` holding the leases, a read does not apply events
     itself: it waits for the follower process to reach its position."""
     from api.app import create_app
-    from tests.conftest import Tokens
-    from tests.helpers import post, seed
+    from tests.helpers import Tokens, post, seed
 
     env = _env(store_settings.database_url, tmp_path)
-    client = create_app(store_settings, ledger=store_ledger).test_client()
-    tokens = Tokens(store_ledger)
+    client = create_app(store_settings, system=store_system).test_client()
+    tokens = Tokens(store_system)
     process = _start(env)
     try:
-        views = followers(store_ledger)
+        views = followers(store_system)
         s = seed(client, tokens)
         _wait_until(lambda: all(f.position() > 0 for f in views))
         assert not views[0].lease.acquire()  # the process holds the roster lease
         for n in range(3):
-            written = post(client, f"/v1/programs/{s.slug}/applications", tokens.staff,
-                           {"artist_name": f"A{n}", "email": f"a{n}@example.org",
-                            "portfolio_url": "https://p.example.org", "statement": "s"},
-                           201).get_json()
+            written = post(
+                client,
+                f"/v1/programs/{s.slug}/applications",
+                tokens.staff,
+                {
+                    "artist_name": f"A{n}",
+                    "email": f"a{n}@example.org",
+                    "portfolio_url": "https://p.example.org",
+                    "statement": "s",
+                },
+                201,
+            ).get_json()
             roster = client.get(
                 f"/v1/programs/{s.slug}/roster?min_position={written['position']}",
                 headers=tokens.staff,

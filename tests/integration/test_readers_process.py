@@ -10,8 +10,8 @@ import uuid
 import requests
 from eventsourcing.persistence import StoredEvent
 
-from ledger.bootstrap import open_ledger
 from ledger.settings import Settings
+from ledger.store import open_store
 from tests.helpers import PROGRAM
 from tests.integration.conftest import start_server, stop_server
 
@@ -20,17 +20,24 @@ def test_stuck_and_unreadable_reports_of_the_worker_process_reach_readyz_and_met
     sqlite_url, tmp_path
 ):
     server = start_server(sqlite_url, tmp_path, "--workers", "2", "--no-dispatcher")
-    ledger = open_ledger(Settings(database_url=sqlite_url))
+    store = open_store(Settings(database_url=sqlite_url))
     try:
-        ledger.db.execute("DROP TABLE proj_roster_versions")  # an operator's mistake
+        store.db.execute("DROP TABLE proj_roster_versions")  # an operator's mistake
         staff = server.token("staff")
-        opened = requests.post(f"{server.base}/v1/programs", json=PROGRAM, headers=staff,
-                               timeout=10).json()["position"]
+        opened = requests.post(
+            f"{server.base}/v1/programs", json=PROGRAM, headers=staff, timeout=10
+        ).json()["position"]
         state = json.dumps({"timestamp": {"_type_": "datetime_iso", "_data_": "2026-03-03"}})
-        ledger.recorder.insert_events([StoredEvent(
-            originator_id=uuid.uuid4(), originator_version=1,
-            topic="ledger.vanished:Gone.Event", state=state.encode(),
-        )])
+        store.ledger.recorder.insert_events(
+            [
+                StoredEvent(
+                    originator_id=uuid.uuid4(),
+                    originator_version=1,
+                    topic="ledger.vanished:Gone.Event",
+                    state=state.encode(),
+                )
+            ]
+        )
 
         deadline = time.monotonic() + 30
         while True:
@@ -51,5 +58,5 @@ def test_stuck_and_unreadable_reports_of_the_worker_process_reach_readyz_and_met
         )
         assert 'labledger_reader_failures_total{component="projection:roster"}' in metrics
     finally:
-        ledger.close()
+        store.close()
         stop_server(server.process)

@@ -10,20 +10,20 @@ from typing import Any
 
 import pytest
 
-import ledger.log
+import ledger.faults
 from api.app import create_app
 from api.reads import read_models
-from ledger.log import Faults, iter_log
-from tests.conftest import Tokens
-from tests.helpers import seed
+from ledger.faults import Faults
+from ledger.log import iter_log
+from tests.helpers import Tokens, seed
 from transparency.follower import TreeBuilder
 
 
 @pytest.fixture
-def api(store_settings, store_ledger, monkeypatch):
-    monkeypatch.setattr(ledger.log, "FIRST_RETRY", 0.05)  # quick retries for the test
-    app = create_app(store_settings, ledger=store_ledger)
-    return app, app.test_client(), Tokens(store_ledger)
+def api(store_settings, store_system, monkeypatch):
+    monkeypatch.setattr(ledger.faults, "FIRST_RETRY", 0.05)  # quick retries for the test
+    app = create_app(store_settings, system=store_system)
+    return app, app.test_client(), Tokens(store_system)
 
 
 def _break_declarations(app: Any, monkeypatch: pytest.MonkeyPatch) -> dict[str, bool]:
@@ -43,18 +43,19 @@ def _break_declarations(app: Any, monkeypatch: pytest.MonkeyPatch) -> dict[str, 
     return broken
 
 
-def _declared_at(store_ledger: Any) -> int:
-    return next(e["position"] for e in iter_log(store_ledger)
-                if e["type"] == "work.ownership_declared")
+def _declared_at(store_system: Any) -> int:
+    return next(
+        e["position"] for e in iter_log(store_system.log) if e["type"] == "work.ownership_declared"
+    )
 
 
 def test_a_view_that_cannot_apply_an_event_reports_where_it_is_stuck(
-    store_ledger, api, monkeypatch
+    store_system, api, monkeypatch
 ):
     app, client, tokens = api
     broken = _break_declarations(app, monkeypatch)
     s = seed(client, tokens)
-    declared = _declared_at(store_ledger)
+    declared = _declared_at(store_system)
 
     first = client.get(f"/v1/works?min_position={declared}")
     assert first.status_code == 503
@@ -69,8 +70,9 @@ def test_a_view_that_cannot_apply_an_event_reports_where_it_is_stuck(
     # Everything before the poison was applied; the other views are not held.
     with app.app_context():
         assert read_models().position("registry") == declared - 1
-    roster = client.get(f"/v1/programs/{s.slug}/roster?min_position={declared}",
-                        headers=tokens.staff)
+    roster = client.get(
+        f"/v1/programs/{s.slug}/roster?min_position={declared}", headers=tokens.staff
+    )
     assert roster.status_code == 200
 
     ready = client.get("/readyz")
@@ -80,8 +82,10 @@ def test_a_view_that_cannot_apply_an_event_reports_where_it_is_stuck(
     assert registry["stuck"]["error"] == "RuntimeError" and registry["stuck"]["failures"] >= 1
     assert "stuck" not in ready.get_json()["checks"]["projections"]["roster"]
     metrics = client.get("/metrics").get_data(as_text=True)
-    assert f'labledger_reader_stuck_position{{component="projection:registry"}} ' \
-           f'{float(declared)}' in metrics
+    assert (
+        f'labledger_reader_stuck_position{{component="projection:registry"}} '
+        f"{float(declared)}" in metrics
+    )
 
     broken["on"] = False  # the cause is fixed: the view gets past on its next attempt
     deadline = time.monotonic() + 10
@@ -89,14 +93,14 @@ def test_a_view_that_cannot_apply_an_event_reports_where_it_is_stuck(
         assert time.monotonic() < deadline, "the view never got past the fixed event"
         time.sleep(0.1)
     assert client.get("/readyz").status_code == 200
-    assert Faults(store_ledger.db).get("projection:registry") is None
+    assert Faults(store_system.db).get("projection:registry") is None
     metrics = client.get("/metrics").get_data(as_text=True)
     assert 'labledger_reader_stuck_position{component="projection:registry"} 0.0' in metrics
 
 
-def test_retries_of_a_stuck_view_back_off(store_ledger, api, monkeypatch):
+def test_retries_of_a_stuck_view_back_off(store_system, api, monkeypatch):
     app, client, tokens = api
-    monkeypatch.setattr(ledger.log, "FIRST_RETRY", 0.2)
+    monkeypatch.setattr(ledger.faults, "FIRST_RETRY", 0.2)
     _break_declarations(app, monkeypatch)
     seed(client, tokens)
     with app.app_context():
@@ -104,16 +108,15 @@ def test_retries_of_a_stuck_view_back_off(store_ledger, api, monkeypatch):
     deadline = time.monotonic() + 1.0
     while time.monotonic() < deadline:  # a follower's loop, as fast as it can go
         follower.catch_up()
-    fault = Faults(store_ledger.db).get("projection:registry")
+    fault = Faults(store_system.db).get("projection:registry")
     # 0.2 + 0.4 s of back-off fit in the second, then 0.8: three attempts, not thousands.
     assert fault is not None and 2 <= fault.failures <= 4
 
 
-def test_the_tree_builder_reports_where_it_is_stuck(store_settings, store_ledger, api,
-                                                     monkeypatch):
+def test_the_tree_builder_reports_where_it_is_stuck(store_settings, store_system, api, monkeypatch):
     app, client, tokens = api
     s = seed(client, tokens)
-    builder = TreeBuilder(store_ledger, store_settings)
+    builder = TreeBuilder(store_system.log, store_system.db, store_settings)
     append = builder.store.append
 
     def refuse(*args: Any) -> None:
@@ -125,7 +128,7 @@ def test_the_tree_builder_reports_where_it_is_stuck(store_settings, store_ledger
     assert ready.status_code == 503
     tree = ready.get_json()["checks"]["transparency"]
     assert tree["stuck"]["position"] == 1 and tree["stuck"]["error"] == "OSError"
-    late = client.get(f"/v1/transparency/checkpoint?min_position={store_ledger.max_position()}")
+    late = client.get(f"/v1/transparency/checkpoint?min_position={store_system.log.head()}")
     assert late.status_code == 503 and late.get_json()["stuck_position"] == 1
 
     monkeypatch.setattr(builder.store, "append", append)

@@ -58,8 +58,9 @@ def test_serve_restarts_a_killed_background_worker_and_keeps_serving(sqlite_url,
 
         # The new worker follows the log: the tree (built only there) takes
         # the next write once the dead worker's lease has run out.
-        written = requests.post(f"{server.base}/v1/programs", json=PROGRAM, headers=staff,
-                                timeout=10)
+        written = requests.post(
+            f"{server.base}/v1/programs", json=PROGRAM, headers=staff, timeout=10
+        )
         assert written.status_code == 201
         position = written.json()["position"]
         deadline = time.monotonic() + 40
@@ -87,8 +88,9 @@ def _slow_client(base: str) -> socket.socket:
 
 def test_slow_clients_do_not_hold_back_a_normal_request(sqlite_url, tmp_path):
     # Two workers: sync workers would be held by the first two slow clients.
-    server = start_server(sqlite_url, tmp_path, "--workers", "2", "--no-followers",
-                          "--no-dispatcher")
+    server = start_server(
+        sqlite_url, tmp_path, "--workers", "2", "--no-followers", "--no-dispatcher"
+    )
     slow = [_slow_client(server.base) for _ in range(6)]
     try:
         time.sleep(1)  # every slow client has reached a worker by now

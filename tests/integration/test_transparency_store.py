@@ -12,8 +12,7 @@ from click.testing import CliRunner
 from api.app import create_app
 from api.cli import main
 from ledger.log import iter_entries, iter_log
-from tests.conftest import Tokens
-from tests.helpers import seed
+from tests.helpers import Tokens, seed
 from transparency import merkle, note
 from transparency.follower import TreeBuilder
 from transparency.leaves import leaf_bytes, leaf_record
@@ -22,10 +21,10 @@ from transparency.store import StaleHead, TreeStore
 
 
 @pytest.fixture
-def seeded(store_settings, store_ledger):
-    app = create_app(store_settings, ledger=store_ledger)
+def seeded(store_settings, store_system):
+    app = create_app(store_settings, system=store_system)
     client = app.test_client()
-    tokens = Tokens(store_ledger)
+    tokens = Tokens(store_system)
     return seed(client, tokens), client, tokens
 
 
@@ -37,59 +36,60 @@ def _env(settings) -> dict[str, str]:
     }
 
 
-def _burn_positions(ledger, count: int) -> None:
+def _burn_positions(system, count: int) -> None:
     """PostgreSQL: make a gap in log positions, as a rejected append does."""
-    table = f"{ledger.db.prefix}{ledger.db.events_table}"
-    with ledger.db.transaction(write=True) as cur:
+    table = f"{system.db.prefix}{system.store.ledger.recorder.events_table_name}"
+    with system.db.transaction(write=True) as cur:
         for _ in range(count):
             cur.execute(f"SELECT nextval(pg_get_serial_sequence('{table}', 'notification_id'))")
 
 
-def test_one_contiguous_leaf_per_event_with_the_rfc_root(store_settings, store_ledger, seeded):
+def test_one_contiguous_leaf_per_event_with_the_rfc_root(store_settings, store_system, seeded):
     seeded_work, client, tokens = seeded
-    builder = TreeBuilder(store_ledger, store_settings, batch=3)
+    builder = TreeBuilder(store_system.log, store_system.db, store_settings, batch=3)
     builder.catch_up()
-    if store_ledger.db.dialect == "postgres":
-        _burn_positions(store_ledger, 5)
+    if store_system.db.dialect == "postgres":
+        _burn_positions(store_system, 5)
         seed(client, tokens, slug="busan-2026")
     head = builder.catch_up()
 
-    events = list(iter_log(store_ledger))
-    leaves = list(TreeStore(store_ledger.db).iter_leaves(below=head.size))
+    events = list(iter_log(store_system.log))
+    leaves = list(TreeStore(store_system.db).iter_leaves(below=head.size))
     assert head.size == len(events) == len(leaves) and head.position == events[-1]["position"]
     assert [row["idx"] for row in leaves] == list(range(len(events)))
     assert [row["position"] for row in leaves] == [env["position"] for env in events]
-    if store_ledger.db.dialect == "postgres":
+    if store_system.db.dialect == "postgres":
         positions = [env["position"] for env in events]
         assert positions[-1] - positions[0] + 1 > len(positions)  # the log has a gap
     expected = [merkle.leaf_hash(leaf_bytes(env)) for env in events]
     assert head.root == merkle.root_of(expected)
-    store = TreeStore(store_ledger.db)
+    store = TreeStore(store_system.db)
     for size in (1, 2, 5, len(events)):
         assert store.root_at(size) == merkle.root_of(expected[:size])
 
 
 def test_verify_store_names_the_first_event_whose_bytes_changed(
-    store_settings, store_ledger, seeded
+    store_settings, store_system, seeded
 ):
-    TreeBuilder(store_ledger, store_settings).catch_up()
+    TreeBuilder(store_system.log, store_system.db, store_settings).catch_up()
     signer = note.load_or_create_signer(store_settings.signing_key_file, store_settings.log_name)
-    TransparencyLog(store_ledger.db, signer).checkpoint()
+    TransparencyLog(store_system.db, signer).checkpoint()
     runner = CliRunner()
     ok = runner.invoke(main, ["verify", "store"], env=_env(store_settings))
     assert ok.exit_code == 0, ok.output
     assert "signature verified" in ok.output
 
-    db = store_ledger.db
-    table = f"{{t}}{db.events_table}"
+    db = store_system.db
+    table = f"{{t}}{store_system.store.ledger.recorder.events_table_name}"
     id_column = "rowid" if db.dialect == "sqlite" else "notification_id"
     rows = db.fetchall(
         f"SELECT {id_column} AS notification_id, state FROM {table} ORDER BY {id_column}"
     )
     victim = next(r for r in rows if b"Han River" in bytes(r["state"]))
     changed = bytes(victim["state"]).replace(b"Han River", b"Han Rivet")  # one byte
-    db.execute(f"UPDATE {table} SET state = ? WHERE {id_column} = ?",
-               (changed, victim["notification_id"]))
+    db.execute(
+        f"UPDATE {table} SET state = ? WHERE {id_column} = ?", (changed, victim["notification_id"])
+    )
 
     bad = runner.invoke(main, ["verify", "store"], env=_env(store_settings))
     assert bad.exit_code == 1
@@ -98,9 +98,9 @@ def test_verify_store_names_the_first_event_whose_bytes_changed(
     assert re.search(rf"leaf index {index} \(log position {position}\)", bad.output)
 
 
-def test_verify_store_detects_a_rewritten_tree_node(store_settings, store_ledger, seeded):
-    head = TreeBuilder(store_ledger, store_settings).catch_up()
-    store_ledger.db.execute(
+def test_verify_store_detects_a_rewritten_tree_node(store_settings, store_system, seeded):
+    head = TreeBuilder(store_system.log, store_system.db, store_settings).catch_up()
+    store_system.db.execute(
         "UPDATE {t}tlog_nodes SET hash = ? WHERE id = ?",
         (bytes(32), merkle.stored_index(1, 1)),  # the node over leaves 2 and 3
     )
@@ -110,65 +110,73 @@ def test_verify_store_detects_a_rewritten_tree_node(store_settings, store_ledger
     assert "leaf index 3: stored tree node" in bad.output
 
 
-def test_verify_store_checks_every_recorded_checkpoint(store_settings, store_ledger, seeded):
-    builder = TreeBuilder(store_ledger, store_settings, batch=2)
+def test_verify_store_checks_every_recorded_checkpoint(store_settings, store_system, seeded):
+    builder = TreeBuilder(store_system.log, store_system.db, store_settings, batch=2)
     signer = note.load_or_create_signer(store_settings.signing_key_file, store_settings.log_name)
     sizes = []
     while builder.step():
-        sizes.append(TransparencyLog(store_ledger.db, signer).checkpoint().head.size)
+        sizes.append(TransparencyLog(store_system.db, signer).checkpoint().head.size)
     assert len(sizes) >= 3
-    paged = TreeStore(store_ledger.db).iter_checkpoints(below=sizes[-1] + 1, page=1)
+    paged = TreeStore(store_system.db).iter_checkpoints(below=sizes[-1] + 1, page=1)
     assert [int(row["size"]) for row in paged] == sizes  # streamed, one row a page
     ok = CliRunner().invoke(main, ["verify", "store"], env=_env(store_settings))
     assert ok.exit_code == 0, ok.output
     assert f"; {len(sizes)} checkpoints match; latest signed checkpoint (size {sizes[-1]})" in (
-        ok.output)
+        ok.output
+    )
 
-    root = store_ledger.db.fetchone("SELECT root FROM {t}tlog_checkpoints WHERE size = ?",
-                                    (sizes[1],))["root"]
-    store_ledger.db.execute("UPDATE {t}tlog_checkpoints SET root = ? WHERE size = ?",
-                            ("00" * 32, sizes[1]))
+    root = store_system.db.fetchone(
+        "SELECT root FROM {t}tlog_checkpoints WHERE size = ?", (sizes[1],)
+    )["root"]
+    store_system.db.execute(
+        "UPDATE {t}tlog_checkpoints SET root = ? WHERE size = ?", ("00" * 32, sizes[1])
+    )
     bad = CliRunner().invoke(main, ["verify", "store"], env=_env(store_settings))
     assert bad.exit_code == 1
     assert f"MISMATCH: checkpoint at size {sizes[1]}: its root differs" in bad.output
 
-    store_ledger.db.execute("UPDATE {t}tlog_checkpoints SET root = ? WHERE size = ?",
-                            (root, sizes[1]))
-    store_ledger.db.execute("INSERT INTO {t}tlog_checkpoints (size, root, note) VALUES (?, ?, ?)",
-                            (sizes[-1] + 1, "00" * 32, "x"))
+    store_system.db.execute(
+        "UPDATE {t}tlog_checkpoints SET root = ? WHERE size = ?", (root, sizes[1])
+    )
+    store_system.db.execute(
+        "INSERT INTO {t}tlog_checkpoints (size, root, note) VALUES (?, ?, ?)",
+        (sizes[-1] + 1, "00" * 32, "x"),
+    )
     beyond = CliRunner().invoke(main, ["verify", "store"], env=_env(store_settings))
     assert beyond.exit_code == 1
     assert f"MISMATCH: checkpoint at size {sizes[-1] + 1} is beyond the tree" in beyond.output
 
 
-def test_leaves_hold_commitments_never_email_or_statement(settings, ledger, client, tokens):
+def test_leaves_hold_commitments_never_email_or_statement(settings, system, client, tokens):
     seed(client, tokens)
-    head = TreeBuilder(ledger, settings).catch_up()
-    leaves = [row["leaf"] for row in TreeStore(ledger.db).iter_leaves(below=head.size)]
+    head = TreeBuilder(system.log, system.db, settings).catch_up()
+    leaves = [row["leaf"] for row in TreeStore(system.db).iter_leaves(below=head.size)]
     text = "\n".join(leaves)
     for secret in ("kim@example.org", "I work with moving image", "Made in Seoul."):
         assert secret not in text
     assert '"email_commitment":' in text and '"statement_commitment":' in text
-    events = list(iter_log(ledger))
+    events = list(iter_log(system.log))
     assert [leaf.encode() for leaf in leaves] == [leaf_bytes(env) for env in events]
 
 
-def test_a_builder_with_a_stale_head_appends_nothing(store_settings, store_ledger, seeded):
-    store = TreeStore(store_ledger.db)
+def test_a_builder_with_a_stale_head_appends_nothing(store_settings, store_system, seeded):
+    store = TreeStore(store_system.db)
     stale = store.head()
-    head = TreeBuilder(store_ledger, store_settings, batch=4).catch_up()
-    entries = list(iter_entries(store_ledger))[:2]
+    head = TreeBuilder(store_system.log, store_system.db, store_settings, batch=4).catch_up()
+    entries = list(iter_entries(store_system.log))[:2]
     with pytest.raises(StaleHead):
         store.append(stale, [leaf_record(entry) for entry in entries])
     assert store.head() == head
 
 
 def test_two_builders_racing_with_writers_keep_leaves_contiguous(
-    store_settings, store_ledger, seeded
+    store_settings, store_system, seeded
 ):
     _, client, tokens = seeded
     stop = threading.Event()
-    builders = [TreeBuilder(store_ledger, store_settings, batch=2) for _ in range(2)]
+    builders = [
+        TreeBuilder(store_system.log, store_system.db, store_settings, batch=2) for _ in range(2)
+    ]
     for builder in builders:  # no lease: both really race on the tree head
         builder.lease.acquire = lambda: True  # type: ignore[method-assign]
     threads = [threading.Thread(target=b.run, args=(stop,)) for b in builders]
@@ -178,7 +186,7 @@ def test_two_builders_racing_with_writers_keep_leaves_contiguous(
         for city in ("busan", "daegu"):
             seed(client, tokens, slug=f"{city}-2026")
         deadline = time.monotonic() + 20
-        while TreeStore(store_ledger.db).head().position < store_ledger.max_position():
+        while TreeStore(store_system.db).head().position < store_system.log.head():
             assert time.monotonic() < deadline, "the builders did not catch up"
             time.sleep(0.05)
     finally:

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from ledger.bootstrap import open_ledger
+from api.bootstrap import bootstrap
 from tests.helpers import open_program
 from tests.integration.test_webhooks_delivery import deliveries, dispatching
 from webhooks.client import post
@@ -66,7 +66,7 @@ class DripServer:
                     if ready and not conn.recv(65536):
                         break  # the client hung up
                     if time.monotonic() >= next_byte and sent < len(self.drip):
-                        conn.sendall(self.drip[sent:sent + 1])
+                        conn.sendall(self.drip[sent : sent + 1])
                         next_byte, sent = next_byte + self.every, sent + 1
                 except OSError:
                     break
@@ -124,8 +124,9 @@ def dripping(server: DripServer) -> Iterator[DripServer]:
 def subscribe(client: Any, tokens: Any, server: DripServer) -> dict[str, Any]:
     """An endpoint at the drip server for `program.opened`, and one such event."""
     url = f"http://127.0.0.1:{server.port}/hooks"
-    endpoint = client.post(ENDPOINTS, json={"url": url, "event_types": ["program.opened"]},
-                           headers=tokens.partner).get_json()
+    endpoint = client.post(
+        ENDPOINTS, json={"url": url, "event_types": ["program.opened"]}, headers=tokens.partner
+    ).get_json()
     open_program(client, tokens)
     return endpoint
 
@@ -144,8 +145,13 @@ def test_a_drip_fed_answer_is_cut_at_the_deadline(phase: str) -> None:
     prefix, drip = DRIPS[phase]
     with dripping(DripServer(prefix, drip)) as server:
         started = time.monotonic()
-        outcome = post(f"http://127.0.0.1:{server.port}/hooks", b"{}", {"webhook-id": "msg_1"},
-                       timeout=1.5, allow_private=True)
+        outcome = post(
+            f"http://127.0.0.1:{server.port}/hooks",
+            b"{}",
+            {"webhook-id": "msg_1"},
+            timeout=1.5,
+            allow_private=True,
+        )
         took = time.monotonic() - started
         [exchange] = server.wait_closed(1)
     assert not outcome.ok and outcome.error == "timed out after 1.5 s", outcome
@@ -158,33 +164,39 @@ def test_a_drip_fed_answer_is_cut_at_the_deadline(phase: str) -> None:
 def test_a_drip_fed_tls_handshake_is_cut_at_the_deadline() -> None:
     with dripping(DripServer(b"", b"\x00" * 1000, tls=True)) as server:
         started = time.monotonic()
-        outcome = post(f"https://localhost:{server.port}/hooks", b"{}", {}, timeout=1.5,
-                       allow_private=True, tls=ssl.create_default_context())
+        outcome = post(
+            f"https://localhost:{server.port}/hooks",
+            b"{}",
+            {},
+            timeout=1.5,
+            allow_private=True,
+            tls=ssl.create_default_context(),
+        )
         took = time.monotonic() - started
         server.wait_closed(1)
     assert not outcome.ok and outcome.error == "timed out after 1.5 s", outcome
     assert took < 2.0
 
 
-def test_the_dispatcher_records_a_cut_attempt_as_timed_out(client, tokens, ledger, settings):
+def test_the_dispatcher_records_a_cut_attempt_as_timed_out(client, tokens, system, settings):
     with dripping(DripServer(*DRIPS["headers"])) as server:
         endpoint = subscribe(client, tokens, server)
-        with dispatching(ledger, replace(settings, webhook_timeout=1.0)):
+        with dispatching(system, replace(settings, webhook_timeout=1.0)):
             attempt = first_attempt(client, tokens, endpoint["id"])
     assert attempt["error"] == "timed out after 1 s" and attempt["status_code"] is None
     assert 1000 <= attempt["latency_ms"] < 1500
 
 
-def test_two_dispatchers_never_post_the_same_message_at_once(client, tokens, ledger, settings):
+def test_two_dispatchers_never_post_the_same_message_at_once(client, tokens, system, settings):
     # The receiver holds every attempt open far beyond the timeout; before the
     # deadline, the other dispatcher claimed the message when the first one's
     # lease ran out, and posted the same webhook-id while the first was open.
     quick = replace(settings, webhook_timeout=1.0, webhook_retry_schedule=(0.5,) * 20)
-    other = open_ledger(settings)
+    other = bootstrap(settings)
     try:
         with dripping(DripServer(*DRIPS["headers"], limit=8.0)) as server:
             subscribe(client, tokens, server)
-            with dispatching(ledger, quick), dispatching(other, quick):
+            with dispatching(system, quick), dispatching(other, quick):
                 deadline = time.monotonic() + 15
                 while len(server.exchanges) < 3 and time.monotonic() < deadline:
                     time.sleep(0.02)
@@ -198,7 +210,7 @@ def test_two_dispatchers_never_post_the_same_message_at_once(client, tokens, led
     assert all(closed - opened < 1.5 for opened, closed in spans if closed is not None)
 
 
-def test_webhooks_run_cuts_a_drip_fed_attempt_at_its_timeout(client, tokens, ledger, settings):
+def test_webhooks_run_cuts_a_drip_fed_attempt_at_its_timeout(client, tokens, system, settings):
     # The reported case, as an operator runs it: `labledger webhooks run` with
     # LEDGER_WEBHOOK_TIMEOUT (1 s here) against a receiver dripping headers.
     from tests.integration.test_webhooks_process import start_dispatcher

@@ -81,10 +81,17 @@ def receiving(receiver: Receiver) -> Iterator[Receiver]:
                 if not verified:
                     receiver.rejected.append(raw)
                 n = len(receiver.received)
-                receiver.received.append(Received(
-                    headers.get("webhook-id", ""), headers.get("webhook-timestamp", ""),
-                    headers.get("webhook-signature", ""), raw, json.loads(raw), verified,
-                    time.monotonic()))
+                receiver.received.append(
+                    Received(
+                        headers.get("webhook-id", ""),
+                        headers.get("webhook-timestamp", ""),
+                        headers.get("webhook-signature", ""),
+                        raw,
+                        json.loads(raw),
+                        verified,
+                        time.monotonic(),
+                    )
+                )
             if receiver.delay:
                 time.sleep(receiver.delay)
             status, extra = receiver.replies(n) if verified else (400, {})
@@ -111,10 +118,10 @@ def receiving(receiver: Receiver) -> Iterator[Receiver]:
 
 @contextmanager
 def dispatching(
-    ledger: Any, settings: Settings, count: int = 1, **options: Any
+    system: Any, settings: Settings, count: int = 1, **options: Any
 ) -> Iterator[list[Dispatcher]]:
     stop = threading.Event()
-    dispatchers = [Dispatcher(ledger, settings, **options) for _ in range(count)]
+    dispatchers = [Dispatcher(system.log, system.db, settings, **options) for _ in range(count)]
     threads = [threading.Thread(target=d.run, args=(stop,), daemon=True) for d in dispatchers]
     for thread in threads:
         thread.start()
@@ -145,13 +152,13 @@ def endpoint_state(client: Any, tokens: Any, endpoint_id: str) -> dict[str, Any]
 
 
 def test_every_event_arrives_signed_in_order_without_personal_data(
-    client, tokens, ledger, settings
+    client, tokens, system, settings
 ) -> None:
     with receiving(Receiver()) as receiver:
         endpoint = register(client, tokens, receiver)
         seed(client, tokens)
-        log = list(iter_log(ledger, endpoint["position"]))
-        with dispatching(ledger, settings):
+        log = list(iter_log(system.log, endpoint["position"]))
+        with dispatching(system, settings):
             receiver.wait_for(lambda: len(receiver.received) >= len(log))
     assert not receiver.rejected
     assert receiver.sequences() == list(range(1, len(log) + 1))
@@ -175,11 +182,11 @@ def test_every_event_arrives_signed_in_order_without_personal_data(
     assert endpoint_state(client, tokens, endpoint["id"])["sequence"] == len(log)
 
 
-def test_a_503_is_retried_with_the_same_webhook_id(client, tokens, ledger, settings) -> None:
+def test_a_503_is_retried_with_the_same_webhook_id(client, tokens, system, settings) -> None:
     with receiving(Receiver(replies=lambda n: (503, {}) if n == 0 else (204, {}))) as receiver:
         endpoint = register(client, tokens, receiver, event_types=["program.opened"])
         open_program(client, tokens)
-        with dispatching(ledger, settings):
+        with dispatching(system, settings):
             receiver.wait_for(lambda: len(receiver.received) >= 2)
             time.sleep(0.3)  # nothing more should come
     first, second = receiver.received
@@ -188,43 +195,45 @@ def test_a_503_is_retried_with_the_same_webhook_id(client, tokens, ledger, setti
     assert len(receiver.received) == 2
     attempts = deliveries(client, tokens, endpoint["id"])
     assert [(a["attempt"], a["status_code"], a["ok"]) for a in attempts] == [
-        (1, 503, False), (2, 204, True)]
+        (1, 503, False),
+        (2, 204, True),
+    ]
     assert attempts[0]["error"] == "HTTP 503" and attempts[0]["next_attempt_at"]
     assert attempts[0]["webhook_id"] == attempts[1]["webhook_id"] == first.webhook_id
 
 
-def test_retry_after_is_honoured(client, tokens, ledger, settings) -> None:
+def test_retry_after_is_honoured(client, tokens, system, settings) -> None:
     def replies(n: int) -> Reply:
         return (429, {"Retry-After": "1"}) if n == 0 else (204, {})
 
     with receiving(Receiver(replies=replies)) as receiver:
         register(client, tokens, receiver, event_types=["program.opened"])
         open_program(client, tokens)
-        with dispatching(ledger, settings):
+        with dispatching(system, settings):
             receiver.wait_for(lambda: len(receiver.received) >= 2)
     assert receiver.received[1].at - receiver.received[0].at >= 0.95
 
 
-def test_a_redirect_is_a_failure(client, tokens, ledger, settings) -> None:
+def test_a_redirect_is_a_failure(client, tokens, system, settings) -> None:
     def replies(n: int) -> Reply:
         return (302, {"Location": "http://127.0.0.1:1/elsewhere"}) if n == 0 else (200, {})
 
     with receiving(Receiver(replies=replies)) as receiver:
         endpoint = register(client, tokens, receiver, event_types=["program.opened"])
         open_program(client, tokens)
-        with dispatching(ledger, settings):
+        with dispatching(system, settings):
             receiver.wait_for(lambda: len(receiver.received) >= 2)
     first, retry = deliveries(client, tokens, endpoint["id"])[:2]
     assert first["status_code"] == 302 and not first["ok"]
     assert "redirect" in first["error"] and retry["ok"]
 
 
-def test_exhausted_retries_give_up_and_move_on(client, tokens, ledger, settings) -> None:
+def test_exhausted_retries_give_up_and_move_on(client, tokens, system, settings) -> None:
     # schedule (0.2, 0.4, 0.8): four attempts of the first message, then the next one
     with receiving(Receiver(replies=lambda n: (500, {}) if n < 4 else (204, {}))) as receiver:
         endpoint = register(client, tokens, receiver)
         open_program(client, tokens)
-        with dispatching(ledger, settings):
+        with dispatching(system, settings):
             receiver.wait_for(lambda: len(receiver.received) >= 5)
     assert receiver.sequences() == [1, 1, 1, 1, 2]
     attempts = deliveries(client, tokens, endpoint["id"])
@@ -233,11 +242,11 @@ def test_exhausted_retries_give_up_and_move_on(client, tokens, ledger, settings)
     assert endpoint_state(client, tokens, endpoint["id"])["enabled"] is True
 
 
-def test_410_disables_the_endpoint_at_once(client, tokens, ledger, settings) -> None:
+def test_410_disables_the_endpoint_at_once(client, tokens, system, settings) -> None:
     with receiving(Receiver(replies=lambda n: (410, {}))) as receiver:
         endpoint = register(client, tokens, receiver)
         open_program(client, tokens)
-        with dispatching(ledger, settings):
+        with dispatching(system, settings):
             receiver.wait_for(lambda: len(receiver.received) >= 1)
             time.sleep(0.5)
     assert len(receiver.received) == 1
@@ -245,14 +254,15 @@ def test_410_disables_the_endpoint_at_once(client, tokens, ledger, settings) -> 
     assert state["enabled"] is False and "410" in state["disabled_reason"]
 
 
-def test_sustained_failure_disables_and_enable_resumes(client, tokens, ledger, settings) -> None:
+def test_sustained_failure_disables_and_enable_resumes(client, tokens, system, settings) -> None:
     failing = {"on": True}
     quick = replace(settings, webhook_disable_after=0.5, webhook_retry_schedule=(0.1,) * 20)
     with receiving(Receiver(replies=lambda n: (500, {}) if failing["on"] else (204, {}))) as rx:
-        endpoint = register(client, tokens, rx, event_types=["program.opened",
-                                                              "program.tool_registered"])
+        endpoint = register(
+            client, tokens, rx, event_types=["program.opened", "program.tool_registered"]
+        )
         open_program(client, tokens)
-        with dispatching(ledger, quick):
+        with dispatching(system, quick):
             rx.wait_for(lambda: not endpoint_state(client, tokens, endpoint["id"])["enabled"])
             state = endpoint_state(client, tokens, endpoint["id"])
             assert "failed for 0.5 s" in state["disabled_reason"]
@@ -266,14 +276,15 @@ def test_sustained_failure_disables_and_enable_resumes(client, tokens, ledger, s
     assert sorted(set(rx.sequences())) == [1, 2]
 
 
-def test_rotated_secret_signs_with_both_secrets(client, tokens, ledger, settings) -> None:
+def test_rotated_secret_signs_with_both_secrets(client, tokens, system, settings) -> None:
     with receiving(Receiver()) as receiver:
         endpoint = register(client, tokens, receiver, event_types=["program.opened"])
-        rotated = client.post(f"{ENDPOINTS}/{endpoint['id']}/rotate-secret",
-                              headers=tokens.partner).get_json()
+        rotated = client.post(
+            f"{ENDPOINTS}/{endpoint['id']}/rotate-secret", headers=tokens.partner
+        ).get_json()
         receiver.secrets.append(rotated["secret"])
         open_program(client, tokens)
-        with dispatching(ledger, settings):
+        with dispatching(system, settings):
             receiver.wait_for(lambda: len(receiver.received) >= 1)
     delivery = receiver.received[0]
     assert delivery.verified_by == [0, 1]  # the old secret and the new one, each alone
@@ -282,31 +293,38 @@ def test_rotated_secret_signs_with_both_secrets(client, tokens, ledger, settings
 
 
 def test_filters_pick_event_types_and_sequences_stay_gapless(
-    client, tokens, ledger, settings
+    client, tokens, system, settings
 ) -> None:
     with receiving(Receiver()) as everything, receiving(Receiver()) as works_only:
         register(client, tokens, everything)
-        register(client, tokens, works_only,
-                 event_types=["work.ownership_declared", "application.submitted"])
+        register(
+            client,
+            tokens,
+            works_only,
+            event_types=["work.ownership_declared", "application.submitted"],
+        )
         seeded = seed(client, tokens)
         apply(client, tokens, seeded.slug, name="Lee Ji-ho")
-        total = len(list(iter_log(ledger, 0)))
-        with dispatching(ledger, settings):
+        total = len(list(iter_log(system.log, 0)))
+        with dispatching(system, settings):
             works_only.wait_for(lambda: len(works_only.received) >= 3)
             everything.wait_for(lambda: len(everything.received) >= total)
     assert [r.body["type"] for r in works_only.received] == [
-        "application.submitted", "work.ownership_declared", "application.submitted"]
+        "application.submitted",
+        "work.ownership_declared",
+        "application.submitted",
+    ]
     assert works_only.sequences() == [1, 2, 3]
     assert everything.sequences() == list(range(1, total + 1))
 
 
-def test_a_slow_endpoint_does_not_delay_the_others(client, tokens, ledger, settings) -> None:
+def test_a_slow_endpoint_does_not_delay_the_others(client, tokens, system, settings) -> None:
     with receiving(Receiver(delay=1.5)) as slow, receiving(Receiver()) as fast:
         register(client, tokens, slow)
         register(client, tokens, fast)
         seed(client, tokens)
-        total = len(list(iter_log(ledger, 0)))
-        with dispatching(ledger, settings):
+        total = len(list(iter_log(system.log, 0)))
+        with dispatching(system, settings):
             started = time.monotonic()
             fast.wait_for(lambda: len(fast.received) >= total)
             took = time.monotonic() - started
@@ -314,17 +332,20 @@ def test_a_slow_endpoint_does_not_delay_the_others(client, tokens, ledger, setti
     assert took < 1.5
 
 
-def test_replay_redelivers_with_the_original_ids(client, tokens, ledger, settings) -> None:
+def test_replay_redelivers_with_the_original_ids(client, tokens, system, settings) -> None:
     with receiving(Receiver()) as receiver:
         endpoint = register(client, tokens, receiver)
         seed(client, tokens)
-        total = len(list(iter_log(ledger, 0)))
-        with dispatching(ledger, settings):
+        total = len(list(iter_log(system.log, 0)))
+        with dispatching(system, settings):
             receiver.wait_for(lambda: len(receiver.received) >= total)
             first = list(receiver.received)
             after = first[2].body["data"]["position"]
-            response = client.post(f"{ENDPOINTS}/{endpoint['id']}/replay", json={"after": after},
-                                   headers=tokens.partner)
+            response = client.post(
+                f"{ENDPOINTS}/{endpoint['id']}/replay",
+                json={"after": after},
+                headers=tokens.partner,
+            )
             assert response.status_code == 202 and response.get_json()["queued"] == total - 3
             receiver.wait_for(lambda: len(receiver.received) >= 2 * total - 3)
     again = receiver.received[total:]
@@ -332,18 +353,18 @@ def test_replay_redelivers_with_the_original_ids(client, tokens, ledger, setting
     assert not receiver.rejected
 
 
-def test_two_dispatchers_make_each_attempt_once(client, tokens, ledger, settings) -> None:
-    from ledger.bootstrap import open_ledger
+def test_two_dispatchers_make_each_attempt_once(client, tokens, system, settings) -> None:
+    from api.bootstrap import bootstrap
 
-    other = open_ledger(settings)
+    other = bootstrap(settings)
     with receiving(Receiver()) as a, receiving(Receiver()) as b:
         register(client, tokens, a)
         register(client, tokens, b)
         seeded = seed(client, tokens)
         for n in range(10):
             apply(client, tokens, seeded.slug, name=f"Artist {n}")
-        total = len(list(iter_log(ledger, 0)))
-        with dispatching(ledger, settings, count=2), dispatching(other, settings, count=1):
+        total = len(list(iter_log(system.log, 0)))
+        with dispatching(system, settings, count=2), dispatching(other, settings, count=1):
             a.wait_for(lambda: len(a.received) >= total)
             b.wait_for(lambda: len(b.received) >= total)
             time.sleep(0.3)
@@ -353,26 +374,29 @@ def test_two_dispatchers_make_each_attempt_once(client, tokens, ledger, settings
 
 
 @pytest.mark.parametrize("host", ["127.0.0.1", "localhost"])
-def test_delivery_rechecks_the_address(client, tokens, ledger, settings, host) -> None:
+def test_delivery_rechecks_the_address(client, tokens, system, settings, host) -> None:
     with receiving(Receiver()) as receiver:
         url = receiver.url.replace("127.0.0.1", host)
         endpoint = register(client, tokens, receiver, url=url, event_types=["program.opened"])
         open_program(client, tokens)
         strict = replace(settings, webhook_allow_private=False)
-        with dispatching(ledger, strict):
+        with dispatching(system, strict):
             deadline = time.monotonic() + 5
             while not deliveries(client, tokens, endpoint["id"]):
                 assert time.monotonic() < deadline
                 time.sleep(0.02)
     attempt = deliveries(client, tokens, endpoint["id"])[0]
-    refusal = "127.0.0.1 is a loopback address" if host == "127.0.0.1" else (
-        "localhost resolves to a non-public address")
+    refusal = (
+        "127.0.0.1 is a loopback address"
+        if host == "127.0.0.1"
+        else ("localhost resolves to a non-public address")
+    )
     assert attempt["status_code"] is None and refusal in attempt["error"]
     assert receiver.received == []
 
 
 def test_a_small_backlog_window_still_delivers_everything_in_order(
-    client, tokens, ledger, settings
+    client, tokens, system, settings
 ) -> None:
     with receiving(Receiver()) as everything, receiving(Receiver()) as applications:
         register(client, tokens, everything)
@@ -380,19 +404,19 @@ def test_a_small_backlog_window_still_delivers_everything_in_order(
         seeded = seed(client, tokens)
         for n in range(6):
             apply(client, tokens, seeded.slug, name=f"Artist {n}")
-        log = list(iter_log(ledger, 0))
-        with dispatching(ledger, settings, max_pending=2):
+        log = list(iter_log(system.log, 0))
+        with dispatching(system, settings, max_pending=2):
             everything.wait_for(lambda: len(everything.received) >= len(log))
             applications.wait_for(lambda: len(applications.received) >= 7)
-    assert [r.body["data"]["position"] for r in everything.received] == [
-        e["position"] for e in log]
+    assert [r.body["data"]["position"] for r in everything.received] == [e["position"] for e in log]
     assert applications.sequences() == list(range(1, 8))
     assert [r.body["data"]["position"] for r in applications.received] == [
-        e["position"] for e in log if e["type"] == "application.submitted"]
+        e["position"] for e in log if e["type"] == "application.submitted"
+    ]
 
 
 def test_endpoints_at_the_same_position_share_each_log_page(
-    client, tokens, ledger, settings, monkeypatch
+    client, tokens, system, settings, monkeypatch
 ) -> None:
     from webhooks import dispatcher as module
 
@@ -403,14 +427,18 @@ def test_endpoints_at_the_same_position_share_each_log_page(
         return read_page(ledger_, after, limit)
 
     monkeypatch.setattr(module, "read_page", counting_read_page)
-    created = [client.post(ENDPOINTS, json={"url": "http://93.184.215.14/hooks"} | extra,
-                           headers=tokens.partner).get_json()
-               for extra in ({}, {}, {"event_types": ["application.submitted"]})]
+    created = [
+        client.post(
+            ENDPOINTS, json={"url": "http://93.184.215.14/hooks"} | extra, headers=tokens.partner
+        ).get_json()
+        for extra in ({}, {}, {"event_types": ["application.submitted"]})
+    ]
     seed(client, tokens)
-    total = len(list(iter_log(ledger, created[0]["position"])))
-    Dispatcher(ledger, settings).enqueue_new_events()
+    total = len(list(iter_log(system.log, created[0]["position"])))
+    Dispatcher(system.log, system.db, settings).enqueue_new_events()
     assert reads == [created[0]["position"]]  # one read of the new events, not one per endpoint
     states = [endpoint_state(client, tokens, e["id"]) for e in created]
     assert [s["sequence"] for s in states[:2]] == [total, total]
     assert states[2]["sequence"] == sum(
-        e["type"] == "application.submitted" for e in iter_log(ledger, created[0]["position"]))
+        e["type"] == "application.submitted" for e in iter_log(system.log, created[0]["position"])
+    )

@@ -7,7 +7,6 @@ import time
 from dataclasses import replace
 from typing import Any
 
-from ledger.tokens import TokenStore
 from tests.helpers import apply, open_program
 from tests.integration.test_webhooks_delivery import Receiver, dispatching, receiving
 from webhooks.dispatcher import POOL_SIZE
@@ -23,19 +22,21 @@ def register(client: Any, headers: dict[str, str], receiver: Receiver) -> dict[s
 
 
 def test_a_partners_slow_endpoints_do_not_delay_another_partner(
-    client, tokens, ledger, settings
+    client, tokens, system, settings
 ) -> None:
     # Partner A: as many slow endpoints as the pool has threads, each answer
     # taking longer than the timeout. Before the fair share, they held every
     # thread until the deadline and B's delivery waited behind them.
     patient = replace(settings, webhook_timeout=6.0, webhook_retry_schedule=(0.5,) * 20)
-    partner_b = {"Authorization": "Bearer " + TokenStore(ledger.db).create(
-        "partner", None, "another foundation").token}
+    partner_b = {
+        "Authorization": "Bearer "
+        + system.tokens.create("partner", None, "another foundation").token
+    }
     with receiving(Receiver(delay=10)) as slow, receiving(Receiver()) as fast:
         for _ in range(POOL_SIZE):
             register(client, tokens.partner, slow)
         slug = open_program(client, tokens)
-        with dispatching(ledger, patient):
+        with dispatching(system, patient):
             slow.wait_for(lambda: len(slow.received) >= 2)
             time.sleep(0.3)  # A takes what it may of the pool
             register(client, partner_b, fast)

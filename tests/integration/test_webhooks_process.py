@@ -16,8 +16,11 @@ from tests.integration.test_webhooks_delivery import Receiver, receiving, regist
 
 _SCRIPT = Path(sys.executable).with_name("labledger")
 # The installed console script when there is one, else the same entry point.
-LABLEDGER = [str(_SCRIPT)] if _SCRIPT.exists() else [
-    sys.executable, "-c", "from api.cli import main; main()"]
+LABLEDGER = (
+    [str(_SCRIPT)]
+    if _SCRIPT.exists()
+    else [sys.executable, "-c", "from api.cli import main; main()"]
+)
 
 
 def start_dispatcher(settings: Any) -> subprocess.Popen:
@@ -29,17 +32,18 @@ def start_dispatcher(settings: Any) -> subprocess.Popen:
         LEDGER_WEBHOOK_TIMEOUT="1",  # claims of a killed process expire after 3 s
         LEDGER_POLL_INTERVAL="0.05",
     )
-    return subprocess.Popen([*LABLEDGER, "webhooks", "run"], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    return subprocess.Popen(
+        [*LABLEDGER, "webhooks", "run"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
 
 
-def test_kill_9_mid_batch_then_restart_delivers_every_event(client, tokens, ledger, settings):
+def test_kill_9_mid_batch_then_restart_delivers_every_event(client, tokens, system, settings):
     with receiving(Receiver(delay=0.05)) as receiver:
         endpoint = register(client, tokens, receiver)
         seeded = seed(client, tokens)
         for n in range(30):
             apply(client, tokens, seeded.slug, name=f"Artist {n}")
-        log = list(iter_log(ledger, endpoint["position"]))
+        log = list(iter_log(system.log, endpoint["position"]))
         first = start_dispatcher(settings)
         try:
             receiver.wait_for(lambda: len(receiver.received) >= 10, timeout=20)
@@ -51,8 +55,9 @@ def test_kill_9_mid_batch_then_restart_delivers_every_event(client, tokens, ledg
         assert at_kill < len(log), "the batch finished before the kill; slow the receiver"
         second = start_dispatcher(settings)
         try:
-            receiver.wait_for(lambda: set(receiver.sequences()) >= set(range(1, len(log) + 1)),
-                              timeout=30)
+            receiver.wait_for(
+                lambda: set(receiver.sequences()) >= set(range(1, len(log) + 1)), timeout=30
+            )
         finally:
             second.send_signal(signal.SIGTERM)
             _, stderr = second.communicate(timeout=15)
@@ -62,7 +67,8 @@ def test_kill_9_mid_batch_then_restart_delivers_every_event(client, tokens, ledg
     by_sequence = {r.body["data"]["sequence"]: r for r in receiver.received}
     assert sorted(by_sequence) == list(range(1, len(log) + 1))
     assert [by_sequence[s].body["data"]["position"] for s in sorted(by_sequence)] == [
-        e["position"] for e in log]
+        e["position"] for e in log
+    ]
     assert receiver.sequences() == sorted(receiver.sequences())
     assert len(receiver.received) - len(log) <= 1  # at most the one in flight at the kill
     ids = {(r.webhook_id, r.body["data"]["sequence"]) for r in receiver.received}

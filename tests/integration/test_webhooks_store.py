@@ -10,8 +10,7 @@ from typing import Any
 
 from api.app import create_app
 from ledger.log import iter_log
-from tests.conftest import Tokens
-from tests.helpers import seed
+from tests.helpers import Tokens, seed
 from tests.integration.test_webhooks_delivery import Receiver, dispatching, receiving, register
 from webhooks.client import Outcome
 from webhooks.queue import MessageQueue
@@ -22,40 +21,54 @@ SCHEDULE = (0.05, 0.05)
 
 def envelope(position: int, type_: str) -> dict[str, Any]:
     return {
-        "position": position, "event_id": f"event-{position}", "aggregate_id": "agg",
-        "aggregate_version": position, "type": type_, "timestamp": "2026-03-02T09:00:00.000000Z",
+        "position": position,
+        "event_id": f"event-{position}",
+        "aggregate_id": "agg",
+        "aggregate_version": position,
+        "type": type_,
+        "timestamp": "2026-03-02T09:00:00.000000Z",
         "actor": {"id": "staff-token", "role": "staff"},
         "data": {"program": "seoul-2026", "email": "kim@example.org"},
     }
 
 
 def endpoint_row(db: Any, endpoint_id: str) -> dict[str, Any]:
-    row = db.fetchone("SELECT id, position, sequence, event_types, enabled, disabled_reason "
-                      "FROM {t}wh_endpoints WHERE id = ?", (endpoint_id,))
+    row = db.fetchone(
+        "SELECT id, position, sequence, event_types, enabled, disabled_reason "
+        "FROM {t}wh_endpoints WHERE id = ?",
+        (endpoint_id,),
+    )
     assert row is not None
     return row
 
 
-def test_store_contract(store_ledger) -> None:
-    db = store_ledger.db
+def test_store_contract(store_system) -> None:
+    db = store_system.db
     store, queue = EndpointStore(db), MessageQueue(db)
     everything, _ = store.create("partner-a", "http://93.184.215.14/a", [], "all", 0)
     works, _ = store.create("partner-a", "http://93.184.215.14/b", ["work.exhibited"], "", 0)
     assert store.get("partner-b", everything["id"]) is None  # another owner sees nothing
     assert store.list("partner-b", None, 10) == []
     assert [e["id"] for e in store.list("partner-a", None, 10)] == sorted(
-        [everything["id"], works["id"]])
+        [everything["id"], works["id"]]
+    )
 
     # log positions with a gap, as PostgreSQL produces
-    log = [envelope(3, "program.opened"), envelope(5, "work.exhibited"),
-           envelope(9, "program.closed")]
+    log = [
+        envelope(3, "program.opened"),
+        envelope(5, "work.exhibited"),
+        envelope(9, "program.closed"),
+    ]
     stale = endpoint_row(db, everything["id"])
     assert queue.enqueue(stale, log, 9)
     assert queue.enqueue(stale, log, 9) is None  # a second dispatcher with the old position
     assert queue.enqueue(endpoint_row(db, works["id"]), log, 9)
     assert endpoint_row(db, everything["id"])["sequence"] == 3
-    filtered = db.fetchall("SELECT sequence, position, body FROM {t}wh_messages "
-                           "WHERE endpoint_id = ? ORDER BY sequence", (works["id"],))
+    filtered = db.fetchall(
+        "SELECT sequence, position, body FROM {t}wh_messages "
+        "WHERE endpoint_id = ? ORDER BY sequence",
+        (works["id"],),
+    )
     assert [(m["sequence"], m["position"]) for m in filtered] == [(1, 5)]
     body = json.loads(filtered[0]["body"])
     assert body["data"]["sequence"] == 1 and "email" not in body["data"]
@@ -67,26 +80,46 @@ def test_store_contract(store_ledger) -> None:
     assert claim is not None and claim.attempt == 1 and claim.position == 3
     assert queue.claim(everything["id"], 1, "dispatcher-2", lease=30) is None  # taken
     assert queue.claim(everything["id"], 2, "dispatcher-2", lease=30) is None  # not the head
-    queue.record(claim, Outcome(503, 12.5, "HTTP 503"), holder="dispatcher-1",
-                 schedule=SCHEDULE, disable_after=3600, attempted_at=time.time())
+    queue.record(
+        claim,
+        Outcome(503, 12.5, "HTTP 503"),
+        holder="dispatcher-1",
+        schedule=SCHEDULE,
+        disable_after=3600,
+        attempted_at=time.time(),
+    )
     assert everything["id"] not in {h["endpoint_id"] for h in queue.due_heads(time.time(), 10)}
     time.sleep(0.08)
     retry = queue.claim(everything["id"], 1, "dispatcher-2", lease=30)
     assert retry is not None and retry.attempt == 2 and retry.webhook_id == claim.webhook_id
-    queue.record(retry, Outcome(204, 3.0), holder="dispatcher-2",
-                 schedule=SCHEDULE, disable_after=3600, attempted_at=time.time())
+    queue.record(
+        retry,
+        Outcome(204, 3.0),
+        holder="dispatcher-2",
+        schedule=SCHEDULE,
+        disable_after=3600,
+        attempted_at=time.time(),
+    )
     assert queue.claim(everything["id"], 2, "dispatcher-1", lease=30) is not None
 
     attempts = store.attempts(everything["id"], 0, 10)
     assert [(a["attempt"], a["status_code"], a["ok"], a["error"]) for a in attempts] == [
-        (1, 503, False, "HTTP 503"), (2, 204, True, None)]
+        (1, 503, False, "HTTP 503"),
+        (2, 204, True, None),
+    ]
     assert store.attempts(everything["id"], attempts[0]["id"], 10) == attempts[1:]
 
     assert store.replay(everything["id"], 0) == 1  # the one delivered message
     gone = queue.claim(works["id"], 1, "dispatcher-1", lease=30)
     assert gone is not None
-    queue.record(gone, Outcome(410, 1.0, "HTTP 410"), holder="dispatcher-1",
-                 schedule=SCHEDULE, disable_after=3600, attempted_at=time.time())
+    queue.record(
+        gone,
+        Outcome(410, 1.0, "HTTP 410"),
+        holder="dispatcher-1",
+        schedule=SCHEDULE,
+        disable_after=3600,
+        attempted_at=time.time(),
+    )
     row = endpoint_row(db, works["id"])
     assert row["enabled"] == 0 and "410" in row["disabled_reason"]
     assert store.enable("partner-b", works["id"]) is None
@@ -98,28 +131,28 @@ def test_store_contract(store_ledger) -> None:
     assert rotated[0]["id"] == works["id"] and rotated[0]["previous_secret_expires_at"]
     assert not store.delete("partner-b", works["id"])
     assert store.delete("partner-a", works["id"])
-    assert db.fetchall("SELECT 1 AS x FROM {t}wh_messages WHERE endpoint_id = ?",
-                       (works["id"],)) == []
+    assert (
+        db.fetchall("SELECT 1 AS x FROM {t}wh_messages WHERE endpoint_id = ?", (works["id"],)) == []
+    )
 
 
-def test_dispatcher_delivers_on_each_store(store_ledger, store_settings) -> None:
-    app = create_app(store_settings, ledger=store_ledger)
-    client, tokens = app.test_client(), Tokens(store_ledger)
+def test_dispatcher_delivers_on_each_store(store_system, store_settings) -> None:
+    app = create_app(store_settings, system=store_system)
+    client, tokens = app.test_client(), Tokens(store_system)
     with receiving(Receiver()) as receiver:
         register(client, tokens, receiver)
         seed(client, tokens)
-        total = len(list(iter_log(store_ledger, 0)))
-        with dispatching(store_ledger, store_settings):
+        total = len(list(iter_log(store_system.log, 0)))
+        with dispatching(store_system, store_settings):
             receiver.wait_for(lambda: len(receiver.received) >= total)
     assert receiver.sequences() == list(range(1, total + 1))
     assert not receiver.rejected
 
 
-def test_due_heads_come_in_turns_across_partners(store_ledger) -> None:
-    db = store_ledger.db
+def test_due_heads_come_in_turns_across_partners(store_system) -> None:
+    db = store_system.db
     store, queue = EndpointStore(db), MessageQueue(db)
-    busy = [store.create("partner-a", f"http://93.184.215.14/{n}", [], "", 0)[0]
-            for n in range(3)]
+    busy = [store.create("partner-a", f"http://93.184.215.14/{n}", [], "", 0)[0] for n in range(3)]
     quiet, _ = store.create("partner-b", "http://93.184.215.14/b", [], "", 0)
     for endpoint in busy + [quiet]:  # partner A's messages are all older than B's
         assert queue.enqueue(endpoint_row(db, endpoint["id"]), [envelope(1, "program.opened")], 1)
@@ -130,12 +163,12 @@ def test_due_heads_come_in_turns_across_partners(store_ledger) -> None:
     assert [h["owner"] for h in queue.due_heads(time.time(), 2)] == ["partner-a", "partner-b"]
 
 
-def test_the_endpoint_limit_holds_under_concurrent_registrations(store_ledger) -> None:
+def test_the_endpoint_limit_holds_under_concurrent_registrations(store_system) -> None:
     from concurrent.futures import ThreadPoolExecutor
 
     from webhooks.store import MAX_ENDPOINTS_PER_PARTNER, EndpointLimitReached
 
-    store = EndpointStore(store_ledger.db)
+    store = EndpointStore(store_system.db)
     room = 5
     for n in range(MAX_ENDPOINTS_PER_PARTNER - room):
         store.create("partner-a", f"http://93.184.215.14/{n}", [], "", 0)

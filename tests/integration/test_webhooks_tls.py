@@ -26,18 +26,26 @@ def self_signed(directory: Path, name: str) -> tuple[Path, Path]:
     subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
     now = dt.datetime.now(dt.UTC)
     cert = (
-        x509.CertificateBuilder().subject_name(subject).issuer_name(subject)
-        .public_key(key.public_key()).serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(minutes=5)).not_valid_after(now + dt.timedelta(days=1))
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(minutes=5))
+        .not_valid_after(now + dt.timedelta(days=1))
         .add_extension(x509.SubjectAlternativeName([x509.DNSName(name)]), critical=False)
         .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
         .sign(key, hashes.SHA256())
     )
     cert_file, key_file = directory / f"{name}.pem", directory / f"{name}.key"
     cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_file.write_bytes(key.private_bytes(serialization.Encoding.PEM,
-                                           serialization.PrivateFormat.PKCS8,
-                                           serialization.NoEncryption()))
+    key_file.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
     return cert_file, key_file
 
 
@@ -71,8 +79,13 @@ def test_https_delivery_verifies_the_host_name(tmp_path, monkeypatch) -> None:
     monkeypatch.setenv("SSL_CERT_FILE", str(cert))  # trust our test CA
     seen: list[dict[str, Any]] = []
     with tls_server(cert, key, seen) as port:
-        outcome = post(f"https://localhost:{port}/hooks", b"{}", {"webhook-id": "msg_1"},
-                       timeout=3, allow_private=True)
+        outcome = post(
+            f"https://localhost:{port}/hooks",
+            b"{}",
+            {"webhook-id": "msg_1"},
+            timeout=3,
+            allow_private=True,
+        )
     assert outcome.ok and outcome.status_code == 204, outcome
     assert seen[0]["Host"] == f"localhost:{port}" and seen[0]["webhook-id"] == "msg_1"
 
@@ -83,8 +96,7 @@ def test_https_delivery_refuses_a_bad_certificate(tmp_path, monkeypatch, trusted
     if trusted:
         monkeypatch.setenv("SSL_CERT_FILE", str(cert))
     with tls_server(cert, key, []) as port:
-        outcome = post(f"https://localhost:{port}/hooks", b"{}", {}, timeout=3,
-                       allow_private=True)
+        outcome = post(f"https://localhost:{port}/hooks", b"{}", {}, timeout=3, allow_private=True)
     assert not outcome.ok and outcome.status_code is None
     assert "CERTIFICATE_VERIFY_FAILED" in (outcome.error or "")
 
@@ -101,8 +113,17 @@ def test_a_kept_context_serves_every_delivery(tmp_path, monkeypatch) -> None:
     seen: list[dict[str, Any]] = []
     with tls_server(cert, key, seen) as port:
         monkeypatch.setattr(client.ssl, "create_default_context", no_new_context)
-        outcomes = [post(f"https://localhost:{port}/hooks", b"{}", {}, timeout=3,
-                         allow_private=True, tls=kept) for _ in range(2)]
+        outcomes = [
+            post(
+                f"https://localhost:{port}/hooks",
+                b"{}",
+                {},
+                timeout=3,
+                allow_private=True,
+                tls=kept,
+            )
+            for _ in range(2)
+        ]
     assert [o.status_code for o in outcomes] == [204, 204] and len(seen) == 2
 
 
@@ -116,14 +137,12 @@ def test_the_dispatcher_keeps_one_context_for_its_deliveries(settings, monkeypat
         used.append(options["tls"])
         return module.client.Outcome(204, 1.0)
 
-    class Ledger:
-        db = None
-
     monkeypatch.setattr(module.client, "post", fake_post)
     monkeypatch.setattr(module.MessageQueue, "record", lambda *args, **kwargs: None)
-    dispatcher = module.Dispatcher(Ledger(), settings)
-    claim = Claim("e", 1, 1, "msg_1", "program.opened", "{}", 1, "https://x.example/",
-                  ("whsec_AA==",))
+    dispatcher = module.Dispatcher(None, None, settings)
+    claim = Claim(
+        "e", 1, 1, "msg_1", "program.opened", "{}", 1, "https://x.example/", ("whsec_AA==",)
+    )
     dispatcher.deliver(claim)
     dispatcher.deliver(claim)
     assert used[0] is used[1] and isinstance(used[0], ssl.SSLContext)

@@ -45,9 +45,13 @@ class Log:
 
     def body(self, old: int, size: int | None = None) -> bytes:
         size = self.tree.size if size is None else size
-        proof = (merkle.prove(merkle.consistency_ranges(old, size),
-                              lambda ns: self.tree.fetch_nodes(ns, size))
-                 if 0 < old < size else [])
+        proof = (
+            merkle.prove(
+                merkle.consistency_ranges(old, size), lambda ns: self.tree.fetch_nodes(ns, size)
+            )
+            if 0 < old < size
+            else []
+        )
         return cosignature.add_checkpoint_body(old, proof, self.signed(size))
 
 
@@ -56,8 +60,9 @@ def config(tmp_path: Path, *vkeys: str) -> WitnessConfig:
     for vkey in vkeys or (LOG.verifier.vkey,):
         origin, verifier = parse_log(vkey)
         logs[origin] = (*logs.get(origin, ()), verifier)
-    return WitnessConfig("witness.test/w1", tmp_path / "witness.key",
-                         tmp_path / "witness.sqlite3", logs)
+    return WitnessConfig(
+        "witness.test/w1", tmp_path / "witness.key", tmp_path / "witness.sqlite3", logs
+    )
 
 
 @pytest.fixture
@@ -158,10 +163,19 @@ def test_unknown_logs_and_bad_signatures_are_refused(client):
     cosigns(client, log, 0)  # none of the refusals moved the witness
 
 
-@pytest.mark.parametrize("body", [
-    b"", b"old 1\n", b"old x\n\n", b"old 01\n\nsomething", b"new 0\n\n",
-    b"old 0\nAAAA\n\n", b"old 0\n\nnot a note\n", b"\xff\xfe",
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"",
+        b"old 1\n",
+        b"old x\n\n",
+        b"old 01\n\nsomething",
+        b"new 0\n\n",
+        b"old 0\nAAAA\n\n",
+        b"old 0\n\nnot a note\n",
+        b"\xff\xfe",
+    ],
+)
 def test_malformed_requests_get_400(client, body):
     response = client.post("/add-checkpoint", data=body)
     assert response.status_code == 400
@@ -174,8 +188,10 @@ def test_old_size_beyond_the_checkpoint_and_proof_lines_with_old_0_are_400(clien
     head, signed = log.body(0).split(b"\n\n", 1)
     assert client.post("/add-checkpoint", data=b"old 5\n\n" + signed).status_code == 400
     proof_line = base64.b64encode(bytes(32))
-    assert client.post("/add-checkpoint",
-                       data=b"old 0\n" + proof_line + b"\n\n" + signed).status_code == 400
+    assert (
+        client.post("/add-checkpoint", data=b"old 0\n" + proof_line + b"\n\n" + signed).status_code
+        == 400
+    )
     too_long = b"old 2\n" + (proof_line + b"\n") * 64 + b"\n" + signed
     assert client.post("/add-checkpoint", data=too_long).status_code == 400
 
@@ -188,8 +204,10 @@ def test_other_routes_and_methods_answer_problems(client):
 
 def test_logs_are_configured_by_vkey_or_origin_and_vkey(tmp_path):
     other = note.Signer("key-name.example", bytes([5] * 32))
-    env = {"LEDGER_WITNESS_LOGS": f"{LOG.verifier.vkey} origin.example/x={other.verifier.vkey}",
-           "LEDGER_WITNESS_NAME": "w.example/1"}
+    env = {
+        "LEDGER_WITNESS_LOGS": f"{LOG.verifier.vkey} origin.example/x={other.verifier.vkey}",
+        "LEDGER_WITNESS_NAME": "w.example/1",
+    }
     loaded = WitnessConfig.from_env(env)
     assert loaded.logs == {LOG.name: (LOG.verifier,), "origin.example/x": (other.verifier,)}
     with pytest.raises(ValueError):
@@ -241,14 +259,19 @@ def test_concurrent_submissions_cannot_roll_the_witness_back(tmp_path):
 def start_witness(tmp_path: Path, logs: str) -> tuple[str, subprocess.Popen, dict[str, str]]:
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("LEDGER_")}
-    env.update(LEDGER_WITNESS_NAME="witness.test/w1",
-               LEDGER_WITNESS_KEY_FILE=str(tmp_path / "w.key"),
-               LEDGER_WITNESS_DB=str(tmp_path / "w.sqlite3"), LEDGER_WITNESS_LOGS=logs)
+    env.update(
+        LEDGER_WITNESS_NAME="witness.test/w1",
+        LEDGER_WITNESS_KEY_FILE=str(tmp_path / "w.key"),
+        LEDGER_WITNESS_DB=str(tmp_path / "w.sqlite3"),
+        LEDGER_WITNESS_LOGS=logs,
+    )
     out = open(tmp_path / "witness.log", "w")  # noqa: SIM115 (closed with the process)
     process = subprocess.Popen(
-        [sys.executable, "-m", "witness", "serve", "--bind", f"127.0.0.1:{port}",
-         "--workers", "3"],
-        env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
+        [sys.executable, "-m", "witness", "serve", "--bind", f"127.0.0.1:{port}", "--workers", "3"],
+        env=env,
+        stdout=out,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
     )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
@@ -271,8 +294,13 @@ def stop(process: subprocess.Popen) -> None:
 def test_witness_serve_cosigns_and_never_rolls_back_under_concurrent_submissions(tmp_path):
     base, process, env = start_witness(tmp_path, LOG.verifier.vkey)
     try:
-        vkey = subprocess.run([sys.executable, "-m", "witness", "vkey"], env=env, check=True,
-                              capture_output=True, text=True).stdout.strip()
+        vkey = subprocess.run(
+            [sys.executable, "-m", "witness", "vkey"],
+            env=env,
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout.strip()
         key = cosignature.parse_witness_vkey(vkey)
         log = Log()
         log.grow(20)
@@ -283,11 +311,17 @@ def test_witness_serve_cosigns_and_never_rolls_back_under_concurrent_submissions
         # Eleven submissions from size 10 at once, to sizes 10..20: at most one may move the
         # witness forward from 10; the others must see its new size.
         with concurrent.futures.ThreadPoolExecutor(11) as pool:
-            results = list(pool.map(
-                lambda size: (size, requests.post(f"{base}/add-checkpoint",
-                                                  data=log.body(10, size), timeout=30)),
-                range(10, 21),
-            ))
+            results = list(
+                pool.map(
+                    lambda size: (
+                        size,
+                        requests.post(
+                            f"{base}/add-checkpoint", data=log.body(10, size), timeout=30
+                        ),
+                    ),
+                    range(10, 21),
+                )
+            )
         advanced = [size for size, r in results if r.status_code == 200 and size > 10]
         assert len(advanced) == 1
         assert all(r.status_code in (200, 409) for _, r in results)

@@ -3,13 +3,16 @@ log would number them, fed to a projection through an in-memory cursor."""
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from ledger.domainmodel import Application, Exhibition, Generation, Program, Work
+from ledger.actors import Actor, Role
+from ledger.database import Cursor, Database
+from ledger.domain import Application, Exhibition, Generation, Program, Work
 from ledger.events import envelope
-from projections.sql import ViewCursor, memory_cursor
 
+ACTOR = Actor("staff-1", Role.STAFF)
 STAFF = {"actor_id": "staff-1", "actor_role": "staff"}
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
@@ -28,10 +31,18 @@ class History:
         return len(self.envs)
 
 
-def view(projection: Any, envs: list[dict[str, Any]], gen: int = 1) -> ViewCursor:
+def memory_cursor() -> Cursor:
+    """A cursor on a fresh in-memory SQLite database, in autocommit mode."""
+    conn = sqlite3.connect(":memory:", isolation_level=None)
+    conn.row_factory = sqlite3.Row
+    return Cursor(conn.cursor(), Database.memory())
+
+
+def view(projection: Any, envs: list[dict[str, Any]], gen: int = 1) -> Cursor:
     cur = memory_cursor()
-    for statement in projection.create_statements():
-        cur.execute(statement)
+    for table in projection.tables:
+        for statement in table.create("sqlite"):
+            cur.execute(statement)
     for env in envs:
         projection.apply(cur, gen, env)
     return cur
@@ -43,14 +54,23 @@ class Residency:
 
     def __init__(self, capacity: int = 2) -> None:
         self.h = History()
-        self.program = Program("seoul-2026", "Lab", "Seoul", "2026-03-02", "2026-03-31",
-                               capacity, **STAFF)
-        self.program.register_tool("video", "Motion", "Example", "2.1", ["t2v"], ["720p"], **STAFF)
+        self.program = Program(
+            "seoul-2026", "Lab", "Seoul", "2026-03-02", "2026-03-31", capacity, **STAFF
+        )
+        self.program.register_tool("video", "Motion", "Example", "2.1", ["t2v"], ["720p"], ACTOR)
         self.h.record(self.program)
 
     def applicant(self, name: str, admit: bool = True) -> Application:
-        app = Application(self.program.id, "seoul-2026", name, f"{name.lower()}@example.org",
-                          "https://p.example.org", "statement text", "ab" * 32, **STAFF)
+        app = Application(
+            self.program.id,
+            "seoul-2026",
+            name,
+            f"{name.lower()}@example.org",
+            "https://p.example.org",
+            "statement text",
+            "ab" * 32,
+            **STAFF,
+        )
         self.h.record(app)
         if admit:
             self.program._seat_allocated(str(app.id), **STAFF)
@@ -63,21 +83,42 @@ class Residency:
         self.h.record(app)
 
     def generate(self, app: Application, at: datetime = T0 + timedelta(hours=1)) -> Generation:
-        generation = Generation(app.id, "seoul-2026", "video", "2.1", "cd" * 32, "video/mp4", None,
-                                at, actor_id="artist-token", actor_role="artist")
+        generation = Generation(
+            app.id,
+            "seoul-2026",
+            "video",
+            "2.1",
+            "cd" * 32,
+            "video/mp4",
+            None,
+            at,
+            actor_id="artist-token",
+            actor_role="artist",
+        )
         self.h.record(generation)
         return generation
 
-    def declare(self, app: Application, sha: str, generations: list[Generation],
-                role: str = "artist") -> Work:
-        work = Work(app.id, app.artist_name, "seoul-2026", f"Work {sha[:4]}", sha,
-                    [g.id for g in generations], "my statement", "ef" * 32,
-                    actor_id="artist-token", actor_role=role)
+    def declare(
+        self, app: Application, sha: str, generations: list[Generation], role: str = "artist"
+    ) -> Work:
+        work = Work(
+            app.id,
+            app.artist_name,
+            "seoul-2026",
+            f"Work {sha[:4]}",
+            sha,
+            [g.id for g in generations],
+            "my statement",
+            "ef" * 32,
+            actor_id="artist-token",
+            actor_role=role,
+        )
         self.h.record(work)
         return work
 
     def exhibition(self) -> Exhibition:
-        exhibition = Exhibition("seoul-2026", "Synthetic Seoul", "DDP", "2026-04-01",
-                                "2026-05-01", None, **STAFF)
+        exhibition = Exhibition(
+            "seoul-2026", "Synthetic Seoul", "DDP", "2026-04-01", "2026-05-01", None, **STAFF
+        )
         self.h.record(exhibition)
         return exhibition

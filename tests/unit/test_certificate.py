@@ -15,13 +15,24 @@ WORK = str(uuid.uuid4())
 
 
 def declaration_leaf(work_id: str, version: int = 1, type_: str = "work.ownership_declared"):
-    return rfc8785.dumps({
-        "position": 9, "event_id": str(uuid.uuid4()), "aggregate_id": work_id,
-        "aggregate_version": version, "type": type_, "timestamp": "2026-03-10T12:00:00.000000Z",
-        "actor": {"id": "tok", "role": "artist"},
-        "data": {"title": "Han River", "content_sha256": "ab" * 32, "artist": str(uuid.uuid4()),
-                 "artist_name": "Kim", "statement_commitment": "cd" * 32},
-    })
+    return rfc8785.dumps(
+        {
+            "position": 9,
+            "event_id": str(uuid.uuid4()),
+            "aggregate_id": work_id,
+            "aggregate_version": version,
+            "type": type_,
+            "timestamp": "2026-03-10T12:00:00.000000Z",
+            "actor": {"id": "tok", "role": "artist"},
+            "data": {
+                "title": "Han River",
+                "content_sha256": "ab" * 32,
+                "artist": str(uuid.uuid4()),
+                "artist_name": "Kim",
+                "statement_commitment": "cd" * 32,
+            },
+        }
+    )
 
 
 def make(leaf: bytes, index: int = 5, size: int = 11, signer: note.Signer | None = None):
@@ -32,11 +43,12 @@ def make(leaf: bytes, index: int = 5, size: int = 11, signer: note.Signer | None
     for level in range(size.bit_length()):
         width = 1 << level
         for i in range(size // width):
-            nodes[(level, i)] = merkle.root_of(leaves[i * width:(i + 1) * width])
+            nodes[(level, i)] = merkle.root_of(leaves[i * width : (i + 1) * width])
     path = merkle.prove(merkle.inclusion_ranges(index, size), lambda ns: {n: nodes[n] for n in ns})
     signed = signer.sign(note.Checkpoint(signer.name, size, merkle.root_of(leaves)).text())
-    cert = certificate.build_certificate(WORK, index, leaf, size, path, signed,
-                                         signer.verifier.vkey)
+    cert = certificate.build_certificate(
+        WORK, index, leaf, size, path, signed, signer.verifier.vkey
+    )
     return certificate.certificate_bytes(cert), signer
 
 
@@ -56,7 +68,7 @@ def test_the_tlog_proof_text_follows_c2sp():
     assert lines[0] == "c2sp.org/tlog-proof@v1"
     assert lines[1] == "extra " + cert["leaf"]
     assert lines[2] == "index 5"
-    hashes = lines[3:3 + len(cert["inclusion_proof"]["audit_path"])]
+    hashes = lines[3 : 3 + len(cert["inclusion_proof"]["audit_path"])]
     assert [base64.b64decode(h).hex() for h in hashes] == cert["inclusion_proof"]["audit_path"]
     assert cert["tlog_proof"].endswith("\n\n" + cert["checkpoint"])
 

@@ -8,15 +8,17 @@ from uuid import uuid4
 import pytest
 
 from ledger import errors
-from ledger.domainmodel import Application, Program, Work
+from ledger.actors import Actor, Role
+from ledger.domain import Application, Program, Work
 
 NOW = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
-STAFF = ("staff-token", "staff")
+ACTOR = Actor("staff-token", Role.STAFF)
+STAFF = ACTOR.recorded  # (actor_id, actor_role) as events record them
 
 
 def program(capacity: int = 2) -> Program:
     p = Program("seoul", "Seoul Lab", "Seoul", "2026-03-01", "2026-03-31", capacity, *STAFF)
-    p.register_tool("video", "Motion", "Lab", "2.1", ["t2v"], ["no faces"], *STAFF)
+    p.register_tool("video", "Motion", "Lab", "2.1", ["t2v"], ["no faces"], ACTOR)
     return p
 
 
@@ -24,7 +26,7 @@ def admitted() -> Application:
     a = Application(
         uuid4(), "seoul", "Kim", "kim@example.org", "https://k", "hi", "00" * 32, *STAFF
     )
-    a.admit(*STAFF)
+    a.admit(ACTOR)
     return a
 
 
@@ -37,36 +39,36 @@ def test_every_event_records_actor_and_utc_time():
 
 def test_admission_refused_when_program_is_full():
     p = program(capacity=1)
-    p.allocate_seat("a", *STAFF)
+    p.allocate_seat("a", ACTOR)
     with pytest.raises(errors.ProgramFull):
-        p.allocate_seat("b", *STAFF)
+        p.allocate_seat("b", ACTOR)
     assert p.seats_used == 1 and p.seats_left == 0
 
 
 def test_released_seat_can_be_taken_again():
     p = program(capacity=1)
-    p.allocate_seat("a", *STAFF)
-    p.release_seat("a", *STAFF)
-    p.allocate_seat("b", *STAFF)
+    p.allocate_seat("a", ACTOR)
+    p.release_seat("a", ACTOR)
+    p.allocate_seat("b", ACTOR)
     assert p.seats == ["b"]
 
 
 def test_only_pending_applications_can_be_admitted_or_declined():
     a = admitted()
     with pytest.raises(errors.ApplicationNotPending):
-        a.admit(*STAFF)
+        a.admit(ACTOR)
     with pytest.raises(errors.ApplicationNotPending):
-        a.decline("late", *STAFF)
+        a.decline("late", ACTOR)
 
 
 def test_grant_needs_an_admitted_participant():
     a = Application(uuid4(), "seoul", "Kim", "k@example.org", "https://k", "hi", "00" * 32, *STAFF)
     with pytest.raises(errors.NotAdmitted):
-        a.grant_tool("video", None, NOW, *STAFF)
-    a.admit(*STAFF)
-    a.withdraw("moved", *STAFF)
+        a.grant_tool("video", None, NOW, ACTOR)
+    a.admit(ACTOR)
+    a.withdraw("moved", ACTOR)
     with pytest.raises(errors.NotAdmitted):
-        a.grant_tool("video", None, NOW, *STAFF)
+        a.grant_tool("video", None, NOW, ACTOR)
 
 
 def test_unregistered_tool_is_refused():
@@ -78,7 +80,7 @@ def test_generation_needs_a_grant_active_at_generated_at():
     a = admitted()
     with pytest.raises(errors.NoActiveGrant):
         a.check_can_generate("video", NOW)
-    a.grant_tool("video", NOW + timedelta(days=1), NOW, *STAFF)
+    a.grant_tool("video", NOW + timedelta(days=1), NOW, ACTOR)
     a.check_can_generate("video", NOW + timedelta(hours=1))
     with pytest.raises(errors.NoActiveGrant):  # before the grant
         a.check_can_generate("video", NOW - timedelta(seconds=1))
@@ -88,8 +90,8 @@ def test_generation_needs_a_grant_active_at_generated_at():
 
 def test_revoked_grant_covers_only_the_time_before_revocation():
     a = admitted()
-    a.grant_tool("video", None, NOW, *STAFF)
-    a.revoke_tool("video", "misuse", NOW + timedelta(hours=2), *STAFF)
+    a.grant_tool("video", None, NOW, ACTOR)
+    a.revoke_tool("video", "misuse", NOW + timedelta(hours=2), ACTOR)
     a.check_can_generate("video", NOW + timedelta(hours=1))
     with pytest.raises(errors.NoActiveGrant):
         a.check_can_generate("video", NOW + timedelta(hours=3))
@@ -97,12 +99,12 @@ def test_revoked_grant_covers_only_the_time_before_revocation():
 
 def test_revoking_without_an_active_grant_is_refused():
     with pytest.raises(errors.NoActiveGrant):
-        admitted().revoke_tool("video", "none", NOW, *STAFF)
+        admitted().revoke_tool("video", "none", NOW, ACTOR)
 
 
 def test_grant_expiring_in_the_past_is_refused():
     with pytest.raises(errors.InvalidCommand):
-        admitted().grant_tool("video", NOW - timedelta(days=1), NOW, *STAFF)
+        admitted().grant_tool("video", NOW - timedelta(days=1), NOW, ACTOR)
 
 
 def test_a_work_hangs_once_per_exhibition_and_credits_its_owner():
@@ -111,9 +113,9 @@ def test_a_work_hangs_once_per_exhibition_and_credits_its_owner():
         artist, "Kim", "seoul", "River", "ab" * 32, [uuid4()], "mine", "00" * 32, "t", "artist"
     )
     exhibition = uuid4()
-    w.exhibit(exhibition, *STAFF)
+    w.exhibit(exhibition, ACTOR)
     with pytest.raises(errors.AlreadyExhibited):
-        w.exhibit(exhibition, *STAFF)
+        w.exhibit(exhibition, ACTOR)
     exhibited = w.collect_events()[-1]
     assert exhibited.credited_artist == artist
 
@@ -125,6 +127,6 @@ def test_work_and_program_ids_are_derived_from_hash_and_slug():
 
 def test_closed_program_refuses_changes():
     p = program()
-    p.close(*STAFF)
+    p.close(ACTOR)
     with pytest.raises(errors.ProgramClosed):
-        p.allocate_seat("a", *STAFF)
+        p.allocate_seat("a", ACTOR)

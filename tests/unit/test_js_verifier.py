@@ -40,8 +40,11 @@ def _node() -> str:
     else:
         version = subprocess.run([node, "--version"], capture_output=True, text=True).stdout
         major = re.match(r"v(\d+)\.", version)
-        reason = None if major and int(major[1]) >= MIN_NODE else (
-            f"node {version.strip()} is older than {MIN_NODE} (WebCrypto Ed25519)")
+        reason = (
+            None
+            if major and int(major[1]) >= MIN_NODE
+            else (f"node {version.strip()} is older than {MIN_NODE} (WebCrypto Ed25519)")
+        )
     if reason is not None:
         if os.environ.get("CI"):
             pytest.fail(f"CI is set, so the JS verifier's tests must run: {reason}")
@@ -64,8 +67,9 @@ def test_python_refuses_each_tampered_case_for_the_reason_js_must_name(fixtures)
         elif case["check"] is None:
             assert verdict["ok"], case
         else:
-            assert not verdict["ok"] and re.search(PYTHON_REASONS[case["check"]],
-                                                   verdict["reason"]), case
+            assert not verdict["ok"] and re.search(
+                PYTHON_REASONS[case["check"]], verdict["reason"]
+            ), case
     assert {case["check"] for case in manifest["cases"]} >= set(PYTHON_REASONS)
     assert manifest["every_byte"]["python_accepted"] == []
 
@@ -75,8 +79,11 @@ def test_node_tests_pass_and_agree_with_the_python_verifier(fixtures):
     out, _ = fixtures
     result = subprocess.run(
         [node, "--test", "--test-reporter=tap", *map(str, JS_TESTS)],
-        cwd=ROOT, env={**os.environ, "LEDGER_JS_FIXTURES": str(out)},
-        capture_output=True, text=True, timeout=600,
+        cwd=ROOT,
+        env={**os.environ, "LEDGER_JS_FIXTURES": str(out)},
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
     report = result.stdout[-6000:] + result.stderr[-2000:]
     assert result.returncode == 0, report

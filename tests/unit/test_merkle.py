@@ -133,11 +133,13 @@ def test_every_consistency_proof_verifies_with_the_rfc_algorithm(tree):
 def test_proofs_read_logarithmically_many_nodes():
     size = 1_000_003
     for index in (0, 1, size // 2, size - 1):
-        nodes = {n for lo, hi in merkle.inclusion_ranges(index, size)
-                 for n in merkle.range_nodes(lo, hi)}
+        nodes = {
+            n for lo, hi in merkle.inclusion_ranges(index, size) for n in merkle.range_nodes(lo, hi)
+        }
         assert len(nodes) <= 2 * size.bit_length()
-    nodes = {n for lo, hi in merkle.consistency_ranges(999_999, size)
-             for n in merkle.range_nodes(lo, hi)}
+    nodes = {
+        n for lo, hi in merkle.consistency_ranges(999_999, size) for n in merkle.range_nodes(lo, hi)
+    }
     assert len(nodes) <= 2 * size.bit_length()
 
 

@@ -87,8 +87,12 @@ def test_it_follows_a_growing_log(served, tmp_path):
     log = StaticLog(root, leaves(300))
     log.publish()
     seen = []
-    first = monitor(url, LOG.verifier.vkey, state_file=state,
-                    progress=lambda done, total: seen.append((done, total)))
+    first = monitor(
+        url,
+        LOG.verifier.vkey,
+        state_file=state,
+        progress=lambda done, total: seen.append((done, total)),
+    )
     assert (first.previous_size, first.size, first.new_entries) == (None, 300, 300)
     assert seen[-1] == (300, 300) and first.root == log.tree.root()
     assert json.loads(state.read_text())["size"] == 300
@@ -182,8 +186,17 @@ def test_the_cli_exits_0_then_1_on_a_rewritten_history(served, tmp_path):
     key_file = tmp_path / "log.vkey"
     key_file.write_text(LOG.verifier.vkey + "\n")
     StaticLog(root, leaves(100)).publish(W1)
-    args = [str(VERIFY), "monitor", url, "--key", str(key_file), "--witness", W1.key.vkey,
-            "--state", str(state)]
+    args = [
+        str(VERIFY),
+        "monitor",
+        url,
+        "--key",
+        str(key_file),
+        "--witness",
+        W1.key.vkey,
+        "--state",
+        str(state),
+    ]
     ok = subprocess.run(args, capture_output=True, text=True, timeout=60)
     assert ok.returncode == 0, ok.stderr
     assert ok.stdout.startswith("OK: log tiles.test/log size 100 ")
@@ -193,6 +206,7 @@ def test_the_cli_exits_0_then_1_on_a_rewritten_history(served, tmp_path):
     StaticLog(root, rewritten).publish(W1)
     bad = subprocess.run(args, capture_output=True, text=True, timeout=60)
     assert bad.returncode == 1 and bad.stderr.startswith("INCONSISTENT: ")
-    down = subprocess.run([*args[:2], url + "/nothing-here", *args[3:]],
-                          capture_output=True, text=True, timeout=60)
+    down = subprocess.run(
+        [*args[:2], url + "/nothing-here", *args[3:]], capture_output=True, text=True, timeout=60
+    )
     assert down.returncode == 2 and down.stderr.startswith("UNAVAILABLE: ")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from projections.audit import Audit, as_csv, report
-from tests.unit.projection_history import STAFF, T0, Residency, view
+from tests.unit.projection_history import ACTOR, STAFF, T0, Residency, view
 
 
 def _report(r: Residency) -> dict:
@@ -22,7 +22,7 @@ def test_a_clean_history_has_no_violations_and_counts_by_type_and_tool():
     kim = r.applicant("Kim")
     r.grant(kim)
     declared = r.declare(kim, "aa" * 32, [r.generate(kim)])
-    declared.exhibit(r.exhibition().id, **STAFF)
+    declared.exhibit(r.exhibition().id, ACTOR)
     r.h.record(declared)
 
     body = _report(r)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from projections.registry import Registry, search, work
-from tests.unit.projection_history import STAFF, Residency, view
+from tests.unit.projection_history import ACTOR, Residency, view
 
 
 def _residency_with_a_work() -> tuple[Residency, object, object]:
@@ -33,7 +33,7 @@ def test_a_declared_work_shows_owner_title_hash_and_tool_disclosures():
 
 def test_a_disclosure_update_shows_on_existing_works():
     r, _, declared = _residency_with_a_work()
-    r.program.update_tool_disclosure("video", "2.2", ["t2v", "i2v"], ["1080p max"], **STAFF)
+    r.program.update_tool_disclosure("video", "2.2", ["t2v", "i2v"], ["1080p max"], ACTOR)
     r.h.record(r.program)
 
     [tool] = work(view(Registry(), r.h.envs), 1, str(declared.id))["tools"]
@@ -46,7 +46,7 @@ def test_a_disclosure_update_shows_on_existing_works():
 def test_exhibitions_are_listed_with_their_credit():
     r, kim, declared = _residency_with_a_work()
     exhibition = r.exhibition()
-    declared.exhibit(exhibition.id, **STAFF)
+    declared.exhibit(exhibition.id, ACTOR)
     r.h.record(declared)
 
     [shown] = work(view(Registry(), r.h.envs), 1, str(declared.id))["exhibitions"]

@@ -24,7 +24,10 @@ def test_roster_lists_every_application_with_status_and_counts():
 
     assert body is not None
     assert [(a["artist_name"], a["status"]) for a in body["applications"]] == [
-        ("Kim", "admitted"), ("Lee", "declined"), ("Park", "applied")]
+        ("Kim", "admitted"),
+        ("Lee", "declined"),
+        ("Park", "applied"),
+    ]
     assert body["counts"] == {"applied": 1, "admitted": 1, "declined": 1, "withdrawn": 0}
     assert (body["seats_used"], body["seats_left"]) == (1, 2)
     kim_entry = body["applications"][0]
@@ -53,8 +56,10 @@ def test_grants_are_active_only_between_grant_expiry_and_revocation():
     cur = view(Roster(), r.h.envs)
 
     def tools(now: str) -> list[str]:
-        return [g["tool"] for g in roster(cur, 1, "seoul-2026", now=now)["applications"][0][
-            "active_grants"]]
+        return [
+            g["tool"]
+            for g in roster(cur, 1, "seoul-2026", now=now)["applications"][0]["active_grants"]
+        ]
 
     assert tools("2026-03-01T00:00:00.000000Z") == []  # before the grant
     assert tools("2026-03-03T00:00:00.000000Z") == ["video"]

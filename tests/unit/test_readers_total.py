@@ -9,9 +9,11 @@ from datetime import UTC, datetime, timedelta, timezone
 from types import SimpleNamespace
 from uuid import UUID
 
+from ledger.database import storable_text
 from ledger.events import committed, redacted, rfc3339, unreadable_envelope
-from ledger.log import Entry, Fault
-from ledger.persistence import redact_url, storable_text
+from ledger.faults import Fault
+from ledger.log import Entry
+from ledger.store import redact_url
 from transparency.leaves import entry_leaf, leaf_bytes, raw_leaf_bytes
 
 AGGREGATE = UUID("6449d427-eef4-5c78-ac6c-6cf5d12afba8")
@@ -35,22 +37,35 @@ def test_rfc3339_keeps_the_offset_of_an_instant_past_year_9999_in_utc():
 
 
 def _stored(state: bytes, position: int = 7) -> SimpleNamespace:
-    return SimpleNamespace(id=position, originator_id=AGGREGATE, originator_version=2,
-                           topic="ledger.domainmodel:Program.ProgramOpened", state=state)
+    return SimpleNamespace(
+        id=position,
+        originator_id=AGGREGATE,
+        originator_version=2,
+        topic="ledger.domainmodel:Program.ProgramOpened",
+        state=state,
+    )
 
 
 def _readable(position: int = 7, **data: object) -> dict:
-    return {"position": position, "event_id": "e", "aggregate_id": str(AGGREGATE),
-            "aggregate_version": 2, "type": "program.opened",
-            "timestamp": "2026-03-02T00:00:00.000000Z",
-            "actor": {"id": "staff-1", "role": "staff"}, "data": dict(data)}
+    return {
+        "position": position,
+        "event_id": "e",
+        "aggregate_id": str(AGGREGATE),
+        "aggregate_version": 2,
+        "type": "program.opened",
+        "timestamp": "2026-03-02T00:00:00.000000Z",
+        "actor": {"id": "staff-1", "role": "staff"},
+        "data": dict(data),
+    }
 
 
 def test_an_unreadable_envelope_commits_to_the_stored_bytes_alone():
     env = unreadable_envelope(7, AGGREGATE, 2, "gone:Thing", b"\xff\x00")
     assert env["type"] == "ledger.unreadable" and env["position"] == 7
-    assert env["data"] == {"topic": "gone:Thing",
-                           "state_sha256": hashlib.sha256(b"\xff\x00").hexdigest()}
+    assert env["data"] == {
+        "topic": "gone:Thing",
+        "state_sha256": hashlib.sha256(b"\xff\x00").hexdigest(),
+    }
     env["unreadable"] = {"error": "ValueError", "detail": "bad value 'kim@example.org'"}
     assert redacted(env)["unreadable"] == {"error": "ValueError"}  # the detail may quote data
     assert "unreadable" not in committed(env)  # why it failed is no part of the leaf
@@ -85,9 +100,11 @@ def test_retries_at_one_position_back_off_exponentially_up_to_a_minute():
 
 def test_database_urls_are_printed_without_their_password():
     assert redact_url("postgresql://app:s3cr%40t@db:5432/ledger?schema=x") == (
-        "postgresql://app:***@db:5432/ledger?schema=x")
+        "postgresql://app:***@db:5432/ledger?schema=x"
+    )
     assert redact_url("postgresql://app@db/ledger?password=s3cret&schema=x") == (
-        "postgresql://app@db/ledger?password=***&schema=x")
+        "postgresql://app@db/ledger?password=***&schema=x"
+    )
     for url in ("sqlite:///./var/ledger.sqlite3", "postgresql://app@db/ledger"):
         assert redact_url(url) == url
 

@@ -48,20 +48,47 @@ def test_index_encoding_follows_the_spec_example():
     assert Tile(0, 1000, 3, entries=True).path == "tile/entries/x001/000.p/3"
 
 
-@pytest.mark.parametrize("tile", [
-    Tile(0, 0), Tile(0, 0, 1), Tile(0, 0, 255), Tile(1, 999), Tile(3, 1000, 7), Tile(63, 0),
-    Tile(5, 10**18), Tile(0, 1234067, 112, entries=True), Tile(0, 2**64 - 1),
-])
+@pytest.mark.parametrize(
+    "tile",
+    [
+        Tile(0, 0),
+        Tile(0, 0, 1),
+        Tile(0, 0, 255),
+        Tile(1, 999),
+        Tile(3, 1000, 7),
+        Tile(63, 0),
+        Tile(5, 10**18),
+        Tile(0, 1234067, 112, entries=True),
+        Tile(0, 2**64 - 1),
+    ],
+)
 def test_paths_round_trip(tile):
     assert tiles.parse_path(tile.path) == tile
 
 
-@pytest.mark.parametrize("path", [
-    "tile/0/0", "tile/0/0000", "tile/0/x000/001", "tile/0/001.p/256", "tile/0/001.p/0",
-    "tile/0/001.p/05", "tile/64/000", "tile/01/000", "tile/-1/000", "tile/0/x1/000",
-    "tile/0/1234", "tile/0/000/", "tile/0/000.p/", "tile/0/001/x002", "/tile/0/000",
-    "tile/entries/1/000", "tile/data/000", "tile/1/x018/x446/x744/x073/x709/x551/616",
-])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "tile/0/0",
+        "tile/0/0000",
+        "tile/0/x000/001",
+        "tile/0/001.p/256",
+        "tile/0/001.p/0",
+        "tile/0/001.p/05",
+        "tile/64/000",
+        "tile/01/000",
+        "tile/-1/000",
+        "tile/0/x1/000",
+        "tile/0/1234",
+        "tile/0/000/",
+        "tile/0/000.p/",
+        "tile/0/001/x002",
+        "/tile/0/000",
+        "tile/entries/1/000",
+        "tile/data/000",
+        "tile/1/x018/x446/x744/x073/x709/x551/616",
+    ],
+)
 def test_malformed_or_non_canonical_paths_are_refused(path):
     with pytest.raises(TileError):
         tiles.parse_path(path)
@@ -73,7 +100,9 @@ def test_malformed_or_non_canonical_paths_are_refused(path):
 def test_the_spec_examples_of_which_tiles_a_tree_has():
     tree_70000 = list(tiles.all_tiles(70000))
     assert [t for t in tree_70000 if not t.is_full] == [
-        Tile(0, 273, 112), Tile(1, 1, 17), Tile(2, 0, 1)
+        Tile(0, 273, 112),
+        Tile(1, 1, 17),
+        Tile(2, 0, 1),
     ]
     assert sum(t.is_full and t.level == 0 for t in tree_70000) == 273
     assert [t for t in tree_70000 if t.is_full and t.level > 0] == [Tile(1, 0)]
@@ -103,8 +132,19 @@ def test_tiles_partition_each_level_with_no_empty_tile(size):
             assert not tiles.is_available(Tile(tile.level, tile.index, tile.width + 1), size)
 
 
-@pytest.mark.parametrize("old,new", [(0, 0), (0, 1), (1, 256), (255, 257), (256, 65536),
-                                     (300, 600), (65535, 65537), (70000, 70000)])
+@pytest.mark.parametrize(
+    "old,new",
+    [
+        (0, 0),
+        (0, 1),
+        (1, 256),
+        (255, 257),
+        (256, 65536),
+        (300, 600),
+        (65535, 65537),
+        (70000, 70000),
+    ],
+)
 def test_new_tiles_are_exactly_those_the_old_tree_lacks(old, new):
     added = list(tiles.new_tiles(old, new))
     assert len(added) == len(set(added))
@@ -135,7 +175,9 @@ def test_tile_bytes_are_the_spec_hashes(size):
         # MTH(D[(n * 256 + i) * 256**l : (n * 256 + i + 1) * 256**l]), i < W
         span = 256**tile.level
         expected = [
-            merkle.root_of(hashes[(tile.index * 256 + i) * span:(tile.index * 256 + i + 1) * span])
+            merkle.root_of(
+                hashes[(tile.index * 256 + i) * span : (tile.index * 256 + i + 1) * span]
+            )
             for i in range(tile.width)
         ]
         assert data == b"".join(expected)
@@ -144,8 +186,8 @@ def test_tile_bytes_are_the_spec_hashes(size):
         start, offset = tile.index * 256, 0
         for i in range(tile.width):
             leaf = tree.leaves[start + i]
-            assert bundle[offset:offset + 2] == len(leaf).to_bytes(2, "big")
-            assert bundle[offset + 2:offset + 2 + len(leaf)] == leaf
+            assert bundle[offset : offset + 2] == len(leaf).to_bytes(2, "big")
+            assert bundle[offset + 2 : offset + 2 + len(leaf)] == leaf
             offset += 2 + len(leaf)
         assert offset == len(bundle)
 
@@ -187,8 +229,9 @@ def test_the_client_refuses_tiles_that_do_not_match_the_checkpoint():
     tree = big_tree()
     files = tree.tile_files(65537)
     with pytest.raises(TileError, match="give root"):
-        tiles.TileReader(65537, hashlib.sha256(b"another root").digest(),
-                          lambda tile: files[tile.path])
+        tiles.TileReader(
+            65537, hashlib.sha256(b"another root").digest(), lambda tile: files[tile.path]
+        )
     forged = dict(files)
     tile = forged["tile/0/007"]
     forged["tile/0/007"] = tile[:32] + bytes(32) + tile[64:]

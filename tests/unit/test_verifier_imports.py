@@ -10,15 +10,22 @@ import sys
 import textwrap
 from pathlib import Path
 
-import pytest
-
 from tests.unit.tlog_support import certificate_with
 from transparency import cosignature, note
 
 ROOT = Path(__file__).resolve().parents[2]
 LIGHT = ["merkle", "note", "cosignature", "tiles", "certificate", "monitor", "verify_cli"]
-BLOCKED = ["eventsourcing", "psycopg", "flask", "werkzeug", "marshmallow", "ledger", "api",
-           "projections", "webhooks"]
+BLOCKED = [
+    "eventsourcing",
+    "psycopg",
+    "flask",
+    "werkzeug",
+    "marshmallow",
+    "ledger",
+    "api",
+    "projections",
+    "webhooks",
+]
 
 BLOCKER = textwrap.dedent("""
     import importlib.abc, sys, types
@@ -35,8 +42,9 @@ BLOCKER = textwrap.dedent("""
 
 def run(code: str) -> subprocess.CompletedProcess:
     script = f"BLOCKED = {BLOCKED!r}\n{BLOCKER}\n{textwrap.dedent(code)}"
-    return subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True,
-                          text=True, timeout=60)
+    return subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=60
+    )
 
 
 def test_the_verification_modules_load_without_server_packages():
@@ -53,11 +61,6 @@ def test_the_verification_modules_load_without_server_packages():
     assert result.returncode == 0 and result.stdout == "ok\n", result.stderr
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="transparency/__init__.py imports ledger (eventsourcing, psycopg) until the core "
-           "refactor (issue 9) empties it; remove this mark once it lands",
-)
 def test_the_verification_package_imports_without_server_packages():
     result = run(f"""
         import importlib
@@ -79,15 +82,20 @@ def imported_roots(path: Path) -> set[str]:
 
 def test_the_witness_is_an_adapter_that_imports_no_other_adapter_or_the_ledger():
     forbidden = {"api", "projections", "webhooks", "ledger", "eventsourcing", "psycopg"}
-    offenders = {str(p.relative_to(ROOT)): sorted(imported_roots(p) & forbidden)
-                 for p in (ROOT / "witness").rglob("*.py")}
+    offenders = {
+        str(p.relative_to(ROOT)): sorted(imported_roots(p) & forbidden)
+        for p in (ROOT / "witness").rglob("*.py")
+    }
     assert {k: v for k, v in offenders.items() if v} == {}
     light = {"transparency." + name for name in LIGHT}
     for path in (ROOT / "witness").rglob("*.py"):
         for node in ast.walk(ast.parse(path.read_text())):
             if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("transparency"):
-                modules = {f"transparency.{a.name}" for a in node.names} \
-                    if node.module == "transparency" else {node.module}
+                modules = (
+                    {f"transparency.{a.name}" for a in node.names}
+                    if node.module == "transparency"
+                    else {node.module}
+                )
                 assert modules <= light, f"{path.name} imports {modules - light}"
 
 
@@ -108,15 +116,23 @@ def test_labledger_verify_imports_and_checks_a_certificate_fast(tmp_path):
             import json, sys
             print(json.dumps({{"ms": elapsed * 1000, "modules": sorted(sys.modules)}}))
     """
-    result = subprocess.run([sys.executable, "-c", textwrap.dedent(code)], cwd=ROOT,
-                            capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(code)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
     assert lines[0].startswith("VALID: work 27f9e854-09ea-5fc2-af82-65c54926c658")
     assert lines[1] == "cosigned by 1 witness(es): fast.test/witness"
     measured = json.loads(lines[-1])
-    heavy = sorted({m.split(".")[0] for m in measured["modules"]} & {"eventsourcing", "psycopg",
-                                                                     "flask"})
-    print(f"labledger-verify import + certificate check: {measured['ms']:.1f} ms "
-          f"(heavy modules loaded: {heavy or 'none'})")
+    heavy = sorted(
+        {m.split(".")[0] for m in measured["modules"]} & {"eventsourcing", "psycopg", "flask"}
+    )
+    print(
+        f"labledger-verify import + certificate check: {measured['ms']:.1f} ms "
+        f"(heavy modules loaded: {heavy or 'none'})"
+    )
     assert measured["ms"] < 500

@@ -21,8 +21,7 @@ def test_a_request_line_that_is_not_ascii_is_a_failed_attempt(
         return Target(url, "http", "127.0.0.1", 9, "/caf\u00e9", ("127.0.0.1",))
 
     monkeypatch.setattr(client, "check", stored)
-    outcome = client.post("http://127.0.0.1:9/caf\u00e9", b"{}", {}, timeout=1,
-                          allow_private=True)
+    outcome = client.post("http://127.0.0.1:9/caf\u00e9", b"{}", {}, timeout=1, allow_private=True)
     assert not outcome.ok and outcome.status_code is None
     assert outcome.error is not None and "UnicodeEncodeError" in outcome.error
 
@@ -36,8 +35,8 @@ def test_a_slow_resolver_counts_against_the_deadline(monkeypatch: pytest.MonkeyP
 
     monkeypatch.setattr(ssrf.socket, "getaddrinfo", hanging)
     started = time.monotonic()
-    outcome = client.post("https://hooks.partner.example/in", b"{}", {}, timeout=0.5,
-                          allow_private=False)
+    outcome = client.post(
+        "https://hooks.partner.example/in", b"{}", {}, timeout=0.5, allow_private=False
+    )
     assert time.monotonic() - started < 1.0
     assert outcome.error == "timed out after 0.5 s" and outcome.status_code is None
-

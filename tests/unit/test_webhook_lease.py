@@ -33,19 +33,23 @@ def posts(monkeypatch: pytest.MonkeyPatch) -> list[float]:
     return timeouts
 
 
-class _Ledger:
-    db = None
-
-
 def claim_expiring_in(seconds: float) -> Claim:
-    return Claim("e", 1, 1, "msg_1", "program.opened", "{}", 1, "http://x.example/",
-                 ("whsec_AA==",), time.time() + seconds)
+    return Claim(
+        "e",
+        1,
+        1,
+        "msg_1",
+        "program.opened",
+        "{}",
+        1,
+        "http://x.example/",
+        ("whsec_AA==",),
+        time.time() + seconds,
+    )
 
 
-def test_an_attempt_gets_the_whole_timeout_when_its_thread_starts_at_once(
-    settings, posts
-) -> None:
-    dispatcher = Dispatcher(_Ledger(), settings)
+def test_an_attempt_gets_the_whole_timeout_when_its_thread_starts_at_once(settings, posts) -> None:
+    dispatcher = Dispatcher(None, None, settings)
     dispatcher.deliver(claim_expiring_in(lease_for(settings.webhook_timeout)))
     assert posts == [settings.webhook_timeout]
 
@@ -53,19 +57,29 @@ def test_an_attempt_gets_the_whole_timeout_when_its_thread_starts_at_once(
 def test_an_attempt_that_starts_late_ends_before_its_lease(settings, posts) -> None:
     # e.g. the thread pool was slow to start it: the deadline shrinks, so the
     # claim still outlives the attempt and no other dispatcher can take it.
-    dispatcher = Dispatcher(_Ledger(), settings)
+    dispatcher = Dispatcher(None, None, settings)
     dispatcher.deliver(claim_expiring_in(2.0))
     assert len(posts) == 1 and posts[0] <= 2.0 - LEASE_SAFETY
 
 
 def test_an_attempt_is_not_started_when_its_lease_is_nearly_over(settings, posts) -> None:
-    Dispatcher(_Ledger(), settings).deliver(claim_expiring_in(LEASE_SAFETY / 2))
+    Dispatcher(None, None, settings).deliver(claim_expiring_in(LEASE_SAFETY / 2))
     assert posts == []
 
 
-@pytest.mark.parametrize("pool, partners, share", [
-    (8, 0, 4), (8, 1, 4), (8, 2, 4), (8, 3, 3), (8, 8, 1), (8, 20, 1), (1, 1, 1), (2, 1, 1),
-])
+@pytest.mark.parametrize(
+    "pool, partners, share",
+    [
+        (8, 0, 4),
+        (8, 1, 4),
+        (8, 2, 4),
+        (8, 3, 3),
+        (8, 8, 1),
+        (8, 20, 1),
+        (1, 1, 1),
+        (2, 1, 1),
+    ],
+)
 def test_a_partner_alone_holds_at_most_half_the_pool_and_many_share_it(
     pool: int, partners: int, share: int
 ) -> None:

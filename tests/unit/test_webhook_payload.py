@@ -18,9 +18,13 @@ ENVELOPE = {
     "type": "application.submitted",
     "timestamp": "2026-03-02T09:00:00.000000Z",
     "actor": {"id": "tok-1", "role": "staff"},
-    "data": {"program": "seoul-2026", "artist_name": "Kim Seo-yeon",
-             "email": "kim@example.org", "statement": "I work with memory.",
-             "portfolio_url": "https://portfolio.example.org/kim"},
+    "data": {
+        "program": "seoul-2026",
+        "artist_name": "Kim Seo-yeon",
+        "email": "kim@example.org",
+        "statement": "I work with memory.",
+        "portfolio_url": "https://portfolio.example.org/kim",
+    },
     "_salt": "00" * 32,
 }
 

@@ -18,7 +18,7 @@ BODY = '{"type":"program.opened","timestamp":"2026-03-02T00:00:00.000000Z","data
 def test_secrets_are_whsec_and_at_least_24_random_bytes() -> None:
     a, b = new_secret(), new_secret()
     assert a.startswith("whsec_") and a != b
-    assert len(base64.b64decode(a[len("whsec_"):])) >= 24
+    assert len(base64.b64decode(a[len("whsec_") :])) >= 24
 
 
 def test_signature_matches_the_reference_implementation() -> None:

@@ -56,16 +56,51 @@ REFUSED = [
     ("2001:0:a00:1::3fff:fdd2", "Teredo form of a private"),  # server 10.0.0.1
 ]
 # LEDGER_WEBHOOK_ALLOW_PRIVATE opens these, for loopback test receivers ...
-OPENED_BY_THE_FLAG = ["127.0.0.1", "127.8.9.10", "::1", "10.0.0.1", "172.16.0.1",
-                      "192.168.1.1", "fd12:3456::1", "::ffff:127.0.0.1", "::ffff:10.1.2.3"]
+OPENED_BY_THE_FLAG = [
+    "127.0.0.1",
+    "127.8.9.10",
+    "::1",
+    "10.0.0.1",
+    "172.16.0.1",
+    "192.168.1.1",
+    "fd12:3456::1",
+    "::ffff:127.0.0.1",
+    "::ffff:10.1.2.3",
+]
 # ... and never these.
-NEVER = ["169.254.169.254", "169.254.1.1", "169.254.170.2", "fe80::1", "fd00:ec2::254",
-         "fd20:ce::254", "100.100.100.200", "168.63.129.16", "::ffff:169.254.169.254",
-         "2002:a9fe:a9fe::", "2002:7f00:1::", "2002:a00:1::5", "64:ff9b::7f00:1",
-         "64:ff9b::a9fe:a9fe", "::7f00:1", "::ffff:0:7f00:1", "2001:0:5db8:d70e::80ff:fffe",
-         "fec0::1", "0.0.0.0", "::", "224.0.0.1", "ff02::1", "100.64.0.1", "240.0.0.1"]
-PUBLIC = ["93.184.215.14", "2606:2800:21f:cb07:6820:80da:af6b:8b2c", "::ffff:93.184.215.14",
-          "64:ff9b::5db8:d70e", "2002:5db8:d70e::1"]
+NEVER = [
+    "169.254.169.254",
+    "169.254.1.1",
+    "169.254.170.2",
+    "fe80::1",
+    "fd00:ec2::254",
+    "fd20:ce::254",
+    "100.100.100.200",
+    "168.63.129.16",
+    "::ffff:169.254.169.254",
+    "2002:a9fe:a9fe::",
+    "2002:7f00:1::",
+    "2002:a00:1::5",
+    "64:ff9b::7f00:1",
+    "64:ff9b::a9fe:a9fe",
+    "::7f00:1",
+    "::ffff:0:7f00:1",
+    "2001:0:5db8:d70e::80ff:fffe",
+    "fec0::1",
+    "0.0.0.0",
+    "::",
+    "224.0.0.1",
+    "ff02::1",
+    "100.64.0.1",
+    "240.0.0.1",
+]
+PUBLIC = [
+    "93.184.215.14",
+    "2606:2800:21f:cb07:6820:80da:af6b:8b2c",
+    "::ffff:93.184.215.14",
+    "64:ff9b::5db8:d70e",
+    "2002:5db8:d70e::1",
+]
 
 
 def url_for(address: str) -> str:
@@ -81,8 +116,10 @@ def dns(monkeypatch: pytest.MonkeyPatch) -> dict[str, list[str]]:
         addresses = table.get(host, [host])
         if addresses == ["nxdomain"]:
             raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
-        return [(socket.AF_INET6 if ":" in a else socket.AF_INET, socket.SOCK_STREAM, 6, "",
-                 (a, port)) for a in addresses]
+        return [
+            (socket.AF_INET6 if ":" in a else socket.AF_INET, socket.SOCK_STREAM, 6, "", (a, port))
+            for a in addresses
+        ]
 
     monkeypatch.setattr(ssrf.socket, "getaddrinfo", getaddrinfo)
     return table
@@ -153,28 +190,34 @@ def test_a_resolver_that_hangs_is_given_up_after_the_timeout(monkeypatch) -> Non
     assert time.monotonic() - started < 1.0
 
 
-@pytest.mark.parametrize("url, reason", [
-    ("ftp://93.184.215.14/x", "only http and https"),
-    ("file:///etc/passwd", "only http and https"),
-    ("javascript:alert(1)", "only http and https"),
-    ("93.184.215.14/x", "only http and https"),
-    ("http://", "no host"),
-    ("http://user:pw@93.184.215.14/", "credentials"),
-    ("http://93.184.215.14:99999/", "not a valid URL"),
-])
+@pytest.mark.parametrize(
+    "url, reason",
+    [
+        ("ftp://93.184.215.14/x", "only http and https"),
+        ("file:///etc/passwd", "only http and https"),
+        ("javascript:alert(1)", "only http and https"),
+        ("93.184.215.14/x", "only http and https"),
+        ("http://", "no host"),
+        ("http://user:pw@93.184.215.14/", "credentials"),
+        ("http://93.184.215.14:99999/", "not a valid URL"),
+    ],
+)
 def test_malformed_or_non_http_urls_are_refused(dns, url: str, reason: str) -> None:
     with pytest.raises(UnsafeURL, match=reason):
         check(url, allow_private=True)
 
 
-@pytest.mark.parametrize("url, reason", [
-    ("http://93.184.215.14/in box", "spaces or control characters"),
-    ("http://93.184.215.14/in\nX-Injected: 1", "spaces or control characters"),
-    ("http://93.184.215.14/in\tbox", "spaces or control characters"),
-    ("http://93.184.215.14/caf\u00e9", "must be ASCII"),
-    ("http://93.184.215.14/in?q=\u00e9", "must be ASCII"),
-    ("http://93.184.215.14:0/in", "port 0"),
-])
+@pytest.mark.parametrize(
+    "url, reason",
+    [
+        ("http://93.184.215.14/in box", "spaces or control characters"),
+        ("http://93.184.215.14/in\nX-Injected: 1", "spaces or control characters"),
+        ("http://93.184.215.14/in\tbox", "spaces or control characters"),
+        ("http://93.184.215.14/caf\u00e9", "must be ASCII"),
+        ("http://93.184.215.14/in?q=\u00e9", "must be ASCII"),
+        ("http://93.184.215.14:0/in", "port 0"),
+    ],
+)
 def test_urls_no_request_could_be_sent_to_are_refused(dns, url: str, reason: str) -> None:
     # accepted, each would fail every delivery (or, for port 0, go to port 80)
     with pytest.raises(UnsafeURL, match=reason):
@@ -198,4 +241,8 @@ def test_public_targets_keep_the_checked_addresses(dns) -> None:
     target = check("https://hooks.partner.example:8443/in?x=1", allow_private=False)
     assert target.addresses == ("93.184.215.14", "2606:2800:21f:cb07:6820:80da:af6b:8b2c")
     assert (target.scheme, target.host, target.port, target.path) == (
-        "https", "hooks.partner.example", 8443, "/in?x=1")
+        "https",
+        "hooks.partner.example",
+        8443,
+        "/in?x=1",
+    )

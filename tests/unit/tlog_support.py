@@ -29,8 +29,9 @@ class MemoryTree:
             self.nodes[node] = digest
         self.leaves.append(leaf)
 
-    def fetch_nodes(self, nodes: Sequence[merkle.Node], size: int | None = None
-                    ) -> Mapping[merkle.Node, bytes]:
+    def fetch_nodes(
+        self, nodes: Sequence[merkle.Node], size: int | None = None
+    ) -> Mapping[merkle.Node, bytes]:
         size = self.size if size is None else size
         for height, index in nodes:
             if (index + 1) << height > size:
@@ -65,16 +66,23 @@ class MemoryTree:
 def certificate_with(signer: note.Signer, cosigners: Sequence[cosignature.Cosigner] = ()) -> bytes:
     """A genuine ownership certificate (leaf 2 of 5) whose checkpoint `cosigners` cosigned."""
     work = "27f9e854-09ea-5fc2-af82-65c54926c658"
-    leaf = rfc8785.dumps({
-        "position": 3, "event_id": "02d144a0-0a49-5b32-a27b-1bc459404791", "aggregate_id": work,
-        "aggregate_version": 1, "type": "work.ownership_declared",
-        "timestamp": "2026-11-25T20:04:34.848612Z", "actor": {"id": "t", "role": "artist"},
-        "data": {"title": "Han River"},
-    })
+    leaf = rfc8785.dumps(
+        {
+            "position": 3,
+            "event_id": "02d144a0-0a49-5b32-a27b-1bc459404791",
+            "aggregate_id": work,
+            "aggregate_version": 1,
+            "type": "work.ownership_declared",
+            "timestamp": "2026-11-25T20:04:34.848612Z",
+            "actor": {"id": "t", "role": "artist"},
+            "data": {"title": "Han River"},
+        }
+    )
     tree = MemoryTree([b"a", b"b", leaf, b"c", b"d"])
     text = note.Checkpoint(signer.name, tree.size, tree.root()).text()
     signed = signer.sign(text) + "".join(c.cosign(text, 1_700_000_000) for c in cosigners)
     path = merkle.prove(merkle.inclusion_ranges(2, tree.size), tree.fetch_nodes)
-    cert = certificate.build_certificate(work, 2, leaf, tree.size, path, signed,
-                                         signer.verifier.vkey)
+    cert = certificate.build_certificate(
+        work, 2, leaf, tree.size, path, signed, signer.verifier.vkey
+    )
     return certificate.certificate_bytes(cert)

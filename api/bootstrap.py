@@ -1,0 +1,141 @@
+"""The composition root: what a process runs on, built in one place, once per
+process and after any fork (never in a gunicorn master: connection pools do
+not survive a fork).
+
+settings -> store (database, ledger, log) -> command bus -> token store ->
+read models -> transparency log -> webhook stores; and the background
+workers, and the schema `labledger db init` creates or migrates.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from typing import Protocol
+
+import click
+
+from ledger import store as ledger_store
+from ledger.database import Database
+from ledger.faults import Faults
+from ledger.idempotency import IdempotencyStore
+from ledger.log import StoredLog
+from ledger.messagebus import CommandBus
+from ledger.schema import Schema, SchemaError
+from ledger.settings import Settings
+from ledger.store import Store, open_store, redact_url
+from ledger.tokens import TokenStore
+from projections import service as projections
+from projections.service import ReadModels
+from transparency import store as tree
+from transparency.follower import TreeBuilder
+from transparency.note import load_or_create_signer
+from transparency.service import TransparencyLog
+from webhooks import schema as webhook_tables
+from webhooks.dispatcher import Dispatcher
+from webhooks.store import EndpointStore
+
+
+class Worker(Protocol):
+    """A long-running loop (a projection follower, the tree builder, the
+    webhook dispatcher). `run` returns soon after `stop` is set."""
+
+    name: str
+
+    def run(self, stop: threading.Event) -> None: ...
+
+
+SCHEMA = Schema(
+    tables=(*ledger_store.TABLES, *projections.TABLES, *tree.TABLES, *webhook_tables.TABLES),
+    seeds=(*projections.SEEDS, tree.seed),
+)
+
+
+@dataclass
+class System:
+    settings: Settings
+    store: Store
+    bus: CommandBus
+    tokens: TokenStore
+    read_models: ReadModels
+    endpoints: EndpointStore
+    faults: Faults
+    _transparency: TransparencyLog | None = None
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @property
+    def db(self) -> Database:
+        return self.store.db
+
+    @property
+    def log(self) -> StoredLog:
+        return self.store.log
+
+    @property
+    def transparency(self) -> TransparencyLog:
+        """Built on first use: it loads (or creates) the signing key, holds the
+        signer and caches the checkpoint."""
+        with self._lock:
+            if self._transparency is None:
+                signer = load_or_create_signer(
+                    self.settings.signing_key_file, self.settings.log_name
+                )
+                self._transparency = TransparencyLog(self.db, signer)
+            return self._transparency
+
+    def workers(self, *, followers: bool, dispatcher: bool) -> list[Worker]:
+        """Followers: the read models and the transparency tree (both fed from
+        the log in order); dispatcher: webhook delivery."""
+        out: list[Worker] = []
+        if followers:
+            out += projections.followers(self.log, self.db, self.settings.poll_interval)
+            out.append(TreeBuilder(self.log, self.db, self.settings))
+        if dispatcher:
+            out.append(Dispatcher(self.log, self.db, self.settings))
+        return out
+
+    def close(self) -> None:
+        self.store.close()
+
+
+def build(store: Store, settings: Settings) -> System:
+    return System(
+        settings=settings,
+        store=store,
+        bus=CommandBus(store.ledger, IdempotencyStore(store.db, store.positions)),
+        tokens=TokenStore(store.db),
+        read_models=ReadModels(store.log, store.db, poll_interval=settings.poll_interval),
+        endpoints=EndpointStore(store.db),
+        faults=Faults(store.db),
+    )
+
+
+def bootstrap(settings: Settings) -> System:
+    """The system on the store of `settings` (refused at another schema version)."""
+    return build(open_store(settings), settings)
+
+
+def start(settings: Settings) -> System:
+    """`bootstrap` for a command or worker process: a store at another schema
+    version stops it with the reason, not a traceback."""
+    try:
+        return bootstrap(settings)
+    except SchemaError as error:
+        raise click.ClickException(f"{redact_url(settings.database_url)}: {error}") from error
+
+
+def in_memory(settings: Settings | None = None) -> System:
+    """The whole system on eventsourcing's in-memory store (tests, demos)."""
+    store = Store.memory()
+    SCHEMA.init(store.db)
+    return build(store, settings or Settings())
+
+
+def init_store(settings: Settings) -> tuple[int | None, int]:
+    """Create every table, or migrate the store, once, before any worker
+    starts (DDL races otherwise); (the version found, the version now)."""
+    store = open_store(settings, create=True, checked=False)
+    try:
+        return SCHEMA.init(store.db)
+    finally:
+        store.close()

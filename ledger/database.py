@@ -1,0 +1,148 @@
+"""Plain SQL on the ledger's own database: one `Database`, one `Cursor`, one
+way to open a transaction, in either dialect.
+
+SQL is written once, with `?` placeholders and `{t}` before table names
+(`"SELECT * FROM {t}ledger_tokens WHERE id = ?"`); the cursor adapts it to
+SQLite or PostgreSQL. The `Database` shares the connection pool of the event
+store it is built on (eventsourcing's datastore), so a process keeps one pool.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+from eventsourcing.sqlite import SQLiteDatastore
+
+DIALECTS = ("sqlite", "postgres")
+
+
+def storable_text(value: str) -> str:
+    """`value` as a text column can hold it: PostgreSQL text refuses NUL, so
+    NUL becomes U+FFFD (the replacement character) on both stores alike.
+    Identity for every string without NUL."""
+    return value.replace("\x00", "\ufffd") if "\x00" in value else value
+
+
+def _storable(params: Sequence[Any]) -> tuple[Any, ...]:
+    return tuple(storable_text(p) if isinstance(p, str) else p for p in params)
+
+
+class Database:
+    def __init__(self, datastore: Any, dialect: str) -> None:
+        if dialect not in DIALECTS:
+            raise ValueError(f"unknown dialect {dialect!r}")
+        self.datastore = datastore
+        self.dialect = dialect
+        self.schema: str | None = datastore.schema if dialect == "postgres" else None
+        self.prefix = f'"{self.schema}".' if self.schema else ""
+
+    @classmethod
+    def memory(cls) -> Database:
+        """A private in-memory SQLite database (shared by this process's threads)."""
+        name = f"file:labledger-{uuid.uuid4().hex}?mode=memory&cache=shared"
+        return cls(SQLiteDatastore(name), "sqlite")
+
+    def sql(self, statement: str) -> str:
+        statement = statement.replace("{t}", self.prefix)
+        if self.dialect == "postgres":
+            statement = statement.replace("%", "%%").replace("?", "%s")
+        return statement
+
+    @contextmanager
+    def transaction(self, *, write: bool = False) -> Iterator[Cursor]:
+        """A cursor in one transaction, committed when `write` and no error.
+
+        On SQLite a write transaction begins IMMEDIATE: a deferred one that
+        reads and then writes fails at once if another process committed
+        meanwhile.
+        """
+        if self.dialect == "sqlite":
+            with self.datastore.get_connection(commit=write) as conn:
+                raw = conn.cursor()
+                raw.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+                try:
+                    yield Cursor(raw, self)
+                except BaseException:
+                    conn.rollback()
+                    raise
+                if write:
+                    conn.commit()
+                else:
+                    conn.rollback()
+        else:
+            with self.datastore.transaction(commit=write) as raw:
+                yield Cursor(raw, self)
+
+    def execute(self, statement: str, params: Sequence[Any] = ()) -> None:
+        with self.transaction(write=True) as cur:
+            cur.execute(statement, params)
+
+    def fetchall(self, statement: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
+        with self.transaction() as cur:
+            return cur.all(statement, params)
+
+    def fetchone(self, statement: str, params: Sequence[Any] = ()) -> dict[str, Any] | None:
+        rows = self.fetchall(statement, params)
+        return rows[0] if rows else None
+
+    def ping(self) -> None:
+        self.fetchall("SELECT 1 AS ok")
+
+
+class Cursor:
+    """Rows as dicts; SQL adapted to the dialect.
+
+    Text that PostgreSQL refuses (NUL) is written and looked up as U+FFFD on
+    both stores, so a search finds what was written (JSON documents keep the
+    exact value: `json.dumps` escapes NUL). `cache` lives and dies with the
+    transaction: what was read or written in it can never go stale.
+    """
+
+    def __init__(self, raw: Any, db: Database) -> None:
+        self._raw = raw
+        self._db = db
+        self.dialect = db.dialect
+        self.cache: dict[Any, Any] = {}
+
+    def execute(self, statement: str, params: Sequence[Any] = ()) -> None:
+        self._raw.execute(self._db.sql(statement), _storable(params))
+
+    def executemany(self, statement: str, rows: Sequence[Sequence[Any]]) -> None:
+        self._raw.executemany(self._db.sql(statement), [_storable(r) for r in rows])
+
+    def fetchall(self) -> list[dict[str, Any]]:
+        return [dict(row) for row in self._raw.fetchall()]
+
+    def fetchone(self) -> dict[str, Any] | None:
+        row = self._raw.fetchone()
+        return dict(row) if row is not None else None
+
+    def one(self, statement: str, params: Sequence[Any] = ()) -> dict[str, Any] | None:
+        self.execute(statement, params)
+        return self.fetchone()
+
+    def all(self, statement: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
+        self.execute(statement, params)
+        return self.fetchall()
+
+    @property
+    def rowcount(self) -> int:
+        # eventsourcing's SQLiteCursor wraps the sqlite3 cursor without `rowcount`.
+        inner = getattr(self._raw, "sqlite_cursor", self._raw)
+        return inner.rowcount
+
+    def has_table(self, name: str) -> bool:
+        if self.dialect == "sqlite":
+            row = self.one(
+                "SELECT 1 AS ok FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)
+            )
+        else:
+            row = self.one(
+                "SELECT 1 AS ok FROM information_schema.tables "
+                "WHERE table_schema = ? AND table_name = ?",
+                (self._db.schema, name),
+            )
+        return row is not None

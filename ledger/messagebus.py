@@ -1,0 +1,103 @@
+"""The one entry point of every command: `CommandBus.handle`.
+
+It owns what every command shares: the idempotency record (a stored response
+is replayed, not run again; the record is written in the same transaction as
+the events), the transaction (the handler's changes are saved at once) and
+the optimistic-concurrency retry (a lost race runs the handler again on
+fresh aggregates, with jittered back-off, then answers 409).
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+from eventsourcing.persistence import IntegrityError
+
+from ledger import errors
+from ledger.actors import Actor
+from ledger.application import Ledger
+from ledger.commands import Command
+from ledger.events import public_type
+from ledger.handlers import HANDLERS, Handler
+from ledger.idempotency import (
+    DuplicateRequest,
+    IdempotencyKey,
+    IdempotencyStore,
+    IdempotentResponse,
+)
+
+# A lost optimistic-concurrency race (two admissions saving the same Program
+# version) is retried this many times, then answered 409.
+MAX_ATTEMPTS = 8
+
+R = TypeVar("R")
+Respond = Callable[[Any], dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class Written(Generic[R]):
+    result: R
+    position: int  # the log position of the last event written
+    types: tuple[str, ...]  # the public types of the events written
+    body: dict[str, Any] | None = None  # `respond(result)`, when given
+
+
+class CommandBus:
+    def __init__(
+        self,
+        ledger: Ledger,
+        idempotency: IdempotencyStore,
+        handlers: Mapping[type[Command], Handler] = HANDLERS,
+    ) -> None:
+        self.ledger = ledger
+        self.idempotency = idempotency
+        self.handlers = handlers
+
+    def handle(
+        self,
+        command: Command,
+        actor: Actor,
+        idempotency: IdempotencyKey | None = None,
+        respond: Respond | None = None,
+    ) -> Written[Any]:
+        """Run `command` for `actor`; `respond(result)` is the response body.
+
+        With `idempotency`, the body is recorded with the events, and a key
+        already used raises `DuplicateRequest` with the response it got (the
+        same key with another request: `IdempotencyKeyReused`)."""
+        handler = self.handlers[type(command)]
+        if idempotency is not None:
+            if respond is None:
+                raise ValueError("an idempotent command needs the response to record")
+            self._replay_if_done(idempotency)
+        for attempt in range(MAX_ATTEMPTS):
+            changes = handler(self.ledger, command, actor)
+            body = respond(changes.result) if respond is not None else None
+            side_writes = []
+            if idempotency is not None and body is not None:
+                side_writes.append(IdempotentResponse(idempotency, body))
+            try:
+                recordings = self.ledger.save(*changes.aggregates, side_writes=side_writes)
+            except IntegrityError:
+                if idempotency is not None:
+                    self._replay_if_done(idempotency)  # a concurrent twin won
+                time.sleep(random.uniform(0, 0.005 * 2**attempt))
+                continue
+            return Written(
+                result=changes.result,
+                position=recordings[-1].notification.id,
+                types=tuple(public_type(r.domain_event) for r in recordings),
+                body=body,
+            )
+        raise errors.ConcurrencyConflict(
+            f"gave up after {MAX_ATTEMPTS} concurrent-update retries; retry the request"
+        )
+
+    def _replay_if_done(self, key: IdempotencyKey) -> None:
+        stored = self.idempotency.lookup(key.scope, key.key)
+        if stored is not None:
+            raise DuplicateRequest(stored.for_request(key.request_hash))

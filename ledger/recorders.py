@@ -1,0 +1,125 @@
+"""The event store's recorders, with *side writes*: rows of our own tables
+written in the same transaction as a save's events.
+
+`Ledger.save(*aggregates, side_writes=[...])` hands its side writes to the
+recorder, which renders each through the one `Cursor` inside the transaction
+that inserts the events, before them. If any write fails (a duplicate key, a
+lost optimistic-concurrency race), nothing of the save is written. The
+idempotency record is one side write; personal data will be another.
+
+On eventsourcing's in-memory store (POPO) the side tables live in a private
+in-memory SQLite database (`MemoryRecorder.database`), so commands run in
+memory with the same side writes.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Sequence
+from typing import Any, Protocol
+from uuid import UUID
+
+from eventsourcing.persistence import IntegrityError, StoredEvent
+from eventsourcing.popo import POPOApplicationRecorder
+from eventsourcing.postgres import PostgresApplicationRecorder
+from eventsourcing.sqlite import SQLiteApplicationRecorder
+
+from ledger.database import Cursor, Database
+
+
+class SideWrite(Protocol):
+    """A row change that belongs to a save: written with its events, or not at all."""
+
+    def write(self, cur: Cursor, events: Sequence[StoredEvent]) -> None: ...
+
+
+class PositionOf(Protocol):
+    def position_of(self, originator_id: UUID, originator_version: int) -> int | None:
+        """The log position of an event, or None when it is not stored."""
+        ...
+
+
+def _write(cur: Cursor, side_writes: Sequence[SideWrite], events: Sequence[StoredEvent]) -> None:
+    for side_write in side_writes:
+        side_write.write(cur, events)
+
+
+class LedgerSQLiteRecorder(SQLiteApplicationRecorder):
+    def __init__(self, datastore: Any, **kwargs: Any) -> None:
+        super().__init__(datastore, **kwargs)
+        self.database = Database(datastore, "sqlite")
+
+    def _insert_events(
+        self,
+        c: Any,
+        stored_events: Sequence[StoredEvent],
+        *,
+        side_writes: Sequence[SideWrite] = (),
+        **kwargs: Any,
+    ) -> Sequence[int] | None:
+        _write(Cursor(c, self.database), side_writes, stored_events)
+        return super()._insert_events(c, stored_events, **kwargs)
+
+    def position_of(self, originator_id: UUID, originator_version: int) -> int | None:
+        row = self.database.fetchone(
+            f"SELECT rowid AS position FROM {{t}}{self.events_table_name} "
+            "WHERE originator_id = ? AND originator_version = ?",
+            (originator_id.hex, originator_version),
+        )
+        return int(row["position"]) if row else None
+
+
+class LedgerPostgresRecorder(PostgresApplicationRecorder):
+    def __init__(self, datastore: Any, **kwargs: Any) -> None:
+        super().__init__(datastore, **kwargs)
+        self.database = Database(datastore, "postgres")
+
+    def _insert_events(
+        self,
+        curs: Any,
+        stored_events: Sequence[StoredEvent],
+        *,
+        side_writes: Sequence[SideWrite] = (),
+        **kwargs: Any,
+    ) -> None:
+        if stored_events:
+            _write(Cursor(curs, self.database), side_writes, stored_events)
+        super()._insert_events(curs, stored_events, **kwargs)
+
+    def position_of(self, originator_id: UUID, originator_version: int) -> int | None:
+        row = self.database.fetchone(
+            f"SELECT notification_id AS position FROM {{t}}{self.events_table_name} "
+            "WHERE originator_id = ? AND originator_version = ?",
+            (originator_id, originator_version),
+        )
+        return int(row["position"]) if row else None
+
+
+class MemoryRecorder(POPOApplicationRecorder):
+    """eventsourcing's in-memory recorder, with its side tables in memory too."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.database = Database.memory()
+
+    def _insert_events(
+        self,
+        stored_events: Sequence[StoredEvent],
+        *,
+        side_writes: Sequence[SideWrite] = (),
+        **kwargs: Any,
+    ) -> Sequence[int] | None:
+        with self._database_lock:
+            self._assert_uniqueness(stored_events, **kwargs)
+            try:
+                with self.database.transaction(write=True) as cur:
+                    _write(cur, side_writes, stored_events)
+                    return self._update_table(stored_events, **kwargs)
+            except sqlite3.IntegrityError as error:  # as the SQL stores raise it
+                raise IntegrityError(error) from error
+
+    def position_of(self, originator_id: UUID, originator_version: int) -> int | None:
+        with self._database_lock:
+            index = self._stored_events_index.get(str(originator_id), {})
+            found = index.get(originator_version)
+        return None if found is None else found + 1

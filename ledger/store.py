@@ -1,0 +1,137 @@
+"""Where the ledger's data lives: one database, chosen by one URL.
+
+`sqlite:///path` uses eventsourcing's SQLite module, `postgresql://...` its
+PostgreSQL module. The events and our own tables (tokens, idempotency keys,
+read models, the transparency tree, webhooks) share the database and one
+connection pool per process: `open_store` builds the write application on
+it, the `Database` our tables are reached through, and the `EventLog`
+readers page through.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, unquote, urlparse
+
+from eventsourcing.utils import get_topic
+
+from ledger import faults, idempotency, leases, schema, tokens
+from ledger.application import Ledger
+from ledger.database import Database
+from ledger.log import StoredLog
+from ledger.recorders import LedgerPostgresRecorder, LedgerSQLiteRecorder, PositionOf
+from ledger.settings import Settings
+from ledger.tables import Table
+
+# The write side's own tables; `api.bootstrap` adds the read side's.
+TABLES: tuple[Table, ...] = (idempotency.TABLE, tokens.TABLE, leases.TABLE, faults.TABLE)
+
+
+class ConfigurationError(ValueError):
+    pass
+
+
+def store_env(url: str, *, create_table: bool = False) -> dict[str, str]:
+    """eventsourcing settings for a `LEDGER_DATABASE_URL`."""
+    parsed = urlparse(url)
+    env = {"CREATE_TABLE": "y" if create_table else "n"}
+    if parsed.scheme == "sqlite":
+        path = url[len("sqlite:///") :] if url.startswith("sqlite:///") else parsed.path
+        if not path:
+            raise ConfigurationError(f"no file in {url!r}; use sqlite:///path/to/file")
+        if path != ":memory:" and "mode=memory" not in path and not path.startswith("file:"):
+            _create_private(Path(path))
+        env.update(
+            PERSISTENCE_MODULE="eventsourcing.sqlite",
+            SQLITE_DBNAME=path,
+            SQLITE_LOCK_TIMEOUT="30",
+            APPLICATION_RECORDER_TOPIC=get_topic(LedgerSQLiteRecorder),
+        )
+    elif parsed.scheme in ("postgresql", "postgres"):
+        query = parse_qs(parsed.query)
+        env.update(
+            PERSISTENCE_MODULE="eventsourcing.postgres",
+            POSTGRES_DBNAME=unquote(parsed.path.lstrip("/")) or "postgres",
+            POSTGRES_HOST=parsed.hostname or "127.0.0.1",
+            POSTGRES_PORT=str(parsed.port or 5432),
+            POSTGRES_USER=unquote(parsed.username or "postgres"),
+            POSTGRES_PASSWORD=unquote(parsed.password or ""),
+            POSTGRES_SCHEMA=query.get("schema", ["public"])[0],
+            POSTGRES_POOL_SIZE=query.get("pool_size", ["5"])[0],
+            POSTGRES_CONNECT_TIMEOUT="5",
+            # Never enable DB functions: a log follower then skips events.
+            POSTGRES_ENABLE_DB_FUNCTIONS="n",
+            APPLICATION_RECORDER_TOPIC=get_topic(LedgerPostgresRecorder),
+        )
+    else:
+        raise ConfigurationError(
+            f"unsupported LEDGER_DATABASE_URL {redact_url(url)!r}: "
+            "use sqlite:///... or postgresql://..."
+        )
+    return env
+
+
+def _create_private(path: Path) -> None:
+    """Create the SQLite file readable by its owner only (0600): it holds
+    personal data and webhook secrets. SQLite gives its -wal and -shm files
+    the database file's mode. An existing file keeps its mode."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o600))
+
+
+def redact_url(url: str) -> str:
+    """The URL with its password (and any `password=` parameter) replaced by
+    `***`: the form to print or log."""
+    parsed = urlparse(url)
+    parts = parsed.query.split("&") if parsed.query else []
+    secret = [p.split("=", 1)[0].lower() == "password" for p in parts]
+    if parsed.password is None and not any(secret):
+        return url
+    netloc = parsed.netloc
+    if parsed.password is not None:
+        userinfo, _, hostport = netloc.rpartition("@")
+        netloc = f"{userinfo.split(':', 1)[0]}:***@{hostport}"
+    query = "&".join("password=***" if hide else p for p, hide in zip(parts, secret, strict=True))
+    return parsed._replace(netloc=netloc, query=query).geturl()
+
+
+@dataclass(frozen=True)
+class Store:
+    """The write application, the database of our tables, the log and where
+    an event sits in it, all on one connection pool."""
+
+    ledger: Ledger
+    db: Database
+    log: StoredLog
+    positions: PositionOf
+
+    @classmethod
+    def of(cls, ledger: Ledger) -> Store:
+        recorder: Any = ledger.recorder  # one of ledger.recorders: it has a `database`
+        return cls(ledger, recorder.database, StoredLog(recorder, ledger.mapper), recorder)
+
+    @classmethod
+    def memory(cls) -> Store:
+        """On eventsourcing's in-memory store; create the tables before use."""
+        return cls.of(Ledger())
+
+    def close(self) -> None:
+        self.ledger.close()
+
+
+def open_store(settings: Settings, *, create: bool = False, checked: bool = True) -> Store:
+    """One store per process, built after any fork (never in a gunicorn master).
+
+    `create` creates the event store's own tables (`db init`); `checked`
+    refuses a store at another schema version than this code's."""
+    store = Store.of(Ledger(env=store_env(settings.database_url, create_table=create)))
+    if checked:
+        try:
+            schema.check(store.db)
+        except BaseException:
+            store.close()
+            raise
+    return store

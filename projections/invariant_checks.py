@@ -1,0 +1,245 @@
+"""The audit's check of each event type (`CHECKS`), against the documents
+earlier events left (`Check.docs`). Program and application events first
+attribute the event to the program, then change the entity's document.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from ledger.actors import Role
+from projections.invariants import Check, CheckEvent, Doc
+
+Change = Callable[[Check, Doc, Doc, str], None]
+
+
+# ---- Program ------------------------------------------------------------------------
+
+
+def program_opened(c: Check, data: Doc, aid: str) -> None:
+    c.program = data["slug"]
+    doc = {"slug": data["slug"], "capacity": data["capacity"], "seats_used": 0, "tools": {}}
+    c.docs.put("program", aid, doc | {"ref": c.ref})
+
+
+def on_entity(
+    kind: str, program_field: str, change: Change, *, unknown: str | None = None
+) -> CheckEvent:
+    """A later event of a program or an application: attributed to the
+    program, the entity's document changed; `unknown` is the I2 violation
+    when there is no such entity (else the event is passed over)."""
+
+    def check(c: Check, data: Doc, aid: str) -> None:
+        doc = c.docs.get(kind, aid)
+        if doc is None:
+            if unknown is not None:
+                c.violate("I2", f"{unknown} {aid}")
+            return
+        c.program = doc[program_field]
+        change(c, doc, data, aid)
+        c.docs.put(kind, aid, doc)
+
+    return check
+
+
+def on_program(change: Change) -> CheckEvent:
+    return on_entity("program", "slug", change)
+
+
+def seat_allocated(c: Check, program: Doc, data: Doc, aid: str) -> None:
+    # Seats are documents of their own, so the program's stays small.
+    seat_key = f"{aid}:{data['application_id']}"
+    seat = c.docs.get("seat", seat_key)
+    if seat is not None and seat["held"]:
+        c.violate("I1", f"a second seat went to application {data['application_id']}", seat["ref"])
+    else:
+        program["seats_used"] += 1
+    c.docs.put("seat", seat_key, {"held": True, "ref": c.ref})
+    if program["seats_used"] > program["capacity"]:
+        c.violate(
+            "I1",
+            f"{program['seats_used']} seats taken, capacity is {program['capacity']}",
+            program["ref"],
+        )
+
+
+def seat_released(c: Check, program: Doc, data: Doc, aid: str) -> None:
+    seat_key = f"{aid}:{data['application_id']}"
+    seat = c.docs.get("seat", seat_key)
+    if seat is not None and seat["held"]:
+        program["seats_used"] -= 1
+        c.docs.put("seat", seat_key, {"held": False, "ref": c.ref})
+
+
+def tool_registered(c: Check, program: Doc, data: Doc, aid: str) -> None:
+    program["tools"][data["tool"]] = {"versions": [data["version"]], "ref": c.ref}
+
+
+def tool_disclosure_updated(c: Check, program: Doc, data: Doc, aid: str) -> None:
+    tool = program["tools"].get(data["tool"])
+    if tool is None:
+        c.violate("I2", f"disclosure updated for unregistered tool {data['tool']!r}")
+    elif data["version"] not in tool["versions"]:
+        tool["versions"].append(data["version"])
+
+
+def attributed(c: Check, doc: Doc, data: Doc, aid: str) -> None:
+    """Nothing to check but whose event it is."""
+
+
+# ---- Application / participant --------------------------------------------------------
+
+
+def application_submitted(c: Check, data: Doc, aid: str) -> None:
+    c.program = data["program"]
+    doc = {
+        "program": data["program"],
+        "program_id": data["program_id"],
+        "status": "applied",
+        "was_admitted": False,
+        "grants": [],
+        "ref": c.ref,
+    }
+    c.docs.put("application", aid, doc)
+
+
+def on_application(change: Change, *, unknown: str | None = None) -> CheckEvent:
+    return on_entity("application", "program", change, unknown=unknown)
+
+
+def admitted(c: Check, app: Doc, data: Doc, aid: str) -> None:
+    seat = c.docs.get("seat", f"{app['program_id']}:{aid}")
+    if seat is None or not seat["held"]:
+        c.violate("I1", f"application {aid} admitted without a seat", app["ref"])
+    app["status"], app["was_admitted"] = "admitted", True
+
+
+def status(value: str) -> Change:
+    def change(c: Check, app: Doc, data: Doc, aid: str) -> None:
+        app["status"] = value
+
+    return change
+
+
+def granted(c: Check, app: Doc, data: Doc, aid: str) -> None:
+    tool = data["tool"]
+    if app["status"] != "admitted":
+        c.violate("I2", f"{tool!r} granted to a participant who is {app['status']}", app["ref"])
+    program = c.docs.get("program", app["program_id"]) or {"tools": {}}
+    if tool not in program["tools"]:
+        c.violate("I2", f"{tool!r} granted but not registered for {app['program']!r}")
+    grant = {"tool": tool, "granted_at": data["granted_at"], "expires_at": data["expires_at"]}
+    app["grants"].append(grant | {"revoked_at": None, "ref": c.ref})
+
+
+def revoked(c: Check, app: Doc, data: Doc, aid: str) -> None:
+    for grant in app["grants"]:
+        if grant["tool"] == data["tool"] and grant["revoked_at"] is None:
+            grant["revoked_at"] = data["revoked_at"]
+
+
+# ---- Generation, Work, Exhibition ---------------------------------------------------
+
+
+def generation_recorded(c: Check, data: Doc, aid: str) -> None:
+    c.program = data["program"]
+    participant, tool, at = data["participant"], data["tool"], data["generated_at"]
+    c.docs.put("generation", aid, {"participant": participant, "tool": tool, "ref": c.ref})
+    app = c.docs.get("application", participant)
+    if app is None:
+        c.violate("I2", f"generation by unknown participant {participant}")
+        return
+    if app["status"] != "admitted":
+        c.violate("I2", f"generation by a participant who is {app['status']}", app["ref"])
+    grants = [g for g in app["grants"] if g["tool"] == tool]
+    if not any(_active(g, at) for g in grants):
+        c.violate(
+            "I2",
+            f"no active, unexpired, unrevoked {tool!r} grant at {at}",
+            *(g["ref"] for g in grants),
+        )
+    program = c.docs.get("program", app["program_id"]) or {"tools": {}}
+    registered = program["tools"].get(tool)
+    if registered is None or data["tool_version"] not in registered["versions"]:
+        c.violate("I2", f"{tool!r} version {data['tool_version']!r} is not registered")
+
+
+def ownership_declared(c: Check, data: Doc, aid: str) -> None:
+    c.program = data["program"]
+    artist = data["artist"]
+    role = (c.env.get("actor") or {}).get("role")
+    if role != Role.ARTIST:
+        c.violate("I3", f"ownership declared by a {role!r}, not by the artist")
+    app = c.docs.get("application", artist)
+    if app is None or not app["was_admitted"]:
+        c.violate(
+            "I3", f"owner {artist} is not an admitted participant", app["ref"] if app else None
+        )
+    for gid in data["generations"]:
+        generation = c.docs.get("generation", gid)
+        if generation is None:
+            c.violate("I3", f"generation {gid} does not exist")
+        elif generation["participant"] != artist:
+            c.violate(
+                "I3", f"generation {gid} was recorded by another participant", generation["ref"]
+            )
+    owned = c.docs.get("hash", data["content_sha256"])
+    if owned is not None:
+        c.violate("I3", f"content {data['content_sha256']} already has an owner", owned["ref"])
+    else:
+        c.docs.put("hash", data["content_sha256"], {"work": aid, "ref": c.ref})
+    c.docs.put("work", aid, {"artist": artist, "program": data["program"], "ref": c.ref})
+
+
+def work_exhibited(c: Check, data: Doc, aid: str) -> None:
+    work = c.docs.get("work", aid)
+    if work is None:
+        c.violate("I4", f"work {aid} exhibited but its ownership was never declared")
+        return
+    c.program = work["program"]
+    if data["credited_artist"] != work["artist"]:
+        c.violate(
+            "I4",
+            f"exhibition credits {data['credited_artist']}, the declared owner is {work['artist']}",
+            work["ref"],
+        )
+    if c.docs.get("exhibition", data["exhibition"]) is None:
+        c.violate("I4", f"work hung in unknown exhibition {data['exhibition']}", work["ref"])
+
+
+def exhibition_scheduled(c: Check, data: Doc, aid: str) -> None:
+    c.program = data["program"]
+    c.docs.put("exhibition", aid, {"program": data["program"], "ref": c.ref})
+
+
+def _active(grant: Doc, at: str) -> bool:
+    # The audit's own copy of the grant rule (not ledger.rules): it re-checks the write side.
+    return (
+        grant["granted_at"] <= at
+        and (grant["expires_at"] is None or at < grant["expires_at"])
+        and (grant["revoked_at"] is None or at < grant["revoked_at"])
+    )
+
+
+CHECKS: dict[str, CheckEvent] = {
+    "program.opened": program_opened,
+    "program.tool_registered": on_program(tool_registered),
+    "program.tool_disclosure_updated": on_program(tool_disclosure_updated),
+    "program.seat_allocated": on_program(seat_allocated),
+    "program.seat_released": on_program(seat_released),
+    "program.closed": on_program(attributed),
+    "application.submitted": application_submitted,
+    "application.admitted": on_application(admitted),
+    "application.declined": on_application(status("declined")),
+    "application.withdrawn": on_application(status("withdrawn")),
+    "participant.tool_access_granted": on_application(
+        granted, unknown="tool access changed for unknown participant"
+    ),
+    "participant.tool_access_revoked": on_application(
+        revoked, unknown="tool access changed for unknown participant"
+    ),
+    "generation.recorded": generation_recorded,
+    "work.ownership_declared": ownership_declared,
+    "work.exhibited": work_exhibited,
+    "exhibition.scheduled": exhibition_scheduled,
+}
