@@ -158,7 +158,14 @@ def in_memory(settings: Settings | None = None) -> System:
 
 def init_store(settings: Settings) -> tuple[int | None, int]:
     """Create every table, or migrate the store, once, before any worker
-    starts (DDL races otherwise); (the version found, the version now)."""
+    starts (DDL races otherwise); (the version found, the version now).
+
+    It refuses a malformed witness key first: `serve` runs it before it
+    starts any process that would fail on one."""
+    try:
+        witnesses.WitnessPolicy.from_settings(settings)
+    except ValueError as error:
+        raise click.ClickException(str(error)) from error
     store = open_store(settings, create=True, checked=False)
     try:
         return SCHEMA.init(store.db)
