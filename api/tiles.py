@@ -68,7 +68,15 @@ def _tile(path: str) -> Response:
         return _not_found(path)
     if tile.entries:
         first = tile.first_node()
-        data = tiles.bundle(store.leaves_between(first, first + tile.width))
+        try:
+            data = tiles.bundle(store.leaves_between(first, first + tile.width))
+        except tiles.EntryTooLarge as error:  # a leaf written before the write-time limit
+            return problem(
+                404,
+                "Not servable as a tile",
+                f"/log/{path} would hold a leaf over 65,535 bytes, written before the log "
+                f"refused such leaves ({error}); read its leaves at /v1/transparency/leaves/N",
+            )
     else:
         stored = store.full_tile(tile) if tile.is_full else None
         data = stored if stored is not None else tiles.tile_hashes(tile, store.fetch_nodes)

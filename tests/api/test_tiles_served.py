@@ -13,8 +13,9 @@ from __future__ import annotations
 import pytest
 
 from api.app import create_app
-from tests.tiles_support import Tree, expected_tiles, grow, leaf_hash, tile_url
+from tests.tiles_support import AGGREGATE, Tree, expected_tiles, grow, leaf_hash, tile_url
 from transparency import note
+from transparency.store import LeafRecord
 
 SIZES = [0, 1, 255, 256, 257, 65_535, 65_536, 65_537]
 
@@ -135,3 +136,14 @@ def test_the_log_routes_are_documented_with_their_media_types(client):
         ok = paths[path]["get"]["responses"]["200"]["content"]
         assert ok["application/octet-stream"]["schema"]["format"] == "binary"
         assert "404" in paths[path]["get"]["responses"]
+
+
+def test_a_bundle_holding_a_leaf_written_before_the_size_limit_is_a_404_not_a_500(client, system):
+    store = system.transparency.store
+    huge = b'{"big":"' + b"x" * 70_000 + b'"}'
+    records = [LeafRecord(1, AGGREGATE, 1, "test.leaf", huge)]
+    store.append(store.head(), records)
+    response = client.get("/log/tile/entries/000.p/1")
+    assert response.status_code == 404
+    assert "over 65,535 bytes" in response.get_json()["detail"]
+    assert client.get("/log/tile/0/000.p/1").status_code == 200  # its hash is served

@@ -149,7 +149,7 @@ def _serve(
 def verified_checkpoint(text: str, vkey: str) -> tuple[str, int, bytes]:
     """(origin, size, root) of a signed note, checked per C2SP signed-note and
     tlog-checkpoint with the Ed25519 vkey `name+hexid+base64(0x01 || key)`."""
-    name, key_id, encoded = vkey.split("+")
+    name, key_id, encoded = vkey.split("+", 2)  # base64 may hold "+"
     raw = base64.b64decode(encoded)
     assert raw[0] == 0x01 and len(raw) == 33
     expected_id = hashlib.sha256(name.encode() + b"\n" + raw).digest()[:4]
