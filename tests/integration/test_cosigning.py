@@ -257,3 +257,26 @@ def test_a_certificate_carries_the_latest_cosigned_checkpoint_covering_its_leaf(
     latest = system.transparency.store.latest_checkpoint()
     assert result.tree_size < int(latest["size"])  # the cosigned one, not the newest
     assert response.get_data() == certificate_bytes(system.transparency.certificate(seeded.work))
+
+
+def test_the_witnessed_checkpoint_is_found_on_either_store(store_system):
+    store = store_system.transparency.cosignatures
+    tree = store_system.transparency.store
+    for size in (1, 2, 3, 4):
+        store_system.db.execute(
+            "INSERT INTO {t}tlog_checkpoints (size, root, note) VALUES (?, ?, ?)",
+            (size, "00" * 32, f"note {size}\n"),
+        )
+    store.save(1, "w1", ["\u2014 w1 a\n"])
+    store.save(1, "w2", ["\u2014 w2 a\n"])
+    store.save(3, "w1", ["\u2014 w1 b\n"])
+    store.save(3, "w1", ["\u2014 w1 again\n"])  # the first cosignature recorded stays
+    store.save(3, "w3", ["\u2014 w3 b\n"])  # not a configured witness below
+    assert tree.latest_checkpoint()["size"] == 4
+    assert store.latest(["w1", "w2"], 0)["size"] == 4
+    assert store.latest(["w1", "w2"], 1)["size"] == 3
+    assert store.latest(["w1", "w2"], 2)["size"] == 1
+    assert store.latest(["w1", "w2"], 2, covering=2) is None
+    assert store.latest(["w2"], 1, covering=2) is None
+    assert store.lines(3, ["w2", "w1", "w3"]) == "\u2014 w1 b\n\u2014 w3 b\n"
+    assert store.cosigned_size("w1") == 3 and store.cosigned_size("w9") is None
