@@ -8,7 +8,16 @@ from typing import Any
 from flask import Flask, Response, jsonify
 from flask_smorest import Api
 
-from api import applications, exhibitions, programs, reads, services, transparency, works
+from api import (
+    applications,
+    exhibitions,
+    programs,
+    reads,
+    services,
+    tiles,
+    transparency,
+    works,
+)
 from api import webhooks as webhook_endpoints
 from api.bootstrap import System
 from api.boundary import register_request_guards, register_response_headers
@@ -24,6 +33,7 @@ BLUEPRINTS = (
     exhibitions.blp,
     reads.blp,
     transparency.blp,
+    tiles.blp,
     webhook_endpoints.blp,
 )
 

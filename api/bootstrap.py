@@ -15,6 +15,7 @@ from typing import Protocol
 
 import click
 
+from ledger import schema
 from ledger import store as ledger_store
 from ledger.database import Database
 from ledger.faults import Faults
@@ -28,6 +29,8 @@ from ledger.tokens import TokenStore
 from projections import service as projections
 from projections.service import ReadModels
 from transparency import store as tree
+from transparency import witnesses
+from transparency.cosigning import Cosigning
 from transparency.follower import TreeBuilder
 from transparency.note import load_or_create_signer
 from transparency.service import TransparencyLog
@@ -46,8 +49,15 @@ class Worker(Protocol):
 
 
 SCHEMA = Schema(
-    tables=(*ledger_store.TABLES, *projections.TABLES, *tree.TABLES, *webhook_tables.TABLES),
+    tables=(
+        *ledger_store.TABLES,
+        *projections.TABLES,
+        *tree.TABLES,
+        *witnesses.TABLES,
+        *webhook_tables.TABLES,
+    ),
     seeds=(*projections.SEEDS, tree.seed),
+    migrations={**schema.MIGRATIONS, 2: tree.add_tiles},
 )
 
 
@@ -60,6 +70,7 @@ class System:
     read_models: ReadModels
     endpoints: EndpointStore
     faults: Faults
+    witness_policy: witnesses.WitnessPolicy
     _transparency: TransparencyLog | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -80,16 +91,22 @@ class System:
                 signer = load_or_create_signer(
                     self.settings.signing_key_file, self.settings.log_name
                 )
-                self._transparency = TransparencyLog(self.db, signer)
+                self._transparency = TransparencyLog(self.db, signer, self.witness_policy)
             return self._transparency
 
     def workers(self, *, followers: bool, dispatcher: bool) -> list[Worker]:
         """Followers: the read models and the transparency tree (both fed from
-        the log in order); dispatcher: webhook delivery."""
+        the log in order) and one cosigning worker per witness; dispatcher:
+        webhook delivery."""
         out: list[Worker] = []
+        settings = self.settings
         if followers:
-            out += projections.followers(self.log, self.db, self.settings.poll_interval)
-            out.append(TreeBuilder(self.log, self.db, self.settings))
+            out += projections.followers(self.log, self.db, settings.poll_interval)
+            out.append(TreeBuilder(self.log, self.db, settings))
+            out += [
+                Cosigning(self.db, w, settings.checkpoint_interval, settings.witness_timeout)
+                for w in self.witness_policy.witnesses
+            ]
         if dispatcher:
             out.append(Dispatcher(self.log, self.db, self.settings))
         return out
@@ -98,7 +115,11 @@ class System:
         self.store.close()
 
 
-def build(store: Store, settings: Settings) -> System:
+def build(
+    store: Store, settings: Settings, policy: witnesses.WitnessPolicy | None = None
+) -> System:
+    """ValueError for a malformed witness key in LEDGER_WITNESSES."""
+    policy = policy or witnesses.WitnessPolicy.from_settings(settings)
     return System(
         settings=settings,
         store=store,
@@ -107,12 +128,14 @@ def build(store: Store, settings: Settings) -> System:
         read_models=ReadModels(store.log, store.db, poll_interval=settings.poll_interval),
         endpoints=EndpointStore(store.db),
         faults=Faults(store.db),
+        witness_policy=policy,
     )
 
 
 def bootstrap(settings: Settings) -> System:
     """The system on the store of `settings` (refused at another schema version)."""
-    return build(open_store(settings), settings)
+    policy = witnesses.WitnessPolicy.from_settings(settings)  # before a pool is opened
+    return build(open_store(settings), settings, policy)
 
 
 def start(settings: Settings) -> System:
@@ -122,6 +145,8 @@ def start(settings: Settings) -> System:
         return bootstrap(settings)
     except SchemaError as error:
         raise click.ClickException(f"{redact_url(settings.database_url)}: {error}") from error
+    except ValueError as error:  # a malformed LEDGER_WITNESSES key
+        raise click.ClickException(str(error)) from error
 
 
 def in_memory(settings: Settings | None = None) -> System:
@@ -133,7 +158,14 @@ def in_memory(settings: Settings | None = None) -> System:
 
 def init_store(settings: Settings) -> tuple[int | None, int]:
     """Create every table, or migrate the store, once, before any worker
-    starts (DDL races otherwise); (the version found, the version now)."""
+    starts (DDL races otherwise); (the version found, the version now).
+
+    It refuses a malformed witness key first: `serve` runs it before it
+    starts any process that would fail on one."""
+    try:
+        witnesses.WitnessPolicy.from_settings(settings)
+    except ValueError as error:
+        raise click.ClickException(str(error)) from error
     store = open_store(settings, create=True, checked=False)
     try:
         return SCHEMA.init(store.db)

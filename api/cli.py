@@ -25,7 +25,10 @@ from witness.cli import witness
 @click.pass_context
 def main(ctx: click.Context) -> None:
     """Lab Ledger: the record of truth for creative residency programs."""
-    ctx.obj = Settings.from_env()
+    try:
+        ctx.obj = Settings.from_env()
+    except ValueError as error:  # a malformed setting, e.g. LEDGER_WITNESSES
+        raise click.UsageError(str(error)) from error
 
 
 @main.group()

@@ -27,19 +27,34 @@ class ProgramIn(Schema):
     capacity = integer(1, 10_000, required=True, strict=True)
 
 
+# A disclosure is one event, and an event one transparency-log leaf of at most
+# 65,535 bytes (ledger.leaf): 2 lists x 20 items x 300 characters of up to 4
+# UTF-8 bytes each is 48 KB, leaving room for the rest of the event.
+DISCLOSURE_ITEMS = 20
+DISCLOSURE_ITEM_LENGTH = 300
+
+
+def disclosure_list() -> fields.List:
+    return fields.List(
+        text(DISCLOSURE_ITEM_LENGTH),
+        required=True,
+        validate=validate.Length(max=DISCLOSURE_ITEMS),
+    )
+
+
 class ToolIn(Schema):
     tool = tool_key(required=True)
     name = text(200, required=True)
     provider = text(200, required=True)
     version = text(64, required=True)
-    capabilities = fields.List(text(500), required=True, validate=validate.Length(max=50))
-    limitations = fields.List(text(500), required=True, validate=validate.Length(max=50))
+    capabilities = disclosure_list()
+    limitations = disclosure_list()
 
 
 class DisclosureIn(Schema):
     version = text(64, required=True)
-    capabilities = fields.List(text(500), required=True, validate=validate.Length(max=50))
-    limitations = fields.List(text(500), required=True, validate=validate.Length(max=50))
+    capabilities = disclosure_list()
+    limitations = disclosure_list()
 
 
 @blp.post("")

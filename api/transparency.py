@@ -91,10 +91,11 @@ class ConsistencyQuery(Schema):
 @blp.get("/v1/transparency/checkpoint")
 @blp.arguments(CheckpointQuery, location="query")
 def checkpoint(args: dict[str, Any]) -> Response:
-    """The latest signed checkpoint (C2SP tlog-checkpoint signed note, text/plain)"""
+    """The newest signed checkpoint, with the witness cosignatures it has so far
+    (C2SP tlog-checkpoint signed note, text/plain)"""
     head = _head_at_least(args["min_position"])
-    signed = _log().checkpoint(head)
-    response = _text(signed.note)
+    _, signed = _log().latest(head)
+    response = _text(signed)
     response.headers["Cache-Control"] = "no-cache"
     return response
 
@@ -213,4 +214,6 @@ def readiness(current: System) -> tuple[dict[str, Any], bool]:
     fault = _stuck(current, head)
     if fault is not None:
         detail["stuck"] = fault.public()
+    if current.witness_policy.witnesses:  # reported, never a reason to stop serving
+        detail["witnessing"] = current.transparency.witnessing()
     return detail, lag <= LAG_LIMIT and fault is None

@@ -92,6 +92,13 @@ class InvalidField(InvalidCommand):
         self.message = message
 
 
+class EventTooLarge(InvalidCommand):
+    """An event whose transparency-log leaf would exceed what an entry bundle
+    holds (65,535 bytes); the schemas' limits keep a legitimate request below."""
+
+    title = "Event too large for the transparency log"
+
+
 class IdempotencyKeyReused(LedgerError):
     """The same Idempotency-Key with another request (HTTP 422)."""
 

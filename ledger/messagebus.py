@@ -2,9 +2,11 @@
 
 It owns what every command shares: the idempotency record (a stored response
 is replayed, not run again; the record is written in the same transaction as
-the events), the transaction (the handler's changes are saved at once) and
-the optimistic-concurrency retry (a lost race runs the handler again on
-fresh aggregates, with jittered back-off, then answers 409).
+the events), the transaction (the handler's changes are saved at once), the
+optimistic-concurrency retry (a lost race runs the handler again on fresh
+aggregates, with jittered back-off, then answers 409) and the size of each
+new event's transparency-log leaf (`ledger.leaf`: over 65,535 bytes is 422,
+nothing saved).
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from ledger.idempotency import (
     IdempotencyStore,
     IdempotentResponse,
 )
+from ledger.leaf import check_leaf_size
 
 # A lost optimistic-concurrency race (two admissions saving the same Program
 # version) is retried this many times, then answered 409.
@@ -76,6 +79,7 @@ class CommandBus:
             self._replay_if_done(idempotency)
         for attempt in range(MAX_ATTEMPTS):
             changes = handler(self.ledger, command, actor)
+            check_leaf_size(e for a in changes.aggregates for e in a.pending_events)
             body = respond(changes.result) if respond is not None else None
             side_writes = []
             if idempotency is not None and body is not None:

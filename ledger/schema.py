@@ -6,7 +6,10 @@ applies the migrations in order, in one transaction. A process that opens a
 store at another version refuses to start (`check`), naming both versions.
 
 Version 1 is the layout the code had before versions were recorded: a store
-with our tables but no version row is at version 1.
+with our tables but no version row is at version 1. Version 2 adds the
+transparency log's full tiles and witness cosignatures; its step
+(`transparency.store.add_tiles`: the tiles of the tree already built) is
+handed in by `api.bootstrap`, since this layer cannot import it.
 """
 
 from __future__ import annotations
@@ -17,9 +20,10 @@ from dataclasses import dataclass, field
 from ledger.database import Cursor, Database
 from ledger.tables import Table, integer
 
-VERSION = 1
+VERSION = 2
 Migration = Callable[[Cursor], None]
-# target version -> the step from the version before it. None yet.
+# target version -> the step from the version before it, for this layer's
+# tables; `api.bootstrap` adds the read side's.
 MIGRATIONS: Mapping[int, Migration] = {}
 
 SCHEMA_TABLE = Table(

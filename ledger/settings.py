@@ -10,12 +10,65 @@ from pathlib import Path
 DEFAULT_DATABASE_URL = "sqlite:///./var/ledger.sqlite3"
 DEFAULT_SIGNING_KEY_FILE = "./var/log-signing.key"
 DEFAULT_LOG_NAME = "labledger.local/log"
+DEFAULT_CHECKPOINT_INTERVAL = 1.0
+DEFAULT_WITNESS_TIMEOUT = 5.0
 # Standard Webhooks / Svix schedule, seconds between attempts.
 DEFAULT_WEBHOOK_RETRY_SCHEDULE = (5, 300, 1800, 7200, 18000, 36000, 36000)
 
 
 def _truthy(value: str | None) -> bool:
     return (value or "").strip().lower() in ("1", "true", "yes", "y", "on")
+
+
+def _seconds(name: str, value: str) -> float:
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = -1.0
+    if not 0 < seconds < float("inf"):
+        raise ValueError(f"{name}: {value!r} is not a positive number of seconds")
+    return seconds
+
+
+@dataclass(frozen=True)
+class WitnessSetting:
+    """One witness the log asks for cosignatures: where it listens and its
+    cosignature key (the vkey text; `transparency` parses and checks it)."""
+
+    url: str
+    vkey: str
+
+
+def parse_witnesses(text: str) -> tuple[tuple[WitnessSetting, ...], int | None]:
+    """LEDGER_WITNESSES: entries separated by `;` or line breaks, each `URL VKEY`
+    or `quorum=N`; e.g. `quorum=1; https://w1.example/ w1+…; https://w2.example/ w2+…`.
+    (witnesses, quorum or None: all of them); ValueError naming what is wrong."""
+    witnesses: list[WitnessSetting] = []
+    quorum: int | None = None
+    for entry in (part.strip() for part in text.replace("\n", ";").split(";")):
+        if not entry:
+            continue
+        if entry.startswith("quorum="):
+            value = entry[len("quorum=") :]
+            if not value.isdigit() or quorum is not None:
+                raise ValueError(f"LEDGER_WITNESSES: {entry!r} is not one quorum=N")
+            quorum = int(value)
+            continue
+        parts = entry.split()
+        if len(parts) != 2 or not parts[0].startswith(("http://", "https://")):
+            raise ValueError(
+                f"LEDGER_WITNESSES: {entry!r} is not `URL VKEY` (an http(s) URL, a space, "
+                "the witness's vkey) nor quorum=N"
+            )
+        witnesses.append(WitnessSetting(parts[0].rstrip("/"), parts[1]))
+    if len({w.vkey for w in witnesses}) != len(witnesses):
+        raise ValueError("LEDGER_WITNESSES: a witness key is listed twice")
+    if quorum is not None and quorum > len(witnesses):
+        raise ValueError(
+            f"LEDGER_WITNESSES: a quorum of {quorum} needs at least {quorum} witnesses, "
+            f"{len(witnesses)} listed"
+        )
+    return tuple(witnesses), quorum
 
 
 @dataclass(frozen=True)
@@ -31,6 +84,12 @@ class Settings:
     poll_interval: float = 0.2
     # How long a read with `min_position` waits for the read model (seconds).
     read_wait: float = 5.0
+    # The tree builder signs a grown tree at most this often, and a witness is
+    # asked to cosign at most this often (seconds).
+    checkpoint_interval: float = DEFAULT_CHECKPOINT_INTERVAL
+    witnesses: tuple[WitnessSetting, ...] = ()
+    witness_quorum: int | None = None  # None: every witness
+    witness_timeout: float = DEFAULT_WITNESS_TIMEOUT  # seconds per add-checkpoint request
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -54,6 +113,15 @@ class Settings:
             settings = replace(
                 settings, webhook_disable_after=float(env["LEDGER_WEBHOOK_DISABLE_AFTER"])
             )
+        if env.get("LEDGER_WITNESSES"):
+            witnesses, quorum = parse_witnesses(env["LEDGER_WITNESSES"])
+            settings = replace(settings, witnesses=witnesses, witness_quorum=quorum)
+        for name, attribute in (
+            ("LEDGER_CHECKPOINT_INTERVAL", "checkpoint_interval"),
+            ("LEDGER_WITNESS_TIMEOUT", "witness_timeout"),
+        ):
+            if env.get(name):
+                settings = replace(settings, **{attribute: _seconds(name, env[name])})
         if env.get("LEDGER_POLL_INTERVAL"):
             settings = replace(settings, poll_interval=float(env["LEDGER_POLL_INTERVAL"]))
         return settings

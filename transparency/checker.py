@@ -16,7 +16,7 @@ from typing import Any
 
 from ledger.database import Database
 from ledger.log import Entry, EventLog, iter_entries
-from transparency import merkle, note
+from transparency import merkle, note, tiles
 from transparency.leaves import entry_leaf, raw_leaf_bytes
 from transparency.store import TreeStore
 
@@ -41,6 +41,7 @@ class StoreReport:
     # still bind their stored bytes): how many, and the first few positions.
     unreadable: int = 0
     unreadable_positions: tuple[int, ...] = ()
+    tiles: int = 0  # stored full tiles, each equal to the stored nodes it holds
 
 
 class _Checkpoints:
@@ -62,6 +63,25 @@ class _Checkpoints:
                 )
             self.count += 1
             self.pending = next(self.rows, None)
+
+
+def _check_tiles(store: TreeStore, size: int) -> int:
+    """Every full tile of the tree is stored, holds exactly its (checked) nodes,
+    and no other tile is stored: what `/log/` serves as immutable."""
+    count = 0
+    for tile in tiles.all_tiles(size):
+        if not tile.is_full:
+            continue
+        stored = store.full_tile(tile)
+        if stored is None:
+            raise StoreMismatch(f"the full tile {tile.path} is missing from the store")
+        if stored != tiles.tile_hashes(tile, store.fetch_nodes):
+            raise StoreMismatch(f"the stored tile {tile.path} differs from the tree's nodes")
+        count += 1
+    stored_count = store.db.fetchone("SELECT COUNT(*) AS n FROM {t}tlog_tiles")
+    if stored_count is not None and int(stored_count["n"]) > count:
+        raise StoreMismatch(f"the store holds tiles beyond the tree's {count} full tiles")
+    return count
 
 
 def _leaf(index: int, entry: Entry, stored: bytes) -> tuple[bytes, bool]:
@@ -152,6 +172,7 @@ def check_store(
         False,
         unreadable=unreadable,
         unreadable_positions=tuple(first_unreadable),
+        tiles=_check_tiles(store, index),
     )
     if latest_row is None:
         if index:

@@ -147,8 +147,9 @@ def verify_store(settings: Settings, key: str | None) -> None:
         else "no checkpoint signed yet (the tree is empty)"
     )
     click.echo(
-        f"OK: {report.size} leaves recomputed from the stored events match the stored tree, "
-        f"root {report.root.hex()}; {report.checkpoints} checkpoints match; {signed}"
+        f"OK: {report.size} leaves recomputed from the stored events match the stored tree "
+        f"and its {report.tiles} full tiles, root {report.root.hex()}; "
+        f"{report.checkpoints} checkpoints match; {signed}"
     )
     if report.unreadable:
         shown = ", ".join(str(p) for p in report.unreadable_positions)

@@ -11,9 +11,10 @@ no event can stop the tree. A batch that cannot be appended (the store
 refuses it) is reported: the builder is stuck at that position
 (`ledger.faults.Faults`) and retries with back-off.
 
-The builder also signs a checkpoint of the tree it has built, at most once a
-second, so the tree is covered by a signature within about a second of each
-append (`verify store` counts on one).
+The builder also signs a checkpoint of the tree it has built, at most once per
+`LEDGER_CHECKPOINT_INTERVAL` (default 1 s), so the tree is covered by a
+signature within about that long of each append (`verify store` counts on
+one, and the witnesses are asked to cosign it: `transparency.cosigning`).
 """
 
 from __future__ import annotations
@@ -37,7 +38,6 @@ log = logging.getLogger(__name__)
 
 LEASE_NAME = "transparency-tree"
 BATCH = 500
-SIGN_EVERY = 1.0  # seconds between checkpoints while appending
 SIGN_RETRY = 60.0  # seconds before trying again when signing failed
 
 
@@ -113,7 +113,7 @@ class TreeBuilder:
             self._sign_after = now + SIGN_RETRY
             return
         self._unsigned = False
-        self._sign_after = now + SIGN_EVERY
+        self._sign_after = now + self.settings.checkpoint_interval
 
     def run(self, stop: threading.Event) -> None:
         holding = False

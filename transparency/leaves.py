@@ -12,18 +12,11 @@ change one stored byte and the leaf no longer matches.
 
 from __future__ import annotations
 
-from typing import Any
-
-import rfc8785
-
-from ledger.events import committed
+from ledger.leaf import leaf_bytes
 from ledger.log import Entry
 from transparency.store import LeafRecord
 
-
-def leaf_bytes(env: dict[str, Any]) -> bytes:
-    """Personal fields appear only as salted commitments, so every leaf is public."""
-    return rfc8785.dumps(committed(env))
+__all__ = ["entry_leaf", "leaf_bytes", "leaf_record", "raw_leaf_bytes"]
 
 
 def raw_leaf_bytes(entry: Entry) -> bytes:

@@ -1,5 +1,6 @@
 """The log as the HTTP layer sees it: signed checkpoints (cached while the tree
-does not grow), proofs and certificates. No Flask here."""
+does not grow) with their witnesses' cosignatures, proofs and certificates.
+No Flask here."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from typing import Any
 from ledger.database import Database
 from transparency import certificate, note
 from transparency.store import Head, TreeStore
+from transparency.witnesses import CosignatureStore, WitnessPolicy
 
 
 @dataclass(frozen=True)
@@ -23,9 +25,13 @@ class NotInTree(LookupError):
 
 
 class TransparencyLog:
-    def __init__(self, db: Database, signer: note.Signer) -> None:
+    def __init__(
+        self, db: Database, signer: note.Signer, policy: WitnessPolicy | None = None
+    ) -> None:
         self.store = TreeStore(db)
+        self.cosignatures = CosignatureStore(db)
         self.signer = signer
+        self.policy = policy or WitnessPolicy()
         self._lock = threading.Lock()
         self._cached: SignedCheckpoint | None = None
 
@@ -34,11 +40,13 @@ class TransparencyLog:
         return self.signer.verifier.vkey
 
     def checkpoint(self, head: Head | None = None) -> SignedCheckpoint:
-        """The checkpoint of the current tree, signed once per tree size.
+        """The checkpoint of the current tree, signed once per tree size (by
+        the log's key alone: see `latest` for the cosigned note).
 
         Every signed checkpoint is recorded, so `verify store` can check the
-        latest one; Ed25519 is deterministic, so re-signing a size (another
-        process, a restart) yields the identical note.
+        latest one and the witnesses can be asked to cosign it; Ed25519 is
+        deterministic, so re-signing a size (another process, a restart)
+        yields the identical note.
         """
         head = head or self.store.head()
         with self._lock:
@@ -51,13 +59,63 @@ class TransparencyLog:
             self._cached = signed
             return signed
 
+    def cosigned(self, size: int, signed_note: str) -> str:
+        """The log's signed note of `size` followed by the configured witnesses'
+        cosignature lines on it (none yet: the note as the log signed it)."""
+        return signed_note + self.cosignatures.lines(size, self.policy.vkeys)
+
+    def latest(self, head: Head | None = None) -> tuple[int, str]:
+        """The newest checkpoint (signed now if the tree has grown), with every
+        cosignature it has gathered so far: (size, note)."""
+        signed = self.checkpoint(head)
+        return signed.head.size, self.cosigned(signed.head.size, signed.note)
+
+    def _witnessed(self, covering: int = 0) -> dict[str, Any] | None:
+        policy = self.policy
+        found = self.cosignatures.latest(policy.vkeys, policy.quorum, covering)
+        if found is None and policy.quorum:  # no quorum yet: the newest signed one
+            found = self.cosignatures.latest(policy.vkeys, 0, covering)
+        return found
+
+    def published(self) -> tuple[int, str]:
+        """What `/log/checkpoint` serves: the latest checkpoint a quorum of the
+        witnesses cosigned (the latest signed one while none is), with its
+        cosignatures: (size, note)."""
+        found = self._witnessed()
+        if found is None:
+            return self.latest()
+        return int(found["size"]), self.cosigned(int(found["size"]), found["note"])
+
+    def witnessing(self) -> dict[str, Any]:
+        """Readiness detail: how far the witnessed checkpoint trails the latest."""
+        policy = self.policy
+        latest = self.store.latest_checkpoint()
+        witnessed = self.cosignatures.latest(policy.vkeys, policy.quorum)
+        latest_size = int(latest["size"]) if latest else None
+        witnessed_size = int(witnessed["size"]) if witnessed else None
+        return {
+            "witnesses": len(policy.witnesses),
+            "quorum": policy.quorum,
+            "latest_checkpoint": latest_size,
+            "witnessed_checkpoint": witnessed_size,
+            "quorum_met": witnessed_size is not None and witnessed_size == latest_size,
+        }
+
     def certificate(self, work_id: str) -> dict[str, Any]:
+        """The work's certificate on the latest checkpoint covering its leaf that
+        a quorum of witnesses cosigned (else the newest covering it), cosignatures
+        included."""
         row = self.store.leaf_of(work_id, 1)
         if row is None or row["type"] != certificate.DECLARATION_TYPE:
             raise NotInTree(f"no ownership declaration of work {work_id} in the tree")
-        signed = self.checkpoint()
-        index, size = int(row["idx"]), signed.head.size
+        index = int(row["idx"])
+        found = self._witnessed(covering=index + 1)
+        if found is None:
+            size, signed = self.latest()
+        else:
+            size = int(found["size"])
+            signed = self.cosigned(size, found["note"])
         path = self.store.inclusion_proof(index, size)
         return certificate.build_certificate(
-            work_id, index, row["leaf"].encode("utf-8"), size, path, signed.note, self.vkey
+            work_id, index, row["leaf"].encode("utf-8"), size, path, signed, self.vkey
         )

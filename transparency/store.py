@@ -1,8 +1,11 @@
-"""The stored tree: leaves, complete-subtree nodes, the tree head, signed checkpoints.
+"""The stored tree: leaves, complete-subtree nodes, full tiles, the tree head,
+signed checkpoints.
 
 Nodes are keyed by their append-order id (see `merkle.stored_index`), so a
 proof is one `SELECT ... WHERE id IN (...)` of O(log n) rows, and appending
-a batch of leaves writes its leaves, nodes and new head in one transaction.
+a batch of leaves writes its leaves, nodes, the full C2SP tiles it completes
+and the new head in one transaction. A full tile never changes, so it is
+computed once, by the append that completes it, and served from its row.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from typing import Any
 
 from ledger.database import Cursor, Database
 from ledger.tables import Index, Table, bigint, blob, integer, text
-from transparency import merkle
+from transparency import merkle, tiles
 
 HEAD = Table(
     "tlog_head",
@@ -38,7 +41,9 @@ NODES = Table("tlog_nodes", (bigint("id"), blob("hash")), primary_key=("id",))
 CHECKPOINTS = Table(
     "tlog_checkpoints", (bigint("size"), text("root"), text("note")), primary_key=("size",)
 )
-TABLES = (HEAD, LEAVES, NODES, CHECKPOINTS)
+# Full hash tiles (256 hashes, 8,192 bytes) by their path, e.g. tile/0/x001/234.
+TILES = Table("tlog_tiles", (text("path"), blob("data")), primary_key=("path",))
+TABLES = (HEAD, LEAVES, NODES, CHECKPOINTS, TILES)
 
 
 def seed(cur: Cursor) -> None:
@@ -48,6 +53,39 @@ def seed(cur: Cursor) -> None:
         "ON CONFLICT (id) DO NOTHING",
         (merkle.EMPTY_ROOT.hex(),),
     )
+
+
+def _store_full_tiles(cur: Cursor, old_size: int, new_size: int) -> None:
+    """The full hash tiles a tree of `new_size` has and one of `old_size` lacks,
+    read from the nodes already written in this transaction."""
+    for tile in tiles.new_tiles(old_size, new_size):
+        if tile.is_full:
+            data = tiles.tile_hashes(tile, lambda nodes: _fetch(cur, nodes))
+            cur.execute(
+                "INSERT INTO {t}tlog_tiles (path, data) VALUES (?, ?) "
+                "ON CONFLICT (path) DO NOTHING",
+                (tile.path, data),
+            )
+
+
+def add_tiles(cur: Cursor) -> None:
+    """Schema version 2: the full-tiles table, filled for the tree already built."""
+    for statement in TILES.create(cur.dialect):
+        cur.execute(statement)
+    row = cur.one("SELECT size FROM {t}tlog_head WHERE id = 1")
+    _store_full_tiles(cur, 0, int(row["size"]) if row else 0)
+
+
+def _fetch(cur: Cursor, nodes: Sequence[merkle.Node]) -> dict[merkle.Node, bytes]:
+    if not nodes:
+        return {}
+    ids = {merkle.stored_index(level, index): (level, index) for level, index in nodes}
+    marks = ",".join("?" * len(ids))
+    cur.execute(f"SELECT id, hash FROM {{t}}tlog_nodes WHERE id IN ({marks})", list(ids))
+    found = {ids[int(row["id"])]: bytes(row["hash"]) for row in cur.fetchall()}
+    if len(found) != len(ids):
+        raise LookupError("the stored tree is missing nodes")
+    return found
 
 
 class StaleHead(RuntimeError):
@@ -82,20 +120,9 @@ class TreeStore:
             raise LookupError("the transparency tables are missing; run `labledger db init`")
         return Head(int(row["size"]), int(row["position"]), bytes.fromhex(row["root"]))
 
-    def _fetch(self, cur: Cursor, nodes: Sequence[merkle.Node]) -> dict[merkle.Node, bytes]:
-        if not nodes:
-            return {}
-        ids = {merkle.stored_index(level, index): (level, index) for level, index in nodes}
-        marks = ",".join("?" * len(ids))
-        cur.execute(f"SELECT id, hash FROM {{t}}tlog_nodes WHERE id IN ({marks})", list(ids))
-        found = {ids[int(row["id"])]: bytes(row["hash"]) for row in cur.fetchall()}
-        if len(found) != len(ids):
-            raise LookupError("the stored tree is missing nodes")
-        return found
-
     def fetch_nodes(self, nodes: Sequence[merkle.Node]) -> dict[merkle.Node, bytes]:
         with self.db.transaction() as cur:
-            return self._fetch(cur, nodes)
+            return _fetch(cur, nodes)
 
     def hashes(self, ranges: Sequence[tuple[int, int]]) -> list[bytes]:
         """MTH of each leaf range [lo, hi), every node they need read in one query."""
@@ -120,6 +147,17 @@ class TreeStore:
             "SELECT * FROM {t}tlog_leaves WHERE aggregate_id = ? AND aggregate_version = ?",
             (aggregate_id, aggregate_version),
         )
+
+    def full_tile(self, tile: tiles.Tile) -> bytes | None:
+        row = self.db.fetchone("SELECT data FROM {t}tlog_tiles WHERE path = ?", (tile.path,))
+        return bytes(row["data"]) if row else None
+
+    def leaves_between(self, lo: int, hi: int) -> list[bytes]:
+        """The leaf bytes of indexes lo..hi-1, in order."""
+        rows = self.db.fetchall(
+            "SELECT leaf FROM {t}tlog_leaves WHERE idx >= ? AND idx < ? ORDER BY idx", (lo, hi)
+        )
+        return [row["leaf"].encode("utf-8") for row in rows]
 
     def _pages(
         self, table: str, columns: str, key: str, below: int, page: int
@@ -155,7 +193,7 @@ class TreeStore:
             # The frontier of `expected` is complete, committed and never changes,
             # so the new nodes and root can be computed before the head is claimed.
             nodes = merkle.frontier(size)
-            found = self._fetch(cur, nodes)
+            found = _fetch(cur, nodes)
             frontier = [found[node] for node in nodes]
             node_rows: list[tuple[int, bytes]] = []
             leaf_rows = []
@@ -190,6 +228,7 @@ class TreeStore:
                 leaf_rows,
             )
             cur.executemany("INSERT INTO {t}tlog_nodes (id, hash) VALUES (?, ?)", node_rows)
+            _store_full_tiles(cur, size, head.size)
         return head
 
     # ---- signed checkpoints --------------------------------------------------

@@ -61,9 +61,16 @@ class Server:
         return {"Authorization": f"Bearer {token}"}
 
 
-def start_server(url: str, tmp_path: Path, *serve_args: str) -> Server:
-    port = free_port()
-    env = cli_env(url, tmp_path)
+def start_server(
+    url: str,
+    tmp_path: Path,
+    *serve_args: str,
+    env: dict[str, str] | None = None,
+    port: int | None = None,
+) -> Server:
+    """`labledger serve` on `port` (default: a free one); `env` adds settings."""
+    port = port or free_port()
+    env = cli_env(url, tmp_path, **(env or {}))
     log = open(tmp_path / "serve.log", "w")  # noqa: SIM115 (closed with the process)
     process = subprocess.Popen(
         [str(BIN / "labledger"), "serve", "--bind", f"127.0.0.1:{port}", *serve_args],

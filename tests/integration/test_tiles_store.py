@@ -1,0 +1,72 @@
+"""Schema version 2 stores the log's full tiles: `db init` on a version-1 store
+creates the table and fills it for the tree already built, and `verify store`
+checks every stored tile against the tree, on both stores."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from click.testing import CliRunner
+
+from api.bootstrap import init_store
+from api.cli import main
+from ledger import commands as c
+from ledger import schema
+from ledger.actors import Actor, Role
+from ledger.store import open_store
+from tests.helpers import open_system
+from tests.tiles_support import Tree, grow
+from transparency.follower import TreeBuilder
+
+STAFF = Actor("staff-1", Role.STAFF)
+
+
+def test_db_init_migrates_a_version_1_store_and_fills_its_full_tiles(store_settings):
+    system = open_system(store_settings)
+    tree = Tree()
+    try:
+        grow(system, tree, 600)
+        system.db.execute("DROP TABLE {t}tlog_tiles")
+        system.db.execute("DROP TABLE {t}tlog_cosignatures")
+        system.db.execute("UPDATE {t}ledger_schema SET version = 1")
+    finally:
+        system.close()
+    assert init_store(store_settings) == (1, schema.VERSION)
+    store = open_store(store_settings)  # checked: at the current version now
+    try:
+        rows = store.db.fetchall("SELECT path, data FROM {t}tlog_tiles ORDER BY path")
+        assert [(r["path"], bytes(r["data"])) for r in rows] == [
+            ("tile/0/000", tree.tile(0, 0, 256)),
+            ("tile/0/001", tree.tile(0, 1, 256)),
+        ]
+        assert store.db.fetchall("SELECT * FROM {t}tlog_cosignatures") == []
+    finally:
+        store.close()
+
+
+def test_verify_store_checks_the_stored_full_tiles(store_settings, store_system):
+    bus = store_system.bus
+    bus.handle(
+        c.OpenProgram("busan", "Busan", "Busan", date(2026, 3, 2), date(2026, 3, 31), 5), STAFF
+    )
+    for n in range(300):
+        bus.handle(c.SubmitApplication("busan", f"A{n}", "a@example.org", "https://a", "s"), STAFF)
+    builder = TreeBuilder(store_system.log, store_system.db, store_settings)
+    builder.sign(builder.catch_up())
+    env = {
+        "LEDGER_DATABASE_URL": store_settings.database_url,
+        "LEDGER_SIGNING_KEY_FILE": str(store_settings.signing_key_file),
+        "LEDGER_LOG_NAME": store_settings.log_name,
+    }
+    ok = CliRunner().invoke(main, ["verify", "store"], env=env)
+    assert ok.exit_code == 0, ok.output
+    assert "301 leaves recomputed from the stored events match the stored tree and its 1 " in (
+        ok.output
+    )
+    store_system.db.execute("UPDATE {t}tlog_tiles SET data = ?", (bytes(8192),))
+    bad = CliRunner().invoke(main, ["verify", "store"], env=env)
+    assert bad.exit_code == 1
+    assert "MISMATCH: the stored tile tile/0/000 differs from the tree's nodes" in bad.output
+    store_system.db.execute("DELETE FROM {t}tlog_tiles")
+    gone = CliRunner().invoke(main, ["verify", "store"], env=env)
+    assert gone.exit_code == 1 and "the full tile tile/0/000 is missing" in gone.output
