@@ -13,6 +13,7 @@ from api.idempotency import execute, idempotent
 from api.schemas import MEDIA_TYPE, Email, Text, Url, instant, sha256, text, tool_key
 from ledger import commands as c
 from ledger.actors import Role
+from ledger.events import rfc3339
 
 blp = Blueprint(
     "applications", __name__, url_prefix="/v1", description="Applications and participants"
@@ -100,7 +101,7 @@ def withdraw(data: dict[str, Any], application_id: UUID) -> dict[str, Any]:
 def grant(data: dict[str, Any], participant_id: UUID) -> dict[str, Any]:
     """Grant a participant access to a registered tool"""
     command = c.GrantTool(participant_id, **data)
-    expires = command.expires_at.isoformat() if command.expires_at else None
+    expires = rfc3339(command.expires_at) if command.expires_at else None
     body = {"participant_id": str(participant_id), "tool": command.tool, "expires_at": expires}
     return execute(command, lambda _: body)
 

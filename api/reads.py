@@ -50,7 +50,7 @@ def fresh(name: str, min_position: int | None) -> None:
     if min_position is None:
         models.refresh(name, budget=settings.read_wait)
         return
-    refuse_beyond_head(min_position, f"{name} view", lambda: models.position(name))
+    refuse_beyond_head(min_position)
     stuck = models.stuck(name) if models.position(name) < min_position else None
     if stuck is not None and not stuck.due():  # waiting cannot help before the next attempt
         refuse_stuck(f"{name} view", stuck, min_position)
@@ -218,8 +218,8 @@ def get_events(query: dict[str, Any]) -> dict[str, Any]:
     """The ordered event log (personal data only for staff)"""
     log = system().log
     target = query.get("min_position")
-    if target is not None:  # the feed is the log: only a position beyond its head is behind
-        refuse_beyond_head(target, "log", log.head)
+    if target is not None:  # the feed is the log: it holds every position up to its head
+        refuse_beyond_head(target)
     types = frozenset(_types(query["type"])) if "type" in query else None
     items, cursor = feed(log, query["after"], query["limit"], types)
     shape = staff_view if current_actor().role == Role.STAFF else redacted

@@ -45,9 +45,16 @@ class EndpointIn(Schema):
     description = text(500, min_length=0, multiline=True, load_default="")
 
 
+class _IdCursor(fields.UUID):
+    """An endpoint id; empty (`after=`) means the first page, as it always has."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> UUID | None:
+        return None if value == "" else super()._deserialize(value, attr, data, **kwargs)
+
+
 class ListQuery(Schema):
     limit = limit_field()
-    after = fields.UUID(load_default=None, metadata={"description": "the last id of a page"})
+    after = _IdCursor(load_default=None, metadata={"description": "the last id of a page"})
 
 
 class DeliveriesQuery(Schema):
