@@ -188,7 +188,7 @@ def leaf(index: int) -> dict[str, Any]:
 
 @blp.get("/v1/works/<uuid:work_id>/certificate")
 def work_certificate(work_id: UUID) -> Response:
-    """The work's ownership certificate (RFC 8785 canonical JSON; save it byte for byte)"""
+    """The work's ownership certificate (RFC 8785 canonical JSON, verified by its facts)"""
     try:
         body = _log().certificate(str(work_id))
     except NotInTree:
