@@ -174,8 +174,9 @@ def register_request_guards(app: Flask) -> None:
 
 
 # An API answers JSON and text only: nothing it sends is a page to render,
-# frame or run scripts in. The Swagger UI at /docs is the one page, and it loads
-# its scripts and styles from a CDN, so it keeps only the framing rule.
+# frame or run scripts in. The Swagger UI at /docs is served from this origin
+# (api/swagger.py), so it runs scripts from here only and talks to nothing
+# else; other HTML pages keep only the framing rule.
 SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "no-referrer",
@@ -183,6 +184,10 @@ SECURITY_HEADERS = {
 }
 API_CSP = "default-src 'none'; frame-ancestors 'none'"
 PAGE_CSP = "frame-ancestors 'none'"
+DOCS_CSP = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; frame-ancestors 'none'"
+)
 
 
 def register_response_headers(app: Flask) -> None:
@@ -190,7 +195,10 @@ def register_response_headers(app: Flask) -> None:
     def _headers(response: Response) -> Response:
         for name, value in SECURITY_HEADERS.items():
             response.headers.setdefault(name, value)
-        csp = PAGE_CSP if response.mimetype == "text/html" else API_CSP
+        if request.path == "/docs" or request.path.startswith("/docs/"):
+            csp = DOCS_CSP
+        else:
+            csp = PAGE_CSP if response.mimetype == "text/html" else API_CSP
         response.headers.setdefault("Content-Security-Policy", csp)
         # What a token may read is personal to it (rosters, applications, the
         # staff feed, a webhook secret): no cache, private or shared, keeps it.

@@ -9,12 +9,13 @@ from typing import Any
 from uuid import UUID
 
 from flask import Response, g
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
+from api import responses as r
 from api.auth import require
 from api.errors import ProblemError
 from api.idempotency import idempotent
+from api.openapi import Blueprint
 from api.schemas import MAX_POSITION, Text, integer, limit_field, text
 from api.services import system
 from ledger.actors import Role
@@ -99,7 +100,7 @@ def _registration(scope: str, key: str) -> StoredResponse | None:
 @blp.post("/endpoints")
 @require(Role.PARTNER)
 @blp.arguments(EndpointIn)
-@blp.response(201)
+@blp.response(201, r.EndpointWithSecret)
 @idempotent(201, lookup=_registration)
 def create_endpoint(data: dict[str, Any]) -> dict[str, Any]:
     """Register an endpoint; the response shows its signing secret, once"""
@@ -128,7 +129,7 @@ def create_endpoint(data: dict[str, Any]) -> dict[str, Any]:
 @blp.get("/endpoints")
 @require(Role.PARTNER)
 @blp.arguments(ListQuery, location="query")
-@blp.response(200)
+@blp.response(200, r.EndpointPage)
 def list_endpoints(query: dict[str, Any]) -> dict[str, Any]:
     """Your endpoints"""
     after = query["after"]
@@ -138,7 +139,7 @@ def list_endpoints(query: dict[str, Any]) -> dict[str, Any]:
 
 @blp.get("/endpoints/<uuid:endpoint_id>")
 @require(Role.PARTNER)
-@blp.response(200)
+@blp.response(200, r.Endpoint)
 def get_endpoint(endpoint_id: UUID) -> dict[str, Any]:
     """One of your endpoints, with its state and position"""
     return _owned(endpoint_id)
@@ -156,7 +157,7 @@ def delete_endpoint(endpoint_id: UUID) -> Response:
 
 @blp.post("/endpoints/<uuid:endpoint_id>/rotate-secret")
 @require(Role.PARTNER)
-@blp.response(200)
+@blp.response(200, r.EndpointWithSecret)
 def rotate_secret(endpoint_id: UUID) -> dict[str, Any]:
     """A new secret; the previous one keeps signing beside it for 24 h"""
     rotated = _store().rotate_secret(owner_of(g.actor), str(endpoint_id))
@@ -168,7 +169,7 @@ def rotate_secret(endpoint_id: UUID) -> dict[str, Any]:
 
 @blp.post("/endpoints/<uuid:endpoint_id>/enable")
 @require(Role.PARTNER)
-@blp.response(200)
+@blp.response(200, r.Endpoint)
 def enable_endpoint(endpoint_id: UUID) -> dict[str, Any]:
     """Re-enable a disabled endpoint; delivery resumes where it stopped"""
     endpoint = _store().enable(owner_of(g.actor), str(endpoint_id))
@@ -180,7 +181,7 @@ def enable_endpoint(endpoint_id: UUID) -> dict[str, Any]:
 @blp.get("/endpoints/<uuid:endpoint_id>/deliveries")
 @require(Role.PARTNER)
 @blp.arguments(DeliveriesQuery, location="query")
-@blp.response(200)
+@blp.response(200, r.AttemptPage)
 def deliveries(query: dict[str, Any], endpoint_id: UUID) -> dict[str, Any]:
     """The delivery log: every attempt with its status code, latency and error"""
     endpoint = _owned(endpoint_id)
@@ -191,7 +192,7 @@ def deliveries(query: dict[str, Any], endpoint_id: UUID) -> dict[str, Any]:
 @blp.post("/endpoints/<uuid:endpoint_id>/replay")
 @require(Role.PARTNER)
 @blp.arguments(ReplayIn)
-@blp.response(202)
+@blp.response(202, r.Replay)
 def replay(data: dict[str, Any], endpoint_id: UUID) -> dict[str, Any]:
     """Redeliver every message past log position `after`, with the original webhook-ids"""
     endpoint = _owned(endpoint_id)
