@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from marshmallow import INCLUDE, Schema, fields
+from marshmallow.validate import OneOf
 
 from api.schemas import SHA256, SLUG, Pattern
 
@@ -193,11 +194,31 @@ class Attempt(Body):
     ok = fields.Boolean(required=True)
     error = string(allow_none=True)
     next_attempt_at = instant(allow_none=True)
+    trigger = string(
+        validate=OneOf(["first", "retry", "replay", "test"]),
+        metadata={
+            "description": "why: a message's first attempt, a retry, a replay or resend, "
+            "a test event"
+        },
+    )
+    replay = fields.Boolean(required=True, metadata={"description": "an attempt of a redelivery"})
 
 
 class AttemptPage(Body):
     items = many(Attempt)
     next = cursor()
+
+
+class Resent(Body):
+    endpoint_id = uuid()
+    message_id = string()
+    queued = fields.Boolean(required=True)
+
+
+class TestQueued(Body):
+    endpoint_id = uuid()
+    webhook_id = string()
+    sequence = integer()
 
 
 class Replay(Body):
