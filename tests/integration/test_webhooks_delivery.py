@@ -339,6 +339,8 @@ def test_replay_redelivers_with_the_original_ids(client, tokens, system, setting
         total = len(list(iter_log(system.log, 0)))
         with dispatching(system, settings):
             receiver.wait_for(lambda: len(receiver.received) >= total)
+            # Received is not yet recorded: replay takes delivered messages only.
+            receiver.wait_for(lambda: len(deliveries(client, tokens, endpoint["id"])) >= total)
             first = list(receiver.received)
             after = first[2].body["data"]["position"]
             response = client.post(
