@@ -10,7 +10,7 @@ from dataclasses import replace
 from typing import Any
 
 from api.app import create_app
-from tests.helpers import post, seed
+from tests.helpers import post, seed, sha
 from transparency.follower import TreeBuilder
 
 Z_INSTANT = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$")
@@ -123,3 +123,36 @@ def test_min_position_beyond_the_log_head_is_422_naming_the_head_without_waiting
         assert body["head"] == head, path
         assert body["errors"] == {"min_position": [f"must be at most {head}, the log's head"]}
         assert "Retry-After" not in response.headers
+
+
+def test_every_hash_input_is_accepted_in_either_case_and_kept_lowercase(client, tokens):
+    s = seed(client, tokens, declare=False)
+    output, prompt, content = (sha(name).upper() for name in ("out-2", "prompt-2", "work-2"))
+    generation = post(
+        client,
+        f"/v1/participants/{s.participant}/generations",
+        s.artist_headers,
+        {
+            "tool": "video",
+            "tool_version": "2.1",
+            "output_sha256": output,
+            "media_type": "video/mp4",
+            "prompt_sha256": prompt,
+        },
+        201,
+    ).get_json()["id"]
+    post(
+        client,
+        "/v1/works",
+        s.artist_headers,
+        {"title": "t", "content_sha256": content, "generation_ids": [generation], "statement": "s"},
+        201,
+    )
+    events = client.get("/v1/events", headers=tokens.staff).get_json()["items"]
+    [recorded] = [e["data"] for e in events if e["aggregate_id"] == generation]
+    assert (recorded["output_sha256"], recorded["prompt_sha256"]) == (
+        output.lower(),
+        prompt.lower(),
+    )
+    found = client.get("/v1/works", query_string={"sha256": content}).get_json()["items"]
+    assert [w["content_sha256"] for w in found] == [content.lower()]

@@ -1,6 +1,7 @@
 """What a partner asks of its endpoints beyond the log's own deliveries: a
 test event, one message sent again, a replay, a pause; and what the delivery
-log says of each attempt (`trigger`, `replay`), against a real receiver."""
+log says of each attempt (`trigger`, `replay`), against a real receiver. (A
+410-disabled endpoint's log: test_webhooks_delivery.py.)"""
 
 from __future__ import annotations
 
@@ -12,7 +13,6 @@ from tests.integration.test_webhooks_delivery import (
     Receiver,
     deliveries,
     dispatching,
-    endpoint_state,
     receiving,
     register,
 )
@@ -94,19 +94,6 @@ def test_a_replay_and_its_retries_are_marked_in_the_delivery_log(client, tokens,
         ("retry", True, 3),
     ]
     assert log[total]["next_attempt_at"] is not None
-
-
-def test_a_410_disabled_endpoint_shows_no_next_attempt(client, tokens, system, settings):
-    with receiving(Receiver(replies=lambda n: (410, {}))) as receiver:
-        endpoint = register(client, tokens, receiver)
-        open_program(client, tokens)
-        with dispatching(system, settings):
-            receiver.wait_for(lambda: len(receiver.received) >= 1)
-            time.sleep(0.5)
-    [attempt] = deliveries(client, tokens, endpoint["id"])
-    assert attempt["status_code"] == 410 and attempt["next_attempt_at"] is None
-    state = endpoint_state(client, tokens, endpoint["id"])
-    assert state["enabled"] is False and "410" in state["disabled_reason"]
 
 
 def test_a_paused_endpoint_gets_nothing_until_resumed(client, tokens, system, settings):
