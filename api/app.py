@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask, Response, jsonify
-from flask_smorest import Api
 
 from api import (
     applications,
@@ -14,6 +13,7 @@ from api import (
     programs,
     reads,
     services,
+    swagger,
     tiles,
     transparency,
     works,
@@ -23,6 +23,7 @@ from api.bootstrap import System
 from api.boundary import register_request_guards, register_response_headers
 from api.errors import problem, register_error_handlers
 from api.metrics import init_metrics
+from api.openapi import Api
 from ledger.settings import Settings
 
 MAX_BODY_BYTES = 1024 * 1024
@@ -49,11 +50,17 @@ def create_app(settings: Settings | None = None, *, system: System | None = None
         API_VERSION="1",
         OPENAPI_VERSION="3.0.3",
         OPENAPI_URL_PREFIX="/",
-        OPENAPI_JSON_PATH="openapi.json",
-        OPENAPI_SWAGGER_UI_PATH="/docs",
-        OPENAPI_SWAGGER_UI_URL="https://cdn.jsdelivr.net/npm/swagger-ui-dist/",
+        OPENAPI_JSON_PATH="openapi.json",  # Swagger UI at /docs: api/swagger.py
         API_SPEC_OPTIONS={
-            "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
+            "components": {
+                "securitySchemes": {
+                    "bearer": {
+                        "type": "http",
+                        "scheme": "bearer",
+                        "description": "a token from `labledger tokens create`",
+                    }
+                }
+            },
             "info": {
                 "description": "The record of truth for creative residency programs.",
             },
@@ -69,6 +76,7 @@ def create_app(settings: Settings | None = None, *, system: System | None = None
     register_response_headers(app)
     for blueprint in BLUEPRINTS:
         api.register_blueprint(blueprint)
+    app.register_blueprint(swagger.blp)
 
     @app.get("/healthz")
     def healthz() -> Response:

@@ -5,14 +5,16 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from flask_smorest import Blueprint
 from marshmallow import Schema, validate
 
+from api import responses as r
 from api.auth import require
 from api.idempotency import execute, idempotent
+from api.openapi import Blueprint
 from api.schemas import MEDIA_TYPE, Email, Text, Url, instant, sha256, text, tool_key
 from ledger import commands as c
 from ledger.actors import Role
+from ledger.events import rfc3339
 
 blp = Blueprint(
     "applications", __name__, url_prefix="/v1", description="Applications and participants"
@@ -49,7 +51,7 @@ class GenerationIn(Schema):
 @blp.post("/programs/<slug>/applications")
 @require(Role.STAFF)
 @blp.arguments(ApplicationIn)
-@blp.response(201)
+@blp.response(201, r.ApplicationState)
 @idempotent(201)
 def submit_application(data: dict[str, Any], slug: str) -> dict[str, Any]:
     """Record an application"""
@@ -63,7 +65,7 @@ def _status(result: Any) -> dict[str, Any]:
 
 @blp.post("/applications/<uuid:application_id>/admit")
 @require(Role.STAFF)
-@blp.response(200)
+@blp.response(200, r.Admitted)
 @idempotent(200)
 def admit(application_id: UUID) -> dict[str, Any]:
     """Admit an applicant (409 when the program is full or the application is not pending)"""
@@ -75,7 +77,7 @@ def admit(application_id: UUID) -> dict[str, Any]:
 @blp.post("/applications/<uuid:application_id>/decline")
 @require(Role.STAFF)
 @blp.arguments(ReasonIn)
-@blp.response(200)
+@blp.response(200, r.ApplicationState)
 @idempotent(200)
 def decline(data: dict[str, Any], application_id: UUID) -> dict[str, Any]:
     """Decline an application"""
@@ -85,7 +87,7 @@ def decline(data: dict[str, Any], application_id: UUID) -> dict[str, Any]:
 @blp.post("/applications/<uuid:application_id>/withdraw")
 @require(Role.STAFF)
 @blp.arguments(ReasonIn)
-@blp.response(200)
+@blp.response(200, r.ApplicationState)
 @idempotent(200)
 def withdraw(data: dict[str, Any], application_id: UUID) -> dict[str, Any]:
     """Record that a participant withdrew; releases the seat"""
@@ -95,12 +97,12 @@ def withdraw(data: dict[str, Any], application_id: UUID) -> dict[str, Any]:
 @blp.post("/participants/<uuid:participant_id>/grants")
 @require(Role.STAFF)
 @blp.arguments(GrantIn)
-@blp.response(201)
+@blp.response(201, r.Granted)
 @idempotent(201)
 def grant(data: dict[str, Any], participant_id: UUID) -> dict[str, Any]:
     """Grant a participant access to a registered tool"""
     command = c.GrantTool(participant_id, **data)
-    expires = command.expires_at.isoformat() if command.expires_at else None
+    expires = rfc3339(command.expires_at) if command.expires_at else None
     body = {"participant_id": str(participant_id), "tool": command.tool, "expires_at": expires}
     return execute(command, lambda _: body)
 
@@ -108,7 +110,7 @@ def grant(data: dict[str, Any], participant_id: UUID) -> dict[str, Any]:
 @blp.post("/participants/<uuid:participant_id>/grants/<tool>/revoke")
 @require(Role.STAFF)
 @blp.arguments(ReasonIn)
-@blp.response(200)
+@blp.response(200, r.Revoked)
 @idempotent(200)
 def revoke(data: dict[str, Any], participant_id: UUID, tool: str) -> dict[str, Any]:
     """Revoke a participant's access to a tool"""
@@ -119,7 +121,7 @@ def revoke(data: dict[str, Any], participant_id: UUID, tool: str) -> dict[str, A
 @blp.post("/participants/<uuid:participant_id>/generations")
 @require(Role.ARTIST, Role.STAFF)
 @blp.arguments(GenerationIn)
-@blp.response(201)
+@blp.response(201, r.Created)
 @idempotent(201)
 def record_generation(data: dict[str, Any], participant_id: UUID) -> dict[str, Any]:
     """Record a generation (the artist themselves, or staff)"""

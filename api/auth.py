@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 from flask import g, request
 
 from api.errors import ProblemError
+from api.openapi import secured
 from api.services import system
 from ledger.actors import Actor, Role
 
@@ -39,7 +40,8 @@ def current_actor() -> Actor:
 
 
 def require(*roles: Role, why: str | None = None) -> Callable[[F], F]:
-    """Allow only these roles (401 without a valid token, 403 for others)."""
+    """Allow only these roles (401 without a valid token, 403 for others);
+    the operation's OpenAPI doc says so (`api.openapi.secured`)."""
 
     def decorator(view: F) -> F:
         @functools.wraps(view)
@@ -54,6 +56,7 @@ def require(*roles: Role, why: str | None = None) -> Callable[[F], F]:
                 )
             return view(*args, **kwargs)
 
+        secured(wrapper, forbidden=bool(roles))
         return wrapper  # type: ignore[return-value]
 
     return decorator

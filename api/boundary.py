@@ -6,11 +6,13 @@ schema can safely look at a request at all."""
 
 from __future__ import annotations
 
+import functools
 import json
 import re
+from collections.abc import Callable
 from typing import Any
 
-from flask import Flask, Response, request
+from flask import Flask, Response, current_app, request
 
 from api.errors import ProblemError, problem, too_large
 from api.schemas import unsafe_character
@@ -28,6 +30,7 @@ MAX_INTEGER_CHARS = 20
 
 _STRING_OR_BRACKET = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{}]', re.DOTALL)
 _WRITES = frozenset({"POST", "PUT", "PATCH"})
+API_PREFIX = "/v1/"  # the JSON API: every other path is a page, an asset or the log's tiles
 
 
 class _Oversized:
@@ -119,6 +122,9 @@ def _check_url() -> None:
         reason = unsafe_character(name) or unsafe_character(value)
         if reason is not None:
             errors.setdefault(name, []).append(reason)
+    if not errors and request.path.startswith(API_PREFIX):
+        known = declared_query(request.endpoint)
+        errors = {name: ["Unknown field."] for name in request.args if name not in known}
     if errors:
         raise ProblemError(
             422,
@@ -126,6 +132,25 @@ def _check_url() -> None:
             title="Unprocessable Content",
             errors=errors,
         )
+
+
+@functools.cache
+def _declared_query(view: Callable[..., Any]) -> frozenset[str]:
+    names: set[str] = set()
+    for parameter in getattr(view, "_apidoc", {}).get("arguments", {}).get("parameters", []):
+        if parameter["in"] == "query":
+            schema = parameter["schema"]
+            schema = schema() if isinstance(schema, type) else schema
+            names.update(field.data_key or name for name, field in schema.fields.items())
+    return frozenset(names)
+
+
+def declared_query(endpoint: str | None) -> frozenset[str]:
+    """The query parameters an API operation declares (its `location="query"`
+    schema): any other is refused like an unknown body field, so a misspelt
+    filter (`/v1/works?titel=Tide`) is an error, never a silent "everything"."""
+    view = current_app.view_functions.get(endpoint or "")
+    return frozenset() if view is None else _declared_query(view)
 
 
 def register_request_guards(app: Flask) -> None:
@@ -149,8 +174,9 @@ def register_request_guards(app: Flask) -> None:
 
 
 # An API answers JSON and text only: nothing it sends is a page to render,
-# frame or run scripts in. The Swagger UI at /docs is the one page, and it loads
-# its scripts and styles from a CDN, so it keeps only the framing rule.
+# frame or run scripts in. The Swagger UI at /docs is served from this origin
+# (api/swagger.py), so it runs scripts from here only and talks to nothing
+# else; other HTML pages keep only the framing rule.
 SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "no-referrer",
@@ -158,6 +184,10 @@ SECURITY_HEADERS = {
 }
 API_CSP = "default-src 'none'; frame-ancestors 'none'"
 PAGE_CSP = "frame-ancestors 'none'"
+DOCS_CSP = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; frame-ancestors 'none'"
+)
 
 
 def register_response_headers(app: Flask) -> None:
@@ -165,7 +195,10 @@ def register_response_headers(app: Flask) -> None:
     def _headers(response: Response) -> Response:
         for name, value in SECURITY_HEADERS.items():
             response.headers.setdefault(name, value)
-        csp = PAGE_CSP if response.mimetype == "text/html" else API_CSP
+        if request.path == "/docs" or request.path.startswith("/docs/"):
+            csp = DOCS_CSP
+        else:
+            csp = PAGE_CSP if response.mimetype == "text/html" else API_CSP
         response.headers.setdefault("Content-Security-Policy", csp)
         # What a token may read is personal to it (rosters, applications, the
         # staff feed, a webhook secret): no cache, private or shared, keeps it.

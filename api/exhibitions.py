@@ -5,11 +5,12 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
+from api import responses as r
 from api.auth import require
 from api.idempotency import execute, idempotent
+from api.openapi import Blueprint
 from api.schemas import day, slug, text
 from ledger import commands as c
 from ledger.actors import Role
@@ -33,7 +34,7 @@ class HangIn(Schema):
 @blp.post("")
 @require(Role.STAFF)
 @blp.arguments(ExhibitionIn)
-@blp.response(201)
+@blp.response(201, r.Created)
 @idempotent(201)
 def schedule(data: dict[str, Any]) -> dict[str, Any]:
     """Schedule an exhibition"""
@@ -43,7 +44,7 @@ def schedule(data: dict[str, Any]) -> dict[str, Any]:
 @blp.post("/<uuid:exhibition_id>/works")
 @require(Role.STAFF)
 @blp.arguments(HangIn)
-@blp.response(201)
+@blp.response(201, r.Hung)
 @idempotent(201)
 def hang(data: dict[str, Any], exhibition_id: UUID) -> dict[str, Any]:
     """Hang a work (409 if its ownership is not declared); credits the declared owner"""

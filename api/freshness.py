@@ -23,17 +23,25 @@ def behind(what: str, position: int, target: int) -> ProblemError:
     )
 
 
-def refuse_beyond_head(target: int, what: str, position: Callable[[], int]) -> None:
-    """A position the log has not reached cannot be waited for: answer at once
-    instead of holding a worker for `read_wait` (a write's position is
-    committed before its response is sent, so a client's own is never here)."""
-    if target > system().log.head():
-        raise behind(what, position(), target)
+def refuse_beyond_head(target: int) -> None:
+    """A position the log has not reached is no position yet: 422 naming the
+    head, at once, instead of a 503 that no retry would ever end (a write's
+    position is committed before its response is sent, so a client's own is
+    never here)."""
+    head = system().log.head()
+    if target > head:
+        raise ProblemError(
+            422,
+            f"min_position {target} lies beyond the log head {head}",
+            title="Unprocessable Content",
+            errors={"min_position": [f"must be at most {head}, the log's head"]},
+            head=head,
+        )
 
 
 def wait_until(current: Callable[[], int], target: int, what: str) -> int:
     """Poll `current()` until it reaches `target`, at most `read_wait` seconds."""
-    refuse_beyond_head(target, what, current)
+    refuse_beyond_head(target)
     settings = system().settings
     deadline = time.monotonic() + settings.read_wait
     position = current()

@@ -21,6 +21,7 @@ from flask import Response, g, request
 from api.auth import current_actor
 from api.errors import ProblemError
 from api.metrics import count_events
+from api.openapi import idempotent_write
 from api.schemas import unsafe_character
 from api.services import system
 from ledger.commands import Command
@@ -78,6 +79,7 @@ def idempotent(
             except DuplicateRequest as duplicate:
                 return _replay(duplicate.stored.for_request(g.idempotency.request_hash))
 
+        idempotent_write(wrapper)
         return wrapper  # type: ignore[return-value]
 
     return decorator

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
+from api import responses as r
 from api.auth import require
 from api.idempotency import execute, idempotent
+from api.openapi import Blueprint
 from api.schemas import day, integer, slug, text, tool_key
 from api.services import system
 from ledger import commands as c
@@ -60,7 +61,7 @@ class DisclosureIn(Schema):
 @blp.post("")
 @require(Role.STAFF)
 @blp.arguments(ProgramIn)
-@blp.response(201)
+@blp.response(201, r.ProgramOpened)
 @idempotent(201)
 def open_program(data: dict[str, Any]) -> dict[str, Any]:
     """Open a program"""
@@ -70,7 +71,7 @@ def open_program(data: dict[str, Any]) -> dict[str, Any]:
 
 @blp.get("/<slug>")
 @require()
-@blp.response(200)
+@blp.response(200, r.Program)
 def get_program(slug: str) -> dict[str, Any]:
     """A program, its tools with their disclosures, and its seats"""
     return program_body(system().store.ledger.get_program(slug))
@@ -98,7 +99,7 @@ def program_body(program: Program) -> dict[str, Any]:
 @blp.post("/<slug>/tools")
 @require(Role.STAFF)
 @blp.arguments(ToolIn)
-@blp.response(201)
+@blp.response(201, r.ToolRegistered)
 @idempotent(201)
 def register_tool(data: dict[str, Any], slug: str) -> dict[str, Any]:
     """Register a tool with its disclosure (capabilities and limitations)"""
@@ -109,7 +110,7 @@ def register_tool(data: dict[str, Any], slug: str) -> dict[str, Any]:
 @blp.post("/<slug>/tools/<tool>/disclosure")
 @require(Role.STAFF)
 @blp.arguments(DisclosureIn)
-@blp.response(200)
+@blp.response(200, r.DisclosureUpdated)
 @idempotent(200)
 def update_disclosure(data: dict[str, Any], slug: str, tool: str) -> dict[str, Any]:
     """Update a tool's disclosure (a new version, capabilities, limitations)"""
@@ -119,7 +120,7 @@ def update_disclosure(data: dict[str, Any], slug: str, tool: str) -> dict[str, A
 
 @blp.post("/<slug>/close")
 @require(Role.STAFF)
-@blp.response(200)
+@blp.response(200, r.ProgramClosed)
 @idempotent(200)
 def close_program(slug: str) -> dict[str, Any]:
     """Close a program: no more applications, admissions or tool registrations"""

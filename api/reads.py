@@ -12,13 +12,14 @@ from datetime import datetime
 from typing import Any
 
 from flask import Response, request
-from flask_smorest import Blueprint
 from marshmallow import Schema, ValidationError, validates
 
+from api import read_responses as r
 from api.auth import current_actor, require
 from api.bootstrap import System
 from api.errors import ProblemError
 from api.freshness import behind, refuse_beyond_head, refuse_stuck
+from api.openapi import Blueprint
 from api.schemas import (
     MAX_POSITION,
     cursor_field,
@@ -50,7 +51,7 @@ def fresh(name: str, min_position: int | None) -> None:
     if min_position is None:
         models.refresh(name, budget=settings.read_wait)
         return
-    refuse_beyond_head(min_position, f"{name} view", lambda: models.position(name))
+    refuse_beyond_head(min_position)
     stuck = models.stuck(name) if models.position(name) < min_position else None
     if stuck is not None and not stuck.due():  # waiting cannot help before the next attempt
         refuse_stuck(f"{name} view", stuck, min_position)
@@ -90,7 +91,7 @@ def parse_as_of(value: str) -> int | datetime:
 @blp.get("/v1/programs/<slug>/roster")
 @require(Role.STAFF, Role.AUDITOR)
 @blp.arguments(RosterQuery, location="query")
-@blp.response(200)
+@blp.response(200, r.Roster)
 def get_roster(query: dict[str, Any], slug: str) -> dict[str, Any]:
     """The program's roster, now or `as_of` a past instant or log position"""
     as_of = parse_as_of(query["as_of"]) if "as_of" in query else None
@@ -137,7 +138,7 @@ class FreshQuery(Schema):
 
 @blp.get("/v1/works")
 @blp.arguments(WorksQuery, location="query")
-@blp.response(200)
+@blp.response(200, r.WorkPage)
 def search_works(query: dict[str, Any]) -> dict[str, Any]:
     """Search the ownership registry (public; no personal data)"""
     fresh("registry", query.pop("min_position", None))
@@ -147,7 +148,7 @@ def search_works(query: dict[str, Any]) -> dict[str, Any]:
 
 @blp.get("/v1/works/<uuid:work_id>")
 @blp.arguments(FreshQuery, location="query")
-@blp.response(200)
+@blp.response(200, r.Work)
 def get_work(query: dict[str, Any], work_id: Any) -> dict[str, Any]:
     """A work's registry entry: owner, title, hash, tools with disclosures, exhibitions"""
     fresh("registry", query.get("min_position"))
@@ -163,7 +164,8 @@ def get_work(query: dict[str, Any], work_id: Any) -> dict[str, Any]:
 @blp.get("/v1/programs/<slug>/audit-report")
 @require(Role.AUDITOR, Role.STAFF)
 @blp.arguments(FreshQuery, location="query")
-@blp.response(200)
+@blp.response(200, r.AuditReport)
+@blp.alt_response(200, response=r.CSV, success=True)
 def get_audit_report(query: dict[str, Any], slug: str) -> Any:
     """Counts by event type and tool, and every invariant re-checked (JSON or text/csv)"""
     fresh("audit", query.get("min_position"))
@@ -213,13 +215,13 @@ def _types(value: str) -> list[str]:
 @blp.get("/v1/events")
 @require(Role.AUDITOR, Role.STAFF, Role.PARTNER)
 @blp.arguments(EventsQuery, location="query")
-@blp.response(200)
+@blp.response(200, r.EventPage)
 def get_events(query: dict[str, Any]) -> dict[str, Any]:
     """The ordered event log (personal data only for staff)"""
     log = system().log
     target = query.get("min_position")
-    if target is not None:  # the feed is the log: only a position beyond its head is behind
-        refuse_beyond_head(target, "log", log.head)
+    if target is not None:  # the feed is the log: it holds every position up to its head
+        refuse_beyond_head(target)
     types = frozenset(_types(query["type"])) if "type" in query else None
     items, cursor = feed(log, query["after"], query["limit"], types)
     shape = staff_view if current_actor().role == Role.STAFF else redacted

@@ -11,9 +11,9 @@ else under `/log/` is 404, as a static file server would answer.
 from __future__ import annotations
 
 from flask import Response
-from flask_smorest import Blueprint
 
 from api.errors import problem
+from api.openapi import Blueprint
 from api.services import system
 from transparency import tiles
 from transparency.service import TransparencyLog
@@ -83,19 +83,19 @@ def _tile(path: str) -> Response:
     return _public(data, "application/octet-stream", IMMUTABLE if tile.is_full else PARTIAL)
 
 
-@blp.get("/tile/entries/<path:index>")
+@blp.get("/tile/entries/<path:tile>")
 @blp.response(200, BINARY, content_type="application/octet-stream")
 @blp.alt_response(404, description=NOT_FOUND)
-def entry_bundle(index: str) -> Response:
+def entry_bundle(tile: str) -> Response:
     """Entry bundle N (`x001/x234/067`, `.p/W` for a partial one): the leaves of
     level-0 tile N, each a big-endian uint16 length then the leaf's bytes"""
-    return _tile(f"tile/entries/{index}")
+    return _tile(f"tile/entries/{tile}")
 
 
-@blp.get("/tile/<level>/<path:index>")
+@blp.get("/tile/<level>/<path:tile>")
 @blp.response(200, BINARY, content_type="application/octet-stream")
 @blp.alt_response(404, description=NOT_FOUND)
-def hash_tile(level: str, index: str) -> Response:
+def hash_tile(level: str, tile: str) -> Response:
     """Hash tile N at level L (0-63): 256 hashes of 32 bytes (full), or the first
     W of them (`N.p/W`, a partial tile at the tree's right edge)"""
-    return _tile(f"tile/{level}/{index}")
+    return _tile(f"tile/{level}/{tile}")

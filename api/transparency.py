@@ -8,12 +8,13 @@ from typing import Any
 from uuid import UUID
 
 from flask import Response
-from flask_smorest import Blueprint
 from marshmallow import Schema
 
+from api import read_responses as r
 from api.bootstrap import System
 from api.errors import ProblemError
 from api.freshness import refuse_stuck, wait_until
+from api.openapi import Blueprint, problems
 from api.schemas import integer, min_position_field
 from api.services import system
 from ledger.events import redacted
@@ -90,6 +91,7 @@ class ConsistencyQuery(Schema):
 
 @blp.get("/v1/transparency/checkpoint")
 @blp.arguments(CheckpointQuery, location="query")
+@blp.response(200, r.TEXT, content_type="text/plain")
 def checkpoint(args: dict[str, Any]) -> Response:
     """The newest signed checkpoint, with the witness cosignatures it has so far
     (C2SP tlog-checkpoint signed note, text/plain)"""
@@ -101,6 +103,7 @@ def checkpoint(args: dict[str, Any]) -> Response:
 
 
 @blp.get("/v1/transparency/public-key")
+@blp.response(200, r.TEXT, content_type="text/plain")
 def public_key() -> Response:
     """The log's verifier key (signed-note vkey form, text/plain)"""
     return _text(_log().vkey + "\n")
@@ -108,7 +111,8 @@ def public_key() -> Response:
 
 @blp.get("/v1/transparency/proofs/inclusion")
 @blp.arguments(InclusionQuery, location="query")
-@blp.response(200)
+@blp.response(200, r.InclusionProof)
+@problems(404)  # a size beyond the tree
 def inclusion_proof(args: dict[str, Any]) -> dict[str, Any]:
     """RFC 9162 inclusion proof of a leaf in a tree size (default: the current one)"""
     store = _log().store
@@ -137,7 +141,8 @@ def inclusion_proof(args: dict[str, Any]) -> dict[str, Any]:
 
 @blp.get("/v1/transparency/proofs/consistency")
 @blp.arguments(ConsistencyQuery, location="query")
-@blp.response(200)
+@blp.response(200, r.ConsistencyProof)
+@problems(404)  # a size beyond the tree
 def consistency_proof(args: dict[str, Any]) -> dict[str, Any]:
     """RFC 9162 consistency proof between two tree sizes (second defaults to the current)"""
     store = _log().store
@@ -165,7 +170,7 @@ def consistency_proof(args: dict[str, Any]) -> dict[str, Any]:
 
 
 @blp.get("/v1/transparency/leaves/<int:index>")
-@blp.response(200)
+@blp.response(200, r.Leaf)
 def leaf(index: int) -> dict[str, Any]:
     """One leaf: its canonical bytes (base64) and the redacted event it commits to"""
     store = _log().store
@@ -188,8 +193,10 @@ def leaf(index: int) -> dict[str, Any]:
 
 
 @blp.get("/v1/works/<uuid:work_id>/certificate")
+@blp.response(200, r.Certificate)
+@problems(503)
 def work_certificate(work_id: UUID) -> Response:
-    """The work's ownership certificate (RFC 8785 canonical JSON; save it byte for byte)"""
+    """The work's ownership certificate (RFC 8785 canonical JSON, verified by its facts)"""
     try:
         body = _log().certificate(str(work_id))
     except NotInTree:

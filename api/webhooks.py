@@ -1,7 +1,8 @@
-"""Partner webhook endpoints: register, list, delete, rotate, enable, the
-delivery log and replay. A partner sees only its own endpoints; another
-partner's are 404, exactly like ones that do not exist, and so is an id that
-is not a UUID (the `uuid` converter: no malformed id reaches the database)."""
+"""Partner webhook endpoints: register, list, change, delete, rotate,
+enable, the delivery log, replay, resend and a test event. A partner sees
+only its own endpoints; another partner's are 404, exactly like ones that do
+not exist, and so is an id that is not a UUID (the `uuid` converter: no
+malformed id reaches the database)."""
 
 from __future__ import annotations
 
@@ -9,17 +10,19 @@ from typing import Any
 from uuid import UUID
 
 from flask import Response, g
-from flask_smorest import Blueprint
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from api import responses as r
 from api.auth import require
 from api.errors import ProblemError
 from api.idempotency import idempotent
+from api.openapi import Blueprint, problems
 from api.schemas import MAX_POSITION, Text, integer, limit_field, text
 from api.services import system
 from ledger.actors import Role
 from ledger.events import PUBLIC_TYPES
 from ledger.idempotency import StoredResponse
+from webhooks.manual import ManualDeliveries
 from webhooks.ssrf import UnsafeURL, check
 from webhooks.store import EndpointStore, owner_of
 
@@ -45,9 +48,36 @@ class EndpointIn(Schema):
     description = text(500, min_length=0, multiline=True, load_default="")
 
 
+class _IdCursor(fields.UUID):
+    """An endpoint id; empty (`after=`) means the first page, as it always has."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> UUID | None:
+        return None if value == "" else super()._deserialize(value, attr, data, **kwargs)
+
+
+class EndpointPatch(Schema):
+    url = text(2000)
+    event_types = fields.List(
+        Text(validate=validate.OneOf(sorted(PUBLIC_TYPES))),
+        validate=validate.Length(max=len(PUBLIC_TYPES)),
+        metadata={"description": "event types to receive; empty: all"},
+    )
+    description = text(500, min_length=0, multiline=True)
+    enabled = fields.Boolean(
+        truthy={True},
+        falsy={False},
+        metadata={"description": "false pauses deliveries; true resumes them"},
+    )
+
+    @validates_schema
+    def _something(self, data: dict[str, Any], **_: Any) -> None:
+        if not data:
+            raise ValidationError("give at least one of url, event_types, description, enabled")
+
+
 class ListQuery(Schema):
     limit = limit_field()
-    after = fields.UUID(load_default=None, metadata={"description": "the last id of a page"})
+    after = _IdCursor(load_default=None, metadata={"description": "the last id of a page"})
 
 
 class DeliveriesQuery(Schema):
@@ -67,6 +97,10 @@ class ReplayIn(Schema):
 
 def _store() -> EndpointStore:
     return system().endpoints
+
+
+def _manual() -> ManualDeliveries:
+    return ManualDeliveries(system().db)
 
 
 def _not_yours(endpoint_id: UUID) -> ProblemError:
@@ -89,17 +123,12 @@ def _registration(scope: str, key: str) -> StoredResponse | None:
     return _store().lookup_idempotent(scope, key)
 
 
-@blp.post("/endpoints")
-@require(Role.PARTNER)
-@blp.arguments(EndpointIn)
-@blp.response(201)
-@idempotent(201, lookup=_registration)
-def create_endpoint(data: dict[str, Any]) -> dict[str, Any]:
-    """Register an endpoint; the response shows its signing secret, once"""
+def _check_url(url: str) -> str:
+    """The URL, stripped, once the SSRF guard allows it (422 naming why not)."""
     settings = system().settings
     try:
         check(
-            data["url"],
+            url,
             allow_private=settings.webhook_allow_private,
             resolve_timeout=settings.webhook_timeout,
         )
@@ -107,6 +136,17 @@ def create_endpoint(data: dict[str, Any]) -> dict[str, Any]:
         raise ProblemError(
             422, str(error), title="Unsafe webhook URL", errors={"url": [str(error)]}
         ) from error
+    return url.strip()
+
+
+@blp.post("/endpoints")
+@require(Role.PARTNER)
+@blp.arguments(EndpointIn)
+@blp.response(201, r.EndpointWithSecret)
+@idempotent(201, lookup=_registration)
+def create_endpoint(data: dict[str, Any]) -> dict[str, Any]:
+    """Register an endpoint; the response shows its signing secret, once"""
+    _check_url(data["url"])
     endpoint, secret = _store().create(
         owner_of(g.actor),
         data["url"].strip(),
@@ -121,7 +161,7 @@ def create_endpoint(data: dict[str, Any]) -> dict[str, Any]:
 @blp.get("/endpoints")
 @require(Role.PARTNER)
 @blp.arguments(ListQuery, location="query")
-@blp.response(200)
+@blp.response(200, r.EndpointPage)
 def list_endpoints(query: dict[str, Any]) -> dict[str, Any]:
     """Your endpoints"""
     after = query["after"]
@@ -131,10 +171,26 @@ def list_endpoints(query: dict[str, Any]) -> dict[str, Any]:
 
 @blp.get("/endpoints/<uuid:endpoint_id>")
 @require(Role.PARTNER)
-@blp.response(200)
+@blp.response(200, r.Endpoint)
 def get_endpoint(endpoint_id: UUID) -> dict[str, Any]:
     """One of your endpoints, with its state and position"""
     return _owned(endpoint_id)
+
+
+@blp.patch("/endpoints/<uuid:endpoint_id>")
+@require(Role.PARTNER)
+@blp.arguments(EndpointPatch)
+@blp.response(200, r.Endpoint)
+def update_endpoint(data: dict[str, Any], endpoint_id: UUID) -> dict[str, Any]:
+    """Change an endpoint's url (checked again), event types, description, or
+    pause (`enabled: false`) and resume it"""
+    _owned(endpoint_id)
+    if "url" in data:
+        data["url"] = _check_url(data["url"])
+    endpoint = _store().update(owner_of(g.actor), str(endpoint_id), data)
+    if endpoint is None:
+        raise _not_yours(endpoint_id)
+    return endpoint
 
 
 @blp.delete("/endpoints/<uuid:endpoint_id>")
@@ -149,7 +205,7 @@ def delete_endpoint(endpoint_id: UUID) -> Response:
 
 @blp.post("/endpoints/<uuid:endpoint_id>/rotate-secret")
 @require(Role.PARTNER)
-@blp.response(200)
+@blp.response(200, r.EndpointWithSecret)
 def rotate_secret(endpoint_id: UUID) -> dict[str, Any]:
     """A new secret; the previous one keeps signing beside it for 24 h"""
     rotated = _store().rotate_secret(owner_of(g.actor), str(endpoint_id))
@@ -161,7 +217,7 @@ def rotate_secret(endpoint_id: UUID) -> dict[str, Any]:
 
 @blp.post("/endpoints/<uuid:endpoint_id>/enable")
 @require(Role.PARTNER)
-@blp.response(200)
+@blp.response(200, r.Endpoint)
 def enable_endpoint(endpoint_id: UUID) -> dict[str, Any]:
     """Re-enable a disabled endpoint; delivery resumes where it stopped"""
     endpoint = _store().enable(owner_of(g.actor), str(endpoint_id))
@@ -173,7 +229,7 @@ def enable_endpoint(endpoint_id: UUID) -> dict[str, Any]:
 @blp.get("/endpoints/<uuid:endpoint_id>/deliveries")
 @require(Role.PARTNER)
 @blp.arguments(DeliveriesQuery, location="query")
-@blp.response(200)
+@blp.response(200, r.AttemptPage)
 def deliveries(query: dict[str, Any], endpoint_id: UUID) -> dict[str, Any]:
     """The delivery log: every attempt with its status code, latency and error"""
     endpoint = _owned(endpoint_id)
@@ -184,9 +240,32 @@ def deliveries(query: dict[str, Any], endpoint_id: UUID) -> dict[str, Any]:
 @blp.post("/endpoints/<uuid:endpoint_id>/replay")
 @require(Role.PARTNER)
 @blp.arguments(ReplayIn)
-@blp.response(202)
+@blp.response(202, r.Replay)
 def replay(data: dict[str, Any], endpoint_id: UUID) -> dict[str, Any]:
     """Redeliver every message past log position `after`, with the original webhook-ids"""
     endpoint = _owned(endpoint_id)
-    queued = _store().replay(endpoint["id"], data["after"])
+    queued = _manual().replay(endpoint["id"], data["after"])
     return {"endpoint_id": endpoint["id"], "after": data["after"], "queued": queued}
+
+
+@blp.post("/endpoints/<uuid:endpoint_id>/messages/<message_id>/resend")
+@require(Role.PARTNER)
+@blp.response(202, r.Resent)
+def resend(endpoint_id: UUID, message_id: str) -> dict[str, Any]:
+    """Send one message again, by its webhook-id (`msg_...`), with the same id
+    and body; `queued` is false when it was still waiting anyway"""
+    endpoint = _owned(endpoint_id)
+    queued = _manual().resend(endpoint["id"], message_id)
+    if queued is None:
+        raise ProblemError(404, f"endpoint {endpoint_id} has no message {message_id}")
+    return {"endpoint_id": endpoint["id"], "message_id": message_id, "queued": queued}
+
+
+@blp.post("/endpoints/<uuid:endpoint_id>/test")
+@require(Role.PARTNER)
+@blp.response(202, r.TestQueued)
+@problems(409)  # a disabled endpoint
+def send_test(endpoint_id: UUID) -> dict[str, Any]:
+    """Queue a `webhook.test` event to this endpoint only, signed and logged
+    like any other delivery"""
+    return _manual().send_test(_owned(endpoint_id))

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
+from api import responses as r
 from api.auth import require
 from api.idempotency import execute, idempotent
+from api.openapi import Blueprint
 from api.schemas import sha256, text
 from ledger import commands as c
 from ledger.actors import Role
@@ -32,7 +33,7 @@ class WorkIn(Schema):
     "tool providers never own works",
 )
 @blp.arguments(WorkIn)
-@blp.response(201)
+@blp.response(201, r.Declared)
 @idempotent(201)
 def declare_ownership(data: dict[str, Any]) -> dict[str, Any]:
     """Declare ownership of a work (the artist who recorded its generations)"""

@@ -1,8 +1,11 @@
 """Ownership certificates: one self-contained, offline-verifiable JSON bundle.
 
-A certificate is served and stored as RFC 8785 canonical JSON (plus one
-trailing newline), and the verifier insists on that form, so changing any
-byte of a certificate file makes it fail, even where JSON would not care.
+A certificate is served as RFC 8785 canonical JSON (plus one trailing
+newline), but it is verified by its facts: the work id, the leaf, its index,
+the inclusion proof, the signed checkpoint, the key and the proof text. Any
+re-encoding of the JSON (pretty-printed by `jq .`, keys reordered, unicode
+escaped) verifies; any changed fact, missing field or unknown field fails.
+The leaf itself is hashed into the tree, so its bytes must stay canonical.
 """
 
 from __future__ import annotations
@@ -21,15 +24,19 @@ from transparency import cosignature, merkle, note
 
 TLOG_PROOF_HEADER = "c2sp.org/tlog-proof@v1"
 DECLARATION_TYPE = "work.ownership_declared"
-FIELDS = {
-    "work_id",
-    "leaf_index",
-    "leaf",
-    "inclusion_proof",
-    "checkpoint",
-    "verifier_key",
-    "tlog_proof",
-}
+FIELDS = frozenset(
+    {
+        "work_id",
+        "leaf_index",
+        "leaf",
+        "inclusion_proof",
+        "checkpoint",
+        "verifier_key",
+        "tlog_proof",
+    }
+)
+# May be present: the opening (name and salt) of the leaf's credit commitment.
+OPTIONAL_FIELDS = frozenset({"credit"})
 _HEX_HASH = re.compile(r"[0-9a-f]{64}")
 
 
@@ -86,11 +93,16 @@ def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return dict(pairs)
 
 
-def _canonical_json(data: bytes, what: str) -> Any:
+def _json(data: bytes, what: str) -> Any:
+    """The value, refusing a repeated field: a reader could take either copy."""
     try:
-        value = json.loads(data.decode("utf-8"), object_pairs_hook=_no_duplicates)
+        return json.loads(data.decode("utf-8"), object_pairs_hook=_no_duplicates)
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
         raise CertificateError(f"{what} is not valid JSON: {error}") from error
+
+
+def _canonical_json(data: bytes, what: str) -> Any:
+    value = _json(data, what)
     try:
         canonical = rfc8785.dumps(value)
     except Exception as error:  # rfc8785 refuses values it cannot canonicalise
@@ -105,10 +117,12 @@ def _is_int(value: Any) -> bool:
 
 
 def _parse(data: bytes) -> dict[str, Any]:
-    body = data[:-1] if data.endswith(b"\n") else data
-    cert = _canonical_json(body, "the certificate")
-    if not isinstance(cert, dict) or set(cert) != FIELDS:
-        raise CertificateError(f"a certificate has exactly the fields {sorted(FIELDS)}")
+    cert = _json(data, "the certificate")
+    if not isinstance(cert, dict) or not FIELDS <= set(cert) <= FIELDS | OPTIONAL_FIELDS:
+        raise CertificateError(
+            f"a certificate has exactly the fields {sorted(FIELDS)}, "
+            f"and optionally {sorted(OPTIONAL_FIELDS)}"
+        )
     try:
         if str(UUID(cert["work_id"])) != cert["work_id"]:
             raise ValueError
@@ -126,6 +140,8 @@ def _parse(data: bytes) -> dict[str, Any]:
     for field in ("leaf", "checkpoint", "verifier_key", "tlog_proof"):
         if not isinstance(cert[field], str):
             raise CertificateError(f"{field} is not a string")
+    if "credit" in cert and not isinstance(cert["credit"], dict):
+        raise CertificateError("credit is not an object")
     return cert
 
 

@@ -216,7 +216,9 @@ class MessageQueue:
         attempted_at: float,
     ) -> None:
         """Log the attempt; mark the message delivered, retry it later or give up;
-        disable the endpoint on 410 Gone or after `disable_after` s of failure."""
+        disable the endpoint on 410 Gone or after `disable_after` s of failure.
+        A disabling attempt shows no next attempt (none comes until the
+        partner re-enables the endpoint, which makes its pending messages due)."""
         now = time.time()
         delay = None if outcome.ok else retry_delay(claim.attempt, schedule, outcome.retry_after)
         retry_at = None if delay is None else now + delay
@@ -228,6 +230,11 @@ class MessageQueue:
             endpoint = cur.fetchone()
             if endpoint is None:
                 return  # deleted meanwhile: nothing to record
+            failing_since = endpoint["failing_since"] or attempted_at
+            disabled = (
+                None if outcome.ok else _disable_reason(outcome, now - failing_since, disable_after)
+            )
+            shown_retry = None if retry_at is None or disabled is not None else rfc3339_at(retry_at)
             cur.execute(
                 "INSERT INTO {t}wh_attempts (endpoint_id, webhook_id, event_type, position, "
                 "sequence, attempt, attempted_at, status_code, latency_ms, ok, error, "
@@ -244,7 +251,7 @@ class MessageQueue:
                     outcome.latency_ms,
                     1 if outcome.ok else 0,
                     outcome.error,
-                    rfc3339_at(retry_at) if retry_at is not None else None,
+                    shown_retry,
                     holder,
                 ),
             )
@@ -266,14 +273,7 @@ class MessageQueue:
                     "UPDATE {t}wh_endpoints SET failing_since = NULL WHERE id = ?",
                     (claim.endpoint_id,),
                 )
-                return
-            failing_since = endpoint["failing_since"] or attempted_at
-            reason = None
-            if outcome.status_code == 410:
-                reason = "the endpoint answered 410 Gone"
-            elif now - failing_since >= disable_after:
-                reason = f"every delivery failed for {disable_after:g} s"
-            if reason is None:
+            elif disabled is None:
                 cur.execute(
                     "UPDATE {t}wh_endpoints SET failing_since = ? WHERE id = ?",
                     (failing_since, claim.endpoint_id),
@@ -282,5 +282,13 @@ class MessageQueue:
                 cur.execute(
                     "UPDATE {t}wh_endpoints SET failing_since = ?, enabled = 0, "
                     "disabled_reason = ?, disabled_at = ? WHERE id = ?",
-                    (failing_since, reason, rfc3339_at(now), claim.endpoint_id),
+                    (failing_since, disabled, rfc3339_at(now), claim.endpoint_id),
                 )
+
+
+def _disable_reason(outcome: Outcome, failing_for: float, disable_after: float) -> str | None:
+    if outcome.status_code == 410:
+        return "the endpoint answered 410 Gone"
+    if failing_for >= disable_after:
+        return f"every delivery failed for {disable_after:g} s"
+    return None

@@ -1,8 +1,9 @@
-"""Endpoints as a partner manages them: register, list, delete, rotate the
-secret, re-enable, read the delivery log, replay. Every query by endpoint id
-is scoped to the owner (the actor's principal: a partner's tokens' name), so
-another partner's endpoint is simply not found; `attempts` and `replay` take
-an endpoint the caller has already found among the owner's.
+"""Endpoints as a partner manages them: register, list, change, delete,
+rotate the secret, re-enable, read the delivery log (replays, resends and
+tests are `webhooks.manual`). Every query by endpoint id is scoped to the
+owner (the actor's principal: a partner's tokens' name), so another
+partner's endpoint is simply not found; `attempts` takes an endpoint the
+caller has already found among the owner's.
 
 A partner holds at most `MAX_ENDPOINTS_PER_PARTNER` endpoints. A registration
 with an `Idempotency-Key` stores its response (secret included) beside the
@@ -229,25 +230,61 @@ class EndpointStore:
             )
         return public_endpoint(row)
 
-    def replay(self, endpoint_id: str, after: int) -> int:
-        """Queue again every message of this endpoint past log position `after`,
-        with its original webhook-id and sequence. Returns how many."""
-        with self.db.transaction(write=True) as cur:
-            cur.execute(
-                "UPDATE {t}wh_messages SET state = 'pending', attempts = 0, "
-                "next_attempt_at = ? WHERE endpoint_id = ? AND position > ? "
-                "AND state <> 'pending'",
-                (time.time(), endpoint_id, after),
-            )
-            return cur.rowcount
-
     def attempts(self, endpoint_id: str, after: int, limit: int) -> list[dict[str, Any]]:
+        """The delivery log. Each attempt says why it was made (`trigger`): the
+        message's first attempt, a retry, a replay (of many messages or a
+        resend of one: its attempts start again at 1 after earlier ones), or
+        a test event; `replay` is true for every attempt of a redelivery."""
         rows = self.db.fetchall(
-            "SELECT id, webhook_id, event_type, position, sequence, attempt, attempted_at, "
-            "status_code, latency_ms, ok, error, next_attempt_at FROM {t}wh_attempts "
-            "WHERE endpoint_id = ? AND id > ? ORDER BY id LIMIT ?",
+            "SELECT a.id, a.webhook_id, a.event_type, a.position, a.sequence, a.attempt, "
+            "a.attempted_at, a.status_code, a.latency_ms, a.ok, a.error, a.next_attempt_at, "
+            "(SELECT COUNT(*) FROM {t}wh_attempts x WHERE x.endpoint_id = a.endpoint_id "
+            "AND x.webhook_id = a.webhook_id AND x.attempt = 1 AND x.id <= a.id) AS rounds "
+            "FROM {t}wh_attempts a WHERE a.endpoint_id = ? AND a.id > ? ORDER BY a.id LIMIT ?",
             (endpoint_id, after, limit),
         )
         for row in rows:
             row["ok"] = bool(row["ok"])
+            row["replay"] = int(row.pop("rounds")) > 1
+            row["trigger"] = _trigger(row)
         return rows
+
+    def update(
+        self, owner: str, endpoint_id: str, changes: dict[str, Any]
+    ) -> dict[str, Any] | None:
+        """Change the URL, the event types, the description or the enabled
+        state (pausing records why; enabling is `enable`). New event types
+        apply to events not yet queued."""
+        if changes.get("enabled") is True:
+            if self.get(owner, endpoint_id) is None:
+                return None
+            self.enable(owner, endpoint_id)
+        columns = {k: v for k, v in changes.items() if k in ("url", "description")}
+        if "event_types" in changes:
+            columns["event_types"] = json.dumps(sorted(set(changes["event_types"])))
+        if changes.get("enabled") is False:
+            columns |= {"enabled": 0, "disabled_reason": PAUSED, "disabled_at": _now()}
+        with self.db.transaction(write=True) as cur:
+            assignments = ", ".join(f"{name} = ?" for name in columns) or "id = id"
+            cur.execute(
+                f"UPDATE {{t}}wh_endpoints SET {assignments} WHERE id = ? AND owner = ? "
+                f"RETURNING {_PUBLIC_COLUMNS}",
+                (*columns.values(), endpoint_id, owner),
+            )
+            row = cur.fetchone()
+        return None if row is None else public_endpoint(row)
+
+
+PAUSED = "paused by its owner"
+
+
+def _now() -> str:
+    return rfc3339(datetime.now(UTC))
+
+
+def _trigger(attempt: dict[str, Any]) -> str:
+    if attempt["event_type"] == "webhook.test":
+        return "test"
+    if attempt["attempt"] > 1:
+        return "retry"
+    return "replay" if attempt["replay"] else "first"

@@ -16,13 +16,12 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-import schemathesis
-from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
 
 from api.app import create_app
+from tests.api.schemathesis_support import aimed, operations, run_examples
 from tests.helpers import Tokens, make_settings, open_system, seed
 from transparency.follower import TreeBuilder
 
@@ -112,34 +111,17 @@ class Fuzz:
         self.statuses: dict[str, int] = {}
 
     def run(self) -> dict[str, int]:
-        schema = schemathesis.openapi.from_wsgi("/openapi.json", self.app)
-        for result in schema.get_all_operations():
-            operation = result.ok()
+        for operation in operations(self.app):
             self._check(operation.as_strategy(GenerationMode.POSITIVE))
             try:
                 self._check(operation.as_strategy(GenerationMode.NEGATIVE))
             except Unsatisfiable:  # nothing to get wrong: no parameters, no body
                 pass
-            ids = {
-                p.name: self.known_path[p.name]
-                for p in operation.path_parameters
-                if p.name in self.known_path
-            }
-            aimed = operation.as_strategy(GenerationMode.POSITIVE, path_parameters=ids)
-            self._check(aimed, operation)
+            self._check(aimed(operation, self.known_path, GenerationMode.POSITIVE), operation)
             self._reads_still_work(operation.label)
         return self.statuses
 
     def _check(self, strategy: Any, aimed_at: Any = None) -> None:
-        @given(case=strategy, data=st.data())
-        @settings(
-            max_examples=self.examples if aimed_at is None else 2,
-            derandomize=True,
-            database=None,
-            deadline=None,
-            suppress_health_check=list(HealthCheck),
-            phases=[Phase.explicit, Phase.generate, Phase.shrink],
-        )
         def check(case: Any, data: Any) -> None:
             if aimed_at is None:
                 self._send(case, self.roles)
@@ -152,7 +134,7 @@ class Fuzz:
                 for value in [*(KEY_JSON if where == "body" else KEY_URL), data.draw(values)]:
                     self._send(_swapped(case, aimed_at, where, name, value), self.roles[1:])
 
-        check()
+        run_examples(strategy, self.examples if aimed_at is None else 2, check)
 
     @staticmethod
     def _targets(case: Any, operation: Any) -> list[tuple[str, str]]:

@@ -9,6 +9,7 @@ import string
 
 import pytest
 
+from api.boundary import DOCS_CSP
 from tests.helpers import seed
 
 METHODS = {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"}
@@ -46,10 +47,11 @@ def test_every_kind_of_response_carries_the_security_headers(client, tokens, see
         assert_secured(response)
 
 
-def test_the_docs_page_keeps_only_the_framing_rule(client):
+def test_the_docs_page_runs_scripts_from_this_origin_only(client):
     page = client.get("/docs")
     assert page.status_code == 200 and page.mimetype == "text/html"
-    assert_secured(page, csp="frame-ancestors 'none'")
+    assert_secured(page, csp=DOCS_CSP)
+    assert "script-src 'self'" in DOCS_CSP and "unsafe" not in DOCS_CSP
 
 
 def test_reads_with_a_token_are_no_store_and_public_reads_stay_cacheable(client, tokens, seeded):

@@ -4,9 +4,7 @@ read-your-writes (SQLite; the store contract runs in tests/integration)."""
 from __future__ import annotations
 
 import json
-from dataclasses import replace
 
-from api.app import create_app
 from tests.helpers import apply, post, seed, sha
 
 PERSONAL = ("email", "statement", "@example.org", "Made in Seoul.", "_salt")
@@ -86,23 +84,6 @@ def test_a_write_then_a_read_at_its_position_sees_the_write(client, tokens):
     ).get_json()
     assert report["position"] >= work["position"]
     assert report["counts"]["by_type"]["work.ownership_declared"] == 2
-
-
-def test_a_read_beyond_the_log_answers_503_with_retry_after(settings, system, tokens):
-    app = create_app(replace(settings, read_wait=0.2), system=system)
-    client = app.test_client()
-    s = seed(client, tokens)
-    for path, headers in [
-        (f"/v1/programs/{s.slug}/roster", tokens.staff),
-        ("/v1/works", {}),
-        (f"/v1/works/{s.work}", {}),
-        (f"/v1/programs/{s.slug}/audit-report", tokens.auditor),
-        ("/v1/events", tokens.auditor),
-    ]:
-        response = client.get(f"{path}?min_position=999999", headers=headers)
-        assert response.status_code == 503, path
-        assert response.headers["Retry-After"] == "1"
-        assert response.mimetype == "application/problem+json"
 
 
 def test_roster_as_of_a_position_and_an_instant(client, tokens):

@@ -132,7 +132,7 @@ def test_the_log_routes_are_documented_with_their_media_types(client):
     paths = client.get("/openapi.json").get_json()["paths"]
     checkpoint = paths["/log/checkpoint"]["get"]["responses"]["200"]["content"]
     assert "text/plain; charset=utf-8" in checkpoint
-    for path in ("/log/tile/{level}/{index}", "/log/tile/entries/{index}"):
+    for path in ("/log/tile/{level}/{tile}", "/log/tile/entries/{tile}"):
         ok = paths[path]["get"]["responses"]["200"]["content"]
         assert ok["application/octet-stream"]["schema"]["format"] == "binary"
         assert "404" in paths[path]["get"]["responses"]

@@ -53,6 +53,9 @@ def test_another_partners_endpoint_is_not_found(client, tokens) -> None:
         ("post", "/enable", {}),
         ("get", "/deliveries", None),
         ("post", "/replay", {"after": 0}),
+        ("patch", "", {"description": "mine now"}),
+        ("post", "/test", None),
+        ("post", "/messages/msg_0/resend", None),
     ):
         response = getattr(client, method)(f"{ENDPOINTS}/{mine}{suffix}", json=body, headers=other)
         assert response.status_code == 404, (method, suffix, response.get_json())

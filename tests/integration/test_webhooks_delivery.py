@@ -252,6 +252,8 @@ def test_410_disables_the_endpoint_at_once(client, tokens, system, settings) -> 
     assert len(receiver.received) == 1
     state = endpoint_state(client, tokens, endpoint["id"])
     assert state["enabled"] is False and "410" in state["disabled_reason"]
+    [attempt] = deliveries(client, tokens, endpoint["id"])  # none comes until re-enabled
+    assert attempt["status_code"] == 410 and attempt["next_attempt_at"] is None
 
 
 def test_sustained_failure_disables_and_enable_resumes(client, tokens, system, settings) -> None:
@@ -339,6 +341,8 @@ def test_replay_redelivers_with_the_original_ids(client, tokens, system, setting
         total = len(list(iter_log(system.log, 0)))
         with dispatching(system, settings):
             receiver.wait_for(lambda: len(receiver.received) >= total)
+            # Received is not yet recorded: replay takes delivered messages only.
+            receiver.wait_for(lambda: len(deliveries(client, tokens, endpoint["id"])) >= total)
             first = list(receiver.received)
             after = first[2].body["data"]["position"]
             response = client.post(

@@ -13,6 +13,7 @@ from ledger.log import iter_log
 from tests.helpers import Tokens, seed
 from tests.integration.test_webhooks_delivery import Receiver, dispatching, receiving, register
 from webhooks.client import Outcome
+from webhooks.manual import ManualDeliveries
 from webhooks.queue import MessageQueue
 from webhooks.store import EndpointStore
 
@@ -108,8 +109,18 @@ def test_store_contract(store_system) -> None:
         (2, 204, True, None),
     ]
     assert store.attempts(everything["id"], attempts[0]["id"], 10) == attempts[1:]
+    assert [(a["trigger"], a["replay"]) for a in attempts] == [("first", False), ("retry", False)]
 
-    assert store.replay(everything["id"], 0) == 1  # the one delivered message
+    manual = ManualDeliveries(db)
+    assert manual.replay(everything["id"], 0) == 1  # the one delivered message
+    assert manual.resend(everything["id"], attempts[0]["webhook_id"]) is False  # pending again
+    assert manual.resend(everything["id"], "msg_none") is None
+    test = manual.send_test(store.get("partner-a", everything["id"]))
+    assert test["sequence"] == endpoint_row(db, everything["id"])["sequence"]
+    paused = store.update("partner-a", everything["id"], {"enabled": False, "description": "p"})
+    assert paused["enabled"] is False and paused["description"] == "p"
+    assert store.update("partner-b", everything["id"], {"description": "x"}) is None
+    assert store.update("partner-a", everything["id"], {"enabled": True})["enabled"] is True
     gone = queue.claim(works["id"], 1, "dispatcher-1", lease=30)
     assert gone is not None
     queue.record(

@@ -1,4 +1,5 @@
-"""Ownership certificates verify offline, and any changed byte breaks them."""
+"""Ownership certificates verify offline by their facts: any re-encoding of the
+JSON verifies, any changed byte of the served file or any changed fact fails."""
 
 from __future__ import annotations
 
@@ -81,8 +82,58 @@ def test_changing_any_byte_makes_the_certificate_fail():
             changed[position] ^= flip
             with pytest.raises(certificate.CertificateError):
                 certificate.verify_certificate(bytes(changed))
-    with pytest.raises(certificate.CertificateError):
-        certificate.verify_certificate(data[:-2] + b" }\n")  # valid JSON, not canonical
+
+
+def _reencodings(cert: dict) -> list[bytes]:
+    reordered = dict(reversed(list(cert.items())))
+    return [
+        (json.dumps(cert, indent=2, ensure_ascii=False) + "\n").encode(),  # jq .
+        json.dumps(reordered, separators=(",", ":"), ensure_ascii=False).encode(),
+        json.dumps(cert, ensure_ascii=True).encode(),  # \uXXXX escapes
+        json.dumps(reordered, indent="\t", ensure_ascii=True).encode(),
+        b"\r\n  " + json.dumps(cert).encode() + b"\r\n\r\n",
+    ]
+
+
+def test_any_re_encoding_of_the_json_verifies():
+    leaf = declaration_leaf(WORK).replace(b'"Kim"', '"김서연"'.encode())
+    data, signer = make(leaf)
+    for encoded in _reencodings(json.loads(data)):
+        assert encoded != data
+        result = certificate.verify_certificate(encoded, signer.verifier.vkey)
+        assert result.work_id == WORK and result.event["data"]["artist_name"] == "김서연"
+
+
+def _changed_facts(cert: dict, other_vkey: str) -> list[tuple[str, dict]]:
+    path = cert["inclusion_proof"]["audit_path"]
+    leaf = base64.b64decode(cert["leaf"])
+    return [
+        ("work_id", cert | {"work_id": str(uuid.uuid4())}),
+        ("leaf_index", cert | {"leaf_index": cert["leaf_index"] + 1}),
+        ("leaf", cert | {"leaf": base64.b64encode(leaf.replace(b"Han", b"Hal")).decode()}),
+        ("leaf re-encoded", cert | {"leaf": base64.b64encode(leaf + b" ").decode()}),
+        ("tree_size", cert | {"inclusion_proof": {"tree_size": 12, "audit_path": path}}),
+        ("audit_path", cert | {"inclusion_proof": {"tree_size": 11, "audit_path": path[::-1]}}),
+        ("checkpoint", cert | {"checkpoint": cert["checkpoint"].replace("11\n", "12\n", 1)}),
+        ("verifier_key", cert | {"verifier_key": other_vkey}),
+        ("tlog_proof", cert | {"tlog_proof": cert["tlog_proof"].replace("index 5", "index 6")}),
+        ("a field missing", {k: v for k, v in cert.items() if k != "tlog_proof"}),
+        ("an unknown field", cert | {"note": "trust me"}),
+        ("a repeated field", None),
+    ]
+
+
+def test_every_changed_fact_fails_however_the_json_is_encoded():
+    data, signer = make(declaration_leaf(WORK))
+    other = note.Signer("test.local/log", bytes(32)).verifier.vkey
+    for name, changed in _changed_facts(json.loads(data), other):
+        if changed is None:  # which copy would a reader take?
+            encoded = data[:-2] + b',"work_id":"' + str(uuid.uuid4()).encode() + b'"}'
+        else:
+            encoded = json.dumps(changed, indent=2).encode()
+        with pytest.raises(certificate.CertificateError):
+            certificate.verify_certificate(encoded)
+            pytest.fail(f"{name}: verified")
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,227 @@
+"""The response bodies, as documented in /openapi.json. They document only:
+each view builds its body and `api.openapi.Blueprint.response` sends it as
+built; tests/api/test_openapi.py checks that every body matches. Objects are
+open (API.md: field names may grow, clients ignore what they do not know), so
+each lists the fields a client can rely on as required."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from marshmallow import INCLUDE, Schema, fields
+from marshmallow.validate import OneOf
+
+from api.schemas import SHA256, SLUG, Pattern
+
+Z_INSTANT = Pattern(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$", error="RFC 3339 UTC with Z")
+DAY = Pattern(r"^\d{4}-\d{2}-\d{2}$", error="a date")
+
+
+class Body(Schema):
+    class Meta:
+        unknown = INCLUDE
+
+
+def string(**kwargs: Any) -> fields.String:
+    return fields.String(required=True, **kwargs)
+
+
+def instant(**kwargs: Any) -> fields.String:
+    return fields.String(
+        required=True, validate=Z_INSTANT, metadata={"format": "date-time"}, **kwargs
+    )
+
+
+def day() -> fields.String:
+    return fields.String(required=True, validate=DAY, metadata={"format": "date"})
+
+
+def sha256(**kwargs: Any) -> fields.String:
+    return fields.String(required=True, validate=SHA256, **kwargs)
+
+
+def uuid(*, metadata: dict[str, Any] | None = None, **kwargs: Any) -> fields.String:
+    return fields.String(required=True, metadata={"format": "uuid"} | (metadata or {}), **kwargs)
+
+
+def integer(**kwargs: Any) -> fields.Integer:
+    return fields.Integer(required=True, **kwargs)
+
+
+def strings() -> fields.List:
+    return fields.List(fields.String(), required=True)
+
+
+def nested(schema: type[Schema], **kwargs: Any) -> fields.Nested:
+    return fields.Nested(schema, required=True, **kwargs)
+
+
+def many(schema: type[Schema]) -> fields.List:
+    return fields.List(fields.Nested(schema), required=True)
+
+
+def cursor() -> fields.Integer:
+    return fields.Integer(
+        required=True, allow_none=True, metadata={"description": "pass as `after`; null: no more"}
+    )
+
+
+class Written(Body):
+    """What every write answers with: the log position of its last event."""
+
+    position = integer(metadata={"description": "the log position of the write's last event"})
+
+
+# ---- writes ---------------------------------------------------------------------------
+
+
+class ProgramOpened(Written):
+    id = uuid()
+    slug = string(validate=SLUG)
+
+
+class ToolRegistered(Written):
+    program = string()
+    tool = string()
+
+
+class DisclosureUpdated(ToolRegistered):
+    version = string()
+
+
+class ProgramClosed(Written):
+    program = string()
+    closed = fields.Boolean(required=True)
+
+
+class Created(Written):
+    id = uuid()
+
+
+class ApplicationState(Created):
+    status = string()
+
+
+class Admitted(ApplicationState):
+    seats_left = integer()
+
+
+class Granted(Written):
+    participant_id = uuid()
+    tool = string()
+    expires_at = instant(allow_none=True)
+
+
+class Revoked(Written):
+    participant_id = uuid()
+    tool = string()
+
+
+class Declared(Created):
+    content_sha256 = sha256()
+    owner = uuid()
+
+
+class Hung(Written):
+    exhibition_id = uuid()
+    work_id = uuid()
+    credited_artist = uuid()
+
+
+# ---- programs -------------------------------------------------------------------------
+
+
+class Tool(Body):
+    tool = string()
+    name = string()
+    provider = string()
+    version = string()
+    capabilities = strings()
+    limitations = strings()
+    versions = strings()
+
+
+class Program(Body):
+    id = uuid()
+    slug = string(validate=SLUG)
+    name = string()
+    city = string()
+    starts_on = day()
+    ends_on = day()
+    capacity = integer()
+    seats_used = integer()
+    seats_left = integer()
+    closed = fields.Boolean(required=True)
+    tools = many(Tool)
+
+
+# ---- webhooks -------------------------------------------------------------------------
+
+
+class Endpoint(Body):
+    id = uuid()
+    url = string()
+    description = string()
+    event_types = strings()
+    enabled = fields.Boolean(required=True)
+    disabled_reason = string(allow_none=True)
+    disabled_at = instant(allow_none=True)
+    previous_secret_expires_at = instant(allow_none=True)
+    position = integer()
+    sequence = integer()
+    created_at = instant()
+
+
+class EndpointWithSecret(Endpoint):
+    secret = string(metadata={"description": "whsec_...: shown once"})
+
+
+class EndpointPage(Body):
+    items = many(Endpoint)
+    next = uuid(allow_none=True, metadata={"description": "pass as `after`; null: no more"})
+
+
+class Attempt(Body):
+    id = integer()
+    webhook_id = string()
+    event_type = string()
+    position = integer()
+    sequence = integer()
+    attempt = integer()
+    attempted_at = instant()
+    status_code = integer(allow_none=True)
+    latency_ms = fields.Float(required=True)
+    ok = fields.Boolean(required=True)
+    error = string(allow_none=True)
+    next_attempt_at = instant(allow_none=True)
+    trigger = string(
+        validate=OneOf(["first", "retry", "replay", "test"]),
+        metadata={
+            "description": "why: a message's first attempt, a retry, a replay or resend, "
+            "a test event"
+        },
+    )
+    replay = fields.Boolean(required=True, metadata={"description": "an attempt of a redelivery"})
+
+
+class AttemptPage(Body):
+    items = many(Attempt)
+    next = cursor()
+
+
+class Resent(Body):
+    endpoint_id = uuid()
+    message_id = string()
+    queued = fields.Boolean(required=True)
+
+
+class TestQueued(Body):
+    endpoint_id = uuid()
+    webhook_id = string()
+    sequence = integer()
+
+
+class Replay(Body):
+    endpoint_id = uuid()
+    after = integer()
+    queued = integer()
