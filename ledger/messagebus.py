@@ -77,7 +77,7 @@ class CommandBus:
         for attempt in range(MAX_ATTEMPTS):
             changes = handler(self.ledger, command, actor)
             body = respond(changes.result) if respond is not None else None
-            side_writes = []
+            side_writes = list(changes.side_writes)
             if idempotency is not None and body is not None:
                 side_writes.append(IdempotentResponse(idempotency, body))
             try:

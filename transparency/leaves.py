@@ -1,10 +1,10 @@
-"""What a leaf is: the committed envelope as RFC 8785 canonical JSON.
+"""What a leaf is: the event's envelope as RFC 8785 canonical JSON.
 
 Every stored event gets a leaf, readable or not: the tree may never skip a
 position. When an event cannot be decoded, or its envelope cannot be
-canonicalised (an integer beyond JSON's safe range, a NaN, a personal field
-without its salt), its leaf is the *unreadable* envelope instead: its
-position, ids, topic and the SHA-256 of its stored bytes (see
+canonicalised (an integer beyond JSON's safe range, a NaN), its leaf is the
+*unreadable* envelope instead: its position, ids, topic and the SHA-256 of
+its stored bytes (see
 `ledger.events.unreadable_envelope`). That is a function of the stored bytes
 alone, so `verify store` recomputes it exactly, and it still binds the event:
 change one stored byte and the leaf no longer matches.
@@ -16,14 +16,15 @@ from typing import Any
 
 import rfc8785
 
-from ledger.events import committed
+from ledger.events import leaf_form
 from ledger.log import Entry
 from transparency.store import LeafRecord
 
 
 def leaf_bytes(env: dict[str, Any]) -> bytes:
-    """Personal fields appear only as salted commitments, so every leaf is public."""
-    return rfc8785.dumps(committed(env))
+    """Events hold no personal data (people are ids, their values salted
+    commitments), so every leaf is public."""
+    return rfc8785.dumps(leaf_form(env))
 
 
 def raw_leaf_bytes(entry: Entry) -> bytes:

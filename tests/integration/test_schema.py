@@ -32,7 +32,10 @@ def _add_a_table(cur: Cursor) -> None:
     cur.execute("INSERT INTO {t}fake_step (n) VALUES (1)")
 
 
-NEXT = Schema(tables=SCHEMA.tables, seeds=SCHEMA.seeds, version=2, migrations={2: _add_a_table})
+NOW = schema.VERSION
+NEXT = Schema(
+    tables=SCHEMA.tables, seeds=SCHEMA.seeds, version=NOW + 1, migrations={NOW + 1: _add_a_table}
+)
 
 
 @pytest.fixture
@@ -54,38 +57,42 @@ def test_db_init_creates_an_empty_store_at_the_current_version(store_settings):
         store.close()
 
 
-def test_a_store_from_before_versions_is_version_1(store):
+def test_a_store_from_before_versions_is_version_1_and_refused(store):
     store.db.execute("DROP TABLE {t}ledger_schema")
     assert _recorded(store.db) == 1
-    schema.check(store.db)  # no refusal: version 1 is that layout
+    with pytest.raises(SchemaError, match="holds events in format 1"):
+        schema.check(store.db)  # version 1 holds personal data in its events
 
 
 def test_db_init_applies_the_migrations_in_order_once(store):
     with pytest.raises(SchemaError) as older:
-        schema.check(store.db, 2)
+        schema.check(store.db, NOW + 1)
     assert str(older.value) == (
-        "the store is at schema version 1, this code needs 2: run `labledger db init` to migrate"
+        f"the store is at schema version {NOW}, this code needs {NOW + 1}: "
+        "run `labledger db init` to migrate"
     )
-    assert NEXT.init(store.db) == (1, 2)
-    assert NEXT.init(store.db) == (2, 2)  # nothing left to apply
+    assert NEXT.init(store.db) == (NOW, NOW + 1)
+    assert NEXT.init(store.db) == (NOW + 1, NOW + 1)  # nothing left to apply
     assert store.db.fetchall("SELECT n FROM {t}fake_step") == [{"n": 1}]
-    schema.check(store.db, 2)
+    schema.check(store.db, NOW + 1)
     with pytest.raises(SchemaError) as newer:
-        schema.check(store.db, 1)
-    assert "the store is at schema version 2, newer than this code (version 1)" in str(newer.value)
+        schema.check(store.db, NOW)
+    assert f"the store is at schema version {NOW + 1}, newer than this code (version {NOW})" in (
+        str(newer.value)
+    )
     with pytest.raises(SchemaError):
         SCHEMA.init(store.db)  # db init of older code never downgrades
 
 
 def test_a_process_refuses_a_store_at_another_version(store, store_settings):
-    store.db.execute("UPDATE {t}ledger_schema SET version = 2")
+    store.db.execute("UPDATE {t}ledger_schema SET version = ?", (NOW + 1,))
     runner = CliRunner()
     for args in (["tokens", "list"], ["projections", "rebuild"], ["db", "init"]):
         result = runner.invoke(main, args, env=_env(store_settings))
         assert result.exit_code == 1, (args, result.output)
-        assert "the store is at schema version 2, newer than this code (version 1)" in (
-            result.output
-        )
+        assert (
+            f"the store is at schema version {NOW + 1}, newer than this code (version {NOW})"
+        ) in result.output
 
 
 def test_a_process_refuses_a_store_without_a_schema(store_settings):
