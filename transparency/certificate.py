@@ -3,11 +3,17 @@
 A certificate is served and stored as RFC 8785 canonical JSON (plus one
 trailing newline), and the verifier insists on that form, so changing any
 byte of a certificate file makes it fail, even where JSON would not care.
+
+Its `credit` is the opening of the declaration's `credit_name_commitment`:
+the credited name and the salt, so whoever holds the certificate can prove
+the name the log committed to, even after the artist's personal data was
+erased (the service then serves `credit: null`).
 """
 
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 import re
 from collections.abc import Sequence
@@ -29,7 +35,10 @@ FIELDS = {
     "checkpoint",
     "verifier_key",
     "tlog_proof",
+    "credit",
 }
+# The leaf field whose `<field>_commitment` the credit opens.
+CREDIT_FIELD = "credit_name"
 _HEX_HASH = re.compile(r"[0-9a-f]{64}")
 
 
@@ -46,6 +55,14 @@ class VerifiedCertificate:
     key_pinned: bool
     event: dict[str, Any]
     cosigned_by: tuple[str, ...] = ()  # vkeys of the given witnesses that validly cosigned
+    credited_name: str | None = None  # the name the credit opening proved, if it has one
+
+
+def credit_commitment(salt_hex: str, name: str) -> str:
+    """SHA-256(salt ‖ "credit_name" ‖ 0x00 ‖ name): `ledger.events.commitment`
+    of the credit, restated here so the verifier needs no server package."""
+    material = bytes.fromhex(salt_hex) + CREDIT_FIELD.encode() + b"\x00" + name.encode("utf-8")
+    return hashlib.sha256(material).hexdigest()
 
 
 def tlog_proof_text(leaf: bytes, index: int, path: list[bytes], signed_checkpoint: str) -> str:
@@ -63,7 +80,10 @@ def build_certificate(
     path: list[bytes],
     signed_checkpoint: str,
     vkey: str,
+    credit: dict[str, str] | None = None,
 ) -> dict[str, Any]:
+    """`credit` is `{name, salt}`, or None when the service cannot open it
+    (the artist's personal data was erased)."""
     return {
         "work_id": work_id,
         "leaf_index": leaf_index,
@@ -72,6 +92,7 @@ def build_certificate(
         "checkpoint": signed_checkpoint,
         "verifier_key": vkey,
         "tlog_proof": tlog_proof_text(leaf, leaf_index, path, signed_checkpoint),
+        "credit": credit,
     }
 
 
@@ -126,7 +147,30 @@ def _parse(data: bytes) -> dict[str, Any]:
     for field in ("leaf", "checkpoint", "verifier_key", "tlog_proof"):
         if not isinstance(cert[field], str):
             raise CertificateError(f"{field} is not a string")
+    credit = cert["credit"]
+    if credit is not None and not (
+        isinstance(credit, dict)
+        and set(credit) == {"name", "salt"}
+        and isinstance(credit["name"], str)
+        and isinstance(credit["salt"], str)
+        and _HEX_HASH.fullmatch(credit["salt"])
+    ):
+        raise CertificateError("credit is not null or {name, salt} (salt: 64 lowercase hex)")
     return cert
+
+
+def _credited_name(cert: dict[str, Any], event: dict[str, Any]) -> str | None:
+    """The name the credit opening proves the declaration credited, if any."""
+    credit = cert["credit"]
+    if credit is None:
+        return None
+    data = event.get("data")
+    committed = data.get(f"{CREDIT_FIELD}_commitment") if isinstance(data, dict) else None
+    if not isinstance(committed, str):
+        raise CertificateError(f"the leaf has no {CREDIT_FIELD}_commitment to open")
+    if credit_commitment(credit["salt"], credit["name"]) != committed:
+        raise CertificateError("the credited name and salt do not open the commitment in the leaf")
+    return str(credit["name"])
 
 
 def verify_certificate(
@@ -184,4 +228,5 @@ def verify_certificate(
         trusted_vkey is not None,
         event,
         cosigned_by,
+        _credited_name(cert, event),
     )

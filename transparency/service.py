@@ -3,11 +3,13 @@ does not grow), proofs and certificates. No Flask here."""
 
 from __future__ import annotations
 
+import json
 import threading
 from dataclasses import dataclass
 from typing import Any
 
 from ledger.database import Database
+from ledger.personal import PersonalData
 from transparency import certificate, note
 from transparency.store import Head, TreeStore
 
@@ -25,6 +27,7 @@ class NotInTree(LookupError):
 class TransparencyLog:
     def __init__(self, db: Database, signer: note.Signer) -> None:
         self.store = TreeStore(db)
+        self.people = PersonalData(db)
         self.signer = signer
         self._lock = threading.Lock()
         self._cached: SignedCheckpoint | None = None
@@ -52,12 +55,22 @@ class TransparencyLog:
             return signed
 
     def certificate(self, work_id: str) -> dict[str, Any]:
+        """The work's certificate, with the opening of its credit while the
+        artist's personal data exists (`credit: null` after the erasure)."""
         row = self.store.leaf_of(work_id, 1)
         if row is None or row["type"] != certificate.DECLARATION_TYPE:
             raise NotInTree(f"no ownership declaration of work {work_id} in the tree")
         signed = self.checkpoint()
         index, size = int(row["idx"]), signed.head.size
         path = self.store.inclusion_proof(index, size)
+        artist = json.loads(row["leaf"])["data"]["artist"]
         return certificate.build_certificate(
-            work_id, index, row["leaf"].encode("utf-8"), size, path, signed.note, self.vkey
+            work_id,
+            index,
+            row["leaf"].encode("utf-8"),
+            size,
+            path,
+            signed.note,
+            self.vkey,
+            self.people.credit(artist, work_id),
         )
