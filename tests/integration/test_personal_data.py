@@ -19,6 +19,7 @@ from ledger import commands as c
 from ledger.actors import Actor, Role
 from ledger.domain import Work
 from tests.helpers import Tokens, apply, post, seed, sha
+from tests.integration.test_readers_total import build_and_sign, env_of
 from tests.integration.test_webhooks_delivery import (
     ENDPOINTS,
     Receiver,
@@ -27,7 +28,6 @@ from tests.integration.test_webhooks_delivery import (
     register,
 )
 from transparency import merkle
-from transparency.follower import TreeBuilder
 from transparency.store import TreeStore
 
 DECLINED = {
@@ -45,21 +45,6 @@ def api(store_settings, store_system):
     app = create_app(store_settings, system=store_system)
     app.config["TESTING"] = True
     return app.test_client(), Tokens(store_system)
-
-
-def env_of(settings: Any) -> dict[str, str]:
-    return {
-        "LEDGER_DATABASE_URL": settings.database_url,
-        "LEDGER_SIGNING_KEY_FILE": str(settings.signing_key_file),
-        "LEDGER_LOG_NAME": settings.log_name,
-    }
-
-
-def build_tree(system: Any, settings: Any) -> int:
-    builder = TreeBuilder(system.log, system.db, settings)
-    head = builder.catch_up()
-    builder.sign(head)
-    return head.size
 
 
 def leaves(client: Any, size: int) -> list[dict[str, Any]]:
@@ -89,7 +74,7 @@ def test_a_declined_applicant_is_seen_by_staff_alone(api, store_system, store_se
     client, tokens = api
     s = seed(client, tokens)
     applicant = decline_an_applicant(client, tokens, s.slug)
-    size = build_tree(store_system, store_settings)
+    size = build_and_sign(store_system, store_settings)
 
     for leaf in leaves(client, size):
         assert_hidden(base64.b64decode(leaf["leaf"]).decode("utf-8"), f"leaf {leaf['index']}")
@@ -185,7 +170,7 @@ def test_erasure_keeps_every_proof_and_the_saved_certificate(
         201,
     ).get_json()["id"]
     post(client, f"/v1/exhibitions/{exhibition}/works", tokens.staff, {"work_id": s.work}, 201)
-    size = build_tree(store_system, store_settings)
+    size = build_and_sign(store_system, store_settings)
     before = leaves(client, size)
     vkey = client.get("/v1/transparency/public-key").get_data(as_text=True).strip()
     saved = tmp_path / "saved.cert.json"
@@ -271,7 +256,7 @@ def test_erasure_keeps_every_proof_and_the_saved_certificate(
     assert all(r.get_json()["title"] == "Personal data erased" for r in later)
 
     # Every leaf, proof and checkpoint is unchanged; the store verifies.
-    new_size = build_tree(store_system, store_settings)
+    new_size = build_and_sign(store_system, store_settings)
     assert new_size == size + 1
     assert leaves(client, size) == before
     old_root = base64.b64decode(checkpoint_before.splitlines()[2])
