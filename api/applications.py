@@ -34,6 +34,10 @@ class ReasonIn(Schema):
     reason = text(2_000, multiline=True, required=True)
 
 
+class DisplayNameIn(Schema):
+    display_name = text(200, required=True)
+
+
 class GrantIn(Schema):
     tool = tool_key(required=True)
     expires_at = instant(load_default=None, allow_none=True)
@@ -92,6 +96,29 @@ def decline(data: dict[str, Any], application_id: UUID) -> dict[str, Any]:
 def withdraw(data: dict[str, Any], application_id: UUID) -> dict[str, Any]:
     """Record that a participant withdrew; releases the seat"""
     return execute(c.WithdrawParticipant(application_id, data["reason"]), _status)
+
+
+@blp.post("/participants/<uuid:participant_id>/display-name")
+@require(Role.ARTIST, Role.STAFF)
+@blp.arguments(DisplayNameIn)
+@blp.response(200)
+@idempotent(200)
+def change_display_name(data: dict[str, Any], participant_id: UUID) -> dict[str, Any]:
+    """Change an admitted participant's display name, their public credit (the artist, or staff)"""
+    command = c.ChangeDisplayName(participant_id, data["display_name"])
+    # The name stays out of the response: a stored (idempotent) response outlives an erasure.
+    return execute(command, lambda _: {"participant_id": str(participant_id)})
+
+
+@blp.post("/participants/<uuid:participant_id>/erase")
+@require(Role.STAFF)
+@blp.arguments(ReasonIn)
+@blp.response(200)
+@idempotent(200)
+def erase(data: dict[str, Any], participant_id: UUID) -> dict[str, Any]:
+    """Erase a person's personal data (409 if already erased); the log and its proofs stay"""
+    command = c.ErasePersonalData(participant_id, data["reason"])
+    return execute(command, lambda r: _status(r) | {"erased": True})
 
 
 @blp.post("/participants/<uuid:participant_id>/grants")

@@ -15,13 +15,13 @@ from typing import Protocol
 
 import click
 
-from ledger import schema
 from ledger import store as ledger_store
 from ledger.database import Database
 from ledger.faults import Faults
 from ledger.idempotency import IdempotencyStore
 from ledger.log import StoredLog
 from ledger.messagebus import CommandBus
+from ledger.personal import PersonalData
 from ledger.schema import Schema, SchemaError
 from ledger.settings import Settings
 from ledger.store import Store, open_store, redact_url
@@ -57,7 +57,6 @@ SCHEMA = Schema(
         *webhook_tables.TABLES,
     ),
     seeds=(*projections.SEEDS, tree.seed),
-    migrations={**schema.MIGRATIONS, 2: tree.add_tiles},
 )
 
 
@@ -81,6 +80,11 @@ class System:
     @property
     def log(self) -> StoredLog:
         return self.store.log
+
+    @property
+    def people(self) -> PersonalData:
+        """The personal-data store, read at read or send time."""
+        return self.store.ledger.people
 
     @property
     def transparency(self) -> TransparencyLog:
@@ -171,3 +175,12 @@ def init_store(settings: Settings) -> tuple[int | None, int]:
         return SCHEMA.init(store.db)
     finally:
         store.close()
+
+
+def prepare(settings: Settings) -> tuple[int | None, int]:
+    """`init_store` for a command: a store that cannot be brought to this
+    code's version (newer, or of event format 1) stops it with the reason."""
+    try:
+        return init_store(settings)
+    except SchemaError as error:
+        raise click.ClickException(f"{redact_url(settings.database_url)}: {error}") from error

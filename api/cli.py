@@ -7,13 +7,12 @@ from uuid import UUID
 
 import click
 
-from api.bootstrap import init_store, start
+from api.bootstrap import prepare, start
 from api.demo import load_demo
 from api.serve import serve
 from api.workers import projections, webhooks
 from ledger.actors import Role
 from ledger.errors import LedgerError
-from ledger.schema import SchemaError
 from ledger.settings import Settings
 from ledger.store import redact_url
 from transparency.cli import verify
@@ -41,10 +40,7 @@ def db() -> None:
 def db_init(settings: Settings) -> None:
     """Create all tables, or migrate an older store (idempotent); run once
     before starting workers."""
-    try:
-        found, version = init_store(settings)
-    except SchemaError as error:
-        raise click.ClickException(f"{redact_url(settings.database_url)}: {error}") from error
+    found, version = prepare(settings)
     if found is not None and found < version:
         click.echo(f"migrated the store from schema version {found} to {version}")
     click.echo(f"schema ready at {redact_url(settings.database_url)} (version {version})")
@@ -124,7 +120,7 @@ def demo() -> None:
 @click.pass_obj
 def demo_load(settings: Settings) -> None:
     """Load the demo program into an empty store and print demo tokens."""
-    init_store(settings)
+    prepare(settings)
     system = start(settings)
     try:
         if system.log.head():

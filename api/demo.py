@@ -180,7 +180,7 @@ def load_demo(system: System, echo: Callable[[str], None] = print) -> dict[str, 
         "staff": store.create(Role.STAFF, name="demo staff").token,
         "auditor": store.create(Role.AUDITOR, name="demo auditor").token,
         "partner": store.create(Role.PARTNER, name="Seoul Design Foundation").token,
-        "artist": store.create(Role.ARTIST, participants[0][1], name=participants[0][0]).token,
+        "artist": store.create(Role.ARTIST, participants[0][1], name="demo artist").token,
     }
     echo(
         f"demo program {SLUG!r} loaded: {len(participants)} artists admitted, "

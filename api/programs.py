@@ -10,6 +10,7 @@ from api import responses as r
 from api.auth import require
 from api.idempotency import execute, idempotent
 from api.openapi import Blueprint
+from api.people import public
 from api.schemas import day, integer, slug, text, tool_key
 from api.services import system
 from ledger import commands as c
@@ -73,8 +74,13 @@ def open_program(data: dict[str, Any]) -> dict[str, Any]:
 @require()
 @blp.response(200, r.Program)
 def get_program(slug: str) -> dict[str, Any]:
-    """A program, its tools with their disclosures, and its seats"""
-    return program_body(system().store.ledger.get_program(slug))
+    """A program, its tools with their disclosures, its seats and admitted participants' names"""
+    program = system().store.ledger.get_program(slug)
+    people = system().people.many(program.seats)
+    participants = [
+        {"id": seat} | public(people.get(seat), admitted=True) for seat in program.seats
+    ]
+    return program_body(program) | {"participants": participants}
 
 
 def program_body(program: Program) -> dict[str, Any]:

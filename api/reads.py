@@ -20,6 +20,7 @@ from api.bootstrap import System
 from api.errors import ProblemError
 from api.freshness import behind, refuse_beyond_head, refuse_stuck
 from api.openapi import Blueprint
+from api.people import roster_entries, shown, with_personal
 from api.schemas import (
     MAX_POSITION,
     cursor_field,
@@ -32,7 +33,8 @@ from api.schemas import (
 )
 from api.services import system
 from ledger.actors import Role
-from ledger.events import PUBLIC_TYPES, redacted, staff_view
+from ledger.events import PUBLIC_TYPES, redacted
+from ledger.personal import person_of
 from projections.audit import as_csv
 from projections.feed import feed
 from projections.service import READY_LAG, ReadModels
@@ -114,10 +116,48 @@ def get_roster(query: dict[str, Any], slug: str) -> dict[str, Any]:
     if body is None:
         when = f" as of {query['as_of']}" if as_of is not None else ""
         raise ProblemError(404, f"program {slug!r} not found{when}", title="Not Found")
-    if current_actor().role != Role.STAFF:
-        for entry in body["applications"]:
-            entry.pop("email", None)
+    entries = body["applications"]
+    roster_entries(current_actor(), entries, system().people.many(e["id"] for e in entries))
     return body
+
+
+# ---- one application / participant ------------------------------------------------
+
+
+class FreshQuery(Schema):
+    min_position = min_position_field()
+
+
+def _application(query: dict[str, Any], application_id: Any) -> dict[str, Any]:
+    """An application from the roster view, with the personal fields its
+    reader may see (staff and the artist: all; auditors: the display name)."""
+    actor = current_actor()
+    if actor.role == Role.ARTIST:
+        actor.check_acts_for(application_id)
+    fresh("roster", query.get("min_position"))
+    entry = read_models().application(str(application_id))
+    if entry is None:
+        raise ProblemError(404, f"application {application_id} not found", title="Not Found")
+    person = system().people.get(entry["id"])
+    return entry | shown(actor, entry["id"], person, entry["status"])
+
+
+@blp.get("/v1/applications/<uuid:application_id>")
+@require(Role.STAFF, Role.ARTIST)
+@blp.arguments(FreshQuery, location="query")
+@blp.response(200)
+def get_application(query: dict[str, Any], application_id: Any) -> dict[str, Any]:
+    """An application (staff, or the artist themselves)"""
+    return _application(query, application_id)
+
+
+@blp.get("/v1/participants/<uuid:participant_id>")
+@require(Role.STAFF, Role.AUDITOR, Role.ARTIST)
+@blp.arguments(FreshQuery, location="query")
+@blp.response(200)
+def get_participant(query: dict[str, Any], participant_id: Any) -> dict[str, Any]:
+    """A participant: status, grants, counts (personal fields for staff and the artist only)"""
+    return _application(query, participant_id)
 
 
 # ---- registry -------------------------------------------------------------------
@@ -132,15 +172,11 @@ class WorksQuery(Schema):
     min_position = min_position_field()
 
 
-class FreshQuery(Schema):
-    min_position = min_position_field()
-
-
 @blp.get("/v1/works")
 @blp.arguments(WorksQuery, location="query")
 @blp.response(200, r.WorkPage)
 def search_works(query: dict[str, Any]) -> dict[str, Any]:
-    """Search the ownership registry (public; no personal data)"""
+    """Search the ownership registry (public; names: owners' display names and credits)"""
     fresh("registry", query.pop("min_position", None))
     items, cursor, position = read_models().works(**query)
     return {"items": items, "next": cursor, "position": position}
@@ -217,15 +253,17 @@ def _types(value: str) -> list[str]:
 @blp.arguments(EventsQuery, location="query")
 @blp.response(200, r.EventPage)
 def get_events(query: dict[str, Any]) -> dict[str, Any]:
-    """The ordered event log (personal data only for staff)"""
+    """The ordered event log (staff: with the personal values its commitments commit to)"""
     log = system().log
     target = query.get("min_position")
     if target is not None:  # the feed is the log: it holds every position up to its head
         refuse_beyond_head(target)
     types = frozenset(_types(query["type"])) if "type" in query else None
     items, cursor = feed(log, query["after"], query["limit"], types)
-    shape = staff_view if current_actor().role == Role.STAFF else redacted
-    return {"items": [shape(env) for env in items], "next": cursor}
+    if current_actor().role != Role.STAFF:
+        return {"items": [redacted(env) for env in items], "next": cursor}
+    with_personal(items, system().people.many(person_of(env) for env in items))
+    return {"items": items, "next": cursor}
 
 
 # ---- readiness ------------------------------------------------------------------------

@@ -20,7 +20,7 @@ import time
 
 import click
 
-from api.bootstrap import init_store, start
+from api.bootstrap import prepare, start
 from api.demo import load_demo
 from ledger.settings import Settings
 
@@ -133,7 +133,7 @@ def serve(
     """Serve the API with gunicorn (and the background workers)."""
     logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
     # Schema first, once: several processes creating it at once race.
-    init_store(settings)
+    prepare(settings)
     if demo:
         system = start(settings)
         if not system.log.head():

@@ -19,6 +19,7 @@ from eventsourcing.popo import POPOFactory
 from ledger import errors
 from ledger.domain import Application as ApplicationAggregate
 from ledger.domain import Exhibition, Program, Work
+from ledger.personal import Person, PersonalData
 from ledger.recorders import MemoryRecorder, SideWrite
 
 APP_NAME = "ledger"  # PostgreSQL table names derive from it: never change.
@@ -37,6 +38,8 @@ class Ledger(Application[UUID]):
     def __init__(self, env: dict[str, str] | None = None) -> None:
         super().__init__(env=env)
         self.clock: Callable[[], datetime] = utcnow
+        recorder: Any = self.recorder  # one of ledger.recorders: it has a `database`
+        self.people = PersonalData(recorder.database)
 
     def construct_recorder(self) -> ApplicationRecorder:
         # In memory (eventsourcing's POPO store, the default): side writes too.
@@ -76,6 +79,15 @@ class Ledger(Application[UUID]):
 
     def get_application(self, application_id: UUID) -> ApplicationAggregate:
         return self._get(application_id, ApplicationAggregate, "application")
+
+    def get_person(self, application: ApplicationAggregate) -> Person:
+        """The personal data of an application's person (PersonalDataErased
+        once erased)."""
+        application.check_not_erased()
+        person = self.people.get(application.id)
+        if person is None:  # erased since the aggregate was read
+            raise errors.PersonalDataErased(f"the personal data of {application.id} was erased")
+        return person
 
     def get_exhibition(self, exhibition_id: UUID) -> Exhibition:
         return self._get(exhibition_id, Exhibition, "exhibition")

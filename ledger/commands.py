@@ -83,6 +83,18 @@ class WithdrawParticipant(Command):
 
 
 @dataclass(frozen=True)
+class ChangeDisplayName(Command):
+    participant_id: UUID
+    display_name: str
+
+
+@dataclass(frozen=True)
+class ErasePersonalData(Command):
+    participant_id: UUID
+    reason: str
+
+
+@dataclass(frozen=True)
 class GrantTool(Command):
     participant_id: UUID
     tool: str

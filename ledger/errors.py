@@ -72,6 +72,10 @@ class ProgramClosed(Conflict):
     title = "Program is closed"
 
 
+class PersonalDataErased(Conflict):
+    title = "Personal data erased"
+
+
 class ConcurrencyConflict(Conflict):
     title = "Concurrent update, retry"
 

@@ -27,6 +27,8 @@ EVENT_TYPES: dict[str, str] = {
     "Application.ParticipantWithdrew": "application.withdrawn",
     "Application.ToolAccessGranted": "participant.tool_access_granted",
     "Application.ToolAccessRevoked": "participant.tool_access_revoked",
+    "Application.DisplayNameChanged": "participant.display_name_changed",
+    "Application.PersonalDataErased": "participant.personal_data_erased",
     "Generation.GenerationRecorded": "generation.recorded",
     "Work.OwnershipDeclared": "work.ownership_declared",
     "Work.WorkExhibited": "work.exhibited",
@@ -36,9 +38,9 @@ PUBLIC_TYPES = frozenset(EVENT_TYPES.values())
 # The type of a stored event that cannot be decoded (`unreadable_envelope`).
 UNREADABLE = "ledger.unreadable"
 
-# Personal data: never public, never in a leaf (only as salted commitments).
-PERSONAL_FIELDS = ("email", "statement")
-_SALT_FIELD = "personal_salt"
+# Events hold no personal data: a person is an opaque id, and each personal
+# value a salted commitment `<field>_commitment` (see `ledger.personal`).
+COMMITMENT = "_commitment"
 _META_FIELDS = frozenset(
     {
         "originator_id",
@@ -47,7 +49,6 @@ _META_FIELDS = frozenset(
         "timestamp",
         "actor_id",
         "actor_role",
-        _SALT_FIELD,
     }
 )
 
@@ -89,11 +90,7 @@ def _plain(value: Any) -> Any:
 
 
 def envelope(position: int, domain_event: Any) -> dict[str, Any]:
-    """The full envelope, personal data included (staff only).
-
-    The salt for personal commitments travels as `_salt` so that leaf building
-    can commit to the values; every public form drops it.
-    """
+    """The envelope every reader sees: public as it is (no personal data)."""
     attrs = domain_event.__dict__
     data = {k: _plain(v) for k, v in attrs.items() if k not in _META_FIELDS}
     env: dict[str, Any] = {
@@ -106,8 +103,6 @@ def envelope(position: int, domain_event: Any) -> dict[str, Any]:
         "actor": {"id": attrs.get("actor_id"), "role": attrs.get("actor_role")},
         "data": data,
     }
-    if _SALT_FIELD in attrs:
-        env["_salt"] = attrs[_SALT_FIELD]
     return env
 
 
@@ -117,8 +112,7 @@ def unreadable_envelope(
     """The envelope of a stored event that cannot be decoded (see `ledger.log`).
 
     It keeps the event's place in every reader and commits to its exact
-    stored bytes; it holds no personal data (only a digest of the state,
-    which includes the event's random salt).
+    stored bytes; it holds no personal data (no event does).
     """
     return {
         "position": position,
@@ -136,28 +130,26 @@ def is_unreadable(env: dict[str, Any]) -> bool:
     return env["type"] == UNREADABLE
 
 
-def has_personal_data(env: dict[str, Any]) -> bool:
-    return any(f in env["data"] for f in PERSONAL_FIELDS)
+def committed_fields(data: dict[str, Any]) -> list[str]:
+    """The personal fields an event's data commits to (`<field>_commitment`)."""
+    return [k[: -len(COMMITMENT)] for k in data if k.endswith(COMMITMENT)]
 
 
 def redacted(env: dict[str, Any]) -> dict[str, Any]:
-    """The envelope without personal fields (auditors, partners, the public)."""
-    out = {k: v for k, v in env.items() if k != "_salt"}
-    out["data"] = {k: v for k, v in env["data"].items() if k not in PERSONAL_FIELDS}
-    if "unreadable" in env:  # the decoder's message could quote a stored value
+    """The envelope as everyone may see it. Events hold no personal data; only
+    why an unreadable one could not be read is cut to the error's name (the
+    decoder's message could quote the stored bytes)."""
+    out = dict(env)
+    if "unreadable" in env:
         out["unreadable"] = {"error": env["unreadable"]["error"]}
     return out
-
-
-def staff_view(env: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in env.items() if k != "_salt"}
 
 
 def commitment(salt_hex: str, field: str, value: str) -> str:
     """Salted SHA-256 commitment to one personal value.
 
-    SHA-256(salt || field || 0x00 || value); the salt is 32 random bytes kept
-    beside the value (in the stored event), never in a leaf.
+    SHA-256(salt || field || 0x00 || value); the salt (32 bytes) is derived
+    per value from the person's secret (`ledger.personal.salt`), never in a leaf.
     """
     digest = hashlib.sha256()
     digest.update(bytes.fromhex(salt_hex))
@@ -166,16 +158,10 @@ def commitment(salt_hex: str, field: str, value: str) -> str:
     return digest.hexdigest()
 
 
-def committed(env: dict[str, Any]) -> dict[str, Any]:
-    """The envelope as it enters the transparency log: personal fields replaced
-    by `<field>_commitment`, everything else verbatim. Why an event could not
-    be read is no part of it (that depends on the reader, not the event)."""
-    out = redacted(env)
+def leaf_form(env: dict[str, Any]) -> dict[str, Any]:
+    """The envelope as it enters the transparency log: everything verbatim
+    except why an event could not be read (that depends on the reader, not
+    the event)."""
+    out = dict(env)
     out.pop("unreadable", None)
-    salt = env.get("_salt")
-    for field in PERSONAL_FIELDS:
-        if field in env["data"]:
-            if salt is None:  # every event with personal data carries a salt
-                raise ValueError(f"event at {env['position']} has {field} but no salt")
-            out["data"][f"{field}_commitment"] = commitment(salt, field, env["data"][field])
     return out

@@ -2,8 +2,14 @@
 
 A handler finds what it needs through the `Ledger`'s lookups (which raise
 when something is missing), lets the aggregates apply their rules, and
-returns what changed and a small typed result. `ledger.messagebus` saves
-it (the position comes from the save) and retries on a lost race.
+returns what changed, the side writes that go with it and a small typed
+result. `ledger.messagebus` saves it (the position comes from the save) and
+retries on a lost race.
+
+A personal value (a name, an e-mail, a reason, a statement) never enters an
+event: the handler seals it with the person's secret (`Person.seal`), the
+event carries the commitment, and the value goes to the personal-data store
+as a side write of the same save.
 """
 
 from __future__ import annotations
@@ -11,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
-from uuid import UUID
+from uuid import UUID, uuid4
 
 from eventsourcing.domain import Aggregate
 
@@ -19,6 +25,8 @@ from ledger import commands as c
 from ledger.actors import Actor
 from ledger.application import Ledger
 from ledger.domain import Application, Exhibition, Generation, Program, Work
+from ledger.personal import Erasure, Person, Published
+from ledger.recorders import SideWrite
 
 R = TypeVar("R")
 
@@ -57,10 +65,18 @@ class Hung:
 
 @dataclass(frozen=True)
 class Changes(Generic[R]):
-    """What a handler changed (saved in this order) and what it reports."""
+    """What a handler changed (saved in this order), what it reports, and
+    the rows written in the same transaction."""
 
     aggregates: tuple[Aggregate, ...]
     result: R
+    side_writes: tuple[SideWrite, ...] = ()
+
+
+def _next(aggregate: Aggregate) -> int:
+    """The version of the aggregate's next event: what its personal values
+    are filed under (the side write checks the event is saved)."""
+    return aggregate.version + 1
 
 
 def open_program(ledger: Ledger, command: c.OpenProgram, actor: Actor) -> Changes[Created]:
@@ -110,15 +126,23 @@ def close_program(ledger: Ledger, command: c.CloseProgram, actor: Actor) -> Chan
 def submit_application(
     ledger: Ledger, command: c.SubmitApplication, actor: Actor
 ) -> Changes[Created]:
-    application = Application.submit(
-        ledger.get_program(command.program),
-        command.artist_name,
-        command.email,
-        command.portfolio_url,
-        command.statement,
-        actor,
+    program = ledger.get_program(command.program)
+    application_id = uuid4()
+    personal = (
+        Person.new(application_id)
+        .seal(
+            application_id,
+            1,
+            create=True,
+            artist_name=command.artist_name,
+            email=command.email,
+            portfolio_url=command.portfolio_url,
+            statement=command.statement,
+        )
+        .naming(command.artist_name)  # the display name, until the artist changes it
     )
-    return Changes((application,), Created(application.id))
+    application = Application.submit(application_id, program, personal.commitments, actor)
+    return Changes((application,), Created(application.id), (personal,))
 
 
 def admit_applicant(ledger: Ledger, command: c.AdmitApplicant, actor: Actor) -> Changes[Admitted]:
@@ -128,29 +152,64 @@ def admit_applicant(ledger: Ledger, command: c.AdmitApplicant, actor: Actor) -> 
     program.allocate_seat(str(application.id), actor)
     application.admit(actor)
     result = Admitted(application.id, application.status, program.seats_left)
-    return Changes((program, application), result)
+    # An admitted participant's display name is public.
+    return Changes((program, application), result, (Published(str(application.id), True),))
 
 
 def decline_application(
     ledger: Ledger, command: c.DeclineApplication, actor: Actor
 ) -> Changes[StatusChanged]:
     application = ledger.get_application(command.application_id)
-    application.decline(command.reason, actor)
-    return Changes((application,), StatusChanged(application.id, application.status))
+    application.check_pending()
+    person = ledger.get_person(application)
+    personal = person.seal(application.id, _next(application), reason=command.reason)
+    application.decline(personal.commitment("reason"), actor)
+    return Changes((application,), StatusChanged(application.id, application.status), (personal,))
 
 
 def withdraw_participant(
     ledger: Ledger, command: c.WithdrawParticipant, actor: Actor
 ) -> Changes[StatusChanged]:
     application = ledger.get_application(command.application_id)
+    application.check_can_withdraw()
     was_admitted = application.status == "admitted"
-    application.withdraw(command.reason, actor)
+    person = ledger.get_person(application)
+    personal = person.seal(application.id, _next(application), reason=command.reason)
+    application.withdraw(personal.commitment("reason"), actor)
     changed: tuple[Aggregate, ...] = (application,)
     if was_admitted:
         program = ledger.program_of(application)
         program.release_seat(str(application.id), actor)
         changed = (program, application)
-    return Changes(changed, StatusChanged(application.id, application.status))
+    result = StatusChanged(application.id, application.status)
+    return Changes(changed, result, (personal.publishing(False),))
+
+
+def change_display_name(
+    ledger: Ledger, command: c.ChangeDisplayName, actor: Actor
+) -> Changes[Updated]:
+    actor.check_acts_for(command.participant_id)
+    participant = ledger.get_application(command.participant_id)
+    participant.check_admitted()
+    person = ledger.get_person(participant)
+    personal = person.seal(
+        participant.id, _next(participant), display_name=command.display_name
+    ).naming(command.display_name)
+    participant.change_display_name(personal.commitment("display_name"), actor)
+    return Changes((participant,), Updated(), (personal,))
+
+
+def erase_personal_data(
+    ledger: Ledger, command: c.ErasePersonalData, actor: Actor
+) -> Changes[StatusChanged]:
+    """The reason is kept only as a commitment whose salt dies with the row."""
+    participant = ledger.get_application(command.participant_id)
+    participant.check_erasable()
+    person = ledger.get_person(participant)
+    reason = person.seal(participant.id, _next(participant), reason=command.reason)
+    participant.erase(reason.commitment("reason"), actor)
+    result = StatusChanged(participant.id, participant.status)
+    return Changes((participant,), result, (Erasure(str(participant.id)),))
 
 
 def grant_tool(ledger: Ledger, command: c.GrantTool, actor: Actor) -> Changes[Updated]:
@@ -162,8 +221,12 @@ def grant_tool(ledger: Ledger, command: c.GrantTool, actor: Actor) -> Changes[Up
 
 def revoke_tool(ledger: Ledger, command: c.RevokeTool, actor: Actor) -> Changes[Updated]:
     participant = ledger.get_application(command.participant_id)
-    participant.revoke_tool(command.tool, command.reason, ledger.clock(), actor)
-    return Changes((participant,), Updated())
+    now = ledger.clock()
+    participant.check_revocable(command.tool, now)
+    person = ledger.get_person(participant)
+    personal = person.seal(participant.id, _next(participant), reason=command.reason)
+    participant.revoke_tool(command.tool, personal.commitment("reason"), now, actor)
+    return Changes((participant,), Updated(), (personal,))
 
 
 def record_generation(
@@ -190,17 +253,27 @@ def declare_ownership(
     ledger: Ledger, command: c.DeclareOwnership, actor: Actor
 ) -> Changes[Declared]:
     artist = ledger.get_application(Work.check_declarer(actor))
+    artist.check_ever_admitted()
+    person = ledger.get_person(artist)
+    # The work credits the artist's display name of now; its opening is
+    # what the work's certificate carries.
+    personal = person.seal(
+        Work.create_id(command.content_sha256),
+        1,
+        statement=command.statement,
+        credit_name=person.display_name or "",
+    )
     work = Work.declare(
         artist,
         command.title,
         command.content_sha256,
         command.generation_ids,
-        command.statement,
+        personal.commitments,
         actor,
         find=lambda generation_id: ledger.find(generation_id, "generation"),
     )
     ledger.check_unowned(command.content_sha256)
-    return Changes((work,), Declared(work.id, artist.id))
+    return Changes((work,), Declared(work.id, artist.id), (personal,))
 
 
 def schedule_exhibition(
@@ -237,6 +310,8 @@ HANDLERS: Mapping[type[c.Command], Handler] = {
     c.AdmitApplicant: admit_applicant,
     c.DeclineApplication: decline_application,
     c.WithdrawParticipant: withdraw_participant,
+    c.ChangeDisplayName: change_display_name,
+    c.ErasePersonalData: erase_personal_data,
     c.GrantTool: grant_tool,
     c.RevokeTool: revoke_tool,
     c.RecordGeneration: record_generation,

@@ -1,7 +1,7 @@
 """The bytes an event becomes in the transparency log, and their limit.
 
-A leaf is the RFC 8785 canonical JSON of the event's committed envelope
-(personal fields only as salted commitments). C2SP tlog-tiles entry bundles
+A leaf is the RFC 8785 canonical JSON of the event's envelope (events hold
+no personal data: people are ids, their values salted commitments). C2SP tlog-tiles entry bundles
 prefix each leaf with a big-endian uint16 length, so a leaf over 65,535
 bytes could never be served: the command bus refuses such an event before
 it is saved (`check_leaf_size`), so none is ever written.
@@ -15,7 +15,7 @@ from typing import Any
 import rfc8785
 
 from ledger import errors
-from ledger.events import committed, envelope
+from ledger.events import envelope, leaf_form
 
 MAX_LEAF_BYTES = 0xFFFF
 # The position is assigned by the save: measure with the widest one a leaf can
@@ -25,8 +25,9 @@ WIDEST_POSITION = 2**53 - 1
 
 
 def leaf_bytes(env: dict[str, Any]) -> bytes:
-    """Personal fields appear only as salted commitments, so every leaf is public."""
-    return rfc8785.dumps(committed(env))
+    """Events hold no personal data (people are ids, their values salted
+    commitments), so every leaf is public."""
+    return rfc8785.dumps(leaf_form(env))
 
 
 def leaf_size(domain_event: Any) -> int | None:

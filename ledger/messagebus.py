@@ -81,7 +81,7 @@ class CommandBus:
             changes = handler(self.ledger, command, actor)
             check_leaf_size(e for a in changes.aggregates for e in a.pending_events)
             body = respond(changes.result) if respond is not None else None
-            side_writes = []
+            side_writes = list(changes.side_writes)
             if idempotency is not None and body is not None:
                 side_writes.append(IdempotentResponse(idempotency, body))
             try:

@@ -5,7 +5,8 @@ written in the same transaction as a save's events.
 recorder, which renders each through the one `Cursor` inside the transaction
 that inserts the events, before them. If any write fails (a duplicate key, a
 lost optimistic-concurrency race), nothing of the save is written. The
-idempotency record is one side write; personal data will be another.
+idempotency record is one side write; the personal-data store's values and
+erasures are others (`ledger.personal`).
 
 On eventsourcing's in-memory store (POPO) the side tables live in a private
 in-memory SQLite database (`MemoryRecorder.database`), so commands run in

@@ -6,10 +6,11 @@ applies the migrations in order, in one transaction. A process that opens a
 store at another version refuses to start (`check`), naming both versions.
 
 Version 1 is the layout the code had before versions were recorded: a store
-with our tables but no version row is at version 1. Version 2 adds the
-transparency log's full tiles and witness cosignatures; its step
-(`transparency.store.add_tiles`: the tiles of the tree already built) is
-handed in by `api.bootstrap`, since this layer cannot import it.
+with our tables but no version row is at version 1. Version 2 is event format
+2 (issue 10: events hold no personal data) with the transparency log's full
+tiles and witness cosignatures. A version-1 store holds personal data inside
+its immutable events, which no migration can take out without changing every
+leaf, so it is refused, never migrated (`UNMIGRATABLE`).
 """
 
 from __future__ import annotations
@@ -22,9 +23,13 @@ from ledger.tables import Table, integer
 
 VERSION = 2
 Migration = Callable[[Cursor], None]
-# target version -> the step from the version before it, for this layer's
-# tables; `api.bootstrap` adds the read side's.
+# target version -> the step from the version before it. None yet.
 MIGRATIONS: Mapping[int, Migration] = {}
+# target version -> why no store below it can be brought to it.
+UNMIGRATABLE: Mapping[int, str] = {
+    2: "this store holds events in format 1, with personal data inside events; this code "
+    "needs format 2 and cannot migrate it: start a fresh store",
+}
 
 SCHEMA_TABLE = Table(
     "ledger_schema",
@@ -49,12 +54,20 @@ def recorded_version(cur: Cursor) -> int | None:
     return 1 if cur.has_table(_VERSION_1_MARKER) else None
 
 
+def barrier(found: int, needed: int, unmigratable: Mapping[int, str] = UNMIGRATABLE) -> str | None:
+    """Why a store at `found` cannot be migrated to `needed`, if it cannot."""
+    for step in range(found + 1, needed + 1):
+        if step in unmigratable:
+            return f"the store is at schema version {found}: {unmigratable[step]}"
+    return None
+
+
 def mismatch(found: int | None, needed: int) -> str | None:
     """What is wrong with a store at version `found` for code at `needed`."""
     if found is None:
         return "the store has no Lab Ledger schema: run `labledger db init`"
     if found < needed:
-        return (
+        return barrier(found, needed) or (
             f"the store is at schema version {found}, this code needs {needed}: "
             "run `labledger db init` to migrate"
         )
@@ -86,6 +99,7 @@ class Schema:
     seeds: Sequence[Seed] = ()
     version: int = VERSION
     migrations: Mapping[int, Migration] = field(default_factory=lambda: MIGRATIONS)
+    unmigratable: Mapping[int, str] = field(default_factory=lambda: UNMIGRATABLE)
 
     def init(self, db: Database) -> tuple[int | None, int]:
         """Create or migrate the store; (the version found, the version now).
@@ -96,6 +110,9 @@ class Schema:
             found = recorded_version(cur)
             if found is not None and found > self.version:
                 raise SchemaError(mismatch(found, self.version) or "")
+            refused = None if found is None else barrier(found, self.version, self.unmigratable)
+            if refused is not None:
+                raise SchemaError(refused)
             for step in range((found or self.version) + 1, self.version + 1):
                 self.migrations[step](cur)
             for table in (SCHEMA_TABLE, *self.tables):

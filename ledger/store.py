@@ -18,7 +18,7 @@ from urllib.parse import parse_qs, unquote, urlparse
 
 from eventsourcing.utils import get_topic
 
-from ledger import faults, idempotency, leases, schema, tokens
+from ledger import faults, idempotency, leases, personal, schema, tokens
 from ledger.application import Ledger
 from ledger.database import Database
 from ledger.log import StoredLog
@@ -27,7 +27,13 @@ from ledger.settings import Settings
 from ledger.tables import Table
 
 # The write side's own tables; `api.bootstrap` adds the read side's.
-TABLES: tuple[Table, ...] = (idempotency.TABLE, tokens.TABLE, leases.TABLE, faults.TABLE)
+TABLES: tuple[Table, ...] = (
+    idempotency.TABLE,
+    tokens.TABLE,
+    leases.TABLE,
+    faults.TABLE,
+    personal.TABLE,
+)
 
 
 class ConfigurationError(ValueError):

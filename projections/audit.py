@@ -1,5 +1,5 @@
 """Audit report: per program, counts by event type and by tool, and every
-invariant (I1-I5) re-checked over the whole history (`invariants.py`),
+invariant (I1-I6) re-checked over the whole history (`invariants.py`),
 with each violation and the events involved."""
 
 from __future__ import annotations

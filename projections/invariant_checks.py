@@ -97,6 +97,7 @@ def application_submitted(c: Check, data: Doc, aid: str) -> None:
         "program_id": data["program_id"],
         "status": "applied",
         "was_admitted": False,
+        "erased": False,
         "grants": [],
         "ref": c.ref,
     }
@@ -119,6 +120,29 @@ def status(value: str) -> Change:
         app["status"] = value
 
     return change
+
+
+def personal(change: Change) -> Change:
+    """An event that commits to a personal value: never after the erasure."""
+
+    def check(c: Check, app: Doc, data: Doc, aid: str) -> None:
+        if app.get("erased"):
+            c.violate("I6", f"personal data committed for {aid} after its erasure", app["erased"])
+        change(c, app, data, aid)
+
+    return check
+
+
+def display_name_changed(c: Check, app: Doc, data: Doc, aid: str) -> None:
+    if app["status"] != "admitted":
+        c.violate("I6", f"display name changed for a participant who is {app['status']}")
+
+
+def personal_data_erased(c: Check, app: Doc, data: Doc, aid: str) -> None:
+    if app.get("erased"):
+        c.violate("I6", f"the personal data of {aid} erased a second time", app["erased"])
+    else:
+        app["erased"] = c.ref
 
 
 def granted(c: Check, app: Doc, data: Doc, aid: str) -> None:
@@ -175,6 +199,8 @@ def ownership_declared(c: Check, data: Doc, aid: str) -> None:
         c.violate(
             "I3", f"owner {artist} is not an admitted participant", app["ref"] if app else None
         )
+    if app is not None and app.get("erased"):
+        c.violate("I6", f"personal data committed for {artist} after its erasure", app["erased"])
     for gid in data["generations"]:
         generation = c.docs.get("generation", gid)
         if generation is None:
@@ -230,14 +256,16 @@ CHECKS: dict[str, CheckEvent] = {
     "program.closed": on_program(attributed),
     "application.submitted": application_submitted,
     "application.admitted": on_application(admitted),
-    "application.declined": on_application(status("declined")),
-    "application.withdrawn": on_application(status("withdrawn")),
+    "application.declined": on_application(personal(status("declined"))),
+    "application.withdrawn": on_application(personal(status("withdrawn"))),
     "participant.tool_access_granted": on_application(
         granted, unknown="tool access changed for unknown participant"
     ),
     "participant.tool_access_revoked": on_application(
-        revoked, unknown="tool access changed for unknown participant"
+        personal(revoked), unknown="tool access changed for unknown participant"
     ),
+    "participant.display_name_changed": on_application(personal(display_name_changed)),
+    "participant.personal_data_erased": on_application(personal_data_erased),
     "generation.recorded": generation_recorded,
     "work.ownership_declared": ownership_declared,
     "work.exhibited": work_exhibited,

@@ -1,4 +1,4 @@
-"""The program's invariants (I1-I5), re-checked from the events alone.
+"""The program's invariants (I1-I6), re-checked from the events alone.
 
 The audit must not trust the write side: every rule the aggregates enforce is
 checked again here, event by event, against state rebuilt from earlier
@@ -26,7 +26,14 @@ INVARIANTS = {
     "I4": "A work is exhibited only after its ownership is declared, crediting exactly the "
     "declared owner",
     "I5": "Every event carries who did it (actor id and role) and when (UTC)",
+    "I6": "No personal data is in the log: a person is an id, each personal value a salted "
+    "commitment; nothing personal is committed for a person after their erasure (which "
+    "happens once), and only an admitted participant changes their display name",
 }
+# Personal values that must never appear in clear in an event's data (I6).
+PERSONAL_FIELDS = frozenset(
+    {"artist_name", "email", "portfolio_url", "statement", "reason", "display_name", "credit_name"}
+)
 ROLES = frozenset(role.value for role in Role)
 Doc = dict[str, Any]
 CheckEvent = Callable[["Check", Doc, str], None]
@@ -64,6 +71,9 @@ class Check:
             )
         if not str(env.get("timestamp", "")).endswith("Z"):
             self.violate("I5", f"timestamp {env.get('timestamp')!r} is not UTC")
+        clear = sorted(PERSONAL_FIELDS & set(env["data"]))
+        if clear:
+            self.violate("I6", f"personal value(s) in clear: {', '.join(clear)}")
         check = self.checks.get(env["type"])
         if check is not None:
             check(self, env["data"], env["aggregate_id"])

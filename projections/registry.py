@@ -4,7 +4,9 @@ One row per declared work (searchable by content hash, owner and program)
 plus the documents it is resolved against when read: the program's tool
 registrations (so a work shows the tools' *current* disclosures), the
 generations it was made from, and the exhibitions it hangs in. No personal
-data enters this view (no e-mail, no statement).
+data enters this view: the owner is a participant id, and the names a read
+shows (the owner's display name, the work's credit) come from the
+personal-data store at read time (`named`).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from typing import Any
 from uuid import UUID
 
 from ledger.database import Cursor
+from ledger.personal import Person, PersonalData
 from ledger.tables import Index, Table, bigint, integer, text
 from projections.docs import Docs, docs_table, dumps, loads
 
@@ -30,7 +33,6 @@ WORKS_TABLE = Table(
         text("content_sha256"),
         text("program"),
         text("owner_id"),
-        text("owner_name"),
         text("doc"),
     ),
     primary_key=("gen", "work_id"),
@@ -123,7 +125,7 @@ class Registry:
             "title": data["title"],
             "content_sha256": data["content_sha256"],
             "program": data["program"],
-            "owner": {"participant_id": data["artist"], "display_name": data["artist_name"]},
+            "owner": {"participant_id": data["artist"]},
             "declared_at": env["timestamp"],
             "position": env["position"],
             "generations": list(data["generations"]),
@@ -132,7 +134,7 @@ class Registry:
         }
         cur.execute(
             f"INSERT INTO {{t}}{WORKS} (gen, work_id, position, content_sha256, program, owner_id, "
-            "owner_name, doc) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            "doc) VALUES (?, ?, ?, ?, ?, ?, ?)",
             (
                 gen,
                 env["aggregate_id"],
@@ -140,7 +142,6 @@ class Registry:
                 data["content_sha256"],
                 data["program"],
                 data["artist"],
-                data["artist_name"].casefold(),
                 dumps(doc),
             ),
         )
@@ -156,13 +157,13 @@ def search(
     gen: int,
     *,
     sha256: str | None = None,
-    owner: str | None = None,
+    owners: list[str] | None = None,
     program: str | None = None,
     after: int = 0,
     limit: int = 100,
 ) -> tuple[list[dict[str, Any]], int | None]:
-    """Works in declaration order after the cursor; `owner` is a participant
-    id or a display name (case-insensitive). Returns (items, next cursor)."""
+    """Works in declaration order after the cursor, of any of `owners`
+    (participant ids) when given. Returns (items, next cursor)."""
     where, params = ["gen = ?", "position > ?"], [gen, after]
     if sha256:
         where.append("content_sha256 = ?")
@@ -170,13 +171,11 @@ def search(
     if program:
         where.append("program = ?")
         params.append(program)
-    if owner:
-        try:
-            params.append(str(UUID(owner)))
-            where.append("owner_id = ?")
-        except ValueError:
-            params.append(owner.casefold())
-            where.append("owner_name = ?")
+    if owners is not None:
+        if not owners:
+            return [], None
+        where.append(f"owner_id IN ({', '.join('?' * len(owners))})")
+        params.extend(owners)
     rows = cur.all(
         f"SELECT doc FROM {{t}}{WORKS} WHERE {' AND '.join(where)} ORDER BY position LIMIT ?",
         (*params, limit + 1),
@@ -184,6 +183,37 @@ def search(
     docs = [loads(r["doc"]) for r in rows[:limit]]
     more = len(rows) > limit
     return _resolved(cur, gen, docs), (docs[-1]["position"] if more else None)
+
+
+def owners(owner: str, people: PersonalData) -> list[str]:
+    """The participants an `owner=` search means: a participant id, or
+    everyone whose public display name it is (case-insensitive)."""
+    try:
+        return [str(UUID(owner))]
+    except ValueError:
+        return people.named(owner)
+
+
+def named(works: list[dict[str, Any]], people: PersonalData) -> list[dict[str, Any]]:
+    """The entries with the names everyone may see, read now: the owner's
+    display name (while an admitted participant) and the work's credited
+    name; null, with `erased`, once the owner's data is erased."""
+    found = people.many(w["owner"]["participant_id"] for w in works)
+    for work in works:
+        person = found.get(work["owner"]["participant_id"])
+        credit = _credit(person, work["id"])
+        work["owner"] |= {
+            "display_name": person.public_name if person else None,
+            "erased": person is None,
+        }
+        work["credited_name"] = credit
+        for hung in work["exhibitions"]:
+            hung["credited_name"] = credit
+    return works
+
+
+def _credit(person: Person | None, work_id: str) -> str | None:
+    return person.value(work_id, 1, "credit_name") if person else None
 
 
 def _resolved(cur: Cursor, gen: int, works: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -7,6 +7,9 @@ event's position. "Now" is the latest version of each entity; `as_of` a
 position P is the latest version at or below P, and `as_of` an instant is the
 program's last position at or before that instant. Both are indexed lookups,
 no replay (see docs/projections.md for the measurements).
+
+No personal data enters it: an application is its id, and who may see which
+name or address is decided at read time, from the personal-data store.
 """
 
 from __future__ import annotations
@@ -104,6 +107,8 @@ CHANGES: dict[str, Change] = {
     "participant.tool_access_revoked": _revoked,
     "generation.recorded": _count("generations"),
     "work.ownership_declared": _count("works"),
+    "participant.display_name_changed": _unchanged,
+    "participant.personal_data_erased": _unchanged,
 }
 # The entity an event changes, when it is not the event's own aggregate.
 ENTITY_FIELD = {"generation.recorded": "participant", "work.ownership_declared": "artist"}
@@ -136,9 +141,6 @@ class Roster:
         data, entity = env["data"], env["aggregate_id"]
         doc = {
             "id": entity,
-            "artist_name": data["artist_name"],
-            "email": data["email"],
-            "portfolio_url": data["portfolio_url"],
             "status": "applied",
             "submitted_at": env["timestamp"],
             "submitted_position": env["position"],
@@ -245,6 +247,16 @@ def roster(
     }
 
 
+def application(cur: Cursor, gen: int, entity: str, now: str) -> dict[str, Any] | None:
+    """One application (the participant, once admitted) as it is now, with
+    its program, and every grant it ever had."""
+    latest = _latest(cur, gen, entity)
+    if latest is None or "slug" in latest[1]:
+        return None
+    program, doc = latest
+    return {"program": program} | _entry(doc, now) | {"grants": doc["grants"]}
+
+
 def _entry(doc: dict[str, Any], now: str) -> dict[str, Any]:
     active = [
         {"tool": g["tool"], "granted_at": g["granted_at"], "expires_at": g["expires_at"]}
@@ -253,9 +265,6 @@ def _entry(doc: dict[str, Any], now: str) -> dict[str, Any]:
     ]
     return {
         "id": doc["id"],
-        "artist_name": doc["artist_name"],
-        "email": doc["email"],
-        "portfolio_url": doc["portfolio_url"],
         "status": doc["status"],
         "submitted_at": doc["submitted_at"],
         "active_grants": active,

@@ -13,6 +13,7 @@ from ledger.database import Database
 from ledger.events import rfc3339
 from ledger.faults import Fault, Faults
 from ledger.log import EventLog
+from ledger.personal import PersonalData
 from ledger.schema import Seed
 from ledger.tables import Table
 from projections import audit, registry, roster, tracking
@@ -45,6 +46,7 @@ class ReadModels:
     def __init__(self, log: EventLog, db: Database, poll_interval: float = 0.2) -> None:
         self.log = log
         self.db = db
+        self.people = PersonalData(db)
         self.followers = {f.projection.name: f for f in followers(log, db, poll_interval)}
 
     # ---- freshness -------------------------------------------------------------
@@ -105,16 +107,29 @@ class ReadModels:
             as_of = {"position": min(upto, position), "instant": now}
         return body | {"position": position, "as_of": as_of}
 
+    def application(self, application_id: str) -> dict[str, Any] | None:
+        """One application as the roster has it now (no personal data)."""
+        with self.db.transaction() as cur:
+            gen, _ = active(cur, roster.NAME)
+            return roster.application(cur, gen, application_id, rfc3339(datetime.now(UTC)))
+
     def work(self, work_id: str) -> dict[str, Any] | None:
+        """A work's registry entry, with the names everyone may see, read now."""
         with self.db.transaction() as cur:
             gen, _ = active(cur, registry.NAME)
-            return registry.work(cur, gen, work_id)
+            entry = registry.work(cur, gen, work_id)
+        return registry.named([entry], self.people)[0] if entry else None
 
-    def works(self, **criteria: Any) -> tuple[list[dict[str, Any]], int | None, int]:
+    def works(
+        self, owner: str | None = None, **criteria: Any
+    ) -> tuple[list[dict[str, Any]], int | None, int]:
+        """Works matching `criteria`; `owner` is a participant id or a public
+        display name."""
+        owners = registry.owners(owner, self.people) if owner else None
         with self.db.transaction() as cur:
             gen, position = active(cur, registry.NAME)
-            items, cursor = registry.search(cur, gen, **criteria)
-        return items, cursor, position
+            items, cursor = registry.search(cur, gen, owners=owners, **criteria)
+        return registry.named(items, self.people), cursor, position
 
     def audit_report(self, slug: str) -> dict[str, Any] | None:
         with self.db.transaction() as cur:

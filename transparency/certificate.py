@@ -2,15 +2,23 @@
 
 A certificate is served as RFC 8785 canonical JSON (plus one trailing
 newline), but it is verified by its facts: the work id, the leaf, its index,
-the inclusion proof, the signed checkpoint, the key and the proof text. Any
-re-encoding of the JSON (pretty-printed by `jq .`, keys reordered, unicode
-escaped) verifies; any changed fact, missing field or unknown field fails.
-The leaf itself is hashed into the tree, so its bytes must stay canonical.
+the inclusion proof, the signed checkpoint, the key, the proof text and the
+credit. Any re-encoding of the JSON (pretty-printed by `jq .`, keys
+reordered, unicode escaped) verifies; any changed fact, missing field or
+unknown field fails. The leaf itself is hashed into the tree, so its bytes
+must stay canonical.
+
+Its `credit` is the opening of the declaration's `credit_name_commitment`:
+the credited name and the salt, so whoever holds the certificate can prove
+the name the log committed to, even after the artist's personal data was
+erased (the service then serves `credit: null`). The field is always there,
+null or not, so a renamed key cannot make a verifier skip the check.
 """
 
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 import re
 from collections.abc import Sequence
@@ -24,19 +32,18 @@ from transparency import cosignature, merkle, note
 
 TLOG_PROOF_HEADER = "c2sp.org/tlog-proof@v1"
 DECLARATION_TYPE = "work.ownership_declared"
-FIELDS = frozenset(
-    {
-        "work_id",
-        "leaf_index",
-        "leaf",
-        "inclusion_proof",
-        "checkpoint",
-        "verifier_key",
-        "tlog_proof",
-    }
-)
-# May be present: the opening (name and salt) of the leaf's credit commitment.
-OPTIONAL_FIELDS = frozenset({"credit"})
+FIELDS = {
+    "work_id",
+    "leaf_index",
+    "leaf",
+    "inclusion_proof",
+    "checkpoint",
+    "verifier_key",
+    "tlog_proof",
+    "credit",
+}
+# The leaf field whose `<field>_commitment` the credit opens.
+CREDIT_FIELD = "credit_name"
 _HEX_HASH = re.compile(r"[0-9a-f]{64}")
 
 
@@ -53,6 +60,14 @@ class VerifiedCertificate:
     key_pinned: bool
     event: dict[str, Any]
     cosigned_by: tuple[str, ...] = ()  # vkeys of the given witnesses that validly cosigned
+    credited_name: str | None = None  # the name the credit opening proved, if it has one
+
+
+def credit_commitment(salt_hex: str, name: str) -> str:
+    """SHA-256(salt ‖ "credit_name" ‖ 0x00 ‖ name): `ledger.events.commitment`
+    of the credit, restated here so the verifier needs no server package."""
+    material = bytes.fromhex(salt_hex) + CREDIT_FIELD.encode() + b"\x00" + name.encode("utf-8")
+    return hashlib.sha256(material).hexdigest()
 
 
 def tlog_proof_text(leaf: bytes, index: int, path: list[bytes], signed_checkpoint: str) -> str:
@@ -70,7 +85,10 @@ def build_certificate(
     path: list[bytes],
     signed_checkpoint: str,
     vkey: str,
+    credit: dict[str, str] | None = None,
 ) -> dict[str, Any]:
+    """`credit` is `{name, salt}`, or None when the service cannot open it
+    (the artist's personal data was erased)."""
     return {
         "work_id": work_id,
         "leaf_index": leaf_index,
@@ -79,6 +97,7 @@ def build_certificate(
         "checkpoint": signed_checkpoint,
         "verifier_key": vkey,
         "tlog_proof": tlog_proof_text(leaf, leaf_index, path, signed_checkpoint),
+        "credit": credit,
     }
 
 
@@ -118,11 +137,8 @@ def _is_int(value: Any) -> bool:
 
 def _parse(data: bytes) -> dict[str, Any]:
     cert = _json(data, "the certificate")
-    if not isinstance(cert, dict) or not FIELDS <= set(cert) <= FIELDS | OPTIONAL_FIELDS:
-        raise CertificateError(
-            f"a certificate has exactly the fields {sorted(FIELDS)}, "
-            f"and optionally {sorted(OPTIONAL_FIELDS)}"
-        )
+    if not isinstance(cert, dict) or set(cert) != FIELDS:
+        raise CertificateError(f"a certificate has exactly the fields {sorted(FIELDS)}")
     try:
         if str(UUID(cert["work_id"])) != cert["work_id"]:
             raise ValueError
@@ -140,9 +156,30 @@ def _parse(data: bytes) -> dict[str, Any]:
     for field in ("leaf", "checkpoint", "verifier_key", "tlog_proof"):
         if not isinstance(cert[field], str):
             raise CertificateError(f"{field} is not a string")
-    if "credit" in cert and not isinstance(cert["credit"], dict):
-        raise CertificateError("credit is not an object")
+    credit = cert["credit"]
+    if credit is not None and not (
+        isinstance(credit, dict)
+        and set(credit) == {"name", "salt"}
+        and isinstance(credit["name"], str)
+        and isinstance(credit["salt"], str)
+        and _HEX_HASH.fullmatch(credit["salt"])
+    ):
+        raise CertificateError("credit is not null or {name, salt} (salt: 64 lowercase hex)")
     return cert
+
+
+def _credited_name(cert: dict[str, Any], event: dict[str, Any]) -> str | None:
+    """The name the credit opening proves the declaration credited, if any."""
+    credit = cert["credit"]
+    if credit is None:
+        return None
+    data = event.get("data")
+    committed = data.get(f"{CREDIT_FIELD}_commitment") if isinstance(data, dict) else None
+    if not isinstance(committed, str):
+        raise CertificateError(f"the leaf has no {CREDIT_FIELD}_commitment to open")
+    if credit_commitment(credit["salt"], credit["name"]) != committed:
+        raise CertificateError("the credited name and salt do not open the commitment in the leaf")
+    return str(credit["name"])
 
 
 def verify_certificate(
@@ -200,4 +237,5 @@ def verify_certificate(
         trusted_vkey is not None,
         event,
         cosigned_by,
+        _credited_name(cert, event),
     )

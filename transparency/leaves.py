@@ -1,10 +1,10 @@
-"""What a leaf is: the committed envelope as RFC 8785 canonical JSON.
+"""What a leaf is: the event's envelope as RFC 8785 canonical JSON.
 
 Every stored event gets a leaf, readable or not: the tree may never skip a
 position. When an event cannot be decoded, or its envelope cannot be
-canonicalised (an integer beyond JSON's safe range, a NaN, a personal field
-without its salt), its leaf is the *unreadable* envelope instead: its
-position, ids, topic and the SHA-256 of its stored bytes (see
+canonicalised (an integer beyond JSON's safe range, a NaN), its leaf is the
+*unreadable* envelope instead: its position, ids, topic and the SHA-256 of
+its stored bytes (see
 `ledger.events.unreadable_envelope`). That is a function of the stored bytes
 alone, so `verify store` recomputes it exactly, and it still binds the event:
 change one stored byte and the leaf no longer matches.

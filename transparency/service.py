@@ -4,11 +4,13 @@ No Flask here."""
 
 from __future__ import annotations
 
+import json
 import threading
 from dataclasses import dataclass
 from typing import Any
 
 from ledger.database import Database
+from ledger.personal import PersonalData
 from transparency import certificate, note
 from transparency.store import Head, TreeStore
 from transparency.witnesses import CosignatureStore, WitnessPolicy
@@ -30,6 +32,7 @@ class TransparencyLog:
     ) -> None:
         self.store = TreeStore(db)
         self.cosignatures = CosignatureStore(db)
+        self.people = PersonalData(db)
         self.signer = signer
         self.policy = policy or WitnessPolicy()
         self._lock = threading.Lock()
@@ -104,7 +107,8 @@ class TransparencyLog:
     def certificate(self, work_id: str) -> dict[str, Any]:
         """The work's certificate on the latest checkpoint covering its leaf that
         a quorum of witnesses cosigned (else the newest covering it), cosignatures
-        included."""
+        included, with the opening of its credit while the artist's personal data
+        exists (`credit: null` after the erasure)."""
         row = self.store.leaf_of(work_id, 1)
         if row is None or row["type"] != certificate.DECLARATION_TYPE:
             raise NotInTree(f"no ownership declaration of work {work_id} in the tree")
@@ -116,6 +120,14 @@ class TransparencyLog:
             size = int(found["size"])
             signed = self.cosigned(size, found["note"])
         path = self.store.inclusion_proof(index, size)
+        artist = json.loads(row["leaf"])["data"]["artist"]
         return certificate.build_certificate(
-            work_id, index, row["leaf"].encode("utf-8"), size, path, signed, self.vkey
+            work_id,
+            index,
+            row["leaf"].encode("utf-8"),
+            size,
+            path,
+            signed,
+            self.vkey,
+            self.people.credit(artist, work_id),
         )

@@ -68,14 +68,6 @@ def _store_full_tiles(cur: Cursor, old_size: int, new_size: int) -> None:
             )
 
 
-def add_tiles(cur: Cursor) -> None:
-    """Schema version 2: the full-tiles table, filled for the tree already built."""
-    for statement in TILES.create(cur.dialect):
-        cur.execute(statement)
-    row = cur.one("SELECT size FROM {t}tlog_head WHERE id = 1")
-    _store_full_tiles(cur, 0, int(row["size"]) if row else 0)
-
-
 def _fetch(cur: Cursor, nodes: Sequence[merkle.Node]) -> dict[merkle.Node, bytes]:
     if not nodes:
         return {}

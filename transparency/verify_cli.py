@@ -74,8 +74,8 @@ def certificate(file: Any, key: str | None, witnesses: tuple[str, ...], quorum: 
     event = result.event["data"]
     click.echo(
         f"VALID: work {result.work_id} ({event.get('title')!r}, sha256 "
-        f"{event.get('content_sha256')}) was declared by {event.get('artist_name')} "
-        f"(participant {event.get('artist')}) at {result.event['timestamp']}; "
+        f"{event.get('content_sha256')}) was declared by participant {event.get('artist')} "
+        f"at {result.event['timestamp']}; "
         f"leaf {result.leaf_index} is in tree size {result.tree_size} of log {result.origin}"
     )
     if result.cosigned_by:
@@ -83,6 +83,10 @@ def certificate(file: Any, key: str | None, witnesses: tuple[str, ...], quorum: 
             f"cosigned by {len(result.cosigned_by)} witness(es): "
             + ", ".join(vkey.split("+")[0] for vkey in result.cosigned_by)
         )
+    if result.credited_name is not None:
+        click.echo(f"credited to {result.credited_name!r}: the log committed to this name")
+    else:
+        click.echo("no credit opening in this certificate: the credited name is not proved")
     if not result.key_pinned:
         click.echo(
             "note: the key was taken from the certificate itself; pass --key with the "

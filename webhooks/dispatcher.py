@@ -28,8 +28,10 @@ from typing import Any
 from ledger.database import Database
 from ledger.leases import new_holder_id
 from ledger.log import EventLog, count_unreadable, read_page
+from ledger.personal import PersonalData
 from ledger.settings import Settings
 from webhooks import client, metrics, signing
+from webhooks.payload import named
 from webhooks.queue import Claim, MessageQueue, event_filter, wanted
 
 log = logging.getLogger("labledger.webhooks")
@@ -94,6 +96,7 @@ class Dispatcher:
         self.log = log
         self.settings = settings
         self.queue = MessageQueue(db)
+        self.people = PersonalData(db)
         self.holder = new_holder_id()
         self.tls = ssl.create_default_context()  # one for every https delivery
         self.pool_size = pool_size
@@ -190,10 +193,11 @@ class Dispatcher:
                 claim.endpoint_id,
             )
             return  # still pending; retried once the lease ends, no attempt counted
-        headers = signing.headers(claim.secrets, claim.webhook_id, int(attempted_at), claim.body)
+        body = named(claim.body, self.people)  # names as they are now: null once erased
+        headers = signing.headers(claim.secrets, claim.webhook_id, int(attempted_at), body)
         outcome = client.post(
             claim.url,
-            claim.body.encode("utf-8"),
+            body.encode("utf-8"),
             headers,
             timeout=budget,
             allow_private=self.settings.webhook_allow_private,

@@ -1,10 +1,19 @@
-"""What a partner receives: `{type, timestamp, data}`, never personal data."""
+"""What a partner receives: `{type, timestamp, data}`, never personal data
+beyond the public names, and those resolved when the message is sent.
+
+A message is stored without any name (`payload`); each attempt adds the
+names everyone may see, read from the personal-data store at that moment
+(`named`): so an erasure takes effect on every later attempt, and no name
+sits in the message table.
+"""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from ledger.events import redacted
+from ledger.personal import PersonalData
 
 
 def payload(envelope: dict[str, Any], sequence: int) -> dict[str, Any]:
@@ -22,3 +31,36 @@ def payload(envelope: dict[str, Any], sequence: int) -> dict[str, Any]:
         "sequence": sequence,
     }
     return {"type": public["type"], "timestamp": public["timestamp"], "data": data}
+
+
+def _display_name(data: dict[str, Any], people: PersonalData) -> dict[str, Any]:
+    person = people.get(data["aggregate_id"])
+    return {"display_name": person.public_name if person else None}
+
+
+def _credit(artist_field: str) -> Any:
+    def names(data: dict[str, Any], people: PersonalData) -> dict[str, Any]:
+        credit = people.credit(data[artist_field], data["aggregate_id"])
+        return {"credit_name": credit["name"] if credit else None}
+
+    return names
+
+
+# The public names a message of each type carries: a participant's display
+# name (while admitted), a work's credited name; null once erased.
+NAMES = {
+    "application.admitted": _display_name,
+    "participant.display_name_changed": _display_name,
+    "work.ownership_declared": _credit("artist"),
+    "work.exhibited": _credit("credited_artist"),
+}
+
+
+def named(body: str, people: PersonalData) -> str:
+    """The stored message `body` with its public names as they are now."""
+    message = json.loads(body)
+    names = NAMES.get(message.get("type"))
+    if names is None:
+        return body
+    message["data"] |= names(message["data"], people)
+    return json.dumps(message, separators=(",", ":"))

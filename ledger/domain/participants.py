@@ -3,7 +3,7 @@ its tool grants."""
 
 from __future__ import annotations
 
-import secrets
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -16,57 +16,50 @@ from ledger.domain.programs import Program
 from ledger.rules import grant_active
 
 
-def new_salt() -> str:
-    """32 random bytes (hex) for the salted commitments to personal values."""
-    return secrets.token_hex(32)
-
-
 class Application(Aggregate):
-    """An application; once admitted, the same aggregate is the participant."""
+    """An application; once admitted, the same aggregate is the participant.
+
+    Its id is the person's: events carry no personal value, only commitments
+    to values kept in `ledger.personal` (given here as `commitments`, keyed
+    `<field>_commitment`)."""
 
     @classmethod
     def submit(
         cls,
+        application_id: UUID,
         program: Program,
-        artist_name: str,
-        email: str,
-        portfolio_url: str,
-        statement: str,
+        commitments: Mapping[str, str],
         actor: Actor,
     ) -> Application:
         program.check_open()
         return cls(
+            application_id,
             program.id,
             program.slug,
-            artist_name,
-            email,
-            portfolio_url,
-            statement,
-            new_salt(),
+            commitments["artist_name_commitment"],
+            commitments["email_commitment"],
+            commitments["portfolio_url_commitment"],
+            commitments["statement_commitment"],
             *actor.recorded,
         )
 
     @event("ApplicationSubmitted")
     def __init__(
         self,
+        id: UUID,  # chosen by the caller (the commitments' salts name it); not in the event
         program_id: UUID,
         program: str,
-        artist_name: str,
-        email: str,
-        portfolio_url: str,
-        statement: str,
-        personal_salt: str,
+        artist_name_commitment: str,
+        email_commitment: str,
+        portfolio_url_commitment: str,
+        statement_commitment: str,
         actor_id: str,
         actor_role: str,
     ) -> None:
         self.program_id = program_id
         self.program = program
-        self.artist_name = artist_name
-        self.email = email
-        self.portfolio_url = portfolio_url
-        self.statement = statement
-        self.personal_salt = personal_salt
         self.status = "applied"
+        self.erased = False
         # tool -> {"granted_at", "expires_at", "revoked_at", "granted_by"}; history kept
         self.grants: dict[str, list[dict[str, Any]]] = {}
 
@@ -82,6 +75,14 @@ class Application(Aggregate):
                 f"participant is {self.status}, not admitted", application_status=self.status
             )
 
+    def check_not_erased(self) -> None:
+        """No personal value is recorded for a person whose data was erased."""
+        if self.erased:
+            raise errors.PersonalDataErased(
+                f"the personal data of {self.id} was erased; nothing personal can be "
+                "recorded for this person any more"
+            )
+
     def check_ever_admitted(self) -> None:
         """Declaring ownership: an admitted participant, or one who withdrew."""
         if self.status not in ("admitted", "withdrawn"):
@@ -95,26 +96,55 @@ class Application(Aggregate):
     def _admitted(self, actor_id: str, actor_role: str) -> None:
         self.status = "admitted"
 
-    def decline(self, reason: str, actor: Actor) -> None:
+    def decline(self, reason_commitment: str, actor: Actor) -> None:
         self.check_pending()
-        self._declined(reason, *actor.recorded)
+        self.check_not_erased()
+        self._declined(reason_commitment, *actor.recorded)
 
     @event("ApplicationDeclined")
-    def _declined(self, reason: str, actor_id: str, actor_role: str) -> None:
+    def _declined(self, reason_commitment: str, actor_id: str, actor_role: str) -> None:
         self.status = "declined"
 
-    def withdraw(self, reason: str, actor: Actor) -> None:
+    def check_can_withdraw(self) -> None:
         if self.status not in ("applied", "admitted"):
             raise errors.ApplicationNotPending(
                 f"application is {self.status}; only a pending application or an "
                 "admitted participant can withdraw",
                 application_status=self.status,
             )
-        self._withdrew(reason, *actor.recorded)
+
+    def withdraw(self, reason_commitment: str, actor: Actor) -> None:
+        self.check_can_withdraw()
+        self.check_not_erased()
+        self._withdrew(reason_commitment, *actor.recorded)
 
     @event("ParticipantWithdrew")
-    def _withdrew(self, reason: str, actor_id: str, actor_role: str) -> None:
+    def _withdrew(self, reason_commitment: str, actor_id: str, actor_role: str) -> None:
         self.status = "withdrawn"
+
+    def change_display_name(self, display_name_commitment: str, actor: Actor) -> None:
+        """The public credit of an admitted participant."""
+        self.check_admitted()
+        self.check_not_erased()
+        self._display_name_changed(display_name_commitment, *actor.recorded)
+
+    @event("DisplayNameChanged")
+    def _display_name_changed(
+        self, display_name_commitment: str, actor_id: str, actor_role: str
+    ) -> None:
+        pass
+
+    def check_erasable(self) -> None:
+        if self.erased:
+            raise errors.PersonalDataErased(f"the personal data of {self.id} is already erased")
+
+    def erase(self, reason_commitment: str, actor: Actor) -> None:
+        self.check_erasable()
+        self._personal_data_erased(reason_commitment, *actor.recorded)
+
+    @event("PersonalDataErased")
+    def _personal_data_erased(self, reason_commitment: str, actor_id: str, actor_role: str) -> None:
+        self.erased = True
 
     def active_grant(self, tool: str, at: datetime) -> dict[str, Any] | None:
         for grant in reversed(self.grants.get(tool, [])):
@@ -149,14 +179,25 @@ class Application(Aggregate):
             }
         )
 
-    def revoke_tool(self, tool: str, reason: str, revoked_at: datetime, actor: Actor) -> None:
-        if self.active_grant(tool, revoked_at) is None:
+    def check_revocable(self, tool: str, at: datetime) -> None:
+        if self.active_grant(tool, at) is None:
             raise errors.NoActiveGrant(f"participant has no active grant for {tool!r}")
-        self._tool_access_revoked(tool, reason, revoked_at, *actor.recorded)
+
+    def revoke_tool(
+        self, tool: str, reason_commitment: str, revoked_at: datetime, actor: Actor
+    ) -> None:
+        self.check_revocable(tool, revoked_at)
+        self.check_not_erased()
+        self._tool_access_revoked(tool, reason_commitment, revoked_at, *actor.recorded)
 
     @event("ToolAccessRevoked")
     def _tool_access_revoked(
-        self, tool: str, reason: str, revoked_at: datetime, actor_id: str, actor_role: str
+        self,
+        tool: str,
+        reason_commitment: str,
+        revoked_at: datetime,
+        actor_id: str,
+        actor_role: str,
     ) -> None:
         for grant in self.grants[tool]:
             if grant["revoked_at"] is None:

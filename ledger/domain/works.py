@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 from uuid import UUID, uuid5
@@ -11,7 +11,7 @@ from eventsourcing.domain import Aggregate, event
 
 from ledger import errors
 from ledger.actors import Actor, Role
-from ledger.domain.participants import Application, new_salt
+from ledger.domain.participants import Application
 from ledger.domain.programs import NS, Program
 from ledger.rules import check_date_order
 
@@ -111,24 +111,25 @@ class Work(Aggregate):
         title: str,
         content_sha256: str,
         generation_ids: Sequence[UUID],
-        statement: str,
+        commitments: Mapping[str, str],
         actor: Actor,
         find: Callable[[UUID], Any],
     ) -> Work:
-        """`find` looks a generation up by id (raising NotFound)."""
+        """`find` looks a generation up by id (raising NotFound); `commitments`
+        commit to the statement and to the name credited (`ledger.personal`)."""
         artist.check_ever_admitted()
+        artist.check_not_erased()
         generations = list(dict.fromkeys(generation_ids))
         for generation_id in generations:
             cls.check_generation(find(generation_id), generation_id, artist)
         return cls(
             artist.id,
-            artist.artist_name,
             artist.program,
             title,
             content_sha256,
             generations,
-            statement,
-            new_salt(),
+            commitments["statement_commitment"],
+            commitments["credit_name_commitment"],
             *actor.recorded,
         )
 
@@ -136,24 +137,20 @@ class Work(Aggregate):
     def __init__(
         self,
         artist: UUID,
-        artist_name: str,
         program: str,
         title: str,
         content_sha256: str,
         generations: list[UUID],
-        statement: str,
-        personal_salt: str,
+        statement_commitment: str,
+        credit_name_commitment: str,
         actor_id: str,
         actor_role: str,
     ) -> None:
         self.artist = artist
-        self.artist_name = artist_name
         self.program = program
         self.title = title
         self.content_sha256 = content_sha256
         self.generations = list(generations)
-        self.statement = statement
-        self.personal_salt = personal_salt
         self.exhibitions: list[UUID] = []
 
     def exhibit(self, exhibition: UUID, actor: Actor) -> None:

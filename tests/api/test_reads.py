@@ -7,7 +7,16 @@ import json
 
 from tests.helpers import apply, post, seed, sha
 
-PERSONAL = ("email", "statement", "@example.org", "Made in Seoul.", "_salt")
+# Keys and values of personal data (the seeded applicant's and their work's).
+PERSONAL = (
+    '"email"',
+    '"statement"',
+    "@example.org",
+    "portfolio.example.org",
+    "moving image and memory",
+    "Made in Seoul.",
+    "_salt",
+)
 
 
 def _no_personal_data(body: object) -> None:
@@ -31,7 +40,9 @@ def test_roster_gives_staff_emails_and_auditors_none(client, tokens):
     auditor = client.get(f"/v1/programs/{s.slug}/roster", headers=tokens.auditor).get_json()
     assert "email" not in auditor["applications"][0]
     _no_personal_data(auditor)
-    assert auditor["applications"][0]["artist_name"] == "Kim Seo-yeon"
+    # Auditors see an admitted participant's display name, nothing else personal.
+    assert auditor["applications"][0]["display_name"] == "Kim Seo-yeon"
+    assert "artist_name" not in auditor["applications"][0]
 
 
 def test_roster_refuses_partner_artist_and_anonymous(client, tokens):
@@ -135,7 +146,12 @@ def test_registry_is_public_searchable_and_free_of_personal_data(client, tokens)
     assert by_hash.status_code == 200
     [item] = by_hash.get_json()["items"]
     assert item["id"] == s.work
-    assert item["owner"] == {"participant_id": s.participant, "display_name": "Kim Seo-yeon"}
+    assert item["owner"] == {
+        "participant_id": s.participant,
+        "display_name": "Kim Seo-yeon",
+        "erased": False,
+    }
+    assert item["credited_name"] == "Kim Seo-yeon"
     [tool] = item["tools"]
     assert tool["tool"] == "video" and tool["versions_used"] == ["2.1"]
     assert tool["disclosure"]["limitations"] == ["no real people", "720p only"]
@@ -205,7 +221,7 @@ def test_audit_report_for_auditors_and_staff_in_json_and_csv(client, tokens):
         assert body["counts"]["by_type"]["generation.recorded"] == 1
         video = body["counts"]["by_tool"]["video"]
         assert video == {"grants": 1, "revocations": 0, "generations": 1}
-        assert [i["id"] for i in body["invariants"]] == ["I1", "I2", "I3", "I4", "I5"]
+        assert [i["id"] for i in body["invariants"]] == ["I1", "I2", "I3", "I4", "I5", "I6"]
         assert "checkpoint" in body  # the transparency log's, when it has one
         _no_personal_data(body)
     csv = client.get(path, headers=tokens.auditor | {"Accept": "text/csv"})
@@ -224,7 +240,14 @@ def test_event_feed_redacts_personal_data_for_everyone_but_staff(client, tokens)
     s = seed(client, tokens)
     staff = client.get("/v1/events?type=application.submitted", headers=tokens.staff).get_json()
     [event] = staff["items"]
-    assert event["data"]["email"] == "kim@example.org" and "_salt" not in event
+    assert "email" not in event["data"] and len(event["data"]["email_commitment"]) == 64
+    # Staff see the values the event's commitments commit to, from the personal-data store.
+    assert event["personal"] == {
+        "artist_name": "Kim Seo-yeon",
+        "email": "kim@example.org",
+        "portfolio_url": "https://portfolio.example.org/kim",
+        "statement": "I work with moving image and memory.",
+    }
     for headers in (tokens.auditor, tokens.partner):
         body = client.get("/v1/events?limit=1000", headers=headers).get_json()
         assert len(body["items"]) > 5

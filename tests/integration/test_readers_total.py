@@ -110,7 +110,9 @@ def test_a_nul_in_an_artist_name_reaches_the_registry(store_system, api):
     found = client.get(f"/v1/works?owner={p['participant']}&min_position={p['position']}")
     assert found.status_code == 200, found.get_json()
     [work] = found.get_json()["items"]
-    assert work["owner"]["display_name"] == "Nul\x00Artist"  # exact in the document
+    # Exact in the personal-data store's JSON, so the credit still opens its commitment.
+    assert work["owner"]["display_name"] == "Nul\x00Artist"
+    assert work["credited_name"] == "Nul\x00Artist"
     assert client.get(f"/v1/works/{work['id']}").get_json()["owner"]["display_name"] == (
         "Nul\x00Artist"
     )

@@ -60,10 +60,11 @@ def test_db_init_creates_an_empty_store_at_the_current_version(store_settings):
         store.close()
 
 
-def test_a_store_from_before_versions_is_version_1(store):
+def test_a_store_from_before_versions_is_version_1_and_refused(store):
     store.db.execute("DROP TABLE {t}ledger_schema")
     assert _recorded(store.db) == 1
-    schema.check(store.db, 1)  # no refusal: version 1 is that layout
+    with pytest.raises(SchemaError, match="holds events in format 1"):
+        schema.check(store.db)  # version 1 holds personal data in its events
 
 
 def test_db_init_applies_the_migrations_in_order_once(store):

@@ -29,7 +29,7 @@ def envelope(position: int, type_: str) -> dict[str, Any]:
         "type": type_,
         "timestamp": "2026-03-02T09:00:00.000000Z",
         "actor": {"id": "staff-token", "role": "staff"},
-        "data": {"program": "seoul-2026", "email": "kim@example.org"},
+        "data": {"program": "seoul-2026", "reason_commitment": "ab" * 32},
     }
 
 
@@ -72,7 +72,7 @@ def test_store_contract(store_system) -> None:
     )
     assert [(m["sequence"], m["position"]) for m in filtered] == [(1, 5)]
     body = json.loads(filtered[0]["body"])
-    assert body["data"]["sequence"] == 1 and "email" not in body["data"]
+    assert body["data"]["sequence"] == 1 and body["data"]["reason_commitment"] == "ab" * 32
     assert queue.endpoints_behind(9) == []
 
     heads = {(h["endpoint_id"], h["sequence"]) for h in queue.due_heads(time.time(), 10)}

@@ -51,7 +51,7 @@ test("a pinned demo certificate proves who declared which work, when, in which l
   assert.deepEqual(
     [result.proved.workId, result.proved.contentSha256, result.proved.creditedName, result.proved.declaredAt,
       result.proved.origin, result.proved.treeSize, result.proved.keyPinned],
-    [cert.work_id, event.data.content_sha256, event.data.artist_name, event.timestamp,
+    [cert.work_id, event.data.content_sha256, cert.credit.name, event.timestamp,
       manifest.log_vkey.split("+")[0], cert.inclusion_proof.tree_size, true],
   );
   assert.ok(result.proved.creditedName.length > 0);

@@ -62,7 +62,8 @@ test("unreadable certificates fail the first check", async () => {
     [(c) => { c.inclusion_proof.tree_size = 2 ** 53; }, /inclusion_proof/],
     [(c) => { c.inclusion_proof.audit_path[0] = c.inclusion_proof.audit_path[0].toUpperCase(); }, /audit_path/],
     [(c) => { delete c.tlog_proof; }, /tlog_proof is missing/],
-    [(c) => { c.credit = { name: "Kim" }; }, /credit is not \{name, salt\}/],
+    [(c) => { c.credit = { name: "Kim" }; }, /credit is not null or \{name, salt\}/],
+    [(c) => { delete c.credit; }, /credit is missing/],
   ];
   for (const [change, detail] of cases) {
     const cert = copy();
@@ -189,10 +190,11 @@ test("a credit opening proves the credited name; without one the check is skippe
   await failsAt(nothing, "credit", /has no credit_name_commitment to open/);
 });
 
-test("the leaf's artist_name stands for the credit until credit openings exist", async () => {
-  const named = await makeCertificate(log, { event: declaration({}, { artist_name: "Kim Seo-yeon" }) });
-  const result = await verifyCertificate(named);
-  assert.deepEqual([result.proved.creditedName, result.proved.creditOpened], ["Kim Seo-yeon", false]);
+test("after an erasure the credit is null: the certificate verifies and proves no name", async () => {
+  const erased = await makeCertificate(log, { event: declaration({}, { credit_name_commitment: "ab".repeat(32) }) });
+  const result = await verifyCertificate(erased);
+  assert.equal(result.verified, true, result.failed?.detail);
+  assert.deepEqual([result.proved.creditedName, result.proved.creditOpened], [null, false]);
 });
 
 test("witness cosignatures on the checkpoint are required when witnesses are given", async () => {

@@ -71,7 +71,8 @@ export function declaration(overrides = {}, data = {}) {
 /**
  * A certificate in the service's format for `event` at leaf `index` of a log of `size`
  * leaves, signed by `log` (from makeKey); `leafText` replaces the event's canonical JSON;
- * `credit` ({name, salt}) commits to the name in the event and adds the opening.
+ * `credit` ({name, salt}) commits to the name in the event and adds the opening
+ * (without it the certificate's credit is null, as after an erasure).
  */
 export async function makeCertificate(log, { event = declaration(), leafText, index = 5, size = 11, credit } = {}) {
   if (credit) event.data.credit_name_commitment = await commitment(credit.salt, "credit_name", credit.name);
@@ -87,6 +88,6 @@ export async function makeCertificate(log, { event = declaration(), leafText, in
     work_id: event.aggregate_id, leaf_index: index, leaf: bytesToBase64(leaf),
     inclusion_proof: { tree_size: size, audit_path: path.map(bytesToHex) },
     checkpoint, verifier_key: log.vkey, tlog_proof: `${lines.join("\n")}\n\n${checkpoint}`,
-    ...(credit ? { credit } : {}),
+    credit: credit ?? null,
   };
 }

@@ -6,15 +6,22 @@ from __future__ import annotations
 import sqlite3
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from uuid import uuid4
 
 from ledger.actors import Actor, Role
 from ledger.database import Cursor, Database
 from ledger.domain import Application, Exhibition, Generation, Program, Work
-from ledger.events import envelope
+from ledger.events import commitment, envelope
 
 ACTOR = Actor("staff-1", Role.STAFF)
 STAFF = {"actor_id": "staff-1", "actor_role": "staff"}
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+SALT = "ab" * 32
+
+
+def committed(field: str, value: str) -> str:
+    """A commitment as the write side makes them (these histories bypass it)."""
+    return commitment(SALT, field, value)
 
 
 class History:
@@ -54,6 +61,7 @@ class Residency:
 
     def __init__(self, capacity: int = 2) -> None:
         self.h = History()
+        self.names: dict[str, str] = {}  # application id -> the name it applied with
         self.program = Program(
             "seoul-2026", "Lab", "Seoul", "2026-03-02", "2026-03-31", capacity, **STAFF
         )
@@ -62,15 +70,16 @@ class Residency:
 
     def applicant(self, name: str, admit: bool = True) -> Application:
         app = Application(
+            uuid4(),
             self.program.id,
             "seoul-2026",
-            name,
-            f"{name.lower()}@example.org",
-            "https://p.example.org",
-            "statement text",
-            "ab" * 32,
+            committed("artist_name", name),
+            committed("email", f"{name.lower()}@example.org"),
+            committed("portfolio_url", "https://p.example.org"),
+            committed("statement", "statement text"),
             **STAFF,
         )
+        self.names[str(app.id)] = name
         self.h.record(app)
         if admit:
             self.program._seat_allocated(str(app.id), **STAFF)
@@ -103,13 +112,12 @@ class Residency:
     ) -> Work:
         work = Work(
             app.id,
-            app.artist_name,
             "seoul-2026",
             f"Work {sha[:4]}",
             sha,
             [g.id for g in generations],
-            "my statement",
-            "ef" * 32,
+            committed("statement", "my statement"),
+            committed("credit_name", self.names[str(app.id)]),
             actor_id="artist-token",
             actor_role=role,
         )

@@ -10,9 +10,15 @@ import uuid
 import pytest
 import rfc8785
 
+from ledger.events import commitment
 from transparency import certificate, merkle, note
 
 WORK = str(uuid.uuid4())
+
+
+SALT = "5a" * 32
+NAME = "김서연 (Kim Seo-yeon)"
+CREDIT = {"name": NAME, "salt": SALT}
 
 
 def declaration_leaf(work_id: str, version: int = 1, type_: str = "work.ownership_declared"):
@@ -29,14 +35,20 @@ def declaration_leaf(work_id: str, version: int = 1, type_: str = "work.ownershi
                 "title": "Han River",
                 "content_sha256": "ab" * 32,
                 "artist": str(uuid.uuid4()),
-                "artist_name": "Kim",
                 "statement_commitment": "cd" * 32,
+                "credit_name_commitment": commitment(SALT, "credit_name", NAME),
             },
         }
     )
 
 
-def make(leaf: bytes, index: int = 5, size: int = 11, signer: note.Signer | None = None):
+def make(
+    leaf: bytes,
+    index: int = 5,
+    size: int = 11,
+    signer: note.Signer | None = None,
+    credit: dict[str, str] | None = CREDIT,
+):
     signer = signer or note.Signer("test.local/log", bytes(range(32)))
     leaves = [merkle.leaf_hash(f"other {i}".encode()) for i in range(size)]
     leaves[index] = merkle.leaf_hash(leaf)
@@ -48,7 +60,7 @@ def make(leaf: bytes, index: int = 5, size: int = 11, signer: note.Signer | None
     path = merkle.prove(merkle.inclusion_ranges(index, size), lambda ns: {n: nodes[n] for n in ns})
     signed = signer.sign(note.Checkpoint(signer.name, size, merkle.root_of(leaves)).text())
     cert = certificate.build_certificate(
-        WORK, index, leaf, size, path, signed, signer.verifier.vkey
+        WORK, index, leaf, size, path, signed, signer.verifier.vkey, credit
     )
     return certificate.certificate_bytes(cert), signer
 
@@ -96,12 +108,13 @@ def _reencodings(cert: dict) -> list[bytes]:
 
 
 def test_any_re_encoding_of_the_json_verifies():
-    leaf = declaration_leaf(WORK).replace(b'"Kim"', '"김서연"'.encode())
+    leaf = declaration_leaf(WORK).replace(b'"Han River"', '"한강의 푸른 시간"'.encode())
     data, signer = make(leaf)
     for encoded in _reencodings(json.loads(data)):
         assert encoded != data
         result = certificate.verify_certificate(encoded, signer.verifier.vkey)
-        assert result.work_id == WORK and result.event["data"]["artist_name"] == "김서연"
+        assert result.work_id == WORK and result.event["data"]["title"] == "한강의 푸른 시간"
+        assert result.credited_name == NAME
 
 
 def _changed_facts(cert: dict, other_vkey: str) -> list[tuple[str, dict]]:
@@ -155,3 +168,49 @@ def test_a_certificate_signed_by_another_key_fails_against_the_pinned_key():
     trusted = note.Signer("test.local/log", bytes(range(32))).verifier.vkey
     with pytest.raises(certificate.CertificateError, match="not the trusted key"):
         certificate.verify_certificate(data, trusted)
+
+
+def test_the_credit_opening_proves_the_credited_name():
+    data, _ = make(declaration_leaf(WORK))
+    assert certificate.verify_certificate(data).credited_name == NAME
+    assert json.loads(data)["credit"] == CREDIT
+
+
+def test_without_an_opening_a_certificate_verifies_and_proves_no_name():
+    data, _ = make(declaration_leaf(WORK), credit=None)  # as served after an erasure
+    assert json.loads(data)["credit"] is None
+    assert certificate.verify_certificate(data).credited_name is None
+
+
+@pytest.mark.parametrize(
+    ("credit", "reason"),
+    [
+        ({"name": "Someone Else", "salt": SALT}, "do not open the commitment"),
+        ({"name": NAME, "salt": "00" * 32}, "do not open the commitment"),
+        ({"name": NAME, "salt": "5A" * 32}, "credit is not null or"),
+        ({"name": NAME}, "credit is not null or"),
+        ({"name": NAME, "salt": SALT, "extra": 1}, "credit is not null or"),
+        ("Kim", "credit is not null or"),
+    ],
+)
+def test_a_wrong_or_malformed_credit_fails(credit, reason):
+    data, _ = make(declaration_leaf(WORK), credit=credit)
+    with pytest.raises(certificate.CertificateError, match=reason):
+        certificate.verify_certificate(data)
+
+
+def test_a_credit_needs_a_committed_name_and_the_field_is_required():
+    leaf = json.loads(declaration_leaf(WORK))
+    del leaf["data"]["credit_name_commitment"]
+    data, _ = make(rfc8785.dumps(leaf))
+    with pytest.raises(certificate.CertificateError, match="no credit_name_commitment"):
+        certificate.verify_certificate(data)
+    cert = json.loads(make(declaration_leaf(WORK))[0])
+    del cert["credit"]
+    with pytest.raises(certificate.CertificateError, match="exactly the fields"):
+        certificate.verify_certificate(certificate.certificate_bytes(cert))
+
+
+def test_the_verifier_commits_as_the_ledger_does():
+    for salt, name in ((SALT, NAME), ("00" * 32, ""), ("ff" * 32, "Nul\x00Artist")):
+        assert certificate.credit_commitment(salt, name) == commitment(salt, "credit_name", name)

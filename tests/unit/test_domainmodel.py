@@ -22,10 +22,15 @@ def program(capacity: int = 2) -> Program:
     return p
 
 
+C = "cc" * 32  # stands for any commitment: the aggregates never see a personal value
+
+
+def applied() -> Application:
+    return Application(uuid4(), uuid4(), "seoul", C, C, C, C, *STAFF)
+
+
 def admitted() -> Application:
-    a = Application(
-        uuid4(), "seoul", "Kim", "kim@example.org", "https://k", "hi", "00" * 32, *STAFF
-    )
+    a = applied()
     a.admit(ACTOR)
     return a
 
@@ -58,15 +63,15 @@ def test_only_pending_applications_can_be_admitted_or_declined():
     with pytest.raises(errors.ApplicationNotPending):
         a.admit(ACTOR)
     with pytest.raises(errors.ApplicationNotPending):
-        a.decline("late", ACTOR)
+        a.decline(C, ACTOR)
 
 
 def test_grant_needs_an_admitted_participant():
-    a = Application(uuid4(), "seoul", "Kim", "k@example.org", "https://k", "hi", "00" * 32, *STAFF)
+    a = applied()
     with pytest.raises(errors.NotAdmitted):
         a.grant_tool("video", None, NOW, ACTOR)
     a.admit(ACTOR)
-    a.withdraw("moved", ACTOR)
+    a.withdraw(C, ACTOR)
     with pytest.raises(errors.NotAdmitted):
         a.grant_tool("video", None, NOW, ACTOR)
 
@@ -91,7 +96,7 @@ def test_generation_needs_a_grant_active_at_generated_at():
 def test_revoked_grant_covers_only_the_time_before_revocation():
     a = admitted()
     a.grant_tool("video", None, NOW, ACTOR)
-    a.revoke_tool("video", "misuse", NOW + timedelta(hours=2), ACTOR)
+    a.revoke_tool("video", C, NOW + timedelta(hours=2), ACTOR)
     a.check_can_generate("video", NOW + timedelta(hours=1))
     with pytest.raises(errors.NoActiveGrant):
         a.check_can_generate("video", NOW + timedelta(hours=3))
@@ -99,7 +104,42 @@ def test_revoked_grant_covers_only_the_time_before_revocation():
 
 def test_revoking_without_an_active_grant_is_refused():
     with pytest.raises(errors.NoActiveGrant):
-        admitted().revoke_tool("video", "none", NOW, ACTOR)
+        admitted().revoke_tool("video", C, NOW, ACTOR)
+
+
+def test_only_an_admitted_participant_changes_display_name():
+    with pytest.raises(errors.NotAdmitted):
+        applied().change_display_name(C, ACTOR)
+    a = admitted()
+    a.change_display_name(C, ACTOR)
+    assert a.collect_events()[-1].display_name_commitment == C
+
+
+def test_nothing_personal_is_recorded_after_erasure_and_erasure_happens_once():
+    a = admitted()
+    a.grant_tool("video", None, NOW, ACTOR)
+    a.erase(C, ACTOR)
+    assert a.erased
+    for refused in (
+        lambda: a.change_display_name(C, ACTOR),
+        lambda: a.revoke_tool("video", C, NOW, ACTOR),
+        lambda: a.withdraw(C, ACTOR),
+        lambda: a.erase(C, ACTOR),
+    ):
+        with pytest.raises(errors.PersonalDataErased):
+            refused()
+    pending = applied()
+    pending.erase(C, ACTOR)
+    with pytest.raises(errors.PersonalDataErased):
+        pending.decline(C, ACTOR)
+    pending.admit(ACTOR)  # nothing personal in an admission
+
+
+def test_an_erased_artist_declares_no_more_works():
+    a = admitted()
+    a.erase(C, ACTOR)
+    with pytest.raises(errors.PersonalDataErased):
+        Work.declare(a, "River", "ab" * 32, [], {}, ACTOR, find=lambda _: None)
 
 
 def test_grant_expiring_in_the_past_is_refused():
@@ -109,9 +149,7 @@ def test_grant_expiring_in_the_past_is_refused():
 
 def test_a_work_hangs_once_per_exhibition_and_credits_its_owner():
     artist = uuid4()
-    w = Work(
-        artist, "Kim", "seoul", "River", "ab" * 32, [uuid4()], "mine", "00" * 32, "t", "artist"
-    )
+    w = Work(artist, "seoul", "River", "ab" * 32, [uuid4()], "11" * 32, "22" * 32, "t", "artist")
     exhibition = uuid4()
     w.exhibit(exhibition, ACTOR)
     with pytest.raises(errors.AlreadyExhibited):

@@ -29,6 +29,7 @@ PYTHON_REASONS = {
     "declaration": "not the ownership declaration of this work",
     "proof-copy": "^tlog_proof does not match",
     "witnesses": "cosignature",
+    "credit": "do not open the commitment",
 }
 
 

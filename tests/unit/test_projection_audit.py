@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from projections.audit import Audit, as_csv, report
-from tests.unit.projection_history import ACTOR, STAFF, T0, Residency, view
+from tests.unit.projection_history import ACTOR, STAFF, T0, Residency, committed, view
 
 
 def _report(r: Residency) -> dict:
@@ -58,7 +58,7 @@ def test_a_generation_without_an_active_grant_is_reported():
 def test_a_grant_to_a_declined_applicant_is_reported():
     r = Residency()
     lee = r.applicant("Lee", admit=False)
-    lee._declined("full", **STAFF)
+    lee._declined(committed("reason", "full"), **STAFF)
     r.h.record(lee)
     r.grant(lee)
 
@@ -110,6 +110,41 @@ def test_an_event_without_an_actor_is_reported():
     r.h.envs[-1]["actor"] = {"id": "", "role": "staff"}
 
     assert _violations(r) == [("I5", [r.h.position()])]
+
+
+def test_a_personal_value_in_clear_is_reported():
+    r = Residency()
+    r.applicant("Kim", admit=False)
+    r.h.envs[-1]["data"]["email"] = "kim@example.org"  # as a format-1 event would hold it
+
+    assert _violations(r) == [("I6", [r.h.position()])]
+
+
+def test_personal_data_after_an_erasure_and_a_second_erasure_are_reported():
+    r = Residency()
+    kim = r.applicant("Kim")
+    kim._personal_data_erased(committed("reason", "asked"), **STAFF)
+    r.h.record(kim)
+    erased_at = r.h.position()
+    kim._display_name_changed(committed("display_name", "K"), **STAFF)
+    kim._personal_data_erased(committed("reason", "again"), **STAFF)
+    r.h.record(kim)
+    r.declare(kim, "aa" * 32, [])  # the aggregate rules were bypassed
+
+    assert _violations(r) == [
+        ("I6", [erased_at, erased_at + 1]),
+        ("I6", [erased_at, erased_at + 2]),
+        ("I6", [erased_at, erased_at + 3]),
+    ]
+
+
+def test_a_display_name_change_of_an_applicant_is_reported():
+    r = Residency()
+    lee = r.applicant("Lee", admit=False)
+    lee._display_name_changed(committed("display_name", "L"), **STAFF)
+    r.h.record(lee)
+
+    assert _violations(r) == [("I6", [r.h.position()])]
 
 
 def test_an_unknown_program_has_no_report():

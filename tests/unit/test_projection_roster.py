@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from projections.roster import Roster, instant_at, position_at, roster
-from tests.unit.projection_history import STAFF, T0, Residency, view
+from tests.unit.projection_history import STAFF, T0, Residency, committed, view
 
 NOW = "2026-03-10T00:00:00.000000Z"
 
@@ -16,14 +16,14 @@ def test_roster_lists_every_application_with_status_and_counts():
     r.grant(kim)
     r.declare(kim, "aa" * 32, [r.generate(kim), r.generate(kim)])
     lee = r.applicant("Lee", admit=False)
-    lee._declined("full", **STAFF)
+    lee._declined(committed("reason", "full"), **STAFF)
     park = r.applicant("Park", admit=False)
     r.h.record(lee, park)
 
     body = roster(view(Roster(), r.h.envs), 1, "seoul-2026", now=NOW)
 
     assert body is not None
-    assert [(a["artist_name"], a["status"]) for a in body["applications"]] == [
+    assert [(r.names[a["id"]], a["status"]) for a in body["applications"]] == [
         ("Kim", "admitted"),
         ("Lee", "declined"),
         ("Park", "applied"),
@@ -32,7 +32,8 @@ def test_roster_lists_every_application_with_status_and_counts():
     assert (body["seats_used"], body["seats_left"]) == (1, 2)
     kim_entry = body["applications"][0]
     assert (kim_entry["generations"], kim_entry["works"]) == (2, 1)
-    assert kim_entry["email"] == "kim@example.org"
+    # No personal data in the view: names are read from the personal-data store.
+    assert not {"artist_name", "email", "portfolio_url", "display_name"} & set(kim_entry)
     assert body["last_event_position"] == r.h.position()
 
 
@@ -40,7 +41,7 @@ def test_withdrawal_releases_the_seat_and_ends_grants():
     r = Residency()
     kim = r.applicant("Kim")
     r.grant(kim)
-    kim._withdrew("moved", **STAFF)
+    kim._withdrew(committed("reason", "moved"), **STAFF)
     r.program._seat_released(str(kim.id), **STAFF)
     r.h.record(kim, r.program)
 
@@ -65,7 +66,9 @@ def test_grants_are_active_only_between_grant_expiry_and_revocation():
     assert tools("2026-03-03T00:00:00.000000Z") == ["video"]
     assert tools("2026-03-08T00:00:00.000000Z") == []  # expired
 
-    kim._tool_access_revoked("video", "misuse", T0 + timedelta(days=1), **STAFF)
+    kim._tool_access_revoked(
+        "video", committed("reason", "misuse"), T0 + timedelta(days=1), **STAFF
+    )
     r.h.record(kim)
     cur = view(Roster(), r.h.envs)
     assert tools("2026-03-02T12:00:00.000000Z") == ["video"]

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 
+from ledger.personal import Person
 from webhooks.client import parse_retry_after
-from webhooks.payload import payload
+from webhooks.payload import named, payload
 from webhooks.queue import retry_delay, webhook_id
 
 SCHEDULE = (5, 300, 1800, 7200, 18000, 36000, 36000)
@@ -20,13 +21,33 @@ ENVELOPE = {
     "actor": {"id": "tok-1", "role": "staff"},
     "data": {
         "program": "seoul-2026",
-        "artist_name": "Kim Seo-yeon",
-        "email": "kim@example.org",
-        "statement": "I work with memory.",
-        "portfolio_url": "https://portfolio.example.org/kim",
+        "artist_name_commitment": "a1" * 32,
+        "email_commitment": "e1" * 32,
+        "statement_commitment": "51" * 32,
+        "portfolio_url_commitment": "b1" * 32,
     },
-    "_salt": "00" * 32,
 }
+WORK = "27f9e854-09ea-5fc2-af82-65c54926c658"
+ARTIST = ENVELOPE["aggregate_id"]
+DECLARED = {
+    "type": "work.ownership_declared",
+    "timestamp": "2026-03-02T09:00:00.000000Z",
+    "data": {"artist": ARTIST, "aggregate_id": WORK, "title": "River", "sequence": 3},
+}
+
+
+class People:
+    """The personal-data store's reads, as the dispatcher uses them."""
+
+    def __init__(self, person: Person | None) -> None:
+        self.person = person
+
+    def get(self, person: str) -> Person | None:
+        return self.person if self.person is not None and person == self.person.id else None
+
+    def credit(self, artist: str, work_id: str) -> dict[str, str] | None:
+        opening = self.person.opening(work_id, 1, "credit_name") if self.person else None
+        return {"name": opening["value"], "salt": opening["salt"]} if opening else None
 
 
 def test_payload_has_type_timestamp_and_data_with_position_and_sequence() -> None:
@@ -39,10 +60,18 @@ def test_payload_has_type_timestamp_and_data_with_position_and_sequence() -> Non
     assert data["program"] == "seoul-2026" and data["actor"] == {"id": "tok-1", "role": "staff"}
 
 
-def test_payload_never_carries_personal_data() -> None:
-    raw = json.dumps(payload(ENVELOPE, 1))
-    for leaked in ("kim@example.org", "I work with memory.", "email", "statement", "_salt"):
-        assert leaked not in raw
+def test_a_message_gets_its_public_names_when_sent_and_none_once_erased() -> None:
+    kim = Person(ARTIST, "00" * 32, {f"{WORK}/1/credit_name": "Kim Seo-yeon"}, "Kim", True)
+    stored = json.dumps(DECLARED)
+    sent = json.loads(named(stored, People(kim)))
+    assert sent["data"] == DECLARED["data"] | {"credit_name": "Kim Seo-yeon"}
+    assert json.loads(named(stored, People(None)))["data"]["credit_name"] is None
+    admitted = json.dumps(payload(ENVELOPE | {"type": "application.admitted", "data": {}}, 1))
+    assert json.loads(named(admitted, People(kim)))["data"]["display_name"] == "Kim"
+    withdrawn = Person(ARTIST, "00" * 32, {}, "Kim", public=False)
+    assert json.loads(named(admitted, People(withdrawn)))["data"]["display_name"] is None
+    submitted = json.dumps(payload(ENVELOPE, 1))
+    assert named(submitted, People(kim)) == submitted  # an applicant's name is never public
 
 
 def test_webhook_id_is_stable_per_event_and_endpoint() -> None:

@@ -78,9 +78,12 @@ function readCertificate(s) {
   for (const field of ["leaf", "checkpoint", "verifier_key", "tlog_proof"]) {
     if (typeof cert[field] !== "string") fail(`${field} is missing or not text`);
   }
+  // Always present: null when the service no longer opens the credit (the
+  // artist's personal data was erased); a missing one is a changed certificate.
+  if (!("credit" in cert)) fail("credit is missing (null when the log does not open it)");
   const credit = cert.credit;
-  if (credit !== undefined && !(typeof credit?.name === "string" && typeof credit.salt === "string")) {
-    fail("credit is not {name, salt}");
+  if (credit !== null && !(typeof credit?.name === "string" && typeof credit.salt === "string")) {
+    fail("credit is not null or {name, salt}");
   }
   s.cert = cert;
   return `work ${cert.work_id}, record ${cert.leaf_index} of a log of ${proof.tree_size} records`;
@@ -186,7 +189,7 @@ function checkFile(s, { fileSha256 }) {
 
 async function checkCredit(s) {
   const credit = s.cert.credit;
-  if (credit === undefined) return skipped("no credit opening in this certificate");
+  if (credit === null) return skipped("no credit opening in this certificate");
   const field = `${CREDIT_FIELD}_commitment`;
   if (typeof s.data[field] !== "string") fail(`the log's record has no ${field} to open`);
   if ((await commitment(credit.salt, CREDIT_FIELD, credit.name)) !== s.data[field]) {
@@ -218,7 +221,7 @@ function proved(s) {
     title: s.data.title ?? null,
     contentSha256: s.data.content_sha256 ?? null,
     artist: s.data.artist ?? null, // the participant's opaque id
-    creditedName: s.creditName ?? s.data.artist_name ?? null,
+    creditedName: s.creditName ?? null,
     creditOpened: s.creditName !== undefined,
     declaredAt: s.event.timestamp ?? null,
     origin: s.checkpoint.origin,
