@@ -83,9 +83,16 @@ def store_env(url: str, *, create_table: bool = False) -> dict[str, str]:
 def _create_private(path: Path) -> None:
     """Create the SQLite file readable by its owner only (0600): it holds
     personal data and webhook secrets. SQLite gives its -wal and -shm files
-    the database file's mode. An existing file keeps its mode."""
+    the database file's mode. An existing file keeps its mode and is never
+    opened here: closing any descriptor of a file drops every POSIX lock this
+    process holds on it, those of its open SQLite connections included."""
+    if path.exists():
+        return
     path.parent.mkdir(parents=True, exist_ok=True)
-    os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o600))
+    try:
+        os.close(os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:  # another process created it meanwhile
+        pass
 
 
 def redact_url(url: str) -> str:

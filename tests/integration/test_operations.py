@@ -136,3 +136,29 @@ def test_verify_store_on_a_store_that_cannot_be_read_hides_the_password(tmp_path
         result.stderr
     )
     assert "Hunter2" not in result.stdout + result.stderr
+
+
+def test_opening_a_second_store_never_reopens_an_existing_sqlite_file(tmp_path, monkeypatch):
+    """Closing any descriptor of a file drops every POSIX lock the process holds
+    on it: opening the file beside live SQLite connections (a second store in
+    the same process) would strip theirs, and another process could then delete
+    the -wal and -shm files they still use."""
+    from ledger import store as store_module
+    from ledger.settings import Settings
+
+    url = f"sqlite:///{tmp_path / 'ledger.sqlite3'}"
+    labledger(cli_env(url, tmp_path), "db", "init")
+    first = open_store(Settings(database_url=url))
+    opened: list[str] = []
+    real_open = store_module.os.open
+    monkeypatch.setattr(
+        store_module.os,
+        "open",
+        lambda path, *a, **k: opened.append(str(path)) or real_open(path, *a, **k),
+    )
+    try:
+        second = open_store(Settings(database_url=url))
+        second.close()
+    finally:
+        first.close()
+    assert opened == []
