@@ -6,6 +6,7 @@ a strict CSP with no inline script; under 100 KB with every asset."""
 from __future__ import annotations
 
 import re
+from html import escape as html_escape
 from html.parser import HTMLParser
 from typing import Any
 from urllib.parse import urljoin
@@ -212,3 +213,40 @@ def test_the_site_assets_are_served_from_the_package(client):
         response = client.get(path)
         assert (response.status_code, response.mimetype) == (200, mimetype), path
     assert client.get("/static/../api/app.py").status_code == 404
+
+
+def test_older_checkpoints_are_a_page_away_and_each_page_proves_its_oldest(
+    client, tokens, system, monkeypatch
+):
+    from web import pages
+
+    monkeypatch.setattr(pages, "CHECKPOINTS_PER_PAGE", 2)
+    builder = TreeBuilder(system.log, system.db, system.settings)
+    for n in range(4):
+        body = {
+            "slug": f"lab-{n}",
+            "name": "Lab",
+            "city": "Seoul",
+            "capacity": 2,
+            "starts_on": "2027-04-01",
+            "ends_on": "2027-04-30",
+        }
+        post(client, "/v1/programs", tokens.staff, body, 201)
+        builder.catch_up()
+        system.transparency.checkpoint()
+    sizes = [c["size"] for c in system.transparency.history(limit=10)]
+
+    newest = client.get("/transparency").get_data(as_text=True)
+    assert [int(n) for n in re.findall(r"<h3>(\d+) records</h3>", newest)] == sizes[:1:-1]
+    # The page's oldest is checked against the next older one, whose note it carries.
+    [older_note] = [
+        c["note"] for c in system.transparency.history(limit=10) if c["size"] == sizes[1]
+    ]
+    assert f'data-prev-size="{sizes[1]}"' in newest
+    assert html_escape(older_note) in newest
+    link = re.search(r'href="(/transparency\?before=\d+)"', newest)
+    assert link is not None
+
+    oldest = client.get(link[1]).get_data(as_text=True)
+    assert [int(n) for n in re.findall(r"<h3>(\d+) records</h3>", oldest)] == sizes[1::-1]
+    assert "the first checkpoint signed" in oldest and "before=" not in oldest
