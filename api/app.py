@@ -1,5 +1,6 @@
-"""The Flask app: settings, the process's System, every blueprint and the
-health endpoints, wired explicitly."""
+"""The Flask app: settings, the process's System, every blueprint (the JSON
+API, its docs and the public site's pages) and the health endpoints, wired
+explicitly."""
 
 from __future__ import annotations
 
@@ -21,10 +22,12 @@ from api import (
 from api import webhooks as webhook_endpoints
 from api.bootstrap import System
 from api.boundary import register_request_guards, register_response_headers
+from api.conditional import register_conditional_reads
 from api.errors import problem, register_error_handlers
 from api.metrics import init_metrics
 from api.openapi import Api
 from ledger.settings import Settings
+from web import pages
 
 MAX_BODY_BYTES = 1024 * 1024
 BLUEPRINTS = (
@@ -42,7 +45,8 @@ BLUEPRINTS = (
 def create_app(settings: Settings | None = None, *, system: System | None = None) -> Flask:
     """The app on `settings` (default: the environment); `system` serves
     instead of one built on first use (tests)."""
-    app = Flask("labledger")
+    # No app-wide static folder: the site's assets are its blueprint's (/static).
+    app = Flask("labledger", static_folder=None)
     settings = settings or (system.settings if system else Settings.from_env())
     app.config.update(
         MAX_CONTENT_LENGTH=MAX_BODY_BYTES,
@@ -74,9 +78,11 @@ def create_app(settings: Settings | None = None, *, system: System | None = None
     register_error_handlers(app)
     register_request_guards(app)
     register_response_headers(app)
+    register_conditional_reads(app)
     for blueprint in BLUEPRINTS:
         api.register_blueprint(blueprint)
     app.register_blueprint(swagger.blp)
+    app.register_blueprint(pages.blp)  # the public site: /, /works/<id>, /verify, /transparency
 
     @app.get("/healthz")
     def healthz() -> Response:

@@ -16,7 +16,7 @@ from typing import Protocol
 import click
 
 from ledger import store as ledger_store
-from ledger.database import Database
+from ledger.database import Cursor, Database
 from ledger.faults import Faults
 from ledger.idempotency import IdempotencyStore
 from ledger.log import StoredLog
@@ -48,6 +48,14 @@ class Worker(Protocol):
     def run(self, stop: threading.Event) -> None: ...
 
 
+def _to_version_3(cur: Cursor) -> None:
+    """Checkpoints record when they were signed; the registry is built again,
+    so that its tools keep every disclosure (the new catalog view's table is
+    created, and built from position 0, like any missing table)."""
+    tree.add_signing_times(cur)
+    projections.reset("registry")(cur)
+
+
 SCHEMA = Schema(
     tables=(
         *ledger_store.TABLES,
@@ -57,6 +65,7 @@ SCHEMA = Schema(
         *webhook_tables.TABLES,
     ),
     seeds=(*projections.SEEDS, tree.seed),
+    migrations={3: _to_version_3},
 )
 
 

@@ -176,14 +176,18 @@ def register_request_guards(app: Flask) -> None:
 # An API answers JSON and text only: nothing it sends is a page to render,
 # frame or run scripts in. The Swagger UI at /docs is served from this origin
 # (api/swagger.py), so it runs scripts from here only and talks to nothing
-# else; other HTML pages keep only the framing rule.
+# else. The site's pages (web/) run only their own module scripts, never an
+# inline one, fetch only this origin's API and submit forms only to it.
 SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "no-referrer",
     "X-Frame-Options": "DENY",
 }
 API_CSP = "default-src 'none'; frame-ancestors 'none'"
-PAGE_CSP = "frame-ancestors 'none'"
+PAGE_CSP = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
+    "connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+)
 DOCS_CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "connect-src 'self'; frame-ancestors 'none'"

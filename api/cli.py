@@ -7,6 +7,7 @@ from uuid import UUID
 
 import click
 
+from api import demo_files
 from api.bootstrap import prepare, start
 from api.demo import load_demo
 from api.serve import serve
@@ -119,14 +120,15 @@ def demo() -> None:
 @demo.command("load")
 @click.pass_obj
 def demo_load(settings: Settings) -> None:
-    """Load the demo program into an empty store and print demo tokens."""
+    """Load the demo program into an empty store, print demo tokens and write
+    the demo works' files (beside the SQLite file, or the signing key)."""
     prepare(settings)
     system = start(settings)
     try:
         if system.log.head():
             click.echo("the store is not empty; the demo loads only into an empty store", err=True)
             sys.exit(1)
-        load_demo(system, echo=click.echo)
+        load_demo(system, echo=click.echo, works_dir=demo_files.works_dir(settings))
     finally:
         system.close()
 

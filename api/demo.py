@@ -1,13 +1,18 @@
-"""The demo program: the first edition, 21 artists in Seoul, two tools, works
-and one exhibition. Loaded through the same commands the API uses."""
+"""The demo program: the first edition, 21 artists in Seoul, two tools (the
+video model's disclosure updated mid-program), works and one exhibition.
+Loaded through the same commands the API uses. Each work's content hash is
+the true SHA-256 of its demo file (`api.demo_files`), which `load_demo`
+writes when given a directory, so a visitor can verify a real file."""
 
 from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
 from datetime import timedelta
+from pathlib import Path
 from uuid import UUID
 
+from api import demo_files
 from api.bootstrap import System
 from ledger import commands as c
 from ledger.actors import Actor, Role
@@ -68,6 +73,25 @@ TOOLS = [
     },
 ]
 
+# Half-way through the cohort the video model's provider publishes a new
+# version; the artists after that use it. Works keep the disclosure in force
+# for the version they used.
+VIDEO_UPDATE = {
+    "tool": "video",
+    "version": "2.2",
+    "capabilities": [
+        "text-to-video clips up to 10 s",
+        "image-to-video",
+        "720p and 1080p at 24 fps",
+    ],
+    "limitations": [
+        "no likeness of real people",
+        "watermarked output",
+        "200 generations per artist per day",
+    ],
+}
+UPDATED_AT = 10  # the participant whose generations come first after the update
+
 TITLES = [
     "Han River at Blue Hour",
     "Jongno Night Market",
@@ -91,7 +115,10 @@ def _sha(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def load_demo(system: System, echo: Callable[[str], None] = print) -> dict[str, str]:
+def load_demo(
+    system: System, echo: Callable[[str], None] = print, works_dir: Path | None = None
+) -> dict[str, str]:
+    """Load the demo; with `works_dir`, write the works' files there too."""
     run = system.bus.handle
     today = system.store.ledger.clock().date()
     starts = today - timedelta(days=10)
@@ -146,15 +173,19 @@ def load_demo(system: System, echo: Callable[[str], None] = print) -> dict[str, 
     )
     for n, (name, pid) in enumerate(participants):
         artist = Actor(f"demo-artist-{n}", Role.ARTIST, pid)
+        if n == UPDATED_AT:
+            run(c.UpdateToolDisclosure(program=SLUG, **VIDEO_UPDATE), STAFF)
         generations = []
         for tool in TOOLS:
             run(c.GrantTool(pid, tool["tool"], expires), STAFF)
             media = "video/mp4" if tool["tool"] == "video" else "image/png"
+            updated = tool["tool"] == "video" and n >= UPDATED_AT
+            version = VIDEO_UPDATE["version"] if updated else tool["version"]
             recorded = run(
                 c.RecordGeneration(
                     pid,
                     tool["tool"],
-                    tool["version"],
+                    version,
                     _sha(f"{name}/{tool['tool']}/out"),
                     media,
                     _sha(f"{name}/{tool['tool']}/prompt"),
@@ -166,7 +197,7 @@ def load_demo(system: System, echo: Callable[[str], None] = print) -> dict[str, 
             declared = run(
                 c.DeclareOwnership(
                     TITLES[n],
-                    _sha(f"{name}/work/{TITLES[n]}"),
+                    demo_files.sha256(demo_files.artwork(TITLES[n])),
                     tuple(generations),
                     f"{TITLES[n]} was made by {name} during the residency.",
                 ),
@@ -190,4 +221,9 @@ def load_demo(system: System, echo: Callable[[str], None] = print) -> dict[str, 
     echo(f"artist token acts for {participants[0][0]} (participant {participants[0][1]})")
     for role, token in issued.items():
         echo(f"  {role:<8} {token}")
+    if works_dir is not None:
+        declared = TITLES[: len(participants)]
+        demo_files.write(works_dir, declared)
+        echo(f"the demo works' files ({len(declared)} PNG images) are in {works_dir.resolve()}")
+        echo("(drop one on the site's /verify page: your browser verifies who declared it)")
     return issued

@@ -9,9 +9,12 @@ from marshmallow import Schema, fields
 
 from api import responses as r
 from api.auth import require
+from api.errors import ProblemError
 from api.idempotency import execute, idempotent
 from api.openapi import Blueprint
-from api.schemas import day, slug, text
+from api.reads import fresh
+from api.schemas import cursor_field, day, limit_field, min_position_field, slug, text
+from api.services import system
 from ledger import commands as c
 from ledger.actors import Role
 
@@ -29,6 +32,47 @@ class ExhibitionIn(Schema):
 
 class HangIn(Schema):
     work_id = fields.UUID(required=True)
+
+
+class ExhibitionsQuery(Schema):
+    program = slug()
+    after = cursor_field()
+    limit = limit_field()
+    min_position = min_position_field()
+
+
+class ExhibitionQuery(Schema):
+    min_position = min_position_field()
+
+
+def _fresh(min_position: int | None) -> None:
+    """Exhibitions come from the catalog, their works' titles and credits
+    from the registry: both must have reached the position."""
+    fresh("catalog", min_position)
+    fresh("registry", min_position)
+
+
+@blp.get("")
+@blp.arguments(ExhibitionsQuery, location="query")
+@blp.response(200, r.ExhibitionPage)
+def list_exhibitions(query: dict[str, Any]) -> dict[str, Any]:
+    """Exhibitions in the order they were scheduled, with their works and credited names
+    (public)"""
+    _fresh(query.pop("min_position"))
+    items, cursor, position = system().read_models.exhibitions(**query)
+    return {"items": items, "next": cursor, "position": position}
+
+
+@blp.get("/<uuid:exhibition_id>")
+@blp.arguments(ExhibitionQuery, location="query")
+@blp.response(200, r.Exhibition)
+def get_exhibition(query: dict[str, Any], exhibition_id: UUID) -> dict[str, Any]:
+    """An exhibition with its works and their credited names (public)"""
+    _fresh(query["min_position"])
+    exhibition = system().read_models.exhibition(str(exhibition_id))
+    if exhibition is None:
+        raise ProblemError(404, f"no exhibition {exhibition_id}", title="Not Found")
+    return exhibition
 
 
 @blp.post("")

@@ -8,14 +8,23 @@ from marshmallow import Schema, fields, validate
 
 from api import responses as r
 from api.auth import require
+from api.errors import ProblemError
 from api.idempotency import execute, idempotent
 from api.openapi import Blueprint
-from api.people import public
-from api.schemas import day, integer, slug, text, tool_key
+from api.reads import fresh
+from api.schemas import (
+    cursor_field,
+    day,
+    integer,
+    limit_field,
+    min_position_field,
+    slug,
+    text,
+    tool_key,
+)
 from api.services import system
 from ledger import commands as c
 from ledger.actors import Role
-from ledger.domain import Program
 
 blp = Blueprint("programs", __name__, url_prefix="/v1/programs", description="Programs and tools")
 
@@ -70,36 +79,39 @@ def open_program(data: dict[str, Any]) -> dict[str, Any]:
     return execute(command, lambda r: {"id": str(r.id), "slug": command.slug})
 
 
+class ProgramsQuery(Schema):
+    after = cursor_field()
+    limit = limit_field()
+    min_position = min_position_field()
+
+
+class ProgramQuery(Schema):
+    min_position = min_position_field()
+
+
+@blp.get("")
+@blp.arguments(ProgramsQuery, location="query")
+@blp.response(200, r.ProgramPage)
+def list_programs(query: dict[str, Any]) -> dict[str, Any]:
+    """The programs, in the order they were opened (public)"""
+    fresh("catalog", query["min_position"])
+    items, cursor, position = system().read_models.programs(
+        after=query["after"], limit=query["limit"]
+    )
+    return {"items": items, "next": cursor, "position": position}
+
+
 @blp.get("/<slug>")
-@require()
+@blp.arguments(ProgramQuery, location="query")
 @blp.response(200, r.Program)
-def get_program(slug: str) -> dict[str, Any]:
-    """A program, its tools with their disclosures, its seats and admitted participants' names"""
-    program = system().store.ledger.get_program(slug)
-    people = system().people.many(program.seats)
-    participants = [
-        {"id": seat} | public(people.get(seat), admitted=True) for seat in program.seats
-    ]
-    return program_body(program) | {"participants": participants}
-
-
-def program_body(program: Program) -> dict[str, Any]:
-    return {
-        "id": str(program.id),
-        "slug": program.slug,
-        "name": program.name,
-        "city": program.city,
-        "starts_on": program.starts_on,
-        "ends_on": program.ends_on,
-        "capacity": program.capacity,
-        "seats_used": program.seats_used,
-        "seats_left": program.seats_left,
-        "closed": program.closed,
-        "tools": [
-            {k: v for k, v in tool.items() if k != "versions"} | {"versions": tool["versions"]}
-            for tool in program.tools.values()
-        ],
-    }
+def get_program(query: dict[str, Any], slug: str) -> dict[str, Any]:
+    """A program (public): its tools with every dated disclosure, its seats, the admitted
+    participants' display names and its exhibitions"""
+    fresh("catalog", query["min_position"])
+    program = system().read_models.program(slug)
+    if program is None:
+        raise ProblemError(404, f"program {slug!r} not found", title="Not Found")
+    return program
 
 
 @blp.post("/<slug>/tools")

@@ -70,11 +70,21 @@ class Disclosure(Body):
     version = string()
     capabilities = strings()
     limitations = strings()
+    disclosed_at = instant(allow_none=True)
 
 
 class ToolUsed(Body):
     tool = string()
     versions_used = strings()
+    disclosures = fields.List(
+        fields.Nested(Disclosure),
+        required=True,
+        metadata={
+            "description": "for each version used, the disclosure in force when the "
+            "work's generation was recorded (a later disclosure never changes it)"
+        },
+    )
+    disclosure = nested(Disclosure, metadata={"description": "the latest generation's"})
 
 
 class Showing(Body):
@@ -182,6 +192,18 @@ class Leaf(Body):
 class CertificateProof(Body):
     tree_size = integer()
     audit_path = fields.List(fields.String(validate=SHA256), required=True)
+
+
+class SignedCheckpointEntry(Body):
+    size = integer()
+    root = sha256()
+    signed_at = instant(allow_none=True)  # null: signed before times were recorded
+    note = string(metadata={"description": "the signed note, with any witness cosignatures"})
+
+
+class CheckpointPage(Body):
+    items = many(SignedCheckpointEntry)
+    next = cursor()
 
 
 class Certificate(Body):

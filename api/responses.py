@@ -128,17 +128,45 @@ class Hung(Written):
     credited_artist = uuid()
 
 
-# ---- programs -------------------------------------------------------------------------
+# ---- programs and exhibitions (public) ------------------------------------------------
+
+
+class DatedDisclosure(Body):
+    version = string()
+    capabilities = strings()
+    limitations = strings()
+    disclosed_at = instant()
 
 
 class Tool(Body):
     tool = string()
     name = string()
     provider = string()
-    version = string()
+    version = string(metadata={"description": "the current (latest) disclosure's version"})
     capabilities = strings()
     limitations = strings()
     versions = strings()
+    disclosures = fields.List(
+        fields.Nested(DatedDisclosure),
+        required=True,
+        metadata={"description": "every disclosure, oldest first; none is ever replaced"},
+    )
+
+
+class PublicPerson(Body):
+    id = uuid()
+    display_name = string(allow_none=True)
+    erased = fields.Boolean(required=True)
+
+
+class ProgramShowing(Body):
+    id = uuid()
+    title = string()
+    venue = string()
+    opens_on = day()
+    closes_on = day()
+    partner = string(allow_none=True)
+    works = integer(metadata={"description": "how many works hang in it"})
 
 
 class Program(Body):
@@ -148,11 +176,61 @@ class Program(Body):
     city = string()
     starts_on = day()
     ends_on = day()
+    opened_at = instant()
     capacity = integer()
     seats_used = integer()
     seats_left = integer()
     closed = fields.Boolean(required=True)
     tools = many(Tool)
+    participants = fields.List(
+        fields.Nested(PublicPerson),
+        required=True,
+        metadata={"description": "the admitted participants: display names only"},
+    )
+    exhibitions = many(ProgramShowing)
+    position = fields.Integer(
+        metadata={"description": "the log position the view has reached (one program's read)"}
+    )
+
+
+class ProgramPage(Body):
+    items = many(Program)
+    next = cursor()
+    position = integer()
+
+
+class WorkOwner(Body):
+    participant_id = uuid()
+    display_name = string(allow_none=True)
+    erased = fields.Boolean(required=True)
+
+
+class HungWork(Body):
+    id = uuid()
+    title = string(allow_none=True)
+    content_sha256 = fields.String(required=True, allow_none=True, validate=SHA256)
+    owner = nested(WorkOwner, allow_none=True)
+    credited_artist = uuid()
+    credited_name = string(allow_none=True, metadata={"description": "null once erased"})
+    hung_at = instant()
+
+
+class Exhibition(Body):
+    id = uuid()
+    program = string(validate=SLUG)
+    title = string()
+    venue = string()
+    opens_on = day()
+    closes_on = day()
+    partner = string(allow_none=True)
+    scheduled_at = instant()
+    works = many(HungWork)
+
+
+class ExhibitionPage(Body):
+    items = many(Exhibition)
+    next = cursor()
+    position = integer()
 
 
 # ---- webhooks -------------------------------------------------------------------------

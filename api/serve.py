@@ -20,6 +20,7 @@ import time
 
 import click
 
+from api import demo_files
 from api.bootstrap import prepare, start
 from api.demo import load_demo
 from ledger.settings import Settings
@@ -136,10 +137,13 @@ def serve(
     prepare(settings)
     if demo:
         system = start(settings)
+        files = demo_files.works_dir(settings)
         if not system.log.head():
-            load_demo(system, echo=click.echo)
+            load_demo(system, echo=click.echo, works_dir=files)
         else:
             click.echo("store not empty: demo not loaded (tokens: `labledger tokens create`)")
+            if files.is_dir():
+                click.echo(f"the demo works' files are in {files.resolve()}")
         system.close()
 
     env = dict(os.environ)
@@ -180,7 +184,7 @@ def serve(
 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
-    click.echo(f"serving on http://{bind} (docs: http://{bind}/docs)")
+    click.echo(f"serving on http://{bind} (site: http://{bind}/, docs: http://{bind}/docs)")
     try:
         while not stopping and gunicorn.poll() is None:
             if background is not None:

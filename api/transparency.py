@@ -15,7 +15,7 @@ from api.bootstrap import System
 from api.errors import ProblemError
 from api.freshness import refuse_stuck, wait_until
 from api.openapi import Blueprint, problems
-from api.schemas import integer, min_position_field
+from api.schemas import integer, limit_field, min_position_field
 from api.services import system
 from ledger.events import redacted
 from ledger.faults import Fault
@@ -100,6 +100,23 @@ def checkpoint(args: dict[str, Any]) -> Response:
     response = _text(signed)
     response.headers["Cache-Control"] = "no-cache"
     return response
+
+
+class CheckpointsQuery(Schema):
+    after = integer(0, _MAX_SIZE, load_default=0, metadata={"description": "list past this size"})
+    limit = limit_field()
+
+
+@blp.get("/v1/transparency/checkpoints")
+@blp.arguments(CheckpointsQuery, location="query")
+@blp.response(200, r.CheckpointPage)
+def checkpoints(args: dict[str, Any]) -> dict[str, Any]:
+    """Every checkpoint the log has signed, oldest first: size, root, when it was signed, and
+    the signed note with its witness cosignatures (a consistency proof links each to the last)"""
+    limit = args["limit"]
+    items = _log().history(after=args["after"], limit=limit + 1)
+    cursor = items[limit - 1]["size"] if len(items) > limit else None
+    return {"items": items[:limit], "next": cursor}
 
 
 @blp.get("/v1/transparency/public-key")

@@ -8,7 +8,10 @@ store at another version refuses to start (`check`), naming both versions.
 Version 1 is the layout the code had before versions were recorded: a store
 with our tables but no version row is at version 1. Version 2 is event format
 2 (issue 10: events hold no personal data) with the transparency log's full
-tiles and witness cosignatures. A version-1 store holds personal data inside
+tiles and witness cosignatures. Version 3 records when each checkpoint was
+signed and adds the public catalog view (programs, exhibitions), with the
+registry rebuilt to keep every tool disclosure; its step is composed where the
+tables live (`api.bootstrap.SCHEMA`). A version-1 store holds personal data inside
 its immutable events, which no migration can take out without changing every
 leaf, so it is refused, never migrated (`UNMIGRATABLE`).
 """
@@ -21,9 +24,10 @@ from dataclasses import dataclass, field
 from ledger.database import Cursor, Database
 from ledger.tables import Table, integer
 
-VERSION = 2
+VERSION = 3
 Migration = Callable[[Cursor], None]
-# target version -> the step from the version before it. None yet.
+# target version -> the step from the version before it. The steps touch the
+# tables of the layers above, so `api.bootstrap.SCHEMA` passes them in.
 MIGRATIONS: Mapping[int, Migration] = {}
 # target version -> why no store below it can be brought to it.
 UNMIGRATABLE: Mapping[int, str] = {

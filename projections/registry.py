@@ -2,8 +2,9 @@
 
 One row per declared work (searchable by content hash, owner and program)
 plus the documents it is resolved against when read: the program's tool
-registrations (so a work shows the tools' *current* disclosures), the
-generations it was made from, and the exhibitions it hangs in. No personal
+registrations with every disclosure ever made, the generations it was made
+from (each naming the disclosure in force for its tool version when it was
+recorded, which is what the work shows), and the exhibitions it hangs in. No personal
 data enters this view: the owner is a participant id, and the names a read
 shows (the owner's display name, the work's credit) come from the
 personal-data store at read time (`named`).
@@ -79,14 +80,27 @@ class Registry:
                 tool[field] = data[field]
         if data["version"] not in tool["versions"]:
             tool["versions"].append(data["version"])
+        tool.setdefault("disclosures", []).append(
+            {
+                "version": data["version"],
+                "capabilities": data["capabilities"],
+                "limitations": data["limitations"],
+                "disclosed_at": env["timestamp"],
+            }
+        )
         docs.put("tool", key, tool)
 
     def _generated(self, cur: Cursor, gen: int, env: dict[str, Any], docs: Docs) -> None:
         data = env["data"]
+        tool = docs.get("tool", f"{data['program']}:{data['tool']}") or {}
         docs.put(
             "generation",
             env["aggregate_id"],
-            {"tool": data["tool"], "tool_version": data["tool_version"]},
+            {
+                "tool": data["tool"],
+                "tool_version": data["tool_version"],
+                "disclosure": in_force(tool.get("disclosures", []), data["tool_version"]),
+            },
         )
 
     def _scheduled(self, cur: Cursor, gen: int, env: dict[str, Any], docs: Docs) -> None:
@@ -150,6 +164,17 @@ class Registry:
 def work(cur: Cursor, gen: int, work_id: str) -> dict[str, Any] | None:
     row = cur.one(f"SELECT doc FROM {{t}}{WORKS} WHERE gen = ? AND work_id = ?", (gen, work_id))
     return _resolved(cur, gen, [loads(row["doc"])])[0] if row else None
+
+
+def by_id(cur: Cursor, gen: int, work_ids: list[str]) -> dict[str, dict[str, Any]]:
+    """The entries of these works (those declared), by id."""
+    if not work_ids:
+        return {}
+    marks = ", ".join("?" * len(work_ids))
+    rows = cur.all(
+        f"SELECT doc FROM {{t}}{WORKS} WHERE gen = ? AND work_id IN ({marks})", (gen, *work_ids)
+    )
+    return {w["id"]: w for w in _resolved(cur, gen, [loads(r["doc"]) for r in rows])}
 
 
 def search(
@@ -226,28 +251,52 @@ def _resolved(cur: Cursor, gen: int, works: list[dict[str, Any]]) -> list[dict[s
     return [_entry(w, tools, exhibitions) for w in works]
 
 
+def in_force(disclosures: list[dict[str, Any]], version: str) -> int | None:
+    """The index of the latest disclosure of `version` so far, if any."""
+    found = [n for n, d in enumerate(disclosures) if d["version"] == version]
+    return found[-1] if found else None
+
+
+def _disclosure(tool: dict[str, Any], used: dict[str, Any]) -> dict[str, Any]:
+    """The disclosure in force for the version a generation used, when it was
+    recorded (never a later one: a work shows what its maker was told)."""
+    disclosures = tool.get("disclosures", [])
+    index = used.get("disclosure")
+    if index is None or index >= len(disclosures):
+        index = in_force(disclosures, used["tool_version"])
+    if index is None:
+        return {
+            "version": used["tool_version"],
+            "capabilities": [],
+            "limitations": [],
+            "disclosed_at": None,
+        }
+    return disclosures[index]
+
+
 def _entry(
     doc: dict[str, Any], tools: dict[str, dict[str, Any]], exhibitions: dict[str, dict[str, Any]]
 ) -> dict[str, Any]:
     by_tool: dict[str, dict[str, Any]] = {}
     for used in doc["tools_used"]:
-        disclosure = tools.get(f"{doc['program']}:{used['tool']}", {})
+        tool = tools.get(f"{doc['program']}:{used['tool']}", {})
+        disclosure = _disclosure(tool, used)
         entry = by_tool.setdefault(
             used["tool"],
             {
                 "tool": used["tool"],
                 "versions_used": [],
-                "name": disclosure.get("name"),
-                "provider": disclosure.get("provider"),
-                "disclosure": {
-                    "version": disclosure.get("version"),
-                    "capabilities": disclosure.get("capabilities", []),
-                    "limitations": disclosure.get("limitations", []),
-                },
+                "name": tool.get("name"),
+                "provider": tool.get("provider"),
+                "current_version": tool.get("version"),
+                "disclosures": [],
             },
         )
         if used["tool_version"] not in entry["versions_used"]:
             entry["versions_used"].append(used["tool_version"])
+        if disclosure not in entry["disclosures"]:
+            entry["disclosures"].append(disclosure)
+        entry["disclosure"] = disclosure  # the one of the latest generation: one to show first
     shown = []
     for hung in doc["exhibitions"]:
         details = exhibitions.get(hung["id"], {"id": hung["id"]})

@@ -6,17 +6,18 @@ The HTTP layer holds one `ReadModels` (built lazily after fork) and calls
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from ledger.database import Database
+from ledger.database import Cursor, Database
 from ledger.events import rfc3339
 from ledger.faults import Fault, Faults
 from ledger.log import EventLog
 from ledger.personal import PersonalData
 from ledger.schema import Seed
 from ledger.tables import Table
-from projections import audit, registry, roster, tracking
+from projections import audit, catalog, public, registry, roster, tracking
 from projections.follower import Follower, Projection
 from projections.tracking import active
 
@@ -25,7 +26,7 @@ READY_LAG = 1000
 
 
 def all_projections() -> list[Projection]:
-    return [roster.Roster(), registry.Registry(), audit.Audit()]
+    return [roster.Roster(), registry.Registry(), audit.Audit(), catalog.Catalog()]
 
 
 NAMES = [p.name for p in all_projections()]
@@ -35,6 +36,19 @@ TABLES: tuple[Table, ...] = (
     *(table for p in all_projections() for table in p.tables),
 )
 SEEDS: tuple[Seed, ...] = (tracking.seed(NAMES),)
+
+
+def reset(name: str) -> Callable[[Cursor], None]:
+    """A migration step: view `name` forgets every row and how far it got, so
+    its follower builds it again from position 0 with the code of this version."""
+
+    def forget(cur: Cursor) -> None:
+        [projection] = [p for p in all_projections() if p.name == name]
+        for table in projection.tables:
+            cur.execute(f"DELETE FROM {{t}}{table.name}")
+        cur.execute("DELETE FROM {t}proj_tracking WHERE application_name LIKE ?", (f"{name}@%",))
+
+    return forget
 
 
 def followers(log: EventLog, db: Database, poll_interval: float = 0.2) -> list[Follower]:
@@ -130,6 +144,56 @@ class ReadModels:
             gen, position = active(cur, registry.NAME)
             items, cursor = registry.search(cur, gen, owners=owners, **criteria)
         return registry.named(items, self.people), cursor, position
+
+    def programs(
+        self, *, after: int = 0, limit: int = 100
+    ) -> tuple[list[dict[str, Any]], int | None, int]:
+        """The programs in the order they were opened, as everyone sees them."""
+        with self.db.transaction() as cur:
+            gen, position = active(cur, catalog.NAME)
+            docs, cursor = catalog.page(cur, gen, catalog.PROGRAM, after=after, limit=limit)
+            showings = catalog.many(
+                cur, gen, catalog.EXHIBITION, [e for d in docs for e in d["exhibitions"]]
+            )
+        people = self.people.many(seat for doc in docs for seat in doc["seats"])
+        return [public.program(doc, people, showings) for doc in docs], cursor, position
+
+    def program(self, slug: str) -> dict[str, Any] | None:
+        """A program as everyone sees it: tools with every disclosure, seats,
+        the admitted participants' display names, its exhibitions."""
+        with self.db.transaction() as cur:
+            gen, position = active(cur, catalog.NAME)
+            doc = catalog.one(cur, gen, catalog.PROGRAM, slug)
+            if doc is None:
+                return None
+            showings = catalog.many(cur, gen, catalog.EXHIBITION, doc["exhibitions"])
+        body = public.program(doc, self.people.many(doc["seats"]), showings)
+        return body | {"position": position}
+
+    def exhibitions(
+        self, *, after: int = 0, limit: int = 100, program: str | None = None
+    ) -> tuple[list[dict[str, Any]], int | None, int]:
+        """Exhibitions in the order they were scheduled, with their works."""
+        with self.db.transaction() as cur:
+            gen, position = active(cur, catalog.NAME)
+            docs, cursor = catalog.page(
+                cur, gen, catalog.EXHIBITION, after=after, limit=limit, program=program
+            )
+        return self._with_works(docs), cursor, position
+
+    def exhibition(self, exhibition_id: str) -> dict[str, Any] | None:
+        with self.db.transaction() as cur:
+            gen, position = active(cur, catalog.NAME)
+            doc = catalog.one(cur, gen, catalog.EXHIBITION, exhibition_id)
+        return self._with_works([doc])[0] | {"position": position} if doc else None
+
+    def _with_works(self, docs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Exhibitions with their works' titles, hashes and credits, from the registry."""
+        with self.db.transaction() as cur:
+            gen, _ = active(cur, registry.NAME)
+            works = registry.by_id(cur, gen, [w["work_id"] for d in docs for w in d["works"]])
+        named = {w["id"]: w for w in registry.named(list(works.values()), self.people)}
+        return [public.exhibition(doc, named) for doc in docs]
 
     def audit_report(self, slug: str) -> dict[str, Any] | None:
         with self.db.transaction() as cur:

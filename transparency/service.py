@@ -104,6 +104,24 @@ class TransparencyLog:
             "quorum_met": witnessed_size is not None and witnessed_size == latest_size,
         }
 
+    def history(
+        self, *, after: int = 0, before: int | None = None, limit: int = 100
+    ) -> list[dict[str, Any]]:
+        """Signed checkpoints (oldest first after `after`, or newest first
+        below `before`): size, root, when signed, and the note with the
+        configured witnesses' cosignatures."""
+        rows = self.store.checkpoints(after=after, before=before, limit=limit)
+        lines = self.cosignatures.lines_of([int(r["size"]) for r in rows], self.policy.vkeys)
+        return [
+            {
+                "size": int(row["size"]),
+                "root": row["root"],
+                "signed_at": row["signed_at"],
+                "note": row["note"] + lines[int(row["size"])],
+            }
+            for row in rows
+        ]
+
     def certificate(self, work_id: str) -> dict[str, Any]:
         """The work's certificate on the latest checkpoint covering its leaf that
         a quorum of witnesses cosigned (else the newest covering it), cosignatures

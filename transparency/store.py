@@ -12,9 +12,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from ledger.database import Cursor, Database
+from ledger.events import rfc3339
 from ledger.tables import Index, Table, bigint, blob, integer, text
 from transparency import merkle, tiles
 
@@ -38,12 +40,21 @@ LEAVES = Table(
     indexes=(Index("tlog_leaves_aggregate", "aggregate_id, aggregate_version"),),
 )
 NODES = Table("tlog_nodes", (bigint("id"), blob("hash")), primary_key=("id",))
+# `signed_at`: when the log first signed the size (null for checkpoints signed
+# before schema version 3 recorded it; the note itself carries no time).
 CHECKPOINTS = Table(
-    "tlog_checkpoints", (bigint("size"), text("root"), text("note")), primary_key=("size",)
+    "tlog_checkpoints",
+    (bigint("size"), text("root"), text("note"), text("signed_at", null=True)),
+    primary_key=("size",),
 )
 # Full hash tiles (256 hashes, 8,192 bytes) by their path, e.g. tile/0/x001/234.
 TILES = Table("tlog_tiles", (text("path"), blob("data")), primary_key=("path",))
 TABLES = (HEAD, LEAVES, NODES, CHECKPOINTS, TILES)
+
+
+def add_signing_times(cur: Cursor) -> None:
+    """Migration to schema version 3: checkpoints record when they were signed."""
+    cur.execute("ALTER TABLE {t}tlog_checkpoints ADD COLUMN signed_at TEXT")
 
 
 def seed(cur: Cursor) -> None:
@@ -226,11 +237,29 @@ class TreeStore:
     # ---- signed checkpoints --------------------------------------------------
 
     def save_checkpoint(self, size: int, root: bytes, signed_note: str) -> None:
+        """Record a signed checkpoint; the first signing of a size keeps its time."""
         self.db.execute(
-            "INSERT INTO {t}tlog_checkpoints (size, root, note) VALUES (?, ?, ?) "
+            "INSERT INTO {t}tlog_checkpoints (size, root, note, signed_at) VALUES (?, ?, ?, ?) "
             "ON CONFLICT (size) DO NOTHING",
-            (size, root.hex(), signed_note),
+            (size, root.hex(), signed_note, rfc3339(datetime.now(UTC))),
         )
+
+    def checkpoints(
+        self, *, after: int = 0, before: int | None = None, limit: int = 100
+    ) -> list[dict[str, Any]]:
+        """Up to `limit` signed checkpoints, oldest first after size `after`,
+        or newest first below size `before` when it is given."""
+        columns = "size, root, note, signed_at"
+        if before is None:
+            sql, params = "WHERE size > ? ORDER BY size LIMIT ?", (after, limit)
+        else:
+            sql, params = "WHERE size < ? ORDER BY size DESC LIMIT ?", (before, limit)
+        return self.db.fetchall(f"SELECT {columns} FROM {{t}}tlog_checkpoints {sql}", params)
+
+    def checkpoint_below(self, size: int) -> dict[str, Any] | None:
+        """The newest signed checkpoint smaller than `size`."""
+        rows = self.checkpoints(before=size, limit=1)
+        return rows[0] if rows else None
 
     def latest_checkpoint(self) -> dict[str, Any] | None:
         return self.db.fetchone(

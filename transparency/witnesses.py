@@ -95,6 +95,19 @@ class CosignatureStore:
         found = {row["witness"]: row["lines"] for row in rows}
         return "".join(found[w] for w in witnesses if w in found)
 
+    def lines_of(self, sizes: Sequence[int], witnesses: Sequence[str]) -> dict[int, str]:
+        """`lines` for each of `sizes`, in one query."""
+        if not sizes or not witnesses:
+            return dict.fromkeys(sizes, "")
+        size_marks, marks = ",".join("?" * len(sizes)), ",".join("?" * len(witnesses))
+        rows = self.db.fetchall(
+            f"SELECT size, witness, lines FROM {{t}}tlog_cosignatures "
+            f"WHERE size IN ({size_marks}) AND witness IN ({marks})",
+            (*sizes, *witnesses),
+        )
+        found = {(int(row["size"]), row["witness"]): row["lines"] for row in rows}
+        return {s: "".join(found.get((s, w), "") for w in witnesses) for s in sizes}
+
     def cosigned_size(self, witness: str) -> int | None:
         """The largest checkpoint size `witness` cosigned (None: none yet)."""
         row = self.db.fetchone(

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
+import re
+
 import requests
 
 from tests.integration.conftest import cli_env, labledger, start_server, stop_server
@@ -25,15 +28,10 @@ def test_revoked_token_stops_working(sqlite_url, tmp_path):
     server = start_server(sqlite_url, tmp_path, "--workers", "1", "--no-dispatcher")
     try:
         headers = {"Authorization": f"Bearer {created[-1]}"}
-        assert (
-            requests.get(f"{server.base}/v1/programs/x", headers=headers, timeout=5).status_code
-            == 404
-        )
+        roster = f"{server.base}/v1/programs/x/roster"  # a staff read (programs are public)
+        assert requests.get(roster, headers=headers, timeout=5).status_code == 404
         labledger(env, "tokens", "revoke", token_id)
-        assert (
-            requests.get(f"{server.base}/v1/programs/x", headers=headers, timeout=5).status_code
-            == 401
-        )
+        assert requests.get(roster, headers=headers, timeout=5).status_code == 401
     finally:
         stop_server(server.process)
 
@@ -65,16 +63,24 @@ def test_demo_loads_21_artists_once_and_prints_tokens(sqlite_url, tmp_path):
     assert set(tokens) == {"staff", "auditor", "partner", "artist"}
     again = labledger(env, "demo", "load", check=False)
     assert again.returncode == 1 and "not empty" in again.stderr
+    head = re.search(r"\(log position (\d+)\)", out)
+    assert head is not None, out
     server = start_server(sqlite_url, tmp_path, "--workers", "1", "--no-dispatcher")
     try:
         program = requests.get(
-            f"{server.base}/v1/programs/seoul-2026",
-            headers={"Authorization": f"Bearer {tokens['staff']}"},
-            timeout=5,
+            f"{server.base}/v1/programs/seoul-2026?min_position={head[1]}", timeout=10
         ).json()
         assert program["city"] == "Seoul" and program["seats_used"] == 21
         assert {t["tool"] for t in program["tools"]} == {"video", "image"}
         assert all(t["limitations"] for t in program["tools"])
+        # The demo wrote its works' files beside the store, and declared their true hashes.
+        files = sorted((tmp_path / "demo" / "works").glob("*.png"))
+        assert f"are in {files[0].parent}" in out and len(files) == 15
+        for path in files[:3]:
+            digest = hashlib.sha256(path.read_bytes()).hexdigest()
+            query = f"sha256={digest}&min_position={head[1]}"
+            found = requests.get(f"{server.base}/v1/works?{query}", timeout=10).json()
+            assert len(found["items"]) == 1, path.name
     finally:
         stop_server(server.process)
 

@@ -91,12 +91,14 @@ class Residency:
         app._tool_access_granted("video", expires, T0, "staff-1", **STAFF)
         self.h.record(app)
 
-    def generate(self, app: Application, at: datetime = T0 + timedelta(hours=1)) -> Generation:
+    def generate(
+        self, app: Application, at: datetime = T0 + timedelta(hours=1), version: str = "2.1"
+    ) -> Generation:
         generation = Generation(
             app.id,
             "seoul-2026",
             "video",
-            "2.1",
+            version,
             "cd" * 32,
             "video/mp4",
             None,

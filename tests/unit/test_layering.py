@@ -1,8 +1,10 @@
 """Dependencies point one way, and no module imports itself round a cycle.
 
-adapters (api/, the witness/, web/ if it grows Python) -> projections,
-transparency, webhooks (siblings that never import each other) -> ledger.
-The domain (aggregates, rules, commands) does no I/O of its own.
+adapters (api/, the witness/, the site's web/) -> projections, transparency,
+webhooks (siblings that never import each other) -> ledger. The site reads
+the same read models as the API through the process's System, and only the
+composition root (api/app.py) registers it. The domain (aggregates, rules,
+commands) does no I/O of its own.
 """
 
 from __future__ import annotations
@@ -23,7 +25,10 @@ FORBIDDEN = {
     "transparency": ADAPTERS | WEB | {"projections", "webhooks"},
     "webhooks": ADAPTERS | WEB | {"projections", "transparency"},
     "witness": {"api", "web", "ledger", "projections", "webhooks"},
+    "web": {"witness", "webhooks", "click"},
 }
+# What the site may take from the API's package: the process's System.
+WEB_FROM_API = {"api.services"}
 # Modules that decide and do no I/O: unit tests run them in memory.
 PURE = ["ledger/domain", "ledger/rules.py", "ledger/commands.py", "ledger/actors.py"]
 IO = {"ledger.database", "ledger.store", "ledger.recorders", "psycopg", "sqlite3", "requests"}
@@ -58,6 +63,24 @@ def test_package_does_not_import_upward_or_sideways(package):
         for path in (ROOT / package).rglob("*.py")
     }
     assert {k: v for k, v in offenders.items() if v} == {}
+
+
+def test_the_site_reads_through_the_system_and_only_the_composition_root_registers_it():
+    site = {
+        str(path.relative_to(ROOT)): sorted(
+            {m for m in imported(path) if m.split(".")[0] == "api"}
+            - WEB_FROM_API
+            - {f"{m}.{name}" for m in WEB_FROM_API for name in ("system", "System")}
+        )
+        for path in (ROOT / "web").rglob("*.py")
+    }
+    assert {k: v for k, v in site.items() if v} == {}
+    registering = sorted(
+        str(path.relative_to(ROOT))
+        for path in (ROOT / "api").rglob("*.py")
+        if any(m.split(".")[0] == "web" for m in imported(path))
+    )
+    assert registering == ["api/app.py"]
 
 
 def test_the_domain_does_no_io():

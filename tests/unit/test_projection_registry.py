@@ -27,20 +27,50 @@ def test_a_declared_work_shows_owner_title_hash_and_tool_disclosures():
     [tool] = entry["tools"]
     assert tool["name"] == "Motion" and tool["versions_used"] == ["2.1"]
     disclosure = {"version": "2.1", "capabilities": ["t2v"], "limitations": ["720p"]}
-    assert tool["disclosure"] == disclosure
+    assert tool["disclosure"] == disclosure | {"disclosed_at": r.h.envs[1]["timestamp"]}
+    assert tool["disclosures"] == [tool["disclosure"]]
     assert "statement" not in json.dumps(entry) and "Kim" not in json.dumps(entry)
 
 
-def test_a_disclosure_update_shows_on_existing_works():
-    r, _, declared = _residency_with_a_work()
-    r.program.update_tool_disclosure("video", "2.2", ["t2v", "i2v"], ["1080p max"], ACTOR)
+def _disclose(r: Residency, version: str, capabilities: list[str], limitations: list[str]) -> str:
+    r.program.update_tool_disclosure("video", version, capabilities, limitations, ACTOR)
     r.h.record(r.program)
+    return r.h.envs[-1]["timestamp"]
+
+
+def test_a_later_disclosure_never_changes_what_an_earlier_work_shows():
+    r, _, declared = _residency_with_a_work()
+    _disclose(r, "2.2", ["t2v", "i2v"], ["1080p max"])
 
     [tool] = work(view(Registry(), r.h.envs), 1, str(declared.id))["tools"]
 
-    assert tool["versions_used"] == ["2.1"]
-    assert tool["disclosure"]["version"] == "2.2"
-    assert tool["disclosure"]["limitations"] == ["1080p max"]
+    assert tool["versions_used"] == ["2.1"] and tool["current_version"] == "2.2"
+    assert [(d["version"], d["limitations"]) for d in tool["disclosures"]] == [("2.1", ["720p"])]
+    assert tool["disclosure"]["capabilities"] == ["t2v"]
+
+
+def test_each_version_used_shows_the_disclosure_in_force_when_its_generation_was_made():
+    r = Residency()
+    kim = r.applicant("Kim")
+    r.grant(kim)
+    early = r.generate(kim)  # 2.1 as first disclosed
+    at_22 = _disclose(r, "2.2", ["t2v", "i2v"], ["1080p max"])
+    at_21 = _disclose(r, "2.1", ["t2v"], ["720p", "corrected: no faces"])  # 2.1 disclosed again
+    later = r.generate(kim, version="2.1")
+    newest = r.generate(kim, version="2.2")
+    first = r.declare(kim, "aa" * 32, [early])
+    second = r.declare(kim, "bb" * 32, [later, newest])
+    cur = view(Registry(), r.h.envs)
+
+    [old] = work(cur, 1, str(first.id))["tools"]
+    assert [d["limitations"] for d in old["disclosures"]] == [["720p"]]
+    [both] = work(cur, 1, str(second.id))["tools"]
+    assert both["versions_used"] == ["2.1", "2.2"]
+    assert [(d["version"], d["disclosed_at"]) for d in both["disclosures"]] == [
+        ("2.1", at_21),
+        ("2.2", at_22),
+    ]
+    assert both["disclosures"][0]["limitations"] == ["720p", "corrected: no faces"]
 
 
 def test_exhibitions_are_listed_with_their_credit():

@@ -1,0 +1,133 @@
+"""The public site's pages, rendered on the server from the same read models
+as the JSON API (`projections.service.ReadModels`, the transparency log), so
+a page and `/v1/...` never disagree. Every page reads without JavaScript;
+only the verification itself runs in the visitor's browser (static/js)."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from typing import Any
+from uuid import UUID
+
+from flask import Blueprint, render_template, request
+from markupsafe import Markup
+
+from api.services import system
+from projections.service import ReadModels
+
+blp = Blueprint(
+    "web",
+    __name__,
+    template_folder="templates",
+    static_folder="static",
+    static_url_path="/static",
+)
+
+PROGRAMS_PER_PAGE = 20
+WORKS_PER_PROGRAM = 100
+CHECKPOINTS_PER_PAGE = 50
+MAX_CURSOR = 2**62
+_HEX_SHA256 = re.compile(r"[0-9a-f]{64}")
+_HANGUL = re.compile(r"[\u1100-\u11ff\u3130-\u318f\ua960-\ua97f\uac00-\ud7af\ud7b0-\ud7ff]")
+
+
+def _models(*views: str) -> ReadModels:
+    """The read models, each of `views` caught up when no follower process
+    is doing it (the same opportunistic refresh as the API's reads)."""
+    current = system()
+    for name in views:
+        current.read_models.refresh(name, budget=current.settings.read_wait)
+    return current.read_models
+
+
+def _cursor(name: str) -> int | None:
+    """A page's cursor; anything that is not one means the first page."""
+    value = request.args.get(name, "")
+    return int(value) if value.isascii() and value.isdigit() and len(value) < 19 else None
+
+
+def _missing(detail: str) -> tuple[str, int]:
+    return render_template("missing.html", detail=detail), 404
+
+
+@blp.app_template_filter("lang")
+def lang(value: Any) -> Markup:
+    """` lang="ko"` for text holding Hangul (screen readers switch voice,
+    and the stylesheet keeps Korean words whole)."""
+    return Markup(' lang="ko"') if isinstance(value, str) and _HANGUL.search(value) else Markup("")
+
+
+@blp.app_template_filter("day")
+def day(value: str) -> str:
+    try:
+        return date.fromisoformat(value).strftime("%-d %B %Y")
+    except (TypeError, ValueError):
+        return str(value)
+
+
+@blp.app_template_filter("when")
+def when(value: str) -> str:
+    try:
+        return datetime.fromisoformat(value).strftime("%-d %B %Y, %H:%M UTC")
+    except (TypeError, ValueError):
+        return str(value)
+
+
+@blp.get("/")
+def home() -> str:
+    models = _models("catalog", "registry")
+    programs, more, _ = models.programs(after=_cursor("after") or 0, limit=PROGRAMS_PER_PAGE)
+    for program in programs:
+        slug = program["slug"]
+        program["shows"] = models.exhibitions(program=slug, limit=1000)[0]
+        program["works"], program["more_works"], _ = models.works(
+            program=slug, limit=WORKS_PER_PROGRAM
+        )
+    log = system().transparency
+    size, _ = log.latest()  # signs the current tree if it has grown
+    current = log.history(before=size + 1, limit=1)
+    return render_template(
+        "home.html",
+        programs=programs,
+        next=more,
+        checkpoint=current[0] if current else None,
+        vkey=log.vkey,
+        origin=log.signer.name,
+    )
+
+
+@blp.get("/works/<uuid:work_id>")
+def work(work_id: UUID) -> str | tuple[str, int]:
+    entry = _models("registry").work(str(work_id))
+    if entry is None:
+        return _missing(f"No work {work_id} has been declared.")
+    return render_template("work.html", work=entry)
+
+
+@blp.get("/verify")
+def verify() -> str:
+    given = request.args.get("sha256", "").strip().lower()
+    found, error = None, None
+    if given and _HEX_SHA256.fullmatch(given):
+        found = _models("registry").works(sha256=given, limit=10)[0]
+    elif given:
+        error = "A SHA-256 fingerprint is 64 hexadecimal characters (0-9 and a-f)."
+        given = ""
+    return render_template("verify.html", given=given, found=found, error=error)
+
+
+@blp.get("/transparency")
+def transparency() -> str:
+    log = system().transparency
+    size, _ = log.latest()
+    before = min(_cursor("before") or MAX_CURSOR, size + 1)
+    rows = log.history(before=before, limit=CHECKPOINTS_PER_PAGE + 1)
+    shown = rows[:CHECKPOINTS_PER_PAGE]
+    for newer, older in zip(shown, rows[1:], strict=False):
+        newer["previous"] = {"size": older["size"]}
+    if len(rows) > CHECKPOINTS_PER_PAGE:
+        # The page's oldest checkpoint is checked against one the page does not show.
+        shown[-1]["previous"] = {"size": rows[-1]["size"], "note": rows[-1]["note"]}
+    older = shown[-1]["size"] if len(rows) > CHECKPOINTS_PER_PAGE else None
+    return render_template("transparency.html", checkpoints=shown, older=older, vkey=log.vkey)
