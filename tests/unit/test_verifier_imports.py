@@ -99,7 +99,10 @@ def test_the_witness_is_an_adapter_that_imports_no_other_adapter_or_the_ledger()
                 assert modules <= light, f"{path.name} imports {modules - light}"
 
 
-def test_labledger_verify_imports_and_checks_a_certificate_fast(tmp_path):
+def test_labledger_verify_checks_a_certificate_without_loading_the_server(tmp_path):
+    """What keeps it fast: none of the server's packages is imported. The time
+    itself is measured by bench/bench_verify.py, not asserted here (a loaded
+    CI machine would make a timed test flaky)."""
     log = note.Signer("fast.test/log", bytes(range(32)))
     witness = cosignature.Cosigner("fast.test/witness", bytes([3] * 32))
     cert = tmp_path / "work.cert.json"
@@ -131,8 +134,5 @@ def test_labledger_verify_imports_and_checks_a_certificate_fast(tmp_path):
     heavy = sorted(
         {m.split(".")[0] for m in measured["modules"]} & {"eventsourcing", "psycopg", "flask"}
     )
-    print(
-        f"labledger-verify import + certificate check: {measured['ms']:.1f} ms "
-        f"(heavy modules loaded: {heavy or 'none'})"
-    )
-    assert measured["ms"] < 500
+    print(f"labledger-verify import + certificate check: {measured['ms']:.1f} ms")
+    assert heavy == []
