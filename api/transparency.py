@@ -52,7 +52,12 @@ def _head_at_least(min_position: int | None) -> Head:
         stuck = _stuck(system(), store.head())
         if stuck is not None and not stuck.due():  # waiting cannot help before its next attempt
             refuse_stuck("transparency tree", stuck, min_position)
-        wait_until(lambda: store.head().position, min_position, "transparency tree")
+        try:
+            wait_until(lambda: store.head().position, min_position, "transparency tree")
+        except ProblemError as error:  # still stuck after its retry: say where, as reads do
+            if error.status == 503:
+                refuse_stuck("transparency tree", _stuck(system(), store.head()), min_position)
+            raise
     return store.head()
 
 
