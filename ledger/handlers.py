@@ -22,10 +22,11 @@ from uuid import UUID, uuid4
 from eventsourcing.domain import Aggregate
 
 from ledger import commands as c
+from ledger import outputs
 from ledger.actors import Actor
 from ledger.application import Ledger
 from ledger.domain import Application, Exhibition, Generation, Program, Work
-from ledger.personal import Erasure, Person, Published
+from ledger.personal import Erasure, Person, Published, Sealed
 from ledger.recorders import SideWrite
 
 R = TypeVar("R")
@@ -77,6 +78,18 @@ def _next(aggregate: Aggregate) -> int:
     """The version of the aggregate's next event: what its personal values
     are filed under (the side write checks the event is saved)."""
     return aggregate.version + 1
+
+
+def _reason(
+    ledger: Ledger, person: Application, aggregate: Aggregate, reason: str
+) -> tuple[str | None, Sealed | None]:
+    """The commitment to a reason filed with `person`'s data for the next
+    event of `aggregate`, and its side write; for a person whose data was
+    erased the reason is not kept at all (None, None)."""
+    if person.erased:
+        return None, None
+    sealed = ledger.get_person(person).seal(aggregate.id, _next(aggregate), reason=reason)
+    return sealed.commitment("reason"), sealed
 
 
 def open_program(ledger: Ledger, command: c.OpenProgram, actor: Actor) -> Changes[Created]:
@@ -161,10 +174,10 @@ def decline_application(
 ) -> Changes[StatusChanged]:
     application = ledger.get_application(command.application_id)
     application.check_pending()
-    person = ledger.get_person(application)
-    personal = person.seal(application.id, _next(application), reason=command.reason)
-    application.decline(personal.commitment("reason"), actor)
-    return Changes((application,), StatusChanged(application.id, application.status), (personal,))
+    reason, personal = _reason(ledger, application, application, command.reason)
+    application.decline(reason, actor)
+    result = StatusChanged(application.id, application.status)
+    return Changes((application,), result, (personal,) if personal else ())
 
 
 def withdraw_participant(
@@ -173,16 +186,15 @@ def withdraw_participant(
     application = ledger.get_application(command.application_id)
     application.check_can_withdraw()
     was_admitted = application.status == "admitted"
-    person = ledger.get_person(application)
-    personal = person.seal(application.id, _next(application), reason=command.reason)
-    application.withdraw(personal.commitment("reason"), actor)
+    reason, personal = _reason(ledger, application, application, command.reason)
+    application.withdraw(reason, actor)
     changed: tuple[Aggregate, ...] = (application,)
     if was_admitted:
         program = ledger.program_of(application)
         program.release_seat(str(application.id), actor)
         changed = (program, application)
     result = StatusChanged(application.id, application.status)
-    return Changes(changed, result, (personal.publishing(False),))
+    return Changes(changed, result, (personal.publishing(False),) if personal else ())
 
 
 def change_display_name(
@@ -214,7 +226,9 @@ def erase_personal_data(
 
 def grant_tool(ledger: Ledger, command: c.GrantTool, actor: Actor) -> Changes[Updated]:
     participant = ledger.get_application(command.participant_id)
-    ledger.program_of(participant).check_tool(command.tool)
+    program = ledger.program_of(participant)
+    program.check_open()
+    program.check_tool(command.tool)
     participant.grant_tool(command.tool, command.expires_at, ledger.clock(), actor)
     return Changes((participant,), Updated())
 
@@ -223,10 +237,9 @@ def revoke_tool(ledger: Ledger, command: c.RevokeTool, actor: Actor) -> Changes[
     participant = ledger.get_application(command.participant_id)
     now = ledger.clock()
     participant.check_revocable(command.tool, now)
-    person = ledger.get_person(participant)
-    personal = person.seal(participant.id, _next(participant), reason=command.reason)
-    participant.revoke_tool(command.tool, personal.commitment("reason"), now, actor)
-    return Changes((participant,), Updated(), (personal,))
+    reason, personal = _reason(ledger, participant, participant, command.reason)
+    participant.revoke_tool(command.tool, reason, now, actor)
+    return Changes((participant,), Updated(), (personal,) if personal else ())
 
 
 def record_generation(
@@ -246,7 +259,9 @@ def record_generation(
         at,
         actor,
     )
-    return Changes((generation,), Created(generation.id))
+    seen = ledger.outputs.get(command.output_sha256)
+    index = outputs.recorded(seen, participant.id, generation.id)
+    return Changes((generation,), Created(generation.id), index)
 
 
 def declare_ownership(
@@ -254,16 +269,19 @@ def declare_ownership(
 ) -> Changes[Declared]:
     artist = ledger.get_application(Work.check_declarer(actor))
     artist.check_ever_admitted()
+    seen = ledger.outputs.get(command.content_sha256)
+    Work.check_claimable(command.content_sha256, seen.participant, artist.id)
+    number, latest = ledger.latest_declaration(command.content_sha256)
+    Work.check_unowned(command.content_sha256, latest)
+    work_id = Work.create_id(command.content_sha256, number)
     person = ledger.get_person(artist)
     # The work credits the artist's display name of now; its opening is
     # what the work's certificate carries.
     personal = person.seal(
-        Work.create_id(command.content_sha256),
-        1,
-        statement=command.statement,
-        credit_name=person.display_name or "",
+        work_id, 1, statement=command.statement, credit_name=person.display_name or ""
     )
     work = Work.declare(
+        work_id,
         artist,
         command.title,
         command.content_sha256,
@@ -272,8 +290,33 @@ def declare_ownership(
         actor,
         find=lambda generation_id: ledger.find(generation_id, "generation"),
     )
-    ledger.check_unowned(command.content_sha256)
-    return Changes((work,), Declared(work.id, artist.id), (personal,))
+    side_writes = (personal, *outputs.claimed(seen))
+    return Changes((work,), Declared(work.id, artist.id), side_writes)
+
+
+def retract_declaration(
+    ledger: Ledger, command: c.RetractDeclaration, actor: Actor
+) -> Changes[StatusChanged]:
+    """The hash is free again: its next declaration is a work of its own."""
+    work = ledger.get_work(command.work_id)
+    work.check_retractor(actor)
+    artist = ledger.get_application(work.artist)
+    reason, personal = _reason(ledger, artist, work, command.reason)
+    work.retract(artist, reason, actor)
+    result = StatusChanged(work.id, "retracted")
+    return Changes((work,), result, (personal,) if personal else ())
+
+
+def dispute_declaration(
+    ledger: Ledger, command: c.DisputeDeclaration, actor: Actor
+) -> Changes[StatusChanged]:
+    work = ledger.get_work(command.work_id)
+    work.check_disputable()
+    artist = ledger.get_application(work.artist)
+    reason, personal = _reason(ledger, artist, work, command.reason)
+    work.dispute(artist, reason, actor)
+    result = StatusChanged(work.id, "disputed")
+    return Changes((work,), result, (personal,) if personal else ())
 
 
 def schedule_exhibition(
@@ -316,6 +359,8 @@ HANDLERS: Mapping[type[c.Command], Handler] = {
     c.RevokeTool: revoke_tool,
     c.RecordGeneration: record_generation,
     c.DeclareOwnership: declare_ownership,
+    c.RetractDeclaration: retract_declaration,
+    c.DisputeDeclaration: dispute_declaration,
     c.ScheduleExhibition: schedule_exhibition,
     c.HangWork: hang_work,
 }

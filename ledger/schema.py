@@ -8,7 +8,9 @@ store at another version refuses to start (`check`), naming both versions.
 Version 1 is the layout the code had before versions were recorded: a store
 with our tables but no version row is at version 1. Version 2 is event format
 2 (issue 10: events hold no personal data) with the transparency log's full
-tiles and witness cosignatures. A version-1 store holds personal data inside
+tiles and witness cosignatures. Version 3 adds the index of generation
+outputs (`ledger.outputs`), filled from the generations already stored. A
+version-1 store holds personal data inside
 its immutable events, which no migration can take out without changing every
 leaf, so it is refused, never migrated (`UNMIGRATABLE`).
 """
@@ -18,13 +20,14 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
+from ledger import outputs
 from ledger.database import Cursor, Database
 from ledger.tables import Table, integer
 
-VERSION = 2
+VERSION = 3
 Migration = Callable[[Cursor], None]
-# target version -> the step from the version before it. None yet.
-MIGRATIONS: Mapping[int, Migration] = {}
+# target version -> the step from the version before it.
+MIGRATIONS: Mapping[int, Migration] = {3: outputs.backfill}
 # target version -> why no store below it can be brought to it.
 UNMIGRATABLE: Mapping[int, str] = {
     2: "this store holds events in format 1, with personal data inside events; this code "

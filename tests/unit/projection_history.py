@@ -108,9 +108,15 @@ class Residency:
         return generation
 
     def declare(
-        self, app: Application, sha: str, generations: list[Generation], role: str = "artist"
+        self,
+        app: Application,
+        sha: str,
+        generations: list[Generation],
+        role: str = "artist",
+        declaration: int = 1,
     ) -> Work:
         work = Work(
+            Work.create_id(sha, declaration),
             app.id,
             "seoul-2026",
             f"Work {sha[:4]}",
