@@ -19,6 +19,7 @@ from ledger.database import Cursor
 from ledger.personal import Person, PersonalData
 from ledger.tables import Index, Table, bigint, integer, text
 from projections.docs import Docs, docs_table, dumps, loads
+from projections.standing import marked, standing
 
 NAME = "registry"
 WORKS = "proj_registry_works"
@@ -57,6 +58,8 @@ class Registry:
             "exhibition.scheduled": self._scheduled,
             "work.ownership_declared": self._declared,
             "work.exhibited": self._exhibited,
+            "work.ownership_retracted": marked(WORKS, "retracted_at"),
+            "work.ownership_disputed": marked(WORKS, "disputed_at"),
         }
 
     def apply(self, cur: Cursor, gen: int, env: dict[str, Any]) -> None:
@@ -266,4 +269,4 @@ def _entry(
         "generation_count": len(doc["generations"]),
         "tools": list(by_tool.values()),
         "exhibitions": shown,
-    }
+    } | standing(doc)

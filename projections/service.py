@@ -16,7 +16,7 @@ from ledger.log import EventLog
 from ledger.personal import PersonalData
 from ledger.schema import Seed
 from ledger.tables import Table
-from projections import audit, registry, roster, tracking
+from projections import audit, generations, registry, roster, tracking
 from projections.follower import Follower, Projection
 from projections.tracking import active
 
@@ -25,7 +25,7 @@ READY_LAG = 1000
 
 
 def all_projections() -> list[Projection]:
-    return [roster.Roster(), registry.Registry(), audit.Audit()]
+    return [roster.Roster(), registry.Registry(), audit.Audit(), generations.Generations()]
 
 
 NAMES = [p.name for p in all_projections()]
@@ -112,6 +112,17 @@ class ReadModels:
         with self.db.transaction() as cur:
             gen, _ = active(cur, roster.NAME)
             return roster.application(cur, gen, application_id, rfc3339(datetime.now(UTC)))
+
+    def generations(
+        self, participant: str, after: int = 0, limit: int = 100
+    ) -> tuple[list[dict[str, Any]], int | None, int, int]:
+        """A page of a participant's generations with their disclosures:
+        (items, next cursor, how many they recorded in all, the view's position)."""
+        with self.db.transaction() as cur:
+            gen, position = active(cur, generations.NAME)
+            items, cursor = generations.page(cur, gen, participant, after=after, limit=limit)
+            total = generations.count(cur, gen, participant)
+        return items, cursor, total, position
 
     def work(self, work_id: str) -> dict[str, Any] | None:
         """A work's registry entry, with the names everyone may see, read now."""

@@ -100,14 +100,15 @@ def sha(text: str) -> str:
 
 
 # A generation falls on a day of its program, and most are recorded now: the
-# program runs around today.
+# programs of the tests run around today.
 TODAY = datetime.now(UTC).date()
+DAYS = (TODAY - timedelta(days=30), TODAY + timedelta(days=30))
 PROGRAM = {
     "slug": "seoul-2026",
     "name": "AI Tools Residency — Seoul",
     "city": "Seoul",
-    "starts_on": (TODAY - timedelta(days=30)).isoformat(),
-    "ends_on": (TODAY + timedelta(days=30)).isoformat(),
+    "starts_on": DAYS[0].isoformat(),
+    "ends_on": DAYS[1].isoformat(),
     "capacity": 21,
 }
 VIDEO_TOOL = {

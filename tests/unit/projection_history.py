@@ -91,13 +91,19 @@ class Residency:
         app._tool_access_granted("video", expires, T0, "staff-1", **STAFF)
         self.h.record(app)
 
-    def generate(self, app: Application, at: datetime = T0 + timedelta(hours=1)) -> Generation:
+    def generate(
+        self,
+        app: Application,
+        at: datetime = T0 + timedelta(hours=1),
+        output: str = "cd" * 32,
+        version: str = "2.1",
+    ) -> Generation:
         generation = Generation(
             app.id,
             "seoul-2026",
             "video",
-            "2.1",
-            "cd" * 32,
+            version,
+            output,
             "video/mp4",
             None,
             at,
@@ -136,3 +142,11 @@ class Residency:
         )
         self.h.record(exhibition)
         return exhibition
+
+    def retract(self, work: Work, role: str = "artist") -> None:
+        work._retracted(work.artist, committed("reason", "a mistake"), "artist-token", role)
+        self.h.record(work)
+
+    def dispute(self, work: Work) -> None:
+        work._disputed(work.artist, committed("reason", "contested"), **STAFF)
+        self.h.record(work)
