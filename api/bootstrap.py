@@ -15,14 +15,15 @@ from typing import Protocol
 
 import click
 
+from ledger import outputs
 from ledger import store as ledger_store
-from ledger.database import Database
+from ledger.database import Cursor, Database
 from ledger.faults import Faults
 from ledger.idempotency import IdempotencyStore
 from ledger.log import StoredLog
 from ledger.messagebus import CommandBus
 from ledger.personal import PersonalData
-from ledger.schema import Schema, SchemaError
+from ledger.schema import MIGRATIONS, Schema, SchemaError
 from ledger.settings import Settings
 from ledger.store import Store, open_store, redact_url
 from ledger.tokens import TokenStore
@@ -48,6 +49,14 @@ class Worker(Protocol):
     def run(self, stop: threading.Event) -> None: ...
 
 
+def _to_version_3(cur: Cursor) -> None:
+    """The generation-output index, built from the stored generations; the
+    audit re-checks the whole history with its new checks (front-running,
+    retractions, the program's days)."""
+    outputs.backfill(cur)
+    projections.reapply("audit")(cur)
+
+
 SCHEMA = Schema(
     tables=(
         *ledger_store.TABLES,
@@ -57,6 +66,7 @@ SCHEMA = Schema(
         *webhook_tables.TABLES,
     ),
     seeds=(*projections.SEEDS, tree.seed),
+    migrations={**MIGRATIONS, 3: _to_version_3},
 )
 
 

@@ -6,10 +6,11 @@ The HTTP layer holds one `ReadModels` (built lazily after fork) and calls
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from ledger.database import Database
+from ledger.database import Cursor, Database
 from ledger.events import rfc3339
 from ledger.faults import Fault, Faults
 from ledger.log import EventLog
@@ -35,6 +36,24 @@ TABLES: tuple[Table, ...] = (
     *(table for p in all_projections() for table in p.tables),
 )
 SEEDS: tuple[Seed, ...] = (tracking.seed(NAMES),)
+
+
+def reapply(name: str) -> Callable[[Cursor], None]:
+    """A migration step: view `name` applies the whole log again (its rows
+    and tracking gone, its follower starts over at position 0), for a view
+    whose code now derives more from events it had already applied."""
+
+    def step(cur: Cursor) -> None:
+        [projection] = [p for p in all_projections() if p.name == name]
+        for table in projection.tables:
+            if cur.has_table(table.name):
+                cur.execute(f"DELETE FROM {{t}}{table.name}")
+        if cur.has_table(tracking.TRACKING.name):
+            cur.execute(
+                "DELETE FROM {t}proj_tracking WHERE application_name LIKE ?", (f"{name}@%",)
+            )
+
+    return step
 
 
 def followers(log: EventLog, db: Database, poll_interval: float = 0.2) -> list[Follower]:

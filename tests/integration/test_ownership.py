@@ -9,12 +9,14 @@ from __future__ import annotations
 import json
 from pathlib import Path
 from typing import Any
+from uuid import UUID
 
 import pytest
 from click.testing import CliRunner
 
 from api.app import create_app
 from api.cli import main
+from ledger.domain import Work
 from tests.helpers import Tokens, apply, post, seed, sha
 from tests.integration.test_readers_total import build_and_sign
 from transparency.certificate import verify_certificate
@@ -177,3 +179,49 @@ def test_a_disputed_declaration_shows_in_the_registry_and_the_audit(api, store_s
     # Disputed, it still stands: its artist may retract it.
     post(client, f"/v1/works/{kim.work}/retract", kim.artist_headers, {"reason": "r"}, 200)
     assert client.get(f"/v1/works/{kim.work}").get_json()["status"] == "retracted"
+
+
+def test_the_audit_report_flags_a_front_running_declaration_planted_in_the_store(api, store_system):
+    client, tokens = api
+    kim = seed(client, tokens, declare=False)  # Kim's generation recorded sha("out")
+    lees_generation, lee = second_artist(client, tokens, kim.slug)
+    ledger = store_system.store.ledger
+    applicant = ledger.get_application(_participant(store_system, lee))
+    # Saved straight into the store, past the command bus (a bug, a tampered writer).
+    work_id = Work.create_id(sha("out"))
+    sealed = ledger.get_person(applicant).seal(work_id, 1, statement="s", credit_name="Lee")
+    planted = Work(
+        work_id,
+        applicant.id,
+        kim.slug,
+        "Front-run",
+        sha("out"),
+        [UUID(lees_generation)],
+        sealed.commitment("statement"),
+        sealed.commitment("credit_name"),
+        "a-token",
+        "artist",
+    )
+    position = ledger.save(planted, side_writes=[sealed])[-1].notification.id
+
+    path = f"/v1/programs/{kim.slug}/audit-report?min_position={position}"
+    report = client.get(path, headers=tokens.auditor).get_json()
+    assert report["ok"] is False
+    [violation] = report["violations"]
+    assert violation["invariant"] == "I3" and violation["position"] == position
+    assert violation["detail"] == (
+        f"content {sha('out')} was first recorded as a generation output by participant "
+        f"{kim.participant}, and declared by {applicant.id}"
+    )
+    kims_generation = [e for e in violation["events"] if e["type"] == "generation.recorded"]
+    assert [e["position"] for e in violation["events"]][-1] == position and kims_generation
+    csv_text = client.get(path, headers=tokens.auditor | {"Accept": "text/csv"}).get_data(
+        as_text=True
+    )
+    assert f"violation,I3,{position}," in csv_text
+
+
+def _participant(system: Any, headers: dict[str, str]) -> UUID:
+    actor = system.tokens.authenticate(headers["Authorization"].split()[1])
+    assert actor is not None and actor.participant_id is not None
+    return actor.participant_id

@@ -1,6 +1,8 @@
 """The generation-output index on both stores: a generation and a declaration
-of the same hash racing each other cannot both commit on what each read, and
-`db init` builds the index from the generations a store already holds."""
+of the same hash racing each other cannot both commit on what each read;
+`db init` builds the index from the generations a store already holds, and
+has the audit re-check the whole history, so a front-running declaration
+planted in it is reported."""
 
 from __future__ import annotations
 
@@ -13,6 +15,7 @@ from api.bootstrap import init_store
 from ledger import commands as c
 from ledger import errors
 from ledger.actors import Actor, Role
+from ledger.domain import Work
 from tests.helpers import DAYS, sha
 
 STAFF = Actor("staff-race", Role.STAFF)
@@ -99,20 +102,60 @@ def standing_position(system: Any, work_id: UUID) -> int:
     return int(position)
 
 
-def test_db_init_builds_the_index_from_the_generations_a_store_holds(store_system, store_settings):
+def plant_front_running(system: Any, artist: Actor, generation_id: UUID) -> UUID:
+    """A declaration of `OUTPUT` by `artist` saved straight into the store,
+    past the rules the command bus applies (as a bug or a tampered writer would)."""
+    ledger = system.store.ledger
+    assert artist.participant_id is not None
+    applicant = ledger.get_application(artist.participant_id)
+    work_id = Work.create_id(OUTPUT)
+    sealed = ledger.get_person(applicant).seal(work_id, 1, statement="s", credit_name="Lee")
+    work = Work(
+        work_id,
+        applicant.id,
+        "race",
+        "Front-run",
+        OUTPUT,
+        [generation_id],
+        sealed.commitment("statement"),
+        sealed.commitment("credit_name"),
+        *artist.recorded,
+    )
+    ledger.save(work, side_writes=[sealed])
+    return work_id
+
+
+def front_running(system: Any) -> list[str]:
+    system.read_models.refresh("audit", budget=5.0)
+    report = system.read_models.audit_report("race")
+    return [v["detail"] for v in report["violations"] if "first recorded" in v["detail"]]
+
+
+def test_db_init_builds_the_index_and_the_audit_from_the_history(store_system, store_settings):
     bus = store_system.bus
     kim, lee, lees = residency(store_system)
     bus.handle(generation(kim), kim)
     bus.handle(generation(lee), lee)  # recorded later: Kim stays the first
-    # The store as schema version 2 had it: no index.
+    planted = plant_front_running(store_system, lee, lees)
+    assert len(front_running(store_system)) == 1
+    # The store as schema version 2 had it: no index, and an audit that never
+    # looked for front-running (its view rows of this history lack it).
     with store_system.db.transaction(write=True) as cur:
         cur.execute("DROP TABLE {t}ledger_outputs")
+        cur.execute("DELETE FROM {t}proj_audit_violations")
         cur.execute("UPDATE {t}ledger_schema SET version = 2 WHERE id = 1")
+    assert front_running(store_system) == []
 
     assert init_store(store_settings) == (2, 3)
 
     outputs = store_system.store.ledger.outputs
     assert outputs.get(OUTPUT).participant == kim.participant_id
     assert outputs.get(sha("lee")).participant == lee.participant_id
+    assert [f"and declared by {lee.participant_id}" in d for d in front_running(store_system)] == [
+        True
+    ]
+    assert store_system.store.ledger.latest_declaration(OUTPUT)[1].id == planted
+    other = sha("another hash kim made")
+    bus.handle(generation(kim, other), kim)
     with pytest.raises(errors.ContentGeneratedByAnother):
-        bus.handle(c.DeclareOwnership("Front-run", OUTPUT, (lees,), "mine"), lee)
+        bus.handle(c.DeclareOwnership("Front-run", other, (lees,), "mine"), lee)
