@@ -82,14 +82,14 @@ def _next(aggregate: Aggregate) -> int:
 
 def _reason(
     ledger: Ledger, person: Application, aggregate: Aggregate, reason: str
-) -> tuple[str | None, Sealed | None]:
+) -> tuple[str | None, tuple[Sealed, ...]]:
     """The commitment to a reason filed with `person`'s data for the next
     event of `aggregate`, and its side write; for a person whose data was
-    erased the reason is not kept at all (None, None)."""
+    erased the reason is not kept at all (None, nothing to write)."""
     if person.erased:
-        return None, None
+        return None, ()
     sealed = ledger.get_person(person).seal(aggregate.id, _next(aggregate), reason=reason)
-    return sealed.commitment("reason"), sealed
+    return sealed.commitment("reason"), (sealed,)
 
 
 def open_program(ledger: Ledger, command: c.OpenProgram, actor: Actor) -> Changes[Created]:
@@ -177,7 +177,7 @@ def decline_application(
     reason, personal = _reason(ledger, application, application, command.reason)
     application.decline(reason, actor)
     result = StatusChanged(application.id, application.status)
-    return Changes((application,), result, (personal,) if personal else ())
+    return Changes((application,), result, personal)
 
 
 def withdraw_participant(
@@ -194,7 +194,7 @@ def withdraw_participant(
         program.release_seat(str(application.id), actor)
         changed = (program, application)
     result = StatusChanged(application.id, application.status)
-    return Changes(changed, result, (personal.publishing(False),) if personal else ())
+    return Changes(changed, result, tuple(p.publishing(False) for p in personal))
 
 
 def change_display_name(
@@ -239,7 +239,7 @@ def revoke_tool(ledger: Ledger, command: c.RevokeTool, actor: Actor) -> Changes[
     participant.check_revocable(command.tool, now)
     reason, personal = _reason(ledger, participant, participant, command.reason)
     participant.revoke_tool(command.tool, reason, now, actor)
-    return Changes((participant,), Updated(), (personal,) if personal else ())
+    return Changes((participant,), Updated(), personal)
 
 
 def record_generation(
@@ -304,7 +304,7 @@ def retract_declaration(
     reason, personal = _reason(ledger, artist, work, command.reason)
     work.retract(artist, reason, actor)
     result = StatusChanged(work.id, "retracted")
-    return Changes((work,), result, (personal,) if personal else ())
+    return Changes((work,), result, personal)
 
 
 def dispute_declaration(
@@ -316,7 +316,7 @@ def dispute_declaration(
     reason, personal = _reason(ledger, artist, work, command.reason)
     work.dispute(artist, reason, actor)
     result = StatusChanged(work.id, "disputed")
-    return Changes((work,), result, (personal,) if personal else ())
+    return Changes((work,), result, personal)
 
 
 def schedule_exhibition(
