@@ -5,6 +5,7 @@ the version it used. Each refusal writes nothing."""
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 from typing import Any
 
@@ -131,3 +132,31 @@ APPLICANT = {
     "portfolio_url": "https://example.org/park",
     "statement": "s",
 }
+
+
+def test_an_erased_applicant_is_still_declined_or_withdrawn_without_the_reason(client, tokens):
+    s = seed(client, tokens, declare=False)
+    path = f"/v1/programs/{s.slug}/applications"
+    pending = [post(client, path, tokens.staff, APPLICANT, 201).get_json()["id"] for _ in range(2)]
+    for pid in pending:
+        post(client, f"/v1/participants/{pid}/erase", tokens.staff, {"reason": "asked"}, 200)
+    reason = {"reason": "a reason about an erased person"}
+    declined = post(client, f"/v1/applications/{pending[0]}/decline", tokens.staff, reason, 200)
+    withdrawn = post(client, f"/v1/applications/{pending[1]}/withdraw", tokens.staff, reason, 200)
+
+    assert (declined.get_json()["status"], withdrawn.get_json()["status"]) == (
+        "declined",
+        "withdrawn",
+    )
+    types = "application.declined,application.withdrawn"
+    events = client.get(f"/v1/events?type={types}", headers=tokens.staff).get_json()["items"]
+    assert [(e["data"]["reason_commitment"], e["personal"]) for e in events] == [
+        (None, {"reason": None})
+    ] * 2
+    assert "a reason about" not in json.dumps(events)
+    roster = client.get(f"/v1/programs/{s.slug}/roster", headers=tokens.staff).get_json()
+    statuses = {e["id"]: (e["status"], e["erased"]) for e in roster["applications"]}
+    assert statuses[pending[0]] == ("declined", True) and statuses[pending[1]] == (
+        "withdrawn",
+        True,
+    )
