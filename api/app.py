@@ -11,6 +11,7 @@ from flask import Flask, Response, jsonify
 from api import (
     applications,
     exhibitions,
+    participants,
     programs,
     reads,
     services,
@@ -33,6 +34,7 @@ MAX_BODY_BYTES = 1024 * 1024
 BLUEPRINTS = (
     programs.blp,
     applications.blp,
+    participants.blp,
     works.blp,
     exhibitions.blp,
     reads.blp,

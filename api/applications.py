@@ -101,7 +101,7 @@ def withdraw(data: dict[str, Any], application_id: UUID) -> dict[str, Any]:
 @blp.post("/participants/<uuid:participant_id>/display-name")
 @require(Role.ARTIST, Role.STAFF)
 @blp.arguments(DisplayNameIn)
-@blp.response(200)
+@blp.response(200, r.DisplayNameChanged)
 @idempotent(200)
 def change_display_name(data: dict[str, Any], participant_id: UUID) -> dict[str, Any]:
     """Change an admitted participant's display name, their public credit (the artist, or staff)"""
@@ -113,7 +113,7 @@ def change_display_name(data: dict[str, Any], participant_id: UUID) -> dict[str,
 @blp.post("/participants/<uuid:participant_id>/erase")
 @require(Role.STAFF)
 @blp.arguments(ReasonIn)
-@blp.response(200)
+@blp.response(200, r.Erased)
 @idempotent(200)
 def erase(data: dict[str, Any], participant_id: UUID) -> dict[str, Any]:
     """Erase a person's personal data (409 if already erased); the log and its proofs stay"""

@@ -15,6 +15,7 @@ from typing import Protocol
 
 import click
 
+from ledger import outputs
 from ledger import store as ledger_store
 from ledger.database import Cursor, Database
 from ledger.faults import Faults
@@ -22,7 +23,7 @@ from ledger.idempotency import IdempotencyStore
 from ledger.log import StoredLog
 from ledger.messagebus import CommandBus
 from ledger.personal import PersonalData
-from ledger.schema import Schema, SchemaError
+from ledger.schema import MIGRATIONS, Schema, SchemaError
 from ledger.settings import Settings
 from ledger.store import Store, open_store, redact_url
 from ledger.tokens import TokenStore
@@ -53,7 +54,15 @@ def _to_version_3(cur: Cursor) -> None:
     so that its tools keep every disclosure (the new catalog view's table is
     created, and built from position 0, like any missing table)."""
     tree.add_signing_times(cur)
-    projections.reset("registry")(cur)
+    projections.reapply("registry")(cur)
+
+
+def _to_version_4(cur: Cursor) -> None:
+    """The generation-output index, built from the stored generations; the
+    audit re-checks the whole history with its new checks (front-running,
+    retractions, the program's days)."""
+    outputs.backfill(cur)
+    projections.reapply("audit")(cur)
 
 
 SCHEMA = Schema(
@@ -65,7 +74,7 @@ SCHEMA = Schema(
         *webhook_tables.TABLES,
     ),
     seeds=(*projections.SEEDS, tree.seed),
-    migrations={3: _to_version_3},
+    migrations={**MIGRATIONS, 3: _to_version_3, 4: _to_version_4},
 )
 
 

@@ -4,6 +4,7 @@ feed, transparency log), documenting only, like `api.responses`."""
 from __future__ import annotations
 
 from marshmallow import fields
+from marshmallow.validate import OneOf
 
 from api.responses import (
     Body,
@@ -104,6 +105,12 @@ class Work(Body):
     tools = many(ToolUsed)
     exhibitions = many(Showing)
     position = integer()
+    status = string(
+        validate=OneOf(["declared", "disputed", "retracted"]),
+        metadata={"description": "retracted: by its artist, the hash is free again"},
+    )
+    retracted_at = instant(allow_none=True)
+    disputed_at = instant(allow_none=True)
 
 
 class WorkPage(Body):
@@ -130,6 +137,14 @@ class SignedCheckpoint(Body):
     note = string(metadata={"description": "the C2SP signed note"})
 
 
+class Correction(Body):
+    work_id = uuid()
+    position = integer()
+    event_id = uuid()
+    type = string()
+    timestamp = instant()
+
+
 class AuditReport(Body):
     program = string(validate=SLUG)
     position = integer()
@@ -139,6 +154,8 @@ class AuditReport(Body):
     invariants = many(Invariant)
     violations = fields.List(fields.Dict(), required=True)
     checkpoint = nested(SignedCheckpoint, allow_none=True)
+    retractions = many(Correction)
+    disputes = many(Correction)
 
 
 class EventActor(Body):
@@ -206,6 +223,12 @@ class CheckpointPage(Body):
     next = cursor()
 
 
+class CorrectionProof(Body):
+    leaf_index = integer()
+    leaf = string(metadata={"description": "base64 of the leaf's canonical bytes"})
+    audit_path = fields.List(fields.String(validate=SHA256), required=True)
+
+
 class Certificate(Body):
     work_id = uuid()
     leaf_index = integer()
@@ -214,7 +237,19 @@ class Certificate(Body):
     checkpoint = string(metadata={"description": "the signed note, with any cosignatures"})
     verifier_key = string(metadata={"description": "the log's signed-note vkey"})
     tlog_proof = string(metadata={"description": "the same proof as c2sp.org/tlog-proof@v1"})
+    corrections = fields.List(
+        fields.Nested(CorrectionProof),
+        metadata={
+            "description": "present once the declaration was retracted or disputed: those "
+            "events' leaves, proven in the same checkpoint"
+        },
+    )
 
 
 TEXT = {"type": "string"}
 CSV = {"description": "the same report as CSV", "schema": TEXT, "content_type": "text/csv"}
+ROSTER_CSV = {
+    "description": "one row per application, as CSV (an attachment)",
+    "schema": TEXT,
+    "content_type": "text/csv",
+}

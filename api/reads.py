@@ -11,16 +11,17 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from flask import Response, request
 from marshmallow import Schema, ValidationError, validates
 
 from api import read_responses as r
 from api.auth import current_actor, require
 from api.bootstrap import System
+from api.conditional import etagged
 from api.errors import ProblemError
+from api.exports import attachment, format_field, roster_csv, wants_csv
 from api.freshness import behind, refuse_beyond_head, refuse_stuck
 from api.openapi import Blueprint
-from api.people import roster_entries, shown, with_personal
+from api.people import roster_entries, with_personal
 from api.schemas import (
     MAX_POSITION,
     cursor_field,
@@ -69,6 +70,7 @@ class RosterQuery(Schema):
     as_of = text(
         64, metadata={"description": "an RFC 3339 instant (with offset) or a log position"}
     )
+    format = format_field()
     min_position = min_position_field()
 
     @validates("as_of")
@@ -92,10 +94,12 @@ def parse_as_of(value: str) -> int | datetime:
 
 @blp.get("/v1/programs/<slug>/roster")
 @require(Role.STAFF, Role.AUDITOR)
+@etagged
 @blp.arguments(RosterQuery, location="query")
 @blp.response(200, r.Roster)
-def get_roster(query: dict[str, Any], slug: str) -> dict[str, Any]:
-    """The program's roster, now or `as_of` a past instant or log position"""
+@blp.alt_response(200, response=r.ROSTER_CSV, success=True)
+def get_roster(query: dict[str, Any], slug: str) -> Any:
+    """The program's roster, now or `as_of` a past instant or log position (JSON or text/csv)"""
     as_of = parse_as_of(query["as_of"]) if "as_of" in query else None
     target = query.get("min_position")
     if isinstance(as_of, int):
@@ -118,46 +122,14 @@ def get_roster(query: dict[str, Any], slug: str) -> dict[str, Any]:
         raise ProblemError(404, f"program {slug!r} not found{when}", title="Not Found")
     entries = body["applications"]
     roster_entries(current_actor(), entries, system().people.many(e["id"] for e in entries))
+    if wants_csv(query):
+        when = f"-as-of-{body['as_of']['position']}" if body["as_of"] else ""
+        return attachment(roster_csv(body), f"roster-{slug}{when}.csv")
     return body
-
-
-# ---- one application / participant ------------------------------------------------
 
 
 class FreshQuery(Schema):
     min_position = min_position_field()
-
-
-def _application(query: dict[str, Any], application_id: Any) -> dict[str, Any]:
-    """An application from the roster view, with the personal fields its
-    reader may see (staff and the artist: all; auditors: the display name)."""
-    actor = current_actor()
-    if actor.role == Role.ARTIST:
-        actor.check_acts_for(application_id)
-    fresh("roster", query.get("min_position"))
-    entry = read_models().application(str(application_id))
-    if entry is None:
-        raise ProblemError(404, f"application {application_id} not found", title="Not Found")
-    person = system().people.get(entry["id"])
-    return entry | shown(actor, entry["id"], person, entry["status"])
-
-
-@blp.get("/v1/applications/<uuid:application_id>")
-@require(Role.STAFF, Role.ARTIST)
-@blp.arguments(FreshQuery, location="query")
-@blp.response(200)
-def get_application(query: dict[str, Any], application_id: Any) -> dict[str, Any]:
-    """An application (staff, or the artist themselves)"""
-    return _application(query, application_id)
-
-
-@blp.get("/v1/participants/<uuid:participant_id>")
-@require(Role.STAFF, Role.AUDITOR, Role.ARTIST)
-@blp.arguments(FreshQuery, location="query")
-@blp.response(200)
-def get_participant(query: dict[str, Any], participant_id: Any) -> dict[str, Any]:
-    """A participant: status, grants, counts (personal fields for staff and the artist only)"""
-    return _application(query, participant_id)
 
 
 # ---- registry -------------------------------------------------------------------
@@ -173,6 +145,7 @@ class WorksQuery(Schema):
 
 
 @blp.get("/v1/works")
+@etagged
 @blp.arguments(WorksQuery, location="query")
 @blp.response(200, r.WorkPage)
 def search_works(query: dict[str, Any]) -> dict[str, Any]:
@@ -183,6 +156,7 @@ def search_works(query: dict[str, Any]) -> dict[str, Any]:
 
 
 @blp.get("/v1/works/<uuid:work_id>")
+@etagged
 @blp.arguments(FreshQuery, location="query")
 @blp.response(200, r.Work)
 def get_work(query: dict[str, Any], work_id: Any) -> dict[str, Any]:
@@ -197,9 +171,14 @@ def get_work(query: dict[str, Any], work_id: Any) -> dict[str, Any]:
 # ---- audit report ----------------------------------------------------------------
 
 
+class AuditQuery(FreshQuery):
+    format = format_field()
+
+
 @blp.get("/v1/programs/<slug>/audit-report")
 @require(Role.AUDITOR, Role.STAFF)
-@blp.arguments(FreshQuery, location="query")
+@etagged
+@blp.arguments(AuditQuery, location="query")
 @blp.response(200, r.AuditReport)
 @blp.alt_response(200, response=r.CSV, success=True)
 def get_audit_report(query: dict[str, Any], slug: str) -> Any:
@@ -209,9 +188,8 @@ def get_audit_report(query: dict[str, Any], slug: str) -> Any:
     if report is None:
         raise ProblemError(404, f"program {slug!r} not found", title="Not Found")
     report["checkpoint"] = _latest_checkpoint()
-    best = request.accept_mimetypes.best_match(["application/json", "text/csv"])
-    if best == "text/csv":
-        return Response(as_csv(report), mimetype="text/csv")
+    if wants_csv(query):
+        return attachment(as_csv(report), f"audit-{slug}-{report['position']}.csv")
     return report
 
 
@@ -250,6 +228,7 @@ def _types(value: str) -> list[str]:
 
 @blp.get("/v1/events")
 @require(Role.AUDITOR, Role.STAFF, Role.PARTNER)
+@etagged
 @blp.arguments(EventsQuery, location="query")
 @blp.response(200, r.EventPage)
 def get_events(query: dict[str, Any]) -> dict[str, Any]:

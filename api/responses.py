@@ -122,6 +122,18 @@ class Declared(Created):
     owner = uuid()
 
 
+class WorkState(Created):
+    status = string(metadata={"description": "retracted, or disputed"})
+
+
+class Erased(ApplicationState):
+    erased = fields.Boolean(required=True)
+
+
+class DisplayNameChanged(Written):
+    participant_id = uuid()
+
+
 class Hung(Written):
     exhibition_id = uuid()
     work_id = uuid()

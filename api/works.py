@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from typing import Any
+from uuid import UUID
 
 from marshmallow import Schema, fields, validate
 
 from api import responses as r
+from api.applications import ReasonIn
 from api.auth import require
 from api.idempotency import execute, idempotent
 from api.openapi import Blueprint
@@ -46,3 +48,28 @@ def declare_ownership(data: dict[str, Any]) -> dict[str, Any]:
             "owner": str(r.owner),
         },
     )
+
+
+@blp.post("/<uuid:work_id>/retract")
+@require(Role.ARTIST, why="only the artist who declared a work can retract its declaration")
+@blp.arguments(ReasonIn)
+@blp.response(200, r.WorkState)
+@idempotent(200)
+def retract(data: dict[str, Any], work_id: UUID) -> dict[str, Any]:
+    """Retract your declaration (an event; the hash is free to be declared again)"""
+    return execute(c.RetractDeclaration(work_id, data["reason"]), _state)
+
+
+@blp.post("/<uuid:work_id>/dispute")
+@require(Role.STAFF)
+@blp.arguments(ReasonIn)
+@blp.response(200, r.WorkState)
+@idempotent(200)
+def dispute(data: dict[str, Any], work_id: UUID) -> dict[str, Any]:
+    """Mark a declaration disputed (an event; the declaration still stands)"""
+    return execute(c.DisputeDeclaration(work_id, data["reason"]), _state)
+
+
+def _state(result: Any) -> dict[str, Any]:
+    # The reason stays out: a stored (idempotent) response outlives an erasure.
+    return {"id": str(result.id), "status": result.status}

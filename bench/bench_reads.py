@@ -46,7 +46,9 @@ def median_ms(fn, runs: int = 5) -> float:
 def load(system: System, artists: int) -> tuple[str, int]:
     run = system.bus.handle
     slug = "bench-" + uuid.uuid4().hex[:6]
-    run(c.OpenProgram(slug, "Bench", "Seoul", date(2026, 1, 1), date(2026, 12, 31), artists), STAFF)
+    today = date.today()  # a generation falls on a day of its program: recorded now
+    days = (today - timedelta(days=180), today + timedelta(days=180))
+    run(c.OpenProgram(slug, "Bench", "Seoul", *days, artists), STAFF)
     run(c.RegisterTool(slug, "video", "Motion", "Lab", "2.1", ("t2v",), ("no faces",)), STAFF)
     expires = system.store.ledger.clock() + timedelta(days=30)
     middle = 0

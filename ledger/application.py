@@ -19,6 +19,7 @@ from eventsourcing.popo import POPOFactory
 from ledger import errors
 from ledger.domain import Application as ApplicationAggregate
 from ledger.domain import Exhibition, Program, Work
+from ledger.outputs import Outputs
 from ledger.personal import Person, PersonalData
 from ledger.recorders import MemoryRecorder, SideWrite
 
@@ -40,6 +41,7 @@ class Ledger(Application[UUID]):
         self.clock: Callable[[], datetime] = utcnow
         recorder: Any = self.recorder  # one of ledger.recorders: it has a `database`
         self.people = PersonalData(recorder.database)
+        self.outputs = Outputs(recorder.database)
 
     def construct_recorder(self) -> ApplicationRecorder:
         # In memory (eventsourcing's POPO store, the default): side writes too.
@@ -110,9 +112,17 @@ class Ledger(Application[UUID]):
         if Program.create_id(slug) in self.repository:
             raise errors.SlugTaken(f"a program with slug {slug!r} already exists")
 
-    def check_unowned(self, content_sha256: str) -> None:
-        work_id = Work.create_id(content_sha256)
-        if work_id in self.repository:
-            raise errors.ContentAlreadyOwned(
-                f"content {content_sha256} already has a declared owner", work_id=str(work_id)
-            )
+    def get_work(self, work_id: UUID) -> Work:
+        return self._get(work_id, Work, "work")
+
+    def latest_declaration(self, content_sha256: str) -> tuple[int, Work | None]:
+        """The latest declaration of a hash (None: never declared) and the
+        number the next one would get (`Work.create_id`). A hash is declared
+        again only after a retraction, so this is one lookup or a few."""
+        number, latest = 1, None
+        while True:
+            try:
+                latest = self.repository.get(Work.create_id(content_sha256, number))
+            except AggregateNotFoundError:
+                return number, latest
+            number += 1

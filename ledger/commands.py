@@ -128,6 +128,18 @@ class DeclareOwnership(Command):
 
 
 @dataclass(frozen=True)
+class RetractDeclaration(Command):
+    work_id: UUID
+    reason: str
+
+
+@dataclass(frozen=True)
+class DisputeDeclaration(Command):
+    work_id: UUID
+    reason: str
+
+
+@dataclass(frozen=True)
 class ScheduleExhibition(Command):
     program: str
     title: str

@@ -44,6 +44,12 @@ class UnknownTool(Conflict):
     title = "Tool is not registered for the program"
 
 
+class UnknownToolVersion(Conflict):
+    """A registered tool, but a version it never disclosed."""
+
+    title = "Tool version is not registered"
+
+
 class ToolAlreadyRegistered(Conflict):
     title = "Tool already registered"
 
@@ -58,6 +64,25 @@ class GenerationNotOwned(Conflict):
 
 class ContentAlreadyOwned(Conflict):
     title = "Content hash already has a declared owner"
+
+
+class ContentGeneratedByAnother(Conflict):
+    """The hash is another participant's recorded generation output: only
+    they can declare it (no one front-runs the artist who made it)."""
+
+    title = "Content hash is another participant's generation output"
+
+
+class DeclarationRetracted(Conflict):
+    title = "Declaration retracted"
+
+
+class AlreadyDisputed(Conflict):
+    title = "Declaration already disputed"
+
+
+class OutsideProgramDates(Conflict):
+    title = "Generation outside the program's dates"
 
 
 class OwnershipNotDeclared(Conflict):

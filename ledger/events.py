@@ -32,6 +32,8 @@ EVENT_TYPES: dict[str, str] = {
     "Generation.GenerationRecorded": "generation.recorded",
     "Work.OwnershipDeclared": "work.ownership_declared",
     "Work.WorkExhibited": "work.exhibited",
+    "Work.OwnershipRetracted": "work.ownership_retracted",
+    "Work.OwnershipDisputed": "work.ownership_disputed",
     "Exhibition.ExhibitionScheduled": "exhibition.scheduled",
 }
 PUBLIC_TYPES = frozenset(EVENT_TYPES.values())

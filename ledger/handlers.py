@@ -15,68 +15,26 @@ as a side write of the same save.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
-from uuid import UUID, uuid4
+from typing import Any
+from uuid import uuid4
 
 from eventsourcing.domain import Aggregate
 
 from ledger import commands as c
+from ledger import work_handlers as w
 from ledger.actors import Actor
 from ledger.application import Ledger
-from ledger.domain import Application, Exhibition, Generation, Program, Work
+from ledger.changes import (
+    Admitted,
+    Changes,
+    Created,
+    StatusChanged,
+    Updated,
+    next_version,
+    sealed_reason,
+)
+from ledger.domain import Application, Program
 from ledger.personal import Erasure, Person, Published
-from ledger.recorders import SideWrite
-
-R = TypeVar("R")
-
-
-@dataclass(frozen=True)
-class Created:
-    id: UUID
-
-
-@dataclass(frozen=True)
-class Updated:
-    """The command changed what it names; nothing new to report."""
-
-
-@dataclass(frozen=True)
-class StatusChanged:
-    id: UUID
-    status: str
-
-
-@dataclass(frozen=True)
-class Admitted(StatusChanged):
-    seats_left: int
-
-
-@dataclass(frozen=True)
-class Declared:
-    id: UUID
-    owner: UUID
-
-
-@dataclass(frozen=True)
-class Hung:
-    credited_artist: UUID
-
-
-@dataclass(frozen=True)
-class Changes(Generic[R]):
-    """What a handler changed (saved in this order), what it reports, and
-    the rows written in the same transaction."""
-
-    aggregates: tuple[Aggregate, ...]
-    result: R
-    side_writes: tuple[SideWrite, ...] = ()
-
-
-def _next(aggregate: Aggregate) -> int:
-    """The version of the aggregate's next event: what its personal values
-    are filed under (the side write checks the event is saved)."""
-    return aggregate.version + 1
 
 
 def open_program(ledger: Ledger, command: c.OpenProgram, actor: Actor) -> Changes[Created]:
@@ -161,10 +119,10 @@ def decline_application(
 ) -> Changes[StatusChanged]:
     application = ledger.get_application(command.application_id)
     application.check_pending()
-    person = ledger.get_person(application)
-    personal = person.seal(application.id, _next(application), reason=command.reason)
-    application.decline(personal.commitment("reason"), actor)
-    return Changes((application,), StatusChanged(application.id, application.status), (personal,))
+    reason, personal = sealed_reason(ledger, application, application, command.reason)
+    application.decline(reason, actor)
+    result = StatusChanged(application.id, application.status)
+    return Changes((application,), result, personal)
 
 
 def withdraw_participant(
@@ -173,16 +131,15 @@ def withdraw_participant(
     application = ledger.get_application(command.application_id)
     application.check_can_withdraw()
     was_admitted = application.status == "admitted"
-    person = ledger.get_person(application)
-    personal = person.seal(application.id, _next(application), reason=command.reason)
-    application.withdraw(personal.commitment("reason"), actor)
+    reason, personal = sealed_reason(ledger, application, application, command.reason)
+    application.withdraw(reason, actor)
     changed: tuple[Aggregate, ...] = (application,)
     if was_admitted:
         program = ledger.program_of(application)
         program.release_seat(str(application.id), actor)
         changed = (program, application)
     result = StatusChanged(application.id, application.status)
-    return Changes(changed, result, (personal.publishing(False),))
+    return Changes(changed, result, tuple(p.publishing(False) for p in personal))
 
 
 def change_display_name(
@@ -193,7 +150,7 @@ def change_display_name(
     participant.check_admitted()
     person = ledger.get_person(participant)
     personal = person.seal(
-        participant.id, _next(participant), display_name=command.display_name
+        participant.id, next_version(participant), display_name=command.display_name
     ).naming(command.display_name)
     participant.change_display_name(personal.commitment("display_name"), actor)
     return Changes((participant,), Updated(), (personal,))
@@ -206,7 +163,7 @@ def erase_personal_data(
     participant = ledger.get_application(command.participant_id)
     participant.check_erasable()
     person = ledger.get_person(participant)
-    reason = person.seal(participant.id, _next(participant), reason=command.reason)
+    reason = person.seal(participant.id, next_version(participant), reason=command.reason)
     participant.erase(reason.commitment("reason"), actor)
     result = StatusChanged(participant.id, participant.status)
     return Changes((participant,), result, (Erasure(str(participant.id)),))
@@ -214,7 +171,9 @@ def erase_personal_data(
 
 def grant_tool(ledger: Ledger, command: c.GrantTool, actor: Actor) -> Changes[Updated]:
     participant = ledger.get_application(command.participant_id)
-    ledger.program_of(participant).check_tool(command.tool)
+    program = ledger.program_of(participant)
+    program.check_open()
+    program.check_tool(command.tool)
     participant.grant_tool(command.tool, command.expires_at, ledger.clock(), actor)
     return Changes((participant,), Updated())
 
@@ -223,80 +182,9 @@ def revoke_tool(ledger: Ledger, command: c.RevokeTool, actor: Actor) -> Changes[
     participant = ledger.get_application(command.participant_id)
     now = ledger.clock()
     participant.check_revocable(command.tool, now)
-    person = ledger.get_person(participant)
-    personal = person.seal(participant.id, _next(participant), reason=command.reason)
-    participant.revoke_tool(command.tool, personal.commitment("reason"), now, actor)
-    return Changes((participant,), Updated(), (personal,))
-
-
-def record_generation(
-    ledger: Ledger, command: c.RecordGeneration, actor: Actor
-) -> Changes[Created]:
-    actor.check_acts_for(command.participant_id)
-    at = Generation.check_time(command.generated_at, ledger.clock())
-    participant = ledger.get_application(command.participant_id)
-    generation = Generation.record(
-        participant,
-        ledger.program_of(participant),
-        command.tool,
-        command.tool_version,
-        command.output_sha256,
-        command.media_type,
-        command.prompt_sha256,
-        at,
-        actor,
-    )
-    return Changes((generation,), Created(generation.id))
-
-
-def declare_ownership(
-    ledger: Ledger, command: c.DeclareOwnership, actor: Actor
-) -> Changes[Declared]:
-    artist = ledger.get_application(Work.check_declarer(actor))
-    artist.check_ever_admitted()
-    person = ledger.get_person(artist)
-    # The work credits the artist's display name of now; its opening is
-    # what the work's certificate carries.
-    personal = person.seal(
-        Work.create_id(command.content_sha256),
-        1,
-        statement=command.statement,
-        credit_name=person.display_name or "",
-    )
-    work = Work.declare(
-        artist,
-        command.title,
-        command.content_sha256,
-        command.generation_ids,
-        personal.commitments,
-        actor,
-        find=lambda generation_id: ledger.find(generation_id, "generation"),
-    )
-    ledger.check_unowned(command.content_sha256)
-    return Changes((work,), Declared(work.id, artist.id), (personal,))
-
-
-def schedule_exhibition(
-    ledger: Ledger, command: c.ScheduleExhibition, actor: Actor
-) -> Changes[Created]:
-    exhibition = Exhibition.schedule(
-        command.program,
-        command.title,
-        command.venue,
-        command.opens_on,
-        command.closes_on,
-        command.partner,
-        actor,
-    )
-    ledger.get_program(command.program)
-    return Changes((exhibition,), Created(exhibition.id))
-
-
-def hang_work(ledger: Ledger, command: c.HangWork, actor: Actor) -> Changes[Hung]:
-    exhibition = ledger.get_exhibition(command.exhibition_id)
-    work = ledger.get_declared_work(command.work_id)
-    work.exhibit(exhibition.id, actor)
-    return Changes((work,), Hung(work.artist))
+    reason, personal = sealed_reason(ledger, participant, participant, command.reason)
+    participant.revoke_tool(command.tool, reason, now, actor)
+    return Changes((participant,), Updated(), personal)
 
 
 Handler = Callable[[Ledger, Any, Actor], Changes[Any]]
@@ -314,8 +202,10 @@ HANDLERS: Mapping[type[c.Command], Handler] = {
     c.ErasePersonalData: erase_personal_data,
     c.GrantTool: grant_tool,
     c.RevokeTool: revoke_tool,
-    c.RecordGeneration: record_generation,
-    c.DeclareOwnership: declare_ownership,
-    c.ScheduleExhibition: schedule_exhibition,
-    c.HangWork: hang_work,
+    c.RecordGeneration: w.record_generation,
+    c.DeclareOwnership: w.declare_ownership,
+    c.RetractDeclaration: w.retract_declaration,
+    c.DisputeDeclaration: w.dispute_declaration,
+    c.ScheduleExhibition: w.schedule_exhibition,
+    c.HangWork: w.hang_work,
 }

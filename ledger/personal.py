@@ -64,14 +64,19 @@ def salt(secret: str, value_label: str) -> str:
 
 def person_of(env: Mapping[str, Any]) -> str | None:
     """Whose personal values an event's commitments are: an application's
-    and a participant's events are the person's own; a declaration is its
-    artist's."""
+    and a participant's events are the person's own; a declaration, its
+    retraction and a dispute of it are its artist's."""
     kind = env["type"]
     if kind.startswith(("application.", "participant.")):
         return str(env["aggregate_id"])
-    if kind == "work.ownership_declared":
+    if kind in WORK_EVENTS_OF_ARTIST:
         return str(env["data"]["artist"])
     return None
+
+
+WORK_EVENTS_OF_ARTIST = frozenset(
+    {"work.ownership_declared", "work.ownership_retracted", "work.ownership_disputed"}
+)
 
 
 @dataclass(frozen=True)

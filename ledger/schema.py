@@ -11,7 +11,10 @@ with our tables but no version row is at version 1. Version 2 is event format
 tiles and witness cosignatures. Version 3 records when each checkpoint was
 signed and adds the public catalog view (programs, exhibitions), with the
 registry rebuilt to keep every tool disclosure; its step is composed where the
-tables live (`api.bootstrap.SCHEMA`). A version-1 store holds personal data inside
+tables live (`api.bootstrap.SCHEMA`). Version 4 adds the index of generation
+outputs (`ledger.outputs`), filled from the generations already stored, and
+has the audit re-check the whole history with its new checks. A version-1
+store holds personal data inside
 its immutable events, which no migration can take out without changing every
 leaf, so it is refused, never migrated (`UNMIGRATABLE`).
 """
@@ -24,7 +27,7 @@ from dataclasses import dataclass, field
 from ledger.database import Cursor, Database
 from ledger.tables import Table, integer
 
-VERSION = 3
+VERSION = 4
 Migration = Callable[[Cursor], None]
 # target version -> the step from the version before it. The steps touch the
 # tables of the layers above, so `api.bootstrap.SCHEMA` passes them in.

@@ -18,7 +18,7 @@ from urllib.parse import parse_qs, unquote, urlparse
 
 from eventsourcing.utils import get_topic
 
-from ledger import faults, idempotency, leases, personal, schema, tokens
+from ledger import faults, idempotency, leases, outputs, personal, schema, tokens
 from ledger.application import Ledger
 from ledger.database import Database
 from ledger.log import StoredLog
@@ -33,6 +33,7 @@ TABLES: tuple[Table, ...] = (
     leases.TABLE,
     faults.TABLE,
     personal.TABLE,
+    outputs.TABLE,
 )
 
 

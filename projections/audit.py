@@ -105,6 +105,7 @@ def report(cur: Cursor, gen: int, slug: str, position: int) -> dict[str, Any] | 
             (gen, slug),
         )
     ]
+    docs = Docs(cur, DOCS, gen)
     return {
         "program": slug,
         "position": position,
@@ -113,17 +114,26 @@ def report(cur: Cursor, gen: int, slug: str, position: int) -> dict[str, Any] | 
         "invariants": [{"id": k, "rule": v} for k, v in INVARIANTS.items()],
         "violations": violations,
         "ok": not violations,
+        # Corrections, not violations: each a new event (see ownership_checks.note).
+        "retractions": (docs.get("retractions", slug) or {"items": []})["items"],
+        "disputes": (docs.get("disputes", slug) or {"items": []})["items"],
     }
 
 
 def as_csv(report: dict[str, Any]) -> str:
-    """One table: `section,key,value,detail,events` (events as `position:type` list)."""
+    """One table: `section,key,value,detail,events` (events as `position:type` list).
+    The checkpoint, when the report has one, is its tree size and its signed
+    note (one multi-line, quoted cell)."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(["section", "key", "value", "detail", "events"])
     writer.writerow(["report", "program", report["program"], "", ""])
     writer.writerow(["report", "position", report["position"], "", ""])
     writer.writerow(["report", "violations", len(report["violations"]), "", ""])
+    checkpoint = report.get("checkpoint")
+    if checkpoint is not None:
+        writer.writerow(["checkpoint", "tree_size", checkpoint["tree_size"], "", ""])
+        writer.writerow(["checkpoint", "note", checkpoint["note"], "", ""])
     for key, n in sorted(report["counts"]["by_type"].items()):
         writer.writerow(["count_by_type", key, n, "", ""])
     for tool, counts in sorted(report["counts"]["by_tool"].items()):
@@ -132,4 +142,8 @@ def as_csv(report: dict[str, Any]) -> str:
     for item in report["violations"]:
         events = " ".join(f"{e['position']}:{e['type']}" for e in item["events"])
         writer.writerow(["violation", item["invariant"], item["position"], item["detail"], events])
+    for section in ("retractions", "disputes"):
+        for item in report.get(section, []):
+            event = f"{item['position']}:{item['type']}"
+            writer.writerow([section[:-1], item["work_id"], item["position"], "", event])
     return out.getvalue()

@@ -1,6 +1,7 @@
 """The audit's check of each event type (`CHECKS`), against the documents
 earlier events left (`Check.docs`). Program and application events first
-attribute the event to the program, then change the entity's document.
+attribute the event to the program, then change the entity's document; the
+checks of generations, works and exhibitions are `projections.ownership_checks`.
 """
 
 from __future__ import annotations
@@ -9,6 +10,15 @@ from collections.abc import Callable
 
 from ledger.actors import Role
 from projections.invariants import Check, CheckEvent, Doc
+from projections.ownership_checks import (
+    disputed,
+    exhibition_scheduled,
+    generation_recorded,
+    on_work,
+    ownership_declared,
+    retracted,
+    work_exhibited,
+)
 
 Change = Callable[[Check, Doc, Doc, str], None]
 
@@ -19,6 +29,7 @@ Change = Callable[[Check, Doc, Doc, str], None]
 def program_opened(c: Check, data: Doc, aid: str) -> None:
     c.program = data["slug"]
     doc = {"slug": data["slug"], "capacity": data["capacity"], "seats_used": 0, "tools": {}}
+    doc |= {"starts_on": data["starts_on"], "ends_on": data["ends_on"]}
     c.docs.put("program", aid, doc | {"ref": c.ref})
 
 
@@ -83,8 +94,8 @@ def tool_disclosure_updated(c: Check, program: Doc, data: Doc, aid: str) -> None
         tool["versions"].append(data["version"])
 
 
-def attributed(c: Check, doc: Doc, data: Doc, aid: str) -> None:
-    """Nothing to check but whose event it is."""
+def closed(c: Check, program: Doc, data: Doc, aid: str) -> None:
+    program["closed"] = c.ref
 
 
 # ---- Application / participant --------------------------------------------------------
@@ -123,11 +134,11 @@ def status(value: str) -> Change:
 
 
 def personal(change: Change) -> Change:
-    """An event that commits to a personal value: never after the erasure."""
+    """An event that commits to a personal value: never after the erasure
+    (after it, a reason is not kept: its commitment is null)."""
 
     def check(c: Check, app: Doc, data: Doc, aid: str) -> None:
-        if app.get("erased"):
-            c.violate("I6", f"personal data committed for {aid} after its erasure", app["erased"])
+        c.check_not_erased(app, data, aid)
         change(c, app, data, aid)
 
     return check
@@ -152,6 +163,8 @@ def granted(c: Check, app: Doc, data: Doc, aid: str) -> None:
     program = c.docs.get("program", app["program_id"]) or {"tools": {}}
     if tool not in program["tools"]:
         c.violate("I2", f"{tool!r} granted but not registered for {app['program']!r}")
+    if program.get("closed"):
+        c.violate("I2", f"{tool!r} granted after {app['program']!r} closed", program["closed"])
     grant = {"tool": tool, "granted_at": data["granted_at"], "expires_at": data["expires_at"]}
     app["grants"].append(grant | {"revoked_at": None, "ref": c.ref})
 
@@ -162,98 +175,13 @@ def revoked(c: Check, app: Doc, data: Doc, aid: str) -> None:
             grant["revoked_at"] = data["revoked_at"]
 
 
-# ---- Generation, Work, Exhibition ---------------------------------------------------
-
-
-def generation_recorded(c: Check, data: Doc, aid: str) -> None:
-    c.program = data["program"]
-    participant, tool, at = data["participant"], data["tool"], data["generated_at"]
-    c.docs.put("generation", aid, {"participant": participant, "tool": tool, "ref": c.ref})
-    app = c.docs.get("application", participant)
-    if app is None:
-        c.violate("I2", f"generation by unknown participant {participant}")
-        return
-    if app["status"] != "admitted":
-        c.violate("I2", f"generation by a participant who is {app['status']}", app["ref"])
-    grants = [g for g in app["grants"] if g["tool"] == tool]
-    if not any(_active(g, at) for g in grants):
-        c.violate(
-            "I2",
-            f"no active, unexpired, unrevoked {tool!r} grant at {at}",
-            *(g["ref"] for g in grants),
-        )
-    program = c.docs.get("program", app["program_id"]) or {"tools": {}}
-    registered = program["tools"].get(tool)
-    if registered is None or data["tool_version"] not in registered["versions"]:
-        c.violate("I2", f"{tool!r} version {data['tool_version']!r} is not registered")
-
-
-def ownership_declared(c: Check, data: Doc, aid: str) -> None:
-    c.program = data["program"]
-    artist = data["artist"]
-    role = (c.env.get("actor") or {}).get("role")
-    if role != Role.ARTIST:
-        c.violate("I3", f"ownership declared by a {role!r}, not by the artist")
-    app = c.docs.get("application", artist)
-    if app is None or not app["was_admitted"]:
-        c.violate(
-            "I3", f"owner {artist} is not an admitted participant", app["ref"] if app else None
-        )
-    if app is not None and app.get("erased"):
-        c.violate("I6", f"personal data committed for {artist} after its erasure", app["erased"])
-    for gid in data["generations"]:
-        generation = c.docs.get("generation", gid)
-        if generation is None:
-            c.violate("I3", f"generation {gid} does not exist")
-        elif generation["participant"] != artist:
-            c.violate(
-                "I3", f"generation {gid} was recorded by another participant", generation["ref"]
-            )
-    owned = c.docs.get("hash", data["content_sha256"])
-    if owned is not None:
-        c.violate("I3", f"content {data['content_sha256']} already has an owner", owned["ref"])
-    else:
-        c.docs.put("hash", data["content_sha256"], {"work": aid, "ref": c.ref})
-    c.docs.put("work", aid, {"artist": artist, "program": data["program"], "ref": c.ref})
-
-
-def work_exhibited(c: Check, data: Doc, aid: str) -> None:
-    work = c.docs.get("work", aid)
-    if work is None:
-        c.violate("I4", f"work {aid} exhibited but its ownership was never declared")
-        return
-    c.program = work["program"]
-    if data["credited_artist"] != work["artist"]:
-        c.violate(
-            "I4",
-            f"exhibition credits {data['credited_artist']}, the declared owner is {work['artist']}",
-            work["ref"],
-        )
-    if c.docs.get("exhibition", data["exhibition"]) is None:
-        c.violate("I4", f"work hung in unknown exhibition {data['exhibition']}", work["ref"])
-
-
-def exhibition_scheduled(c: Check, data: Doc, aid: str) -> None:
-    c.program = data["program"]
-    c.docs.put("exhibition", aid, {"program": data["program"], "ref": c.ref})
-
-
-def _active(grant: Doc, at: str) -> bool:
-    # The audit's own copy of the grant rule (not ledger.rules): it re-checks the write side.
-    return (
-        grant["granted_at"] <= at
-        and (grant["expires_at"] is None or at < grant["expires_at"])
-        and (grant["revoked_at"] is None or at < grant["revoked_at"])
-    )
-
-
 CHECKS: dict[str, CheckEvent] = {
     "program.opened": program_opened,
     "program.tool_registered": on_program(tool_registered),
     "program.tool_disclosure_updated": on_program(tool_disclosure_updated),
     "program.seat_allocated": on_program(seat_allocated),
     "program.seat_released": on_program(seat_released),
-    "program.closed": on_program(attributed),
+    "program.closed": on_program(closed),
     "application.submitted": application_submitted,
     "application.admitted": on_application(admitted),
     "application.declined": on_application(personal(status("declined"))),
@@ -269,5 +197,7 @@ CHECKS: dict[str, CheckEvent] = {
     "generation.recorded": generation_recorded,
     "work.ownership_declared": ownership_declared,
     "work.exhibited": work_exhibited,
+    "work.ownership_retracted": on_work(Role.ARTIST, retracted),
+    "work.ownership_disputed": on_work(Role.STAFF, disputed),
     "exhibition.scheduled": exhibition_scheduled,
 }

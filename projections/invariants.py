@@ -19,12 +19,14 @@ from projections.docs import Docs
 INVARIANTS = {
     "I1": "Admission never exceeds the program's capacity",
     "I2": "Only an admitted, not-withdrawn participant is granted a tool, only a tool registered "
-    "for the program; a generation needs an active, unexpired, unrevoked grant for that tool "
-    "(and a registered version) at generated_at",
+    "for the program, while it is open; a generation needs an active, unexpired, unrevoked "
+    "grant for that tool (and a registered version) at generated_at, a day of the open program",
     "I3": "Ownership is declared by the artist, for generations that artist recorded; a content "
-    "hash has at most one owner; the owner is always an admitted participant",
-    "I4": "A work is exhibited only after its ownership is declared, crediting exactly the "
-    "declared owner",
+    "hash has at most one standing owner, and a hash another participant first recorded as a "
+    "generation output is theirs alone to declare; the owner is always an admitted "
+    "participant; only the artist retracts a declaration and only staff dispute one",
+    "I4": "A work is exhibited only while its ownership is declared and not retracted, "
+    "crediting exactly the declared owner",
     "I5": "Every event carries who did it (actor id and role) and when (UTC)",
     "I6": "No personal data is in the log: a person is an id, each personal value a salted "
     "commitment; nothing personal is committed for a person after their erasure (which "
@@ -57,6 +59,16 @@ class Check:
     def violate(self, invariant: str, detail: str, *earlier: dict[str, Any] | None) -> None:
         events = [e for e in earlier if e is not None] + [self.ref]
         self.violations.append((invariant, detail, events))
+
+    def check_not_erased(self, app: Doc | None, data: Doc, person: str) -> None:
+        """An event that commits to a personal value of a person erased
+        before it (I6); after the erasure a reason is not kept at all, and
+        its commitment is null."""
+        committed = any(v is not None for k, v in data.items() if k.endswith("_commitment"))
+        if app is not None and app.get("erased") and committed:
+            self.violate(
+                "I6", f"personal data committed for {person} after its erasure", app["erased"]
+            )
 
     def run(self) -> None:
         env = self.env

@@ -20,6 +20,7 @@ from ledger.database import Cursor
 from ledger.personal import Person, PersonalData
 from ledger.tables import Index, Table, bigint, integer, text
 from projections.docs import Docs, docs_table, dumps, loads
+from projections.standing import marked, standing
 
 NAME = "registry"
 WORKS = "proj_registry_works"
@@ -58,6 +59,8 @@ class Registry:
             "exhibition.scheduled": self._scheduled,
             "work.ownership_declared": self._declared,
             "work.exhibited": self._exhibited,
+            "work.ownership_retracted": marked(WORKS, "retracted_at"),
+            "work.ownership_disputed": marked(WORKS, "disputed_at"),
         }
 
     def apply(self, cur: Cursor, gen: int, env: dict[str, Any]) -> None:
@@ -315,4 +318,4 @@ def _entry(
         "generation_count": len(doc["generations"]),
         "tools": list(by_tool.values()),
         "exhibitions": shown,
-    }
+    } | standing(doc)

@@ -81,9 +81,9 @@ def _revoked(doc: dict[str, Any], data: dict[str, Any]) -> None:
             grant["revoked_at"] = data["revoked_at"]
 
 
-def _count(key: str) -> Change:
+def _count(key: str, by: int = 1) -> Change:
     def change(doc: dict[str, Any], data: dict[str, Any]) -> None:
-        doc[key] += 1
+        doc[key] += by
 
     return change
 
@@ -107,11 +107,18 @@ CHANGES: dict[str, Change] = {
     "participant.tool_access_revoked": _revoked,
     "generation.recorded": _count("generations"),
     "work.ownership_declared": _count("works"),
+    "work.ownership_retracted": _count("works", -1),  # `works` counts standing declarations
+    "work.ownership_disputed": _unchanged,
     "participant.display_name_changed": _unchanged,
     "participant.personal_data_erased": _unchanged,
 }
 # The entity an event changes, when it is not the event's own aggregate.
-ENTITY_FIELD = {"generation.recorded": "participant", "work.ownership_declared": "artist"}
+ENTITY_FIELD = {
+    "generation.recorded": "participant",
+    "work.ownership_declared": "artist",
+    "work.ownership_retracted": "artist",
+    "work.ownership_disputed": "artist",
+}
 
 
 class Roster:
@@ -254,7 +261,10 @@ def application(cur: Cursor, gen: int, entity: str, now: str) -> dict[str, Any] 
     if latest is None or "slug" in latest[1]:
         return None
     program, doc = latest
-    return {"program": program} | _entry(doc, now) | {"grants": doc["grants"]}
+    grants = [
+        g | {"active": doc["status"] == "admitted" and grant_active(g, now)} for g in doc["grants"]
+    ]
+    return {"program": program} | _entry(doc, now) | {"grants": grants}
 
 
 def _entry(doc: dict[str, Any], now: str) -> dict[str, Any]:

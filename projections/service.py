@@ -17,7 +17,7 @@ from ledger.log import EventLog
 from ledger.personal import PersonalData
 from ledger.schema import Seed
 from ledger.tables import Table
-from projections import audit, catalog, public, registry, roster, tracking
+from projections import audit, catalog, generations, public, registry, roster, tracking
 from projections.follower import Follower, Projection
 from projections.tracking import active
 
@@ -26,7 +26,13 @@ READY_LAG = 1000
 
 
 def all_projections() -> list[Projection]:
-    return [roster.Roster(), registry.Registry(), audit.Audit(), catalog.Catalog()]
+    return [
+        roster.Roster(),
+        registry.Registry(),
+        audit.Audit(),
+        catalog.Catalog(),
+        generations.Generations(),
+    ]
 
 
 NAMES = [p.name for p in all_projections()]
@@ -38,17 +44,22 @@ TABLES: tuple[Table, ...] = (
 SEEDS: tuple[Seed, ...] = (tracking.seed(NAMES),)
 
 
-def reset(name: str) -> Callable[[Cursor], None]:
-    """A migration step: view `name` forgets every row and how far it got, so
-    its follower builds it again from position 0 with the code of this version."""
+def reapply(name: str) -> Callable[[Cursor], None]:
+    """A migration step: view `name` applies the whole log again (its rows
+    and tracking gone, its follower starts over at position 0), for a view
+    whose code now derives more from events it had already applied."""
 
-    def forget(cur: Cursor) -> None:
+    def step(cur: Cursor) -> None:
         [projection] = [p for p in all_projections() if p.name == name]
         for table in projection.tables:
-            cur.execute(f"DELETE FROM {{t}}{table.name}")
-        cur.execute("DELETE FROM {t}proj_tracking WHERE application_name LIKE ?", (f"{name}@%",))
+            if cur.has_table(table.name):
+                cur.execute(f"DELETE FROM {{t}}{table.name}")
+        if cur.has_table(tracking.TRACKING.name):
+            cur.execute(
+                "DELETE FROM {t}proj_tracking WHERE application_name LIKE ?", (f"{name}@%",)
+            )
 
-    return forget
+    return step
 
 
 def followers(log: EventLog, db: Database, poll_interval: float = 0.2) -> list[Follower]:
@@ -126,6 +137,17 @@ class ReadModels:
         with self.db.transaction() as cur:
             gen, _ = active(cur, roster.NAME)
             return roster.application(cur, gen, application_id, rfc3339(datetime.now(UTC)))
+
+    def generations(
+        self, participant: str, after: int = 0, limit: int = 100
+    ) -> tuple[list[dict[str, Any]], int | None, int, int]:
+        """A page of a participant's generations with their disclosures:
+        (items, next cursor, how many they recorded in all, the view's position)."""
+        with self.db.transaction() as cur:
+            gen, position = active(cur, generations.NAME)
+            items, cursor = generations.page(cur, gen, participant, after=after, limit=limit)
+            total = generations.count(cur, gen, participant)
+        return items, cursor, total, position
 
     def work(self, work_id: str) -> dict[str, Any] | None:
         """A work's registry entry, with the names everyone may see, read now."""

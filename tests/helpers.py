@@ -7,6 +7,7 @@ import hashlib
 import os
 import uuid
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -98,12 +99,16 @@ def sha(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
+# A generation falls on a day of its program, and most are recorded now: the
+# programs of the tests run around today.
+TODAY = datetime.now(UTC).date()
+DAYS = (TODAY - timedelta(days=30), TODAY + timedelta(days=30))
 PROGRAM = {
     "slug": "seoul-2026",
     "name": "AI Tools Residency — Seoul",
     "city": "Seoul",
-    "starts_on": "2026-03-02",
-    "ends_on": "2026-03-31",
+    "starts_on": DAYS[0].isoformat(),
+    "ends_on": DAYS[1].isoformat(),
     "capacity": 21,
 }
 VIDEO_TOOL = {

@@ -13,6 +13,9 @@ the credited name and the salt, so whoever holds the certificate can prove
 the name the log committed to, even after the artist's personal data was
 erased (the service then serves `credit: null`). The field is always there,
 null or not, so a renamed key cannot make a verifier skip the check.
+
+A declaration retracted or disputed later has `corrections`: those events'
+leaves, proven in the same checkpoint (`transparency.corrections`).
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ from uuid import UUID
 
 import rfc8785
 
-from transparency import cosignature, merkle, note
+from transparency import corrections, cosignature, merkle, note
 
 TLOG_PROOF_HEADER = "c2sp.org/tlog-proof@v1"
 DECLARATION_TYPE = "work.ownership_declared"
@@ -61,6 +64,12 @@ class VerifiedCertificate:
     event: dict[str, Any]
     cosigned_by: tuple[str, ...] = ()  # vkeys of the given witnesses that validly cosigned
     credited_name: str | None = None  # the name the credit opening proved, if it has one
+    corrections: tuple[dict[str, Any], ...] = ()  # proven retractions and disputes, in log order
+
+    @property
+    def status(self) -> str:
+        """declared, disputed or retracted (as far as this certificate proves)."""
+        return corrections.standing(self.corrections)
 
 
 def credit_commitment(salt_hex: str, name: str) -> str:
@@ -86,10 +95,13 @@ def build_certificate(
     signed_checkpoint: str,
     vkey: str,
     credit: dict[str, str] | None = None,
+    corrected: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """`credit` is `{name, salt}`, or None when the service cannot open it
-    (the artist's personal data was erased)."""
-    return {
+    (the artist's personal data was erased); `corrected`, the work's
+    retractions and disputes proven in the same tree (`corrections.correction`),
+    is there only when it has any."""
+    certificate = {
         "work_id": work_id,
         "leaf_index": leaf_index,
         "leaf": base64.b64encode(leaf).decode("ascii"),
@@ -99,6 +111,9 @@ def build_certificate(
         "tlog_proof": tlog_proof_text(leaf, leaf_index, path, signed_checkpoint),
         "credit": credit,
     }
+    if corrected:
+        certificate[corrections.FIELD] = corrected
+    return certificate
 
 
 def certificate_bytes(certificate: dict[str, Any]) -> bytes:
@@ -137,8 +152,10 @@ def _is_int(value: Any) -> bool:
 
 def _parse(data: bytes) -> dict[str, Any]:
     cert = _json(data, "the certificate")
-    if not isinstance(cert, dict) or set(cert) != FIELDS:
-        raise CertificateError(f"a certificate has exactly the fields {sorted(FIELDS)}")
+    if not isinstance(cert, dict) or set(cert) - {corrections.FIELD} != FIELDS:
+        raise CertificateError(
+            f"a certificate has exactly the fields {sorted(FIELDS)} (and maybe {corrections.FIELD})"
+        )
     try:
         if str(UUID(cert["work_id"])) != cert["work_id"]:
             raise ValueError
@@ -229,6 +246,12 @@ def verify_certificate(
         raise CertificateError(
             "tlog_proof does not match the certificate's leaf, proof and checkpoint"
         )
+    try:
+        corrected = corrections.verify(
+            cert.get(corrections.FIELD, []), cert["work_id"], size, checkpoint.root
+        )
+    except corrections.CorrectionError as error:
+        raise CertificateError(str(error)) from error
     return VerifiedCertificate(
         cert["work_id"],
         index,
@@ -238,4 +261,5 @@ def verify_certificate(
         event,
         cosigned_by,
         _credited_name(cert, event),
+        corrected,
     )

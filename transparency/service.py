@@ -11,7 +11,7 @@ from typing import Any
 
 from ledger.database import Database
 from ledger.personal import PersonalData
-from transparency import certificate, note
+from transparency import certificate, corrections, note
 from transparency.store import Head, TreeStore
 from transparency.witnesses import CosignatureStore, WitnessPolicy
 
@@ -131,7 +131,8 @@ class TransparencyLog:
         if row is None or row["type"] != certificate.DECLARATION_TYPE:
             raise NotInTree(f"no ownership declaration of work {work_id} in the tree")
         index = int(row["idx"])
-        found = self._witnessed(covering=index + 1)
+        later = self._corrections(work_id)  # a retraction or dispute: proven in the same tree
+        found = self._witnessed(covering=max([index, *(int(c["idx"]) for c in later)]) + 1)
         if found is None:
             size, signed = self.latest()
         else:
@@ -139,6 +140,15 @@ class TransparencyLog:
             signed = self.cosigned(size, found["note"])
         path = self.store.inclusion_proof(index, size)
         artist = json.loads(row["leaf"])["data"]["artist"]
+        corrected = [
+            corrections.correction(
+                int(c["idx"]),
+                c["leaf"].encode("utf-8"),
+                self.store.inclusion_proof(int(c["idx"]), size),
+            )
+            for c in later
+            if int(c["idx"]) < size
+        ]
         return certificate.build_certificate(
             work_id,
             index,
@@ -148,4 +158,13 @@ class TransparencyLog:
             signed,
             self.vkey,
             self.people.credit(artist, work_id),
+            corrected,
+        )
+
+    def _corrections(self, work_id: str) -> list[dict[str, Any]]:
+        marks = ", ".join("?" for _ in corrections.CORRECTIONS)
+        return self.store.db.fetchall(
+            "SELECT idx, leaf FROM {t}tlog_leaves WHERE aggregate_id = ? AND aggregate_version > 1 "
+            f"AND type IN ({marks}) ORDER BY idx",
+            (work_id, *corrections.CORRECTIONS),
         )

@@ -83,6 +83,13 @@ def certificate(file: Any, key: str | None, witnesses: tuple[str, ...], quorum: 
             f"cosigned by {len(result.cosigned_by)} witness(es): "
             + ", ".join(vkey.split("+")[0] for vkey in result.cosigned_by)
         )
+    for correction in result.corrections:
+        retracted = correction["type"] == "work.ownership_retracted"
+        what = "RETRACTED by its artist" if retracted else "DISPUTED by staff"
+        click.echo(
+            f"{what} at {correction['timestamp']} (log position {correction['position']}, "
+            "proven in the same tree)"
+        )
     if result.credited_name is not None:
         click.echo(f"credited to {result.credited_name!r}: the log committed to this name")
     else:

@@ -96,13 +96,22 @@ class Application(Aggregate):
     def _admitted(self, actor_id: str, actor_role: str) -> None:
         self.status = "admitted"
 
-    def decline(self, reason_commitment: str, actor: Actor) -> None:
+    def check_reason(self, reason_commitment: str | None) -> None:
+        """A reason is committed to, unless the person's data was erased: then
+        it is not kept at all (the event says so with a null commitment), so
+        that an erased person can still be declined, withdrawn or revoked."""
+        if reason_commitment is not None:
+            self.check_not_erased()
+        elif not self.erased:
+            raise errors.InvalidCommand("a reason is required")
+
+    def decline(self, reason_commitment: str | None, actor: Actor) -> None:
         self.check_pending()
-        self.check_not_erased()
+        self.check_reason(reason_commitment)
         self._declined(reason_commitment, *actor.recorded)
 
     @event("ApplicationDeclined")
-    def _declined(self, reason_commitment: str, actor_id: str, actor_role: str) -> None:
+    def _declined(self, reason_commitment: str | None, actor_id: str, actor_role: str) -> None:
         self.status = "declined"
 
     def check_can_withdraw(self) -> None:
@@ -113,13 +122,13 @@ class Application(Aggregate):
                 application_status=self.status,
             )
 
-    def withdraw(self, reason_commitment: str, actor: Actor) -> None:
+    def withdraw(self, reason_commitment: str | None, actor: Actor) -> None:
         self.check_can_withdraw()
-        self.check_not_erased()
+        self.check_reason(reason_commitment)
         self._withdrew(reason_commitment, *actor.recorded)
 
     @event("ParticipantWithdrew")
-    def _withdrew(self, reason_commitment: str, actor_id: str, actor_role: str) -> None:
+    def _withdrew(self, reason_commitment: str | None, actor_id: str, actor_role: str) -> None:
         self.status = "withdrawn"
 
     def change_display_name(self, display_name_commitment: str, actor: Actor) -> None:
@@ -184,17 +193,17 @@ class Application(Aggregate):
             raise errors.NoActiveGrant(f"participant has no active grant for {tool!r}")
 
     def revoke_tool(
-        self, tool: str, reason_commitment: str, revoked_at: datetime, actor: Actor
+        self, tool: str, reason_commitment: str | None, revoked_at: datetime, actor: Actor
     ) -> None:
         self.check_revocable(tool, revoked_at)
-        self.check_not_erased()
+        self.check_reason(reason_commitment)
         self._tool_access_revoked(tool, reason_commitment, revoked_at, *actor.recorded)
 
     @event("ToolAccessRevoked")
     def _tool_access_revoked(
         self,
         tool: str,
-        reason_commitment: str,
+        reason_commitment: str | None,
         revoked_at: datetime,
         actor_id: str,
         actor_role: str,

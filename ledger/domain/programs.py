@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
@@ -10,6 +10,7 @@ from eventsourcing.domain import Aggregate, event
 
 from ledger import errors
 from ledger.actors import Actor
+from ledger.events import rfc3339
 from ledger.rules import check_date_order
 
 NS = uuid5(NAMESPACE_URL, "https://labledger.local/ids")
@@ -83,10 +84,23 @@ class Program(Aggregate):
         """A generation names a registered tool and a version it ever disclosed."""
         registered = self.check_tool(tool)
         if version not in registered["versions"]:
-            raise errors.UnknownTool(
+            raise errors.UnknownToolVersion(
                 f"tool {tool!r} has no registered version {version!r} "
                 f"(registered: {', '.join(registered['versions'])})",
                 tool=tool,
+                tool_version=version,
+            )
+
+    def check_during(self, at: datetime, what: str) -> None:
+        """`at` falls on one of the program's days, starts_on to ends_on
+        inclusive, as UTC calendar days."""
+        day = at.astimezone(UTC).date().isoformat()
+        if not self.starts_on <= day <= self.ends_on:
+            raise errors.OutsideProgramDates(
+                f"{what} {rfc3339(at)} falls outside program {self.slug!r}, which runs "
+                f"from {self.starts_on} to {self.ends_on} (UTC days)",
+                starts_on=self.starts_on,
+                ends_on=self.ends_on,
             )
 
     def register_tool(

@@ -42,7 +42,9 @@ class Generation(Aggregate):
         at: datetime,
         actor: Actor,
     ) -> Generation:
+        program.check_open()
         program.check_tool_version(tool, tool_version)
+        program.check_during(at, "generated_at")
         participant.check_can_generate(tool, at)
         return cls(
             participant.id,
@@ -81,11 +83,17 @@ class Generation(Aggregate):
 
 
 class Work(Aggregate):
+    """A declaration of ownership of one content hash. A hash can be declared
+    again once its declaration is retracted: each declaration is a work of
+    its own, with its own certificate, and the retracted one keeps its proof."""
+
     @staticmethod
-    def create_id(content_sha256: str) -> UUID:
-        # One work per content hash: a second declaration collides in the store,
-        # so "at most one owner per hash" holds under any concurrency.
-        return uuid5(NS, f"work:{content_sha256}")
+    def create_id(content_sha256: str, declaration: int = 1) -> UUID:
+        # Derived: the n-th declaration of a hash has one id, so two racing
+        # declarations collide in the store and at most one owner per hash
+        # holds under any concurrency. The first keeps the id it always had.
+        suffix = "" if declaration == 1 else f"#{declaration}"
+        return uuid5(NS, f"work:{content_sha256}{suffix}")
 
     @staticmethod
     def check_declarer(actor: Actor) -> UUID:
@@ -104,9 +112,29 @@ class Work(Aggregate):
                 generation_id=str(generation_id),
             )
 
+    @staticmethod
+    def check_claimable(content_sha256: str, first_generated_by: UUID | None, artist: UUID) -> None:
+        """A hash that another participant recorded first as a generation
+        output is theirs to declare: nobody front-runs the artist who made it."""
+        if first_generated_by is not None and first_generated_by != artist:
+            raise errors.ContentGeneratedByAnother(
+                f"content {content_sha256} was first recorded as a generation output by "
+                "another participant; only they can declare its ownership"
+            )
+
+    @staticmethod
+    def check_unowned(content_sha256: str, standing: Work | None) -> None:
+        """At most one standing declaration per hash."""
+        if standing is not None and not standing.retracted:
+            raise errors.ContentAlreadyOwned(
+                f"content {content_sha256} already has a declared owner",
+                work_id=str(standing.id),
+            )
+
     @classmethod
     def declare(
         cls,
+        work_id: UUID,
         artist: Application,
         title: str,
         content_sha256: str,
@@ -123,6 +151,7 @@ class Work(Aggregate):
         for generation_id in generations:
             cls.check_generation(find(generation_id), generation_id, artist)
         return cls(
+            work_id,
             artist.id,
             artist.program,
             title,
@@ -136,6 +165,7 @@ class Work(Aggregate):
     @event("OwnershipDeclared")
     def __init__(
         self,
+        id: UUID,  # Work.create_id(content_sha256, n); not in the event
         artist: UUID,
         program: str,
         title: str,
@@ -152,8 +182,18 @@ class Work(Aggregate):
         self.content_sha256 = content_sha256
         self.generations = list(generations)
         self.exhibitions: list[UUID] = []
+        self.retracted = False
+        self.disputed = False
+
+    def check_standing(self) -> None:
+        """A retracted declaration no longer says who owns the work."""
+        if self.retracted:
+            raise errors.DeclarationRetracted(
+                f"the declaration of work {self.id} was retracted", work_id=str(self.id)
+            )
 
     def exhibit(self, exhibition: UUID, actor: Actor) -> None:
+        self.check_standing()
         if exhibition in self.exhibitions:
             raise errors.AlreadyExhibited("the work already hangs in this exhibition")
         self._exhibited(exhibition, self.artist, *actor.recorded)
@@ -163,6 +203,46 @@ class Work(Aggregate):
         self, exhibition: UUID, credited_artist: UUID, actor_id: str, actor_role: str
     ) -> None:
         self.exhibitions.append(exhibition)
+
+    def check_retractor(self, actor: Actor) -> None:
+        """Only the artist who declared a work retracts the declaration."""
+        if actor.role != Role.ARTIST or actor.participant_id != self.artist:
+            raise errors.Forbidden("only the artist who declared a work can retract it")
+
+    def retract(self, artist: Application, reason_commitment: str | None, actor: Actor) -> None:
+        """The reason is the artist's personal data: null once it was erased."""
+        self.check_retractor(actor)
+        self.check_standing()
+        artist.check_reason(reason_commitment)
+        self._retracted(self.artist, reason_commitment, *actor.recorded)
+
+    @event("OwnershipRetracted")
+    def _retracted(
+        self, artist: UUID, reason_commitment: str | None, actor_id: str, actor_role: str
+    ) -> None:
+        self.retracted = True
+
+    def check_disputable(self) -> None:
+        self.check_standing()
+        if self.disputed:
+            raise errors.AlreadyDisputed(
+                f"the declaration of work {self.id} is already disputed", work_id=str(self.id)
+            )
+
+    def dispute(self, artist: Application, reason_commitment: str | None, actor: Actor) -> None:
+        """Staff mark a standing declaration disputed; it stays the declaration.
+        The reason is filed with the artist's personal data (null once erased)."""
+        if actor.role != Role.STAFF:
+            raise errors.Forbidden("only staff mark a declaration disputed")
+        self.check_disputable()
+        artist.check_reason(reason_commitment)
+        self._disputed(self.artist, reason_commitment, *actor.recorded)
+
+    @event("OwnershipDisputed")
+    def _disputed(
+        self, artist: UUID, reason_commitment: str | None, actor_id: str, actor_role: str
+    ) -> None:
+        self.disputed = True
 
 
 class Exhibition(Aggregate):

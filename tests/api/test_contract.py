@@ -28,7 +28,7 @@ def test_an_unknown_query_parameter_is_422_naming_it(client, tokens):
         ("/v1/works?title=Tide", {}),  # was: every work, as if no filter were given
         (f"/v1/works/{s.work}?verbose=1", {}),
         (f"/v1/programs/{s.slug}?format=csv", {}),
-        (f"/v1/programs/{s.slug}/roster?as_of=1&format=csv", tokens.staff),
+        (f"/v1/programs/{s.slug}/roster?as_of=1&fmt=csv", tokens.staff),
         ("/v1/events?after=0&typ=work.ownership_declared", tokens.auditor),
         ("/v1/transparency/public-key?download=1", {}),
         ("/v1/webhooks/endpoints?page=2", tokens.partner),

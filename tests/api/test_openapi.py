@@ -135,6 +135,16 @@ def test_non_json_responses_declare_their_media_types(client):
     assert media("/v1/transparency/checkpoint") == {"text/plain"}
     assert media("/v1/transparency/public-key") == {"text/plain"}
     assert media("/v1/programs/{slug}/audit-report") == {"application/json", "text/csv"}
+    assert media("/v1/programs/{slug}/roster") == {"application/json", "text/csv"}
+
+
+def test_reads_document_their_etag_and_304(client):
+    spec = client.get("/openapi.json").get_json()
+    for path in ("/v1/participants/{participant_id}", "/v1/programs/{slug}/roster"):
+        operation = spec["paths"][path]["get"]
+        assert "304" in operation["responses"], path
+        assert "ETag" in operation["responses"]["200"]["headers"], path
+        assert {"$ref": "#/components/parameters/IF_NONE_MATCH"} in operation["parameters"]
 
 
 def test_the_bearer_token_is_what_the_document_says_it_is(client, tokens):

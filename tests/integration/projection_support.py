@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import time
-from datetime import date, timedelta
+from datetime import timedelta
 
 from api.bootstrap import System
 from ledger import commands as c
@@ -13,6 +13,7 @@ from ledger.errors import LedgerError
 from projections.follower import Follower
 from projections.rebuild import rebuild
 from projections.service import all_projections
+from tests.helpers import DAYS
 
 STAFF = Actor("staff-it", Role.STAFF)
 SLUG = "busan-2026"
@@ -21,7 +22,7 @@ SLUG = "busan-2026"
 def open_program(system: System, capacity: int = 10_000) -> None:
     run = system.bus.handle
     run(
-        c.OpenProgram(SLUG, "Busan Lab", "Busan", date(2026, 5, 1), date(2026, 5, 31), capacity),
+        c.OpenProgram(SLUG, "Busan Lab", "Busan", *DAYS, capacity),
         STAFF,
     )
     run(c.RegisterTool(SLUG, "video", "Motion", "Example", "2.1", ("t2v",), ("720p",)), STAFF)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import date, datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any
 from uuid import UUID
 
@@ -24,7 +24,7 @@ from api.reads import read_models
 from ledger import commands as c
 from ledger.actors import Actor, Role
 from ledger.log import iter_log
-from tests.helpers import Tokens
+from tests.helpers import DAYS, Tokens
 from transparency.follower import TreeBuilder
 from transparency.store import TreeStore
 
@@ -40,7 +40,7 @@ def poison(system: Any, *, name: str = "Nul\x00Artist") -> dict[str, Any]:
     """A program whose artist is granted a tool until FAR and declares a work."""
     run = system.bus.handle
     program = run(
-        c.OpenProgram("seoul-2026", "Seoul", "Seoul", date(2026, 3, 2), date(2026, 3, 31), 21),
+        c.OpenProgram("seoul-2026", "Seoul", "Seoul", *DAYS, 21),
         STAFF,
     )
     run(c.RegisterTool("seoul-2026", "image", "Still", "Lab", "5.0", ("t2i",), ("none",)), STAFF)

@@ -92,14 +92,18 @@ class Residency:
         self.h.record(app)
 
     def generate(
-        self, app: Application, at: datetime = T0 + timedelta(hours=1), version: str = "2.1"
+        self,
+        app: Application,
+        at: datetime = T0 + timedelta(hours=1),
+        output: str = "cd" * 32,
+        version: str = "2.1",
     ) -> Generation:
         generation = Generation(
             app.id,
             "seoul-2026",
             "video",
             version,
-            "cd" * 32,
+            output,
             "video/mp4",
             None,
             at,
@@ -110,9 +114,15 @@ class Residency:
         return generation
 
     def declare(
-        self, app: Application, sha: str, generations: list[Generation], role: str = "artist"
+        self,
+        app: Application,
+        sha: str,
+        generations: list[Generation],
+        role: str = "artist",
+        declaration: int = 1,
     ) -> Work:
         work = Work(
+            Work.create_id(sha, declaration),
             app.id,
             "seoul-2026",
             f"Work {sha[:4]}",
@@ -132,3 +142,11 @@ class Residency:
         )
         self.h.record(exhibition)
         return exhibition
+
+    def retract(self, work: Work, role: str = "artist") -> None:
+        work._retracted(work.artist, committed("reason", "a mistake"), "artist-token", role)
+        self.h.record(work)
+
+    def dispute(self, work: Work) -> None:
+        work._disputed(work.artist, committed("reason", "contested"), **STAFF)
+        self.h.record(work)

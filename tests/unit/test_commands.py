@@ -110,8 +110,11 @@ def test_a_generation_needs_a_registered_version_and_an_active_grant(bus):
     with pytest.raises(errors.NoActiveGrant):
         bus.handle(generation, artist)
     bus.handle(c.GrantTool(pid, "video", NOW + timedelta(days=1)), STAFF)
-    with pytest.raises(errors.UnknownTool, match="no registered version '9'"):
+    with pytest.raises(errors.UnknownToolVersion, match="no registered version '9'") as unknown:
         bus.handle(c.RecordGeneration(pid, "video", "9", "ab" * 32, "video/mp4"), artist)
+    assert not isinstance(unknown.value, errors.UnknownTool)
+    with pytest.raises(errors.UnknownTool):
+        bus.handle(c.RecordGeneration(pid, "image", "9", "ab" * 32, "image/png"), artist)
     with pytest.raises(errors.Forbidden):
         bus.handle(generation, Actor("artist-2", Role.ARTIST, uuid4()))
     with pytest.raises(errors.InvalidCommand, match="future"):

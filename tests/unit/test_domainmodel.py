@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
-from uuid import uuid4
+from datetime import UTC, datetime, timedelta, timezone
+from uuid import UUID, uuid4
 
 import pytest
 
 from ledger import errors
 from ledger.actors import Actor, Role
-from ledger.domain import Application, Program, Work
+from ledger.domain import Application, Generation, Program, Work
 
 NOW = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
 ACTOR = Actor("staff-token", Role.STAFF)
@@ -139,7 +139,7 @@ def test_an_erased_artist_declares_no_more_works():
     a = admitted()
     a.erase(C, ACTOR)
     with pytest.raises(errors.PersonalDataErased):
-        Work.declare(a, "River", "ab" * 32, [], {}, ACTOR, find=lambda _: None)
+        Work.declare(uuid4(), a, "River", "ab" * 32, [], {}, ACTOR, find=lambda _: None)
 
 
 def test_grant_expiring_in_the_past_is_refused():
@@ -149,7 +149,7 @@ def test_grant_expiring_in_the_past_is_refused():
 
 def test_a_work_hangs_once_per_exhibition_and_credits_its_owner():
     artist = uuid4()
-    w = Work(artist, "seoul", "River", "ab" * 32, [uuid4()], "11" * 32, "22" * 32, "t", "artist")
+    w = work(artist)
     exhibition = uuid4()
     w.exhibit(exhibition, ACTOR)
     with pytest.raises(errors.AlreadyExhibited):
@@ -158,8 +158,16 @@ def test_a_work_hangs_once_per_exhibition_and_credits_its_owner():
     assert exhibited.credited_artist == artist
 
 
+def work(artist: UUID, declaration: int = 1) -> Work:
+    work_id = Work.create_id("ab" * 32, declaration)
+    return Work(
+        work_id, artist, "seoul", "River", "ab" * 32, [], "11" * 32, "22" * 32, "t", "artist"
+    )
+
+
 def test_work_and_program_ids_are_derived_from_hash_and_slug():
-    assert Work.create_id("ab" * 32) == Work.create_id("ab" * 32)
+    assert Work.create_id("ab" * 32) == Work.create_id("ab" * 32) == Work.create_id("ab" * 32, 1)
+    assert len({Work.create_id("ab" * 32, n) for n in (1, 2, 3)}) == 3
     assert Program.create_id("seoul") != Program.create_id("busan")
 
 
@@ -168,3 +176,78 @@ def test_closed_program_refuses_changes():
     p.close(ACTOR)
     with pytest.raises(errors.ProgramClosed):
         p.allocate_seat("a", ACTOR)
+
+
+def test_an_erased_person_is_declined_withdrawn_and_revoked_without_a_reason():
+    pending = applied()
+    with pytest.raises(errors.InvalidCommand):
+        pending.decline(None, ACTOR)  # a person not erased gives a reason
+    pending.erase(C, ACTOR)
+    pending.decline(None, ACTOR)
+    assert pending.status == "declined"
+    assert pending.collect_events()[-1].reason_commitment is None
+    participant = admitted()
+    participant.grant_tool("video", None, NOW, ACTOR)
+    participant.erase(C, ACTOR)
+    participant.revoke_tool("video", None, NOW, ACTOR)
+    participant.withdraw(None, ACTOR)
+    assert participant.status == "withdrawn" and participant.active_grant("video", NOW) is None
+
+
+def test_a_generation_needs_an_open_program_a_known_version_and_a_day_of_the_program():
+    p, a = program(), admitted()
+    a.grant_tool("video", None, NOW - timedelta(days=1), ACTOR)
+    with pytest.raises(errors.UnknownToolVersion):
+        Generation.record(a, p, "video", "9.9", "ab" * 32, "video/mp4", None, NOW, ACTOR)
+    for outside in (datetime(2026, 4, 1, tzinfo=UTC), datetime(2026, 2, 28, 23, 59, tzinfo=UTC)):
+        with pytest.raises(errors.OutsideProgramDates, match="2026-03-01 to 2026-03-31"):
+            p.check_during(outside, "generated_at")
+    p.check_during(datetime(2026, 3, 31, 23, 59, 59, tzinfo=UTC), "generated_at")  # a UTC day
+    p.check_during(datetime(2026, 4, 1, 8, 0, tzinfo=timezone(timedelta(hours=9))), "x")
+    Generation.record(a, p, "video", "2.1", "ab" * 32, "video/mp4", None, NOW, ACTOR)
+    p.close(ACTOR)
+    with pytest.raises(errors.ProgramClosed):
+        Generation.record(a, p, "video", "2.1", "ab" * 32, "video/mp4", None, NOW, ACTOR)
+
+
+def test_only_its_artist_retracts_a_declaration_and_only_once():
+    artist = admitted()
+    w = work(artist.id)
+    lee = Actor("artist-lee", Role.ARTIST, uuid4())
+    for stranger in (lee, ACTOR):
+        with pytest.raises(errors.Forbidden):
+            w.retract(artist, C, stranger)
+    kim = Actor("artist-kim", Role.ARTIST, artist.id)
+    w.retract(artist, C, kim)
+    assert w.retracted and w.collect_events()[-1].artist == artist.id
+    with pytest.raises(errors.DeclarationRetracted):
+        w.retract(artist, C, kim)
+    with pytest.raises(errors.DeclarationRetracted):
+        w.exhibit(uuid4(), ACTOR)
+    with pytest.raises(errors.DeclarationRetracted):
+        w.dispute(artist, C, ACTOR)
+
+
+def test_staff_dispute_a_standing_declaration_once():
+    artist = admitted()
+    w = work(artist.id)
+    with pytest.raises(errors.Forbidden):
+        w.dispute(artist, C, Actor("artist-kim", Role.ARTIST, artist.id))
+    w.dispute(artist, C, ACTOR)
+    assert w.disputed and not w.retracted
+    with pytest.raises(errors.AlreadyDisputed):
+        w.dispute(artist, C, ACTOR)
+    w.exhibit(uuid4(), ACTOR)  # disputed, it still stands
+
+
+def test_a_hash_another_participant_generated_first_is_not_theirs_to_claim():
+    kim, lee = uuid4(), uuid4()
+    with pytest.raises(errors.ContentGeneratedByAnother):
+        Work.check_claimable("ab" * 32, kim, lee)
+    Work.check_claimable("ab" * 32, kim, kim)
+    Work.check_claimable("ab" * 32, None, lee)
+    standing = work(kim)
+    with pytest.raises(errors.ContentAlreadyOwned):
+        Work.check_unowned("ab" * 32, standing)
+    standing.retract(admitted(), C, Actor("artist-kim", Role.ARTIST, kim))
+    Work.check_unowned("ab" * 32, standing)

@@ -92,8 +92,12 @@ def test_erasure_deletes_the_row_with_its_event_once(bus, memory):
     assert memory.ledger.people.get(pid) is None
     with pytest.raises(errors.PersonalDataErased, match="already erased"):
         bus.handle(c.ErasePersonalData(pid, "again"), STAFF)
-    with pytest.raises(errors.PersonalDataErased):
-        bus.handle(c.DeclineApplication(pid, "reason"), STAFF)
+    # Still declined (never "applied" forever), the reason not kept at all.
+    declined = bus.handle(c.DeclineApplication(pid, "reason"), STAFF)
+    assert declined.result.status == "declined"
+    [event] = [e for e in memory.log.entries(erased.position) if e.position == declined.position]
+    assert event.envelope["data"]["reason_commitment"] is None
+    assert memory.ledger.people.get(pid) is None
     with pytest.raises(errors.NotFound):
         bus.handle(c.ErasePersonalData(UUID(int=1), "who"), STAFF)
 
