@@ -29,6 +29,7 @@ from api.metrics import init_metrics
 from api.openapi import Api
 from ledger.settings import Settings
 from web import pages
+from web.console import root as console
 
 MAX_BODY_BYTES = 1024 * 1024
 BLUEPRINTS = (
@@ -85,6 +86,7 @@ def create_app(settings: Settings | None = None, *, system: System | None = None
         api.register_blueprint(blueprint)
     app.register_blueprint(swagger.blp)
     app.register_blueprint(pages.blp)  # the public site: /, /works/<id>, /verify, /transparency
+    app.register_blueprint(console.blp)  # the signed-in console: /console/
 
     @app.get("/healthz")
     def healthz() -> Response:

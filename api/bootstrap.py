@@ -16,6 +16,7 @@ from typing import Protocol
 import click
 
 from ledger import outputs
+from ledger import sessions as console_sessions
 from ledger import store as ledger_store
 from ledger.database import Cursor, Database
 from ledger.faults import Faults
@@ -65,16 +66,22 @@ def _to_version_4(cur: Cursor) -> None:
     projections.reapply("audit")(cur)
 
 
+def _to_version_5(cur: Cursor) -> None:
+    """The console's sessions and invites: new tables only, which `init`
+    creates after the migrations (nothing older changes)."""
+
+
 SCHEMA = Schema(
     tables=(
         *ledger_store.TABLES,
+        *console_sessions.TABLES,
         *projections.TABLES,
         *tree.TABLES,
         *witnesses.TABLES,
         *webhook_tables.TABLES,
     ),
     seeds=(*projections.SEEDS, tree.seed),
-    migrations={**MIGRATIONS, 3: _to_version_3, 4: _to_version_4},
+    migrations={**MIGRATIONS, 3: _to_version_3, 4: _to_version_4, 5: _to_version_5},
 )
 
 

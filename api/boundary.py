@@ -31,6 +31,8 @@ MAX_INTEGER_CHARS = 20
 _STRING_OR_BRACKET = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{}]', re.DOTALL)
 _WRITES = frozenset({"POST", "PUT", "PATCH"})
 API_PREFIX = "/v1/"  # the JSON API: every other path is a page, an asset or the log's tiles
+FORMS_PREFIX = "/console/"  # the signed-in console posts HTML forms (web/console)
+FORM = "application/x-www-form-urlencoded"
 
 
 class _Oversized:
@@ -162,6 +164,8 @@ def register_request_guards(app: Flask) -> None:
             return problem(413, "Request Entity Too Large", too_large(app))
         if request.method not in _WRITES:
             return None
+        if request.path.startswith(FORMS_PREFIX) and request.mimetype == FORM:
+            return None  # the console's HTML forms: each field is checked by the API's schema
         raw = request.get_data(cache=True)  # bounded: werkzeug stops at the limit (413)
         if not raw:
             return None

@@ -80,7 +80,8 @@ def problem(
     return response
 
 
-def _status_for(error: errors.LedgerError) -> int:
+def status_for(error: errors.LedgerError) -> int:
+    """The HTTP status of a domain error (the console shows the same)."""
     for cls, status in STATUS_BY_ERROR:
         if isinstance(error, cls):
             return status
@@ -108,7 +109,7 @@ def register_error_handlers(app: Flask) -> None:
             for k, v in error.context.items()
             if isinstance(v, (str, int, float)) and k not in _RESERVED
         }
-        return problem(_status_for(error), error.title, error.detail, **extra)
+        return problem(status_for(error), error.title, error.detail, **extra)
 
     @app.errorhandler(ProblemError)
     def problem_error(error: ProblemError) -> Response:

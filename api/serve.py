@@ -184,7 +184,10 @@ def serve(
 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
-    click.echo(f"serving on http://{bind} (site: http://{bind}/, docs: http://{bind}/docs)")
+    click.echo(
+        f"serving on http://{bind} (site: http://{bind}/, console: http://{bind}/console/, "
+        f"docs: http://{bind}/docs)"
+    )
     try:
         while not stopping and gunicorn.poll() is None:
             if background is not None:

@@ -123,7 +123,7 @@ def _registration(scope: str, key: str) -> StoredResponse | None:
     return _store().lookup_idempotent(scope, key)
 
 
-def _check_url(url: str) -> str:
+def check_url(url: str) -> str:
     """The URL, stripped, once the SSRF guard allows it (422 naming why not)."""
     settings = system().settings
     try:
@@ -146,7 +146,7 @@ def _check_url(url: str) -> str:
 @idempotent(201, lookup=_registration)
 def create_endpoint(data: dict[str, Any]) -> dict[str, Any]:
     """Register an endpoint; the response shows its signing secret, once"""
-    _check_url(data["url"])
+    check_url(data["url"])
     endpoint, secret = _store().create(
         owner_of(g.actor),
         data["url"].strip(),
@@ -186,7 +186,7 @@ def update_endpoint(data: dict[str, Any], endpoint_id: UUID) -> dict[str, Any]:
     pause (`enabled: false`) and resume it"""
     _owned(endpoint_id)
     if "url" in data:
-        data["url"] = _check_url(data["url"])
+        data["url"] = check_url(data["url"])
     endpoint = _store().update(owner_of(g.actor), str(endpoint_id), data)
     if endpoint is None:
         raise _not_yours(endpoint_id)

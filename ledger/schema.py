@@ -13,8 +13,9 @@ signed and adds the public catalog view (programs, exhibitions), with the
 registry rebuilt to keep every tool disclosure; its step is composed where the
 tables live (`api.bootstrap.SCHEMA`). Version 4 adds the index of generation
 outputs (`ledger.outputs`), filled from the generations already stored, and
-has the audit re-check the whole history with its new checks. A version-1
-store holds personal data inside
+has the audit re-check the whole history with its new checks. Version 5 adds
+the console's sessions and invites (`ledger.sessions`). A version-1 store
+holds personal data inside
 its immutable events, which no migration can take out without changing every
 leaf, so it is refused, never migrated (`UNMIGRATABLE`).
 """
@@ -27,7 +28,7 @@ from dataclasses import dataclass, field
 from ledger.database import Cursor, Database
 from ledger.tables import Table, integer
 
-VERSION = 4
+VERSION = 5
 Migration = Callable[[Cursor], None]
 # target version -> the step from the version before it. The steps touch the
 # tables of the layers above, so `api.bootstrap.SCHEMA` passes them in.

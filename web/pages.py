@@ -117,11 +117,13 @@ def verify() -> str:
     return render_template("verify.html", given=given, found=found, error=error)
 
 
-@blp.get("/transparency")
-def transparency() -> str:
+def checkpoint_history(before: int | None) -> tuple[list[dict[str, Any]], int | None]:
+    """A page of signed checkpoints, newest first, each with the one before it
+    (`previous`) for the browser's consistency check; and the cursor of the
+    next, older page. The console's auditors get the same page."""
     log = system().transparency
     size, _ = log.latest()
-    before = min(_cursor("before") or MAX_CURSOR, size + 1)
+    before = min(before or MAX_CURSOR, size + 1)
     rows = log.history(before=before, limit=CHECKPOINTS_PER_PAGE + 1)
     shown = rows[:CHECKPOINTS_PER_PAGE]
     for newer, older in zip(shown, rows[1:], strict=False):
@@ -129,5 +131,11 @@ def transparency() -> str:
     if len(rows) > CHECKPOINTS_PER_PAGE:
         # The page's oldest checkpoint is checked against one the page does not show.
         shown[-1]["previous"] = {"size": rows[-1]["size"], "note": rows[-1]["note"]}
-    older = shown[-1]["size"] if len(rows) > CHECKPOINTS_PER_PAGE else None
-    return render_template("transparency.html", checkpoints=shown, older=older, vkey=log.vkey)
+    return shown, shown[-1]["size"] if len(rows) > CHECKPOINTS_PER_PAGE else None
+
+
+@blp.get("/transparency")
+def transparency() -> str:
+    shown, older = checkpoint_history(_cursor("before"))
+    vkey = system().transparency.vkey
+    return render_template("transparency.html", checkpoints=shown, older=older, vkey=vkey)

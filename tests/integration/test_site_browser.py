@@ -14,7 +14,6 @@ import hashlib
 import json
 import os
 import re
-import shutil
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -25,34 +24,10 @@ import requests
 
 from api.demo import TITLES
 from api.demo_files import file_name
+from tests.integration.browser_support import PHONE, chromium
 from tests.integration.conftest import Server, start_server, stop_server
 
 ROOT = Path(__file__).parents[2]
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-]
-PHONE = {"width": 360, "height": 740}
-
-
-def _browser_or_skip() -> Any:
-    reason = None
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        reason = "the playwright package is not installed (pip install -e '.[dev]')"
-    if reason is None and not Path(CHROMIUM).exists():
-        reason = "Debian's Chromium is not installed (apt-get install -y chromium chromium-driver)"
-    if reason is not None:
-        if os.environ.get("CI"):
-            pytest.fail(f"CI is set, so the browser tests must run: {reason}")
-        pytest.skip(f"the browser tests need Chromium and Playwright: {reason}")
-    return sync_playwright
 
 
 @pytest.fixture(scope="module")
@@ -80,13 +55,8 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Server, Pat
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    sync_playwright = _browser_or_skip()
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
-        )
+    with chromium() as launched:
         yield launched
-        launched.close()
 
 
 @pytest.fixture

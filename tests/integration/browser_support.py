@@ -1,0 +1,54 @@
+"""Debian's Chromium driven by Playwright (never a downloaded browser): the
+site's and the console's browser tests share this. Without Chromium or
+Playwright they skip with the reason, except when CI is set."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
+PHONE = {"width": 360, "height": 740}
+
+
+def browser_or_skip() -> Any:
+    reason = None
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        reason = "the playwright package is not installed (pip install -e '.[dev]')"
+    if reason is None and not Path(CHROMIUM).exists():
+        reason = "Debian's Chromium is not installed (apt-get install -y chromium chromium-driver)"
+    if reason is not None:
+        if os.environ.get("CI"):
+            pytest.fail(f"CI is set, so the browser tests must run: {reason}")
+        pytest.skip(f"the browser tests need Chromium and Playwright: {reason}")
+    return sync_playwright
+
+
+@contextmanager
+def chromium() -> Iterator[Any]:
+    """Debian's Chromium, headless, for the whole of a test module."""
+    sync_playwright = browser_or_skip()
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+        )
+        try:
+            yield launched
+        finally:
+            launched.close()

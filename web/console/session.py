@@ -1,0 +1,179 @@
+"""Who is signed in to the console, and the guards every console request passes.
+
+The session cookie holds a random id (the store keeps its SHA-256); it is
+HttpOnly, SameSite=Strict, scoped to /console and Secure whenever the request
+came over HTTPS (gunicorn takes `X-Forwarded-Proto: https` from a proxy it
+trusts: FORWARDED_ALLOW_IPS). Every POST carries a CSRF token: the session's
+secret once signed in; before that (signing in, following an invite) the
+value of a short-lived cookie set with the form (double submit), which a
+cross-site form cannot send because the cookie is SameSite=Strict.
+"""
+
+from __future__ import annotations
+
+import functools
+import hmac
+import secrets
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from flask import Blueprint, Response, current_app, g, redirect, render_template, request, url_for
+from werkzeug.http import HTTP_STATUS_CODES
+
+from api.errors import ProblemError, status_for
+from api.services import system
+from ledger.actors import Actor, Role
+from ledger.errors import LedgerError
+from ledger.sessions import IDLE, LIFETIME, InviteStore, Session, SessionStore
+
+F = TypeVar("F", bound=Callable[..., Any])
+COOKIE = "labledger_console"
+FORM_COOKIE = "labledger_console_form"  # the CSRF value of the sign-in and invite forms
+PATH = "/console"
+CSRF_FIELD = "csrf"
+OPEN = "console_open"  # a view's attribute: reachable without a session
+
+
+def sessions() -> SessionStore:
+    return SessionStore(system().db)
+
+
+def invites() -> InviteStore:
+    return InviteStore(system().db)
+
+
+def current() -> Session:
+    """The signed-in session (guarded views only)."""
+    return g.console
+
+
+def actor() -> Actor:
+    return current().actor
+
+
+def current_or_none() -> Session | None:
+    return g.get("console")
+
+
+def open_view(view: F) -> F:
+    """Mark a view reachable without a session (sign-in, invites)."""
+    setattr(view, OPEN, True)
+    return view
+
+
+def refused(status: int, title: str, detail: str) -> tuple[str, int]:
+    return render_template("console/refused.html", title=title, detail=detail), status
+
+
+def allow(*roles: Role) -> Callable[[F], F]:
+    """Only these roles; anyone else signed in gets a 403 page saying whose it is."""
+
+    def decorator(view: F) -> F:
+        @functools.wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            role = actor().role
+            if role not in roles:
+                needed = " or ".join(r.value for r in roles)
+                return refused(
+                    403,
+                    "Not your page",
+                    f"This page is for {needed}; you are signed in as {role.value}.",
+                )
+            return view(*args, **kwargs)
+
+        return wrapper  # type: ignore[return-value]
+
+    return decorator
+
+
+def _same(given: str | None, expected: str | None) -> bool:
+    return bool(given) and bool(expected) and hmac.compare_digest(given or "", expected or "")
+
+
+def form_token() -> str:
+    """The CSRF value for a form shown before sign-in (set as a cookie too)."""
+    if "form_token" not in g:
+        g.form_token = request.cookies.get(FORM_COOKIE) or secrets.token_urlsafe(32)
+    return g.form_token
+
+
+def csrf_value() -> str:
+    session = g.get("console")
+    return session.csrf if session is not None else form_token()
+
+
+def start(response: Response, session_id: str) -> Response:
+    response.set_cookie(
+        COOKIE,
+        session_id,
+        max_age=int(LIFETIME.total_seconds()),
+        path=PATH,
+        secure=request.is_secure,
+        httponly=True,
+        samesite="Strict",
+    )
+    response.delete_cookie(FORM_COOKIE, path=PATH)
+    return response
+
+
+def end(response: Response) -> Response:
+    response.delete_cookie(COOKIE, path=PATH, secure=request.is_secure, samesite="Strict")
+    return response
+
+
+def install(blp: Blueprint) -> None:
+    """The guards of every console request and the headers of every answer."""
+
+    @blp.before_request
+    def _guard() -> Any:
+        session_id = request.cookies.get(COOKIE)
+        g.console = sessions().find(session_id) if session_id else None
+        view = blp_view()
+        if not getattr(view, OPEN, False) and g.console is None:
+            if request.method == "GET":
+                return redirect(url_for("console.signin.sign_in", next=request.full_path))
+            return redirect(url_for("console.signin.sign_in", ended=1), code=303)
+        if request.method == "POST":
+            expected = g.console.csrf if g.console is not None else request.cookies.get(FORM_COOKIE)
+            if not _same(request.form.get(CSRF_FIELD), expected):
+                return refused(
+                    403,
+                    "This form has expired",
+                    "The form did not carry this session's security token (it may have been "
+                    "opened before you signed in again, or sent from another site). Nothing "
+                    "was changed. Go back, reload the page and try again.",
+                )
+        return None
+
+    @blp.errorhandler(ProblemError)
+    def _problem(error: ProblemError) -> tuple[str, int]:
+        title = error.title or HTTP_STATUS_CODES.get(error.status, "Refused")
+        return refused(error.status, title, error.detail)
+
+    @blp.errorhandler(LedgerError)
+    def _refused(error: LedgerError) -> tuple[str, int]:
+        return refused(status_for(error), error.title, error.detail)
+
+    @blp.after_request
+    def _headers(response: Response) -> Response:
+        # Pages hold personal data and one-time secrets: never kept by a cache.
+        response.headers["Cache-Control"] = "no-store"
+        if g.get("console") is None and "form_token" in g:
+            response.set_cookie(
+                FORM_COOKIE,
+                g.form_token,
+                max_age=int(IDLE.total_seconds()),
+                path=PATH,
+                secure=request.is_secure,
+                httponly=True,
+                samesite="Strict",
+            )
+        return response
+
+    @blp.app_context_processor
+    def _context() -> dict[str, Any]:
+        return {"csrf_value": csrf_value, "signed_in": lambda: g.get("console")}
+
+
+def blp_view() -> Callable[..., Any] | None:
+    return current_app.view_functions.get(request.endpoint or "")
