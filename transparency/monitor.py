@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from transparency import cosignature, merkle, note, tiles
+from transparency.tile_reader import TileReader
 
 USER_AGENT = "labledger-monitor/1"
 MAX_CHECKPOINT = 1 << 20
@@ -209,7 +210,7 @@ def _check(
             f"two roots for size {old}: {previous.root.hex()} and {checkpoint.root.hex()} (a fork)"
         )
     try:
-        reader = tiles.TileReader(checkpoint.size, checkpoint.root, source.tile)
+        reader = TileReader(checkpoint.size, checkpoint.root, source.tile)
         if previous and 0 < old < checkpoint.size:
             proof = reader.consistency_proof(old)
             try:

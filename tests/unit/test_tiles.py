@@ -9,6 +9,7 @@ import pytest
 
 from tests.unit.tlog_support import MemoryTree
 from transparency import merkle, tiles
+from transparency.tile_reader import TileReader
 from transparency.tiles import Tile, TileError
 
 SIZES = [0, 1, 255, 256, 257, 65535, 65536, 65537]
@@ -32,7 +33,7 @@ def reader(tree: MemoryTree, size: int, files: dict[str, bytes] | None = None) -
         except KeyError:
             raise tiles.TileNotFound(tile.path) from None
 
-    return tiles.TileReader(size, tree.root(size), fetch)
+    return TileReader(size, tree.root(size), fetch)
 
 
 # ---- paths -------------------------------------------------------------------
@@ -229,9 +230,7 @@ def test_the_client_refuses_tiles_that_do_not_match_the_checkpoint():
     tree = big_tree()
     files = tree.tile_files(65537)
     with pytest.raises(TileError, match="give root"):
-        tiles.TileReader(
-            65537, hashlib.sha256(b"another root").digest(), lambda tile: files[tile.path]
-        )
+        TileReader(65537, hashlib.sha256(b"another root").digest(), lambda tile: files[tile.path])
     forged = dict(files)
     tile = forged["tile/0/007"]
     forged["tile/0/007"] = tile[:32] + bytes(32) + tile[64:]
@@ -297,7 +296,7 @@ def test_large_trees_read_back_through_tiles(size):
         assert tiles.is_available(tile, size)
         return tiles.tile_hashes(tile, tree.fetch_nodes)
 
-    tiles_reader = tiles.TileReader(size, tree.root(size), fetch)
+    tiles_reader = TileReader(size, tree.root(size), fetch)
     assert set(fetched) == set(tiles.edge_tiles(size))
     for index in marks:
         proof = tiles_reader.inclusion_proof(index)
