@@ -19,6 +19,8 @@ from pathlib import Path
 import pytest
 import requests
 
+from ledger.settings import Settings
+from tests.helpers import open_system
 from tests.integration.conftest import Server, stop_server
 from tests.integration.interop_support import serve, settings_for, wait_for
 from transparency import cosignature, note
@@ -29,9 +31,7 @@ X_MOD = Path("/usr/share/gocode/src/golang.org/x/mod")
 
 def _missing(reason: str) -> None:
     if os.environ.get("CI"):
-        pytest.fail(
-            f"{reason}: CI must run the Go client (apt-get install golang-go golang-golang-x-mod-dev)"
-        )
+        pytest.fail(f"{reason}: CI must run the Go client (see .ci/run)")
     pytest.skip(reason)
 
 
@@ -70,6 +70,7 @@ def go_client(tmp_path_factory) -> Path:
 class Log:
     server: Server
     signer: note.Signer
+    settings: Settings
     prefix: str
 
 
@@ -78,7 +79,7 @@ def log(tmp_path_factory) -> Iterator[Log]:
     tmp_path = tmp_path_factory.mktemp("go_log")
     server, signer, settings = serve(tmp_path, settings_for(tmp_path), None)
     try:
-        yield Log(server, signer, f"{server.base}/log")
+        yield Log(server, signer, settings, f"{server.base}/log")
     finally:
         stop_server(server.process)
 
@@ -138,3 +139,91 @@ def test_gos_tlog_verifies_the_log_and_its_growth_through_the_tiles(go_client, l
     assert later.returncode == 0, later.stderr
     assert f"consistent with the old checkpoint of size {size}" in later.stdout
     assert f"inclusion of leaves [0 {size} 255 256] proved" in later.stdout
+
+
+def test_gos_note_refuses_the_checkpoint_under_another_key(go_client, log):
+    impostor = note.Signer(log.signer.name, bytes(range(32))).verifier.vkey  # same name
+    refused = go(go_client, log, key=impostor)
+    assert refused.returncode == 1, refused.stdout
+    assert refused.stderr == "FAIL: checkpoint signature: note has no verifiable signatures\n"
+    assert refused.stdout == ""
+
+
+def _signed_now(log: Log) -> tuple[str, note.Checkpoint]:
+    signed = requests.get(f"{log.prefix}/checkpoint").text
+    return signed, note.parse_checkpoint(signed.split("\n\n")[0] + "\n")
+
+
+@pytest.mark.parametrize(
+    ("make_old", "reason"),
+    [
+        pytest.param(
+            lambda log, signed, cp: log.signer.sign(
+                note.Checkpoint(cp.origin, 5, bytes(32)).text()
+            ),
+            "the tree of size {size} does not extend the tree of size 5",
+            id="another-history-signed-by-the-log-key",
+        ),
+        pytest.param(
+            lambda log, signed, cp: log.signer.sign(
+                note.Checkpoint(cp.origin, cp.size, bytes(32)).text()
+            ),
+            "two roots signed for size {size}",
+            id="a-second-root-for-the-same-size",
+        ),
+        pytest.param(
+            lambda log, signed, cp: signed.replace(f"\n{cp.size}\n", f"\n{cp.size - 1}\n", 1),
+            "the old checkpoint: checkpoint signature: invalid signature for key {origin}+",
+            id="a-size-changed-under-its-signature",
+        ),
+    ],
+)
+def test_gos_tlog_catches_an_old_checkpoint_the_log_does_not_extend(
+    go_client, log, tmp_path, make_old, reason
+):
+    signed, cp = _signed_now(log)
+    (tmp_path / "old.txt").write_text(make_old(log, signed, cp))
+    caught = go(go_client, log, "-old", str(tmp_path / "old.txt"), "-leaf", "0")
+    assert caught.returncode == 1, caught.stdout
+    expected = "FAIL: " + reason.format(size=cp.size, origin=cp.origin)
+    assert caught.stderr.startswith(expected), caught.stderr
+
+
+def test_gos_note_reads_a_witness_cosigned_checkpoint(go_client, log, tmp_path):
+    """A cosignature/v1 line (signature type 0x04, which x/mod cannot verify)
+    is a well-formed note signature: Go keeps it aside and verifies ours."""
+    signed, cp = _signed_now(log)
+    witness = cosignature.Cosigner("witness.test/go", bytes(range(32, 64)))
+    line = witness.cosign(cp.text(), 1_700_000_000)
+    (tmp_path / "old.txt").write_text(cosignature.with_cosignatures(signed, [line]))
+    read = go(go_client, log, "-old", str(tmp_path / "old.txt"))
+    assert read.returncode == 0, read.stderr
+    assert "which carries 1 signature(s) by keys not given" in read.stdout
+
+
+def test_the_origin_must_be_the_tiles_prefix(go_client, log):
+    refused = go(go_client, log, "-origin", "labledger.local/log")
+    assert refused.returncode == 1
+    origin = log.prefix.removeprefix("http://")
+    assert refused.stderr == (
+        f'FAIL: checkpoint origin "{origin}", expected "labledger.local/log"\n'
+    )
+
+
+def test_gos_tlog_catches_an_entry_that_does_not_hash_to_its_tile(go_client, log):
+    """The entry bundles are checked, not trusted: a stored leaf changed
+    without rebuilding the tree fails both the inclusion proof and -all."""
+    system = open_system(log.settings)
+    try:
+        original = system.db.fetchone("SELECT leaf FROM {t}tlog_leaves WHERE idx = 3")["leaf"]
+        system.db.execute("UPDATE {t}tlog_leaves SET leaf = ? WHERE idx = 3", ('{"x":1}',))
+        proved = go(go_client, log, "-leaf", "3")
+        assert proved.returncode == 1
+        assert proved.stderr.startswith("FAIL: leaf 3's entry is not in the tree: ")
+        every = go(go_client, log, "-all")
+        assert every.returncode == 1
+        assert every.stderr == "FAIL: entry 3 does not hash to its leaf hash\n"
+    finally:
+        system.db.execute("UPDATE {t}tlog_leaves SET leaf = ? WHERE idx = 3", (original,))
+        system.close()
+    assert go(go_client, log, "-leaf", "3", "-all").returncode == 0

@@ -209,5 +209,9 @@ func consistent(file string, verifier note.Verifier, origin string, hashes tlog.
 			return "", fmt.Errorf("the tree of size %d does not extend the tree of size %d: %w", tree.N, m, err)
 		}
 	}
-	return fmt.Sprintf("consistent with the old checkpoint of size %d (root %s)", m, base64.StdEncoding.EncodeToString(h[:])), nil
+	line := fmt.Sprintf("consistent with the old checkpoint of size %d (root %s)", m, base64.StdEncoding.EncodeToString(h[:]))
+	if len(before.others) > 0 {
+		line += fmt.Sprintf(", which carries %d signature(s) by keys not given", len(before.others))
+	}
+	return line, nil
 }
