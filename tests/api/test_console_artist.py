@@ -50,7 +50,7 @@ def test_my_generations_are_paged_like_the_api_oldest_first(client, app, tokens,
     assert page.count('name="generation_ids"') == 1
 
 
-def test_a_generation_just_recorded_in_the_console_is_on_the_page_it_returns_to(app, client, tokens):
+def test_a_generation_recorded_in_the_console_is_on_the_page_it_returns_to(app, client, tokens):
     seeded = seed(client, tokens, declare=False)
     console = app.test_client()
     sign_in(console, seeded.artist_headers)
