@@ -114,3 +114,28 @@ def test_only_an_admitted_participant_can_be_invited(app, client, tokens, system
     assert response.status_code == 409
     assert "Participant is not admitted" in text_of(response)
     assert system.db.fetchall("SELECT * FROM {t}console_invites") == []
+
+
+def test_an_invite_link_is_built_from_the_host_and_scheme_the_request_came_in_on(
+    app, client, tokens
+):
+    """What the README tells an operator behind a proxy: pass the public Host on."""
+    pid = _admitted(client, tokens)
+    base = "https://residency.example.org"
+    staff = app.test_client()
+    token = tokens.staff["Authorization"].split()[-1]
+    form = staff.get("/console/sign-in", base_url=base).get_data(as_text=True)
+    staff.post("/console/sign-in", data={"token": token, "csrf": csrf_of(form)}, base_url=base)
+    page = f"/console/staff/participants/{pid}"
+    html = staff.get(page, base_url=base).get_data(as_text=True)
+
+    response = staff.post(
+        f"{page}/invite",
+        data={"csrf": csrf_of(html)},
+        base_url=base,
+        headers={"X-Forwarded-Host": "elsewhere.example"},  # not read: no ProxyFix
+    )
+
+    assert response.status_code == 201, text_of(response)
+    link = LINK.search(response.get_data(as_text=True)).group(1)
+    assert link.startswith(f"{base}/console/invite/")

@@ -255,3 +255,29 @@ def test_older_checkpoints_are_a_page_away_and_each_page_proves_its_oldest(
     oldest = client.get(link[1]).get_data(as_text=True)
     assert [int(n) for n in re.findall(r"<h3>(\d+) records</h3>", oldest)] == sizes[1::-1]
     assert "the first checkpoint signed" in oldest and "before=" not in oldest
+
+
+def test_a_retracted_or_disputed_work_says_so_on_its_page_and_on_verify(client, demo, tokens):
+    retracted, disputed = demo["works"][TITLES[2]], demo["works"][TITLES[3]]
+    artist = tokens.artist(retracted["owner"]["participant_id"])
+    post(client, f"/v1/works/{retracted['id']}/retract", artist, {"reason": "not mine"}, 200)
+    post(client, f"/v1/works/{disputed['id']}/dispute", tokens.staff, {"reason": "claimed"}, 200)
+    now = {
+        w["id"]: w
+        for w in client.get("/v1/works?limit=1000").get_json()["items"]
+        if w["id"] in (retracted["id"], disputed["id"])
+    }
+
+    for work, words, at in (
+        (retracted, "Ownership retracted.", "retracted_at"),
+        (disputed, "Ownership disputed.", "disputed_at"),
+    ):
+        page = client.get(f"/works/{work['id']}").get_data(as_text=True)
+        assert words in page
+        assert f'<time datetime="{now[work["id"]][at]}">' in page
+        found = client.get(f"/verify?sha256={work['content_sha256']}").get_data(as_text=True)
+        status = now[work["id"]]["status"]
+        assert f"<strong>{status}</strong> by" in found
+        assert f'<time datetime="{now[work["id"]][at]}">' in found
+    standing = client.get(f"/works/{demo['works'][TITLES[1]]['id']}").get_data(as_text=True)
+    assert "Ownership retracted" not in standing and 'id="standing"' not in standing

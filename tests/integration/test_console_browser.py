@@ -21,20 +21,19 @@ import os
 import threading
 import time
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests.helpers import DAYS
 from tests.integration.browser_support import PHONE, chromium
 from tests.integration.conftest import Server, start_server, stop_server
 
 ROOT = Path(__file__).parents[2]
 SLUG = "busan-2027"
-# A generation must fall on a day of its program (UTC): the program runs around today.
-TODAY = datetime.now(UTC).date()
 APPLICANTS = ["Kim Seo-yeon", "Lee Ji-ho", "Park Min-jun"]
 
 
@@ -149,8 +148,9 @@ def test_a_program_runs_from_the_browser_alone(served, browser, receiver, tmp_pa
         ("Short name for links (slug)", SLUG),
         ("City", "Busan"),
         ("Seats", "2"),
-        ("Starts on", (TODAY - timedelta(days=1)).isoformat()),
-        ("Ends on", (TODAY + timedelta(days=30)).isoformat()),
+        # A generation must fall on one of the program's days: it runs around today.
+        ("Starts on", DAYS[0].isoformat()),
+        ("Ends on", DAYS[1].isoformat()),
     ):
         opening.get_by_label(label, exact=True).fill(value)
     staff.press("Open the program")
@@ -235,8 +235,8 @@ def test_a_program_runs_from_the_browser_alone(served, browser, receiver, tmp_pa
     schedule = staff.page.locator("form", has=staff.page.get_by_role("button", name="Schedule"))
     schedule.get_by_label("Title").fill("Sea Change")
     schedule.get_by_label("Venue").fill("Busan Cinema Center")
-    schedule.get_by_label("Opens on").fill((TODAY + timedelta(days=31)).isoformat())
-    schedule.get_by_label("Closes on").fill((TODAY + timedelta(days=60)).isoformat())
+    schedule.get_by_label("Opens on").fill(DAYS[1].isoformat())
+    schedule.get_by_label("Closes on").fill((DAYS[1] + timedelta(days=28)).isoformat())
     staff.press("Schedule")
     assert staff.notice() == "Exhibition scheduled."
     staff.page.get_by_label("Hang a declared work").select_option(

@@ -196,3 +196,58 @@ def test_the_transparency_page_checks_each_checkpoint_in_the_browser(site, page)
     history = requests.get(f"{server.base}/v1/transparency/checkpoints", timeout=10).json()
     assert len(statuses) == min(len(history["items"]), 50)
     assert json.loads(page.evaluate("JSON.stringify(document.documentElement.lang)")) == "en"
+
+
+def _corrected(server: Server, title: str, action: str, headers: dict[str, str]) -> dict[str, Any]:
+    """A demo work retracted or disputed through the API, once its certificate
+    carries the correction (the next signed checkpoint holds it)."""
+    works = requests.get(f"{server.base}/v1/works?limit=100", timeout=10).json()["items"]
+    work = next(w for w in works if w["title"] == title)
+    if action == "retract":
+        headers = server.token("artist", work["owner"]["participant_id"])
+    written = requests.post(
+        f"{server.base}/v1/works/{work['id']}/{action}",
+        json={"reason": "a test of the site"},
+        headers=headers,
+        timeout=10,
+    )
+    assert written.status_code == 200, written.text
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        cert = requests.get(f"{server.base}/v1/works/{work['id']}/certificate", timeout=10)
+        if cert.status_code == 200 and "corrections" in cert.json():
+            return requests.get(f"{server.base}/v1/works/{work['id']}", timeout=10).json()
+        time.sleep(0.3)
+    pytest.fail("the certificate never carried the correction")
+
+
+def test_a_retracted_work_verifies_as_a_valid_record_of_a_retraction_not_as_ownership(site, page):
+    server, works_dir = site
+    retracted = _corrected(server, TITLES[7], "retract", {})
+    day = retracted["retracted_at"][:10]
+
+    page.goto(f"{server.base}/works/{retracted['id']}")
+    assert "Ownership retracted." in page.inner_text("#standing")
+    page.goto(f"{server.base}/verify")
+    page.set_input_files("#work-file", str(demo_file(works_dir, 7)))
+
+    text = verdict(page)
+    assert text.startswith(f"Valid record — ownership retracted on {day}")
+    assert not text.startswith("Verified")
+    assert "Its artist retracted this declaration on" in text
+    page.click("#verify-result summary")  # every check, shown
+    checks = page.inner_text("#verify-result .checks")
+    assert "Any later retraction or dispute is in the same signed log (passed)" in checks
+    assert page.get_attribute("#verify-result .verdict", "data-status") == "retracted"
+
+
+def test_a_disputed_work_verifies_and_says_it_is_disputed(site, page):
+    server, works_dir = site
+    disputed = _corrected(server, TITLES[8], "dispute", server.token("staff"))
+
+    page.goto(f"{server.base}/works/{disputed['id']}")
+    page.click("#verify-button")
+
+    text = verdict(page)
+    assert text.startswith(f"Verified — ownership disputed since {disputed['disputed_at'][:10]}")
+    assert "Staff marked this declaration disputed on" in text

@@ -37,7 +37,7 @@ test("a genuine certificate verifies and says what was proved", async () => {
     workId: WORK, title: "Han River at Blue Hour", contentSha256: FILE_SHA256,
     artist: "876ba3b8-4aaf-473b-aa18-a64a323b7d56", creditedName: null, creditOpened: false,
     declaredAt: "2026-11-25T20:04:34.848612Z", origin: "test.local/log", treeSize: 11, leafIndex: 5,
-    keyPinned: true, witnesses: [], fileMatched: true, rootHash: undefined,
+    keyPinned: true, witnesses: [], fileMatched: true, rootHash: undefined, status: "declared", corrections: [],
   });
 });
 

@@ -72,14 +72,20 @@ export function declaration(overrides = {}, data = {}) {
  * A certificate in the service's format for `event` at leaf `index` of a log of `size`
  * leaves, signed by `log` (from makeKey); `leafText` replaces the event's canonical JSON;
  * `credit` ({name, salt}) commits to the name in the event and adds the opening
- * (without it the certificate's credit is null, as after an erasure).
+ * (without it the certificate's credit is null, as after an erasure); `corrections`
+ * ([{index, event}]) are later events of the work, proven in the same tree.
  */
-export async function makeCertificate(log, { event = declaration(), leafText, index = 5, size = 11, credit } = {}) {
+export async function makeCertificate(log, { event = declaration(), leafText, index = 5, size = 11, credit, corrections = [] } = {}) {
   if (credit) event.data.credit_name_commitment = await commitment(credit.salt, "credit_name", credit.name);
   const leaf = utf8(leafText ?? canonicalJson(event));
   const hashes = await Promise.all(Array.from({ length: size }, (_, i) => leafHash(utf8(`other ${i}`))));
   hashes[index] = await leafHash(leaf);
+  const later = corrections.map((c) => ({ index: c.index, leaf: utf8(canonicalJson(c.event)) }));
+  for (const c of later) hashes[c.index] = await leafHash(c.leaf);
   const path = await pathOf(index, hashes);
+  const proven = await Promise.all(later.map(async (c) => ({
+    leaf_index: c.index, leaf: bytesToBase64(c.leaf), audit_path: (await pathOf(c.index, hashes)).map(bytesToHex),
+  })));
   const text = `${log.name}\n${size}\n${bytesToBase64(await rootOf(hashes))}\n`;
   const checkpoint = await signNote(text, log);
   const lines = ["c2sp.org/tlog-proof@v1", `extra ${bytesToBase64(leaf)}`, `index ${index}`,
@@ -89,5 +95,16 @@ export async function makeCertificate(log, { event = declaration(), leafText, in
     inclusion_proof: { tree_size: size, audit_path: path.map(bytesToHex) },
     checkpoint, verifier_key: log.vkey, tlog_proof: `${lines.join("\n")}\n\n${checkpoint}`,
     credit: credit ?? null,
+    ...(proven.length ? { corrections: proven } : {}),
+  };
+}
+
+/** A later event of the declared work: a retraction (by its artist) or a dispute (by staff). */
+export function correction(type, overrides = {}) {
+  return {
+    position: 90, event_id: "5c0f1a4e-3c2b-5d7e-9f10-2a3b4c5d6e7f", aggregate_id: WORK, aggregate_version: 2,
+    type, timestamp: "2026-11-27T09:30:00.000000Z", actor: { id: "demo-artist-0", role: "artist" },
+    data: { reason_commitment: "ab".repeat(32) },
+    ...overrides,
   };
 }

@@ -32,7 +32,7 @@ FORBIDDEN = {
 }
 # What the site may take from the API's package: the process's System.
 WEB_FROM_API = {"api.services"}
-# The console also takes the API's schemas, error statuses, read helpers and
+# The console also takes the API's schemas, error statuses, read helpers, CSV exports and
 # who-sees-what rules, so a form and a request meet the same rules (and the
 # in-memory System its example webhook payloads are made in).
 CONSOLE = "web/console"
@@ -41,6 +41,7 @@ CONSOLE_FROM_API = {
     "api.bootstrap",
     "api.errors",
     "api.exhibitions",
+    "api.exports",
     "api.metrics",
     "api.people",
     "api.programs",

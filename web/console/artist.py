@@ -27,7 +27,6 @@ from ledger import commands as c
 from ledger.actors import Role
 from web.console import session, ui
 from web.console.forms import Refusal, done, form, load, run
-from web.console.reads import generations_of
 
 blp = Blueprint("artist", __name__, url_prefix="/artists/<uuid:participant_id>")
 F = TypeVar("F", bound=Callable[..., Any])
@@ -44,25 +43,30 @@ def own(view: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-GENERATIONS_PER_PAGE = 50
-DECLARABLE = 100  # the newest generations a work can be declared from here
+# A page of generations is the API's default page
+# (`GET /v1/participants/{id}/generations`), read from the same view.
+GENERATIONS_PER_PAGE = 100
 
 
-def _generation_page(generations: list[dict[str, Any]]) -> dict[str, Any]:
-    """Newest first, a page of the list; the declaration form offers the newest."""
-    newest = generations[::-1]
-    start = ui.cursor("from") or 0
+def _generation_page(participant_id: str) -> dict[str, Any]:
+    """A page of the artist's generations, oldest first from the `after`
+    cursor (a log position), as the API pages them; the declaration form
+    offers the page's generations, newest first."""
+    after = ui.cursor("after") or 0
+    items, cursor, total, _ = system().read_models.generations(
+        participant_id, after=after, limit=GENERATIONS_PER_PAGE
+    )
     return {
-        "generations": newest[start : start + GENERATIONS_PER_PAGE],
-        "generations_total": len(newest),
-        "generations_from": start,
-        "per_page": GENERATIONS_PER_PAGE,
-        "declarable": newest[:DECLARABLE],
+        "generations": items,
+        "generations_total": total,
+        "generations_after": after,
+        "generations_next": cursor,
+        "declarable": items[::-1],
     }
 
 
 def record_page(participant_id: UUID, refusal: Refusal | None = None) -> str:
-    position = ui.caught_up("roster", "registry", "catalog")
+    position = ui.caught_up("roster", "registry", "catalog", "generations")
     models = system().read_models
     pid = str(participant_id)
     entry = models.application(pid)
@@ -85,7 +89,7 @@ def record_page(participant_id: UUID, refusal: Refusal | None = None) -> str:
             for v in reversed(t["versions"])
         ],
         tools=[(t["tool"], t["name"]) for t in program["tools"] if t["tool"] in active],
-        **_generation_page(generations_of(pid)),
+        **_generation_page(pid),
         works=works,
         refusal=refusal,
     )

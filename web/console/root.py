@@ -10,10 +10,20 @@ from flask import Blueprint, redirect, url_for
 from werkzeug.wrappers import Response
 
 from ledger.actors import Actor, Role
-from web.console import artist, auditor, partner, session, signin, staff, staff_people, staff_shows
+from web.console import (
+    artist,
+    auditor,
+    corrections,
+    partner,
+    session,
+    signin,
+    staff,
+    staff_people,
+    staff_shows,
+)
 
 blp = Blueprint("console", __name__, url_prefix="/console")
-for child in (signin, staff, staff_people, staff_shows, artist, auditor, partner):
+for child in (signin, staff, staff_people, staff_shows, artist, corrections, auditor, partner):
     blp.register_blueprint(child.blp)
 session.install(blp)
 

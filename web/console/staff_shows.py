@@ -1,5 +1,5 @@
 """Staff: exhibitions (schedule one, hang a declared work) and the roster,
-now or `as_of` a past day or log position, with its CSV.
+now or `as_of` a past day or log position, with its CSV (the API's exporter).
 
 Exhibitions come from the catalog and the registry, as `GET /v1/exhibitions`;
 the roster from the roster view with the personal fields staff may see, as
@@ -9,8 +9,6 @@ schema).
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -19,6 +17,8 @@ from flask import Blueprint, Response, request
 from marshmallow import ValidationError
 
 from api.exhibitions import ExhibitionIn, HangIn
+from api.exports import attachment
+from api.exports import roster_csv as roster_csv_text
 from api.reads import RosterQuery, fresh, parse_as_of
 from api.services import system
 from ledger import commands as c
@@ -30,19 +30,6 @@ from web.console.staff_people import roster_or_404, seats, staff_roster
 
 blp = Blueprint("staff_shows", __name__, url_prefix="/staff")
 WORKS_TO_HANG = 500
-ROSTER_COLUMNS = (
-    "id",
-    "status",
-    "artist_name",
-    "display_name",
-    "email",
-    "portfolio_url",
-    "submitted_at",
-    "active_grants",
-    "generations",
-    "works",
-    "erased",
-)
 
 
 def exhibitions_page(slug: str, refusal: Refusal | None = None) -> str:
@@ -124,13 +111,6 @@ def _roster(slug: str) -> tuple[dict[str, Any] | None, dict[str, list[str]], int
     return body, errors, system().read_models.position("roster")
 
 
-def _cell(value: Any) -> Any:
-    """A spreadsheet must not run a name as a formula (CSV injection)."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
-
-
 @blp.get("/programs/<slug>/roster")
 @session.allow(Role.STAFF)
 def roster(slug: str) -> tuple[str, int]:
@@ -153,16 +133,7 @@ def roster_csv(slug: str) -> Response:
     body, errors, _ = _roster(slug)
     if body is None or errors:
         return Response("the roster has nothing at that moment\n", 422, mimetype="text/plain")
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(ROSTER_COLUMNS)
-    for entry in body["applications"]:
-        grants = " ".join(f"{g['tool']}:{g['expires_at'] or ''}" for g in entry["active_grants"])
-        row = [grants if k == "active_grants" else entry.get(k, "") for k in ROSTER_COLUMNS]
-        writer.writerow([_cell(v) for v in row])
-    name = f"roster-{slug}" + (f"-at-{body['as_of']['position']}" if body.get("as_of") else "")
-    return Response(
-        out.getvalue(),
-        mimetype="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
-    )
+    # The API's exporter, so the console's file and `GET .../roster` as
+    # text/csv are the same bytes for the same moment.
+    when = f"-as-of-{body['as_of']['position']}" if body.get("as_of") else ""
+    return attachment(roster_csv_text(body), f"roster-{slug}{when}.csv")

@@ -33,6 +33,9 @@ NOTICES = {
     "hung": "Work hung; the exhibition credits its declared owner.",
     "generation": "Generation recorded.",
     "declared": "Ownership declared.",
+    "retracted": "Declaration retracted: the registry and the certificate say so; the file's "
+    "fingerprint is free to be declared again.",
+    "disputed": "Declaration marked disputed: the registry, the certificate and the audit say so.",
     "updated": "Endpoint updated.",
     "paused": "Endpoint paused: nothing is sent until you resume it.",
     "resumed": "Endpoint resumed: delivery continues where it stopped.",

@@ -84,8 +84,22 @@ function verdict(result) {
   const who = p.creditOpened ? el("strong", {}, p.creditedName)
     : el("strong", {}, `participant ${p.artist} (the name has been erased)`);
   const key = result.checks.find((c) => c.id === "log-key");
-  return el("section", { class: "verdict ok" },
-    el("h2", {}, "Verified"),
+  const retracted = p.corrections.find((c) => c.status === "retracted");
+  const disputed = p.corrections.find((c) => c.status === "disputed");
+  // A retracted declaration is a valid record, but no longer a claim of ownership.
+  let heading = "Verified";
+  if (retracted) heading = `Valid record — ownership retracted on ${when(retracted.at)}`;
+  else if (disputed) heading = `Verified — ownership disputed since ${when(disputed.at)}`;
+  const corrected = p.corrections.map((c) => el("p", {},
+    c.status === "retracted"
+      ? `Its artist retracted this declaration on ${when(c.at)} (log position ${c.position}): `
+        + "they no longer claim the work."
+      : `Staff marked this declaration disputed on ${when(c.at)} (log position ${c.position}); `
+        + "it still stands until resolved.",
+    " Proven in the same signed log."));
+  return el("section", { class: `verdict ${retracted || disputed ? "none" : "ok"}`, "data-status": p.status },
+    el("h2", {}, heading),
+    ...corrected,
     el("p", {}, `“${p.title}” was declared by `, who, ` on ${when(p.declaredAt)}.`),
     el("p", {}, "Its SHA-256 fingerprint: ", el("code", {}, p.contentSha256),
       p.fileMatched ? " — the same as your file's." : "."),
@@ -125,7 +139,9 @@ async function verifyHash(form, hash) {
   status("Looking the fingerprint up in the registry…");
   const response = await fetch(`/v1/works?sha256=${hash}`);
   if (!response.ok) throw new Error(`the registry did not answer (HTTP ${response.status})`);
-  const [work] = (await response.json()).items;
+  const { items } = await response.json();
+  // A hash retracted and declared again has several works: the standing one first.
+  const work = items.find((w) => w.status !== "retracted") ?? items[0];
   if (!work) return show(undeclared(hash));
   show(verdict(await check(await certificateOf(work.id), form, hash)));
 }

@@ -8,7 +8,10 @@
 // tests/unit/test_js_verifier.py runs both on the service's own certificates.
 // One deliberate difference: Python insists that a certificate file is
 // byte-for-byte canonical JSON, this module checks facts, so a certificate
-// that was re-indented on its way still verifies here.
+// that was re-indented on its way still verifies here. A certificate's
+// `corrections` (a retraction, a dispute) are proven like the declaration, as
+// transparency/corrections.py proves them: a valid record of a retracted work
+// verifies, and says it was retracted.
 
 import {
   KEY_COSIGNATURE_V1, VerifyError, base64ToBytes, bytesToHex, concat, decodeUtf8, equalBytes,
@@ -25,6 +28,11 @@ const fail = (message) => {
 /** The leaf field whose `<field>_commitment` commits to the credited name. */
 export const CREDIT_FIELD = "credit_name";
 export const DECLARATION_TYPE = "work.ownership_declared";
+/** Later events that change whether a declaration stands (transparency/corrections.py). */
+export const CORRECTIONS = Object.freeze({
+  "work.ownership_retracted": "retracted",
+  "work.ownership_disputed": "disputed",
+});
 
 // ---- ownership certificates ------------------------------------------------
 
@@ -81,6 +89,7 @@ function readCertificate(s) {
   // Always present: null when the service no longer opens the credit (the
   // artist's personal data was erased); a missing one is a changed certificate.
   if (!("credit" in cert)) fail("credit is missing (null when the log does not open it)");
+  if ("corrections" in cert && !Array.isArray(cert.corrections)) fail("corrections is not a list");
   const credit = cert.credit;
   if (credit !== null && !(typeof credit?.name === "string" && typeof credit.salt === "string")) {
     fail("credit is not null or {name, salt}");
@@ -177,6 +186,66 @@ function checkProofCopy(s) {
   return "the c2sp.org/tlog-proof text repeats the same leaf, index, path and checkpoint";
 }
 
+const CORRECTION_FIELDS = ["audit_path", "leaf", "leaf_index"];
+
+/** One correction, proven like the declaration: its leaf in the same signed tree. */
+async function provenCorrection(s, item) {
+  if (!isObject(item) || Object.keys(item).sort().join() !== CORRECTION_FIELDS.join()) {
+    fail(`a correction has exactly the fields ${CORRECTION_FIELDS.join(", ")}`);
+  }
+  const { leaf_index: index, audit_path: path } = item;
+  if (!isCount(index)) fail("a correction's leaf_index is not a non-negative integer");
+  if (!Array.isArray(path) || !path.every((h) => typeof h === "string" && /^[0-9a-f]{64}$/.test(h))) {
+    fail("a correction's audit_path is not a list of hex SHA-256 hashes");
+  }
+  const leaf = base64ToBytes(item.leaf, `correction ${index}'s leaf`);
+  const { size, root } = s.checkpoint;
+  try {
+    await verifyInclusion(await leafHash(leaf), index, size, path.map((h) => hexToBytes(h)), root);
+  } catch (error) {
+    if (error instanceof VerifyError) fail(`correction ${index}: inclusion proof: ${error.message}`);
+    throw error;
+  }
+  let event;
+  try {
+    event = JSON.parse(decodeUtf8(leaf, `correction ${index}'s leaf`));
+  } catch (error) {
+    if (error instanceof VerifyError) throw error;
+    fail(`correction ${index}: the leaf is not JSON`);
+  }
+  if (!isObject(event) || !Object.hasOwn(CORRECTIONS, event.type)) {
+    fail(`correction ${index} is not a retraction or a dispute`);
+  }
+  const version = event.aggregate_version;
+  if (event.aggregate_id !== s.cert.work_id || !Number.isSafeInteger(version) || version < 2) {
+    fail(`correction ${index} is not an event of work ${s.cert.work_id}`);
+  }
+  return { index, event };
+}
+
+async function checkCorrections(s) {
+  const items = s.cert.corrections ?? [];
+  const proven = [];
+  for (const item of items) proven.push(await provenCorrection(s, item));
+  if (new Set(proven.map((c) => c.index)).size !== proven.length) fail("a correction is listed twice");
+  proven.sort((a, b) => a.index - b.index);
+  s.corrections = proven.map(({ index, event }) => ({
+    status: CORRECTIONS[event.type],
+    type: event.type,
+    at: event.timestamp ?? null,
+    position: event.position ?? null,
+    leafIndex: index,
+  }));
+  const found = new Set(s.corrections.map((c) => c.status));
+  s.status = found.has("retracted") ? "retracted" : found.size ? "disputed" : "declared";
+  if (!proven.length) {
+    return "none in this certificate (one issued before a correction cannot show a later one: "
+      + "the registry says what stands now)";
+  }
+  const said = s.corrections.map((c) => `${c.status} at ${c.at} (record ${c.leafIndex})`);
+  return `${said.join("; ")}, each proven in the same signed log`;
+}
+
 function checkFile(s, { fileSha256 }) {
   if (fileSha256 === undefined || fileSha256 === null) return skipped("no file was given to compare");
   const given = String(fileSha256).toLowerCase();
@@ -208,6 +277,7 @@ const STEPS = [
   ["inclusion", "The declaration is part of the signed log", checkInclusion],
   ["declaration", "The record is this work's ownership declaration", checkDeclaration],
   ["proof-copy", "The certificate's two copies of the proof agree", checkProofCopy],
+  ["corrections", "Any later retraction or dispute is in the same signed log", checkCorrections],
   ["file", "Your file is the declared work", checkFile],
   ["credit", "The credited name is the one the log committed to", checkCredit],
 ];
@@ -231,6 +301,9 @@ function proved(s) {
     keyPinned: s.keyPinned,
     witnesses: s.witnesses,
     fileMatched: s.fileMatched,
+    // declared, disputed or retracted: as far as this certificate proves.
+    status: s.status,
+    corrections: s.corrections,
   };
 }
 
