@@ -88,7 +88,9 @@ class StoredLog:
         return [Entry(n, self.decode(n)) for n in notifications]
 
     def head(self) -> int:
-        return self.recorder.max_notification_id() or 0
+        # Our recorders read it through the `Database` (one transaction per HTTP read).
+        head = getattr(self.recorder, "head", None)
+        return head() if head is not None else self.recorder.max_notification_id() or 0
 
     def decode(self, stored: Any) -> dict[str, Any]:
         """The envelope of one stored notification; never raises for its content."""

@@ -207,4 +207,5 @@ class Follower:
                 return True
             if remaining <= 0:
                 return False
+            self.db.renew()  # a shared read would see the same position again
             time.sleep(min(self.poll_interval, remaining))
