@@ -2,7 +2,8 @@
 views it reads, the log head and the representation, so `If-None-Match`
 is answered 304 before a view row is read or a body built; the tag changes
 with every write the body shows (a generation, a display name, an erasure),
-differs per representation and per reader, and ends when a grant expires."""
+differs per representation and per reader, and ends when a grant expires.
+On SQLite and PostgreSQL: each read is one shared transaction."""
 
 from __future__ import annotations
 
@@ -11,10 +12,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from api import conditional, reads
+from api.app import create_app
 from ledger.events import rfc3339
 from ledger.personal import PersonalData
 from projections.service import ReadModels
-from tests.helpers import apply, open_program, post, seed
+from tests.helpers import Tokens, apply, open_program, post, seed
 
 GENERATION = {
     "tool": "video",
@@ -22,6 +24,18 @@ GENERATION = {
     "output_sha256": "ab" * 32,
     "media_type": "video/mp4",
 }
+
+
+@pytest.fixture
+def client(store_settings, store_system):
+    app = create_app(store_settings, system=store_system)
+    app.config["TESTING"] = True
+    return app.test_client()
+
+
+@pytest.fixture
+def tokens(store_system):
+    return Tokens(store_system)
 
 
 def _paths(s) -> dict[str, dict]:
