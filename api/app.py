@@ -82,6 +82,7 @@ def create_app(settings: Settings | None = None, *, system: System | None = None
     register_request_guards(app)
     register_response_headers(app)
     register_conditional_reads(app)
+    services.register_shared_reads(app)
     for blueprint in BLUEPRINTS:
         api.register_blueprint(blueprint)
     app.register_blueprint(swagger.blp)

@@ -1,24 +1,83 @@
-"""Conditional reads: a read's 200 carries an `ETag` (a hash of its body), and
-a request whose `If-None-Match` names it is answered `304 Not Modified` with
-no body, so a client polling a view downloads it again only once it changed.
+"""Conditional reads: a read's 200 carries an `ETag`, and a request whose
+`If-None-Match` names it is answered `304 Not Modified` with no body, so a
+client polling a view downloads it again only once it changed.
 
-`register_conditional_reads` does it for every successful GET, pages and API
-alike. `@etagged`, under a view's `@blp.response(...)`, does the same for
-that view and documents it: the OpenAPI document then lists `If-None-Match`,
-the `ETag` header and the 304, through flask-smorest's own ETag documentation.
+A read of the API tags itself by what its body is derived from (`tag_read`):
+the positions of the views it reads, the log head (personal data changes only
+in the transaction of an event: a display name, an erasure), and the
+representation asked for (path, query, `Accept`, and who asks: roles see
+different fields). It does so before it reads a view row, so a 304 costs the
+token and the positions, nothing else. The tag is strong: one tag names one
+representation's exact bytes (JSON and CSV differ by `Accept` or `format`).
+A body that changes with time alone (a grant expiring) names the instant in
+its tag (`valid_until`), after which the tag no longer matches.
+
+`register_conditional_reads` tags every other successful GET (the pages, the
+transparency log) by a hash of its body. `@etagged`, under a view's
+`@blp.response(...)`, documents it: the OpenAPI document then lists
+`If-None-Match`, the `ETag` header and the 304, through flask-smorest's own
+ETag documentation.
 """
 
 from __future__ import annotations
 
 import functools
+import hashlib
 from collections.abc import Callable
 from copy import deepcopy
+from datetime import UTC, datetime
 from typing import Any, TypeVar
 
-from flask import Flask, Response, current_app, request
+from flask import Flask, Response, current_app, g, request
+
+from ledger.events import rfc3339
 
 F = TypeVar("F", bound=Callable[..., Any])
 _READS = frozenset({"GET", "HEAD"})
+UNTIL = "~"  # between a tag and the instant it stops being valid
+# Query parameters that change when a read answers, never what it answers.
+_NOT_REPRESENTATION = frozenset({"min_position"})
+
+
+class NotModified(Exception):
+    """The client holds the current representation: answer 304."""
+
+    def __init__(self, tag: str) -> None:
+        self.tag = tag
+
+
+def _representation() -> str:
+    query = sorted(
+        (k, v) for k, v in request.args.items(multi=True) if k not in _NOT_REPRESENTATION
+    )
+    actor = g.get("actor")
+    asker = f"{actor.role}:{actor.participant_id}" if actor is not None else "-"
+    return f"{request.path}?{query}|{request.headers.get('Accept', '')}|{asker}"
+
+
+def tag_read(*state: object) -> None:
+    """Tag this read by the `state` its body derives from (and the
+    representation asked for); raise NotModified when the client holds it."""
+    digest = hashlib.sha256(f"{state!r}|{_representation()}".encode()).hexdigest()[:32]
+    g.etag = digest
+    held = request.if_none_match
+    if not held:
+        return
+    if held.star_tag:
+        raise NotModified(digest)
+    now = rfc3339(datetime.now(UTC))
+    for candidate in held.as_set(include_weak=True):
+        if not candidate:  # werkzeug's reading of `""`
+            continue
+        tag, _, until = candidate.partition(UNTIL)
+        if tag == digest and (not until or now < until):
+            raise NotModified(candidate)
+
+
+def valid_until(instant: str | None) -> None:
+    """The body changes at `instant` (RFC 3339 UTC) without any event."""
+    if instant is not None and (g.get("etag_until") is None or instant < g.etag_until):
+        g.etag_until = instant
 
 
 def _conditional(response: Response) -> Response:
@@ -43,9 +102,20 @@ def register_conditional_reads(app: Flask) -> None:
 def etagged(view: F) -> F:
     @functools.wraps(view)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        response = current_app.make_response(view(*args, **kwargs))
+        try:
+            response = current_app.make_response(view(*args, **kwargs))
+        except NotModified as held:
+            response = Response(status=304)
+            response.set_etag(held.tag)
+            response.vary.add("Accept")
+            return response
         if isinstance(response, Response) and response.status_code == 200:
-            response = _conditional(response)
+            tag = g.get("etag")
+            if tag is None:
+                return _conditional(response)
+            until = g.get("etag_until")
+            response.set_etag(f"{tag}{UNTIL}{until}" if until else tag)
+            response.vary.add("Accept")
         return response
 
     wrapper._apidoc = deepcopy(getattr(wrapper, "_apidoc", {}))  # type: ignore[attr-defined]

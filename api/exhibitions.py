@@ -9,10 +9,11 @@ from marshmallow import Schema, fields
 
 from api import responses as r
 from api.auth import require
+from api.conditional import etagged
 from api.errors import ProblemError
 from api.idempotency import execute, idempotent
 from api.openapi import Blueprint
-from api.reads import fresh
+from api.reads import fresh, tag_views
 from api.schemas import cursor_field, day, limit_field, min_position_field, slug, text
 from api.services import system
 from ledger import commands as c
@@ -50,9 +51,11 @@ def _fresh(min_position: int | None) -> None:
     from the registry: both must have reached the position."""
     fresh("catalog", min_position)
     fresh("registry", min_position)
+    tag_views("catalog", "registry")
 
 
 @blp.get("")
+@etagged
 @blp.arguments(ExhibitionsQuery, location="query")
 @blp.response(200, r.ExhibitionPage)
 def list_exhibitions(query: dict[str, Any]) -> dict[str, Any]:
@@ -64,6 +67,7 @@ def list_exhibitions(query: dict[str, Any]) -> dict[str, Any]:
 
 
 @blp.get("/<uuid:exhibition_id>")
+@etagged
 @blp.arguments(ExhibitionQuery, location="query")
 @blp.response(200, r.Exhibition)
 def get_exhibition(query: dict[str, Any], exhibition_id: UUID) -> dict[str, Any]:

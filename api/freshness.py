@@ -48,6 +48,7 @@ def wait_until(current: Callable[[], int], target: int, what: str) -> int:
     while position < target:
         if time.monotonic() >= deadline:
             raise behind(what, position, target)
+        system().db.renew()  # a shared read would see the same position again
         time.sleep(min(settings.poll_interval, 0.05))
         position = current()
     return position

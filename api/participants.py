@@ -17,14 +17,14 @@ from marshmallow import Schema
 
 from api import participant_responses as r
 from api.auth import current_actor, require
-from api.conditional import etagged
+from api.conditional import etagged, valid_until
 from api.errors import ProblemError
 from api.openapi import Blueprint
 from api.people import shown
-from api.reads import fresh, read_models
+from api.reads import fresh, next_expiry, read_models, tag_views
 from api.schemas import cursor_field, limit_field, min_position_field
 from api.services import system
-from ledger.actors import Role
+from ledger.actors import Actor, Role
 
 blp = Blueprint("participants", __name__, url_prefix="/v1", description="People's records")
 
@@ -32,6 +32,8 @@ blp = Blueprint("participants", __name__, url_prefix="/v1", description="People'
 # paged (`generations_next`: /v1/participants/{id}/generations?after=...,
 # `works_next`: /v1/works?owner={id}&after=...).
 EMBEDDED = 100
+# The views a participant's record reads.
+RECORD_VIEWS = ("roster", "generations", "registry")
 
 
 class FreshQuery(Schema):
@@ -44,19 +46,36 @@ class PageQuery(Schema):
     min_position = min_position_field()
 
 
-def _entry(person_id: UUID, min_position: int | None) -> dict[str, Any]:
-    """The application's roster document (404 if there is none), with the
-    personal fields the request's actor may see. An artist reads only their
-    own (403 before anything is looked up)."""
+def _allowed(person_id: UUID) -> Actor:
+    """The request's actor; an artist reads only their own (403 before
+    anything is looked up)."""
     actor = current_actor()
     if actor.role == Role.ARTIST:
         actor.check_acts_for(person_id)
-    fresh("roster", min_position)
+    return actor
+
+
+def _fresh(views: tuple[str, ...], min_position: int | None) -> None:
+    """Each view fresh enough, then the read tagged by them (304 when held)."""
+    for name in views:
+        fresh(name, min_position)
+    tag_views(*views)
+
+
+def _entry(actor: Actor, person_id: UUID) -> dict[str, Any]:
+    """The application's roster document (404 if there is none), with the
+    personal fields `actor` may see."""
     entry = read_models().application(str(person_id))
     if entry is None:
         raise ProblemError(404, f"application {person_id} not found", title="Not Found")
     person = system().people.get(entry["id"])
     return entry | shown(actor, entry["id"], person, entry["status"])
+
+
+def _expiring(entry: dict[str, Any]) -> dict[str, Any]:
+    """An entry whose grants show `active`: its tag ends when one expires."""
+    valid_until(next_expiry(g for g in entry["grants"] if g["active"]))
+    return entry
 
 
 @blp.get("/applications/<uuid:application_id>")
@@ -66,7 +85,9 @@ def _entry(person_id: UUID, min_position: int | None) -> dict[str, Any]:
 @blp.response(200, r.Application)
 def get_application(query: dict[str, Any], application_id: UUID) -> dict[str, Any]:
     """An application: status, grants, and its personal fields (staff, or the artist themself)"""
-    return _entry(application_id, query["min_position"])
+    actor = _allowed(application_id)
+    _fresh(("roster",), query["min_position"])
+    return _expiring(_entry(actor, application_id))
 
 
 @blp.get("/participants/<uuid:participant_id>")
@@ -76,10 +97,9 @@ def get_application(query: dict[str, Any], application_id: UUID) -> dict[str, An
 @blp.response(200, r.Participant)
 def get_participant(query: dict[str, Any], participant_id: UUID) -> dict[str, Any]:
     """A participant: status, grants with expiry, generations, works (personal: staff, self)"""
-    target = query["min_position"]
-    entry = _entry(participant_id, target)
-    fresh("generations", target)
-    fresh("registry", target)
+    actor = _allowed(participant_id)
+    _fresh(RECORD_VIEWS, query["min_position"])
+    entry = _expiring(_entry(actor, participant_id))
     pid = str(participant_id)
     models = read_models()
     generations, generations_next, total, _ = models.generations(pid, limit=EMBEDDED)
@@ -91,7 +111,7 @@ def get_participant(query: dict[str, Any], participant_id: UUID) -> dict[str, An
         "works": [_summary(work) for work in works],
         "works_next": works_next,
         # Complete up to here: the least advanced of the three views it reads.
-        "position": min(models.position(name) for name in ("roster", "generations", "registry")),
+        "position": min(models.positions(*RECORD_VIEWS)),
     }
 
 
@@ -107,8 +127,9 @@ def _summary(work: dict[str, Any]) -> dict[str, Any]:
 @blp.response(200, r.GenerationPage)
 def get_generations(query: dict[str, Any], participant_id: UUID) -> dict[str, Any]:
     """A participant's generations, oldest first, each with its tool version's disclosure"""
-    _entry(participant_id, query["min_position"])
-    fresh("generations", query["min_position"])
+    actor = _allowed(participant_id)
+    _fresh(("roster", "generations"), query["min_position"])
+    _entry(actor, participant_id)
     items, cursor, total, position = read_models().generations(
         str(participant_id), after=query["after"], limit=query["limit"]
     )

@@ -8,10 +8,11 @@ from marshmallow import Schema, fields, validate
 
 from api import responses as r
 from api.auth import require
+from api.conditional import etagged
 from api.errors import ProblemError
 from api.idempotency import execute, idempotent
 from api.openapi import Blueprint
-from api.reads import fresh
+from api.reads import fresh, tag_views
 from api.schemas import (
     cursor_field,
     day,
@@ -90,11 +91,13 @@ class ProgramQuery(Schema):
 
 
 @blp.get("")
+@etagged
 @blp.arguments(ProgramsQuery, location="query")
 @blp.response(200, r.ProgramPage)
 def list_programs(query: dict[str, Any]) -> dict[str, Any]:
     """The programs, in the order they were opened (public)"""
     fresh("catalog", query["min_position"])
+    tag_views("catalog")
     items, cursor, position = system().read_models.programs(
         after=query["after"], limit=query["limit"]
     )
@@ -102,12 +105,14 @@ def list_programs(query: dict[str, Any]) -> dict[str, Any]:
 
 
 @blp.get("/<slug>")
+@etagged
 @blp.arguments(ProgramQuery, location="query")
 @blp.response(200, r.Program)
 def get_program(query: dict[str, Any], slug: str) -> dict[str, Any]:
     """A program (public): its tools with every dated disclosure, its seats, the admitted
     participants' display names and its exhibitions"""
     fresh("catalog", query["min_position"])
+    tag_views("catalog")
     program = system().read_models.program(slug)
     if program is None:
         raise ProblemError(404, f"program {slug!r} not found", title="Not Found")

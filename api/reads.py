@@ -16,7 +16,7 @@ from marshmallow import Schema, ValidationError, validates
 from api import read_responses as r
 from api.auth import current_actor, require
 from api.bootstrap import System
-from api.conditional import etagged
+from api.conditional import etagged, tag_read, valid_until
 from api.errors import ProblemError
 from api.exports import attachment, format_field, roster_csv, wants_csv
 from api.freshness import behind, refuse_beyond_head, refuse_stuck
@@ -61,6 +61,20 @@ def fresh(name: str, min_position: int | None) -> None:
     if not models.ensure(name, min_position, settings.read_wait):
         refuse_stuck(f"{name} view", models.stuck(name), min_position)
         raise behind(f"{name} view", models.position(name), min_position)
+
+
+def tag_views(*names: str, also: tuple[object, ...] = ()) -> None:
+    """Tag the read by the positions of the views it reads and the log head
+    (the personal data it shows changes only with an event), read before any
+    view row, so its body is at least as new as its tag; 304 when the client
+    holds it (`api.conditional`)."""
+    tag_read(system().log.head(), read_models().positions(*names), *also)
+
+
+def next_expiry(grants: Any) -> str | None:
+    """The first instant at which one of these active grants stops being
+    active: the body changes then, with no event."""
+    return min((g["expires_at"] for g in grants if g["expires_at"] is not None), default=None)
 
 
 # ---- roster ---------------------------------------------------------------------
@@ -112,6 +126,7 @@ def get_roster(query: dict[str, Any], slug: str) -> Any:
             )
         target = max(target or 0, as_of)
     fresh("roster", target)
+    tag_views("roster")
     body = read_models().roster(
         slug,
         as_of_position=as_of if isinstance(as_of, int) else None,
@@ -121,6 +136,8 @@ def get_roster(query: dict[str, Any], slug: str) -> Any:
         when = f" as of {query['as_of']}" if as_of is not None else ""
         raise ProblemError(404, f"program {slug!r} not found{when}", title="Not Found")
     entries = body["applications"]
+    if as_of is None:
+        valid_until(next_expiry(g for entry in entries for g in entry["active_grants"]))
     roster_entries(current_actor(), entries, system().people.many(e["id"] for e in entries))
     if wants_csv(query):
         when = f"-as-of-{body['as_of']['position']}" if body["as_of"] else ""
@@ -151,6 +168,7 @@ class WorksQuery(Schema):
 def search_works(query: dict[str, Any]) -> dict[str, Any]:
     """Search the ownership registry (public; names: owners' display names and credits)"""
     fresh("registry", query.pop("min_position", None))
+    tag_views("registry")
     items, cursor, position = read_models().works(**query)
     return {"items": items, "next": cursor, "position": position}
 
@@ -162,6 +180,7 @@ def search_works(query: dict[str, Any]) -> dict[str, Any]:
 def get_work(query: dict[str, Any], work_id: Any) -> dict[str, Any]:
     """A work's registry entry: owner, title, hash, tools with disclosures, exhibitions"""
     fresh("registry", query.get("min_position"))
+    tag_views("registry")
     entry = read_models().work(str(work_id))
     if entry is None:
         raise ProblemError(404, f"no declared work {work_id}", title="Not Found")
@@ -184,10 +203,12 @@ class AuditQuery(FreshQuery):
 def get_audit_report(query: dict[str, Any], slug: str) -> Any:
     """Counts by event type and tool, and every invariant re-checked (JSON or text/csv)"""
     fresh("audit", query.get("min_position"))
+    checkpoint = _latest_checkpoint()  # cosignatures change it with no event
+    tag_views("audit", also=(checkpoint,))
     report = read_models().audit_report(slug)
     if report is None:
         raise ProblemError(404, f"program {slug!r} not found", title="Not Found")
-    report["checkpoint"] = _latest_checkpoint()
+    report["checkpoint"] = checkpoint
     if wants_csv(query):
         return attachment(as_csv(report), f"audit-{slug}-{report['position']}.csv")
     return report
@@ -238,6 +259,7 @@ def get_events(query: dict[str, Any]) -> dict[str, Any]:
     if target is not None:  # the feed is the log: it holds every position up to its head
         refuse_beyond_head(target)
     types = frozenset(_types(query["type"])) if "type" in query else None
+    tag_read(log.head())  # the feed is the log up to its head
     items, cursor = feed(log, query["after"], query["limit"], types)
     if current_actor().role != Role.STAFF:
         return {"items": [redacted(env) for env in items], "next": cursor}

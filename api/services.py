@@ -4,9 +4,11 @@ pools do not survive a fork)."""
 
 from __future__ import annotations
 
+import logging
 import threading
+from contextlib import AbstractContextManager
 
-from flask import current_app
+from flask import Flask, current_app, g, request
 
 from api.bootstrap import System, bootstrap
 from ledger.settings import Settings
@@ -29,3 +31,25 @@ class LazySystem:
 def system() -> System:
     """The System of the app handling this request."""
     return current_app.extensions["labledger"].get()
+
+
+def register_shared_reads(app: Flask) -> None:
+    """Each read of the API (GET, HEAD under /v1/) runs its token lookup,
+    freshness check, positions and view rows in one transaction on one
+    connection (`ledger.database.Database.sharing`), not one each."""
+
+    @app.before_request
+    def _share() -> None:
+        if request.method in ("GET", "HEAD") and request.path.startswith("/v1/"):
+            scope = system().db.sharing()
+            scope.__enter__()
+            g.shared_read = scope
+
+    @app.teardown_request
+    def _end(error: BaseException | None) -> None:
+        scope: AbstractContextManager[None] | None = g.pop("shared_read", None)
+        if scope is not None:
+            try:
+                scope.__exit__(None, None, None)
+            except Exception:  # a broken connection: the response is already made
+                logging.getLogger("labledger.api").exception("ending a read's transaction")

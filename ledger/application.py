@@ -7,12 +7,13 @@ transaction) and finds aggregates, raising a named error when one is missing.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError, Application, Recording
+from eventsourcing.application import AggregateNotFoundError, Application, Recording, Repository
 from eventsourcing.persistence import ApplicationRecorder
 from eventsourcing.popo import POPOFactory
 
@@ -24,6 +25,27 @@ from ledger.personal import Person, PersonalData
 from ledger.recorders import MemoryRecorder, SideWrite
 
 APP_NAME = "ledger"  # PostgreSQL table names derive from it: never change.
+AGGREGATES = 1000  # aggregates a process keeps decoded for its commands
+
+
+class CachedRepository(Repository[UUID]):
+    """eventsourcing's repository with its aggregate cache: a command's `get`
+    fast-forwards the cached aggregate with the events stored since (one
+    query, none replayed; another process's writes are never missed, and
+    every save is still checked against the stored version) and hands the
+    command a deep copy. eventsourcing copies outside its fast-forward lock,
+    so one thread could copy an aggregate that another is fast-forwarding:
+    here both happen under one lock."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._lock = threading.Lock()
+
+    def get(self, aggregate_id: UUID, *, version: int | None = None, **kwargs: Any) -> Any:
+        if self.cache is None or version is not None:
+            return super().get(aggregate_id, version=version, **kwargs)
+        with self._lock:
+            return super().get(aggregate_id, version=version, **kwargs)
 
 
 def utcnow() -> datetime:
@@ -42,6 +64,15 @@ class Ledger(Application[UUID]):
         recorder: Any = self.recorder  # one of ledger.recorders: it has a `database`
         self.people = PersonalData(recorder.database)
         self.outputs = Outputs(recorder.database)
+
+    def construct_repository(self) -> Repository[UUID]:
+        return CachedRepository(
+            event_store=self.events,
+            snapshot_store=self.snapshots,
+            cache_maxsize=AGGREGATES,
+            fastforward=True,
+            deepcopy_from_cache=True,
+        )
 
     def construct_recorder(self) -> ApplicationRecorder:
         # In memory (eventsourcing's POPO store, the default): side writes too.

@@ -9,9 +9,10 @@ store it is built on (eventsourcing's datastore), so a process keeps one pool.
 
 from __future__ import annotations
 
+import threading
 import uuid
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import ExitStack, contextmanager
 from typing import Any
 
 from eventsourcing.sqlite import SQLiteDatastore
@@ -38,6 +39,7 @@ class Database:
         self.dialect = dialect
         self.schema: str | None = datastore.schema if dialect == "postgres" else None
         self.prefix = f'"{self.schema}".' if self.schema else ""
+        self._local = threading.local()  # this thread's shared read, while `sharing`
 
     @classmethod
     def memory(cls) -> Database:
@@ -52,19 +54,69 @@ class Database:
         return statement
 
     @contextmanager
+    def sharing(self) -> Iterator[None]:
+        """Until it ends, the read transactions of this thread are one: the
+        first opens it, the others join it (an HTTP read: token, positions
+        and view rows on one connection, in one snapshot on SQLite)."""
+        local = self._local
+        if getattr(local, "stack", None) is not None:
+            yield  # nested: the outer scope owns the transaction
+            return
+        local.stack, local.cursor, local.depth = ExitStack(), None, 0
+        try:
+            yield
+        finally:
+            stack = local.stack
+            local.stack = local.cursor = None
+            stack.close()
+
+    def renew(self) -> None:
+        """End the shared read (when no block is inside it), so the next read
+        sees what was committed since: before waiting for someone else's
+        write, and before a write of our own."""
+        local = self._local
+        if getattr(local, "cursor", None) is not None and local.depth == 0:
+            local.cursor = None
+            local.stack.close()
+
+    @contextmanager
     def transaction(self, *, write: bool = False) -> Iterator[Cursor]:
         """A cursor in one transaction, committed when `write` and no error.
 
         On SQLite a write transaction begins IMMEDIATE: a deferred one that
         reads and then writes fails at once if another process committed
-        meanwhile.
+        meanwhile. Inside `sharing`, a read joins the thread's shared read
+        transaction, and a write ends it first.
         """
+        local = self._local
+        if getattr(local, "stack", None) is None:
+            with self._transaction(write) as cur:
+                yield cur
+            return
+        if write:
+            self.renew()
+            with self._transaction(True) as cur:
+                yield cur
+            return
+        if local.cursor is None:
+            local.cursor = local.stack.enter_context(self._transaction(False))
+        local.depth += 1
+        try:
+            yield local.cursor
+        except BaseException:
+            local.depth -= 1
+            self.renew()  # PostgreSQL refuses every statement after an error in it
+            raise
+        local.depth -= 1
+
+    @contextmanager
+    def _transaction(self, write: bool) -> Iterator[Cursor]:
         if self.dialect == "sqlite":
             with self.datastore.get_connection(commit=write) as conn:
                 raw = conn.cursor()
                 raw.execute("BEGIN IMMEDIATE" if write else "BEGIN")
                 try:
-                    yield Cursor(raw, self)
+                    yield Cursor(raw, self, reading=not write)
                 except BaseException:
                     conn.rollback()
                     raise
@@ -74,7 +126,7 @@ class Database:
                     conn.rollback()
         else:
             with self.datastore.transaction(commit=write) as raw:
-                yield Cursor(raw, self)
+                yield Cursor(raw, self, reading=not write)
 
     def execute(self, statement: str, params: Sequence[Any] = ()) -> None:
         with self.transaction(write=True) as cur:
@@ -101,11 +153,21 @@ class Cursor:
     transaction: what was read or written in it can never go stale.
     """
 
-    def __init__(self, raw: Any, db: Database) -> None:
+    def __init__(self, raw: Any, db: Database, *, reading: bool = False) -> None:
         self._raw = raw
         self._db = db
         self.dialect = db.dialect
         self.cache: dict[Any, Any] = {}
+        self.reading = reading  # a read transaction: what it read stays true in it
+
+    def remembered(self, key: Any, read: Callable[[], Any]) -> Any:
+        """`read()`, once per read transaction (an HTTP read asks for the log
+        head and a view's position both to check freshness and to tag itself)."""
+        if not self.reading:
+            return read()
+        if key not in self.cache:
+            self.cache[key] = read()
+        return self.cache[key]
 
     def execute(self, statement: str, params: Sequence[Any] = ()) -> None:
         self._raw.execute(self._db.sql(statement), _storable(params))

@@ -17,6 +17,8 @@ reports itself stuck (`ledger.faults`).
 from __future__ import annotations
 
 import logging
+import threading
+from collections import OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -27,6 +29,7 @@ from prometheus_client import Counter
 from ledger.events import envelope, is_unreadable, unreadable_envelope
 
 PAGE = 500
+DECODED = 5000  # envelopes a process keeps decoded (a few MB)
 logger = logging.getLogger("labledger.log")
 
 UNREADABLE_EVENTS = Counter(
@@ -79,16 +82,42 @@ class StoredLog:
     """The `EventLog` of an event store: its recorder's notifications,
     decoded by its mapper."""
 
-    def __init__(self, recorder: ApplicationRecorder, mapper: Mapper[Any]) -> None:
+    def __init__(
+        self, recorder: ApplicationRecorder, mapper: Mapper[Any], remember: int = DECODED
+    ) -> None:
         self.recorder = recorder
         self.mapper = mapper
+        self._decoded: OrderedDict[tuple[Any, ...], dict[str, Any]] = OrderedDict()
+        self._remember = remember
+        self._lock = threading.Lock()
 
     def entries(self, after: int, limit: int = PAGE) -> list[Entry]:
         notifications = self.recorder.select_notifications(max(after + 1, 1), limit)
-        return [Entry(n, self.decode(n)) for n in notifications]
+        return [Entry(n, self._envelope(n)) for n in notifications]
+
+    def _envelope(self, stored: Any) -> dict[str, Any]:
+        """`decode`, remembered for the last `remember` events read: decoding
+        is most of a feed page's time. Keyed by the stored bytes themselves,
+        so an event altered in the store is decoded afresh. Each reader gets
+        its own copy of the envelope (the feed adds keys to it)."""
+        key = (stored.id, stored.originator_id, stored.originator_version, stored.topic)
+        key += (stored.state,)
+        with self._lock:
+            env = self._decoded.get(key)
+            if env is not None:
+                self._decoded.move_to_end(key)
+                return dict(env)
+        env = self.decode(stored)
+        with self._lock:
+            self._decoded[key] = env
+            if len(self._decoded) > self._remember:
+                self._decoded.popitem(last=False)
+        return dict(env)
 
     def head(self) -> int:
-        return self.recorder.max_notification_id() or 0
+        # Our recorders read it through the `Database` (one transaction per HTTP read).
+        head = getattr(self.recorder, "head", None)
+        return head() if head is not None else self.recorder.max_notification_id() or 0
 
     def decode(self, stored: Any) -> dict[str, Any]:
         """The envelope of one stored notification; never raises for its content."""

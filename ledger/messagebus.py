@@ -17,7 +17,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from eventsourcing.persistence import IntegrityError
+from eventsourcing.persistence import IntegrityError, OperationalError
 
 from ledger import errors
 from ledger.actors import Actor
@@ -86,7 +86,9 @@ class CommandBus:
                 side_writes.append(IdempotentResponse(idempotency, body))
             try:
                 recordings = self.ledger.save(*changes.aggregates, side_writes=side_writes)
-            except IntegrityError:
+            except (IntegrityError, OperationalError) as error:
+                if not isinstance(error, IntegrityError) and not _lost_race(error):
+                    raise
                 if idempotency is not None:
                     self._replay_if_done(idempotency)  # a concurrent twin won
                 time.sleep(random.uniform(0, 0.005 * 2**attempt))
@@ -105,3 +107,10 @@ class CommandBus:
         stored = self.idempotency.lookup(key.scope, key.key)
         if stored is not None:
             raise DuplicateRequest(stored.for_request(key.request_hash))
+
+
+def _lost_race(error: OperationalError) -> bool:
+    """PostgreSQL's pipeline reports a conflicting insert (a twin's
+    idempotency key, a version taken) as often as not by aborting the
+    statements after it: the conflict, seen from its other side."""
+    return "pipeline aborted" in str(error).lower()

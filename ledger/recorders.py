@@ -45,6 +45,15 @@ def _write(cur: Cursor, side_writes: Sequence[SideWrite], events: Sequence[Store
         side_write.write(cur, events)
 
 
+def _head(database: Database, statement: str) -> int:
+    def read() -> int:
+        row = cur.one(statement)
+        return int(row["head"] or 0) if row else 0
+
+    with database.transaction() as cur:
+        return int(cur.remembered("log.head", read))
+
+
 class LedgerSQLiteRecorder(SQLiteApplicationRecorder):
     def __init__(self, datastore: Any, **kwargs: Any) -> None:
         super().__init__(datastore, **kwargs)
@@ -68,6 +77,11 @@ class LedgerSQLiteRecorder(SQLiteApplicationRecorder):
             (originator_id.hex, originator_version),
         )
         return int(row["position"]) if row else None
+
+    def head(self) -> int:
+        """The last position, read through the `Database`: in an HTTP read,
+        in its shared transaction (`Database.sharing`)."""
+        return _head(self.database, f"SELECT MAX(rowid) AS head FROM {{t}}{self.events_table_name}")
 
 
 class LedgerPostgresRecorder(PostgresApplicationRecorder):
@@ -94,6 +108,12 @@ class LedgerPostgresRecorder(PostgresApplicationRecorder):
             (originator_id, originator_version),
         )
         return int(row["position"]) if row else None
+
+    def head(self) -> int:
+        """As `LedgerSQLiteRecorder.head`."""
+        return _head(
+            self.database, f"SELECT MAX(notification_id) AS head FROM {{t}}{self.events_table_name}"
+        )
 
 
 class MemoryRecorder(POPOApplicationRecorder):

@@ -176,6 +176,9 @@ class Follower:
         process holds the lease, applies nothing (that process is following)."""
         target = self.log.head() if target is None else target
         deadline = time.monotonic() + budget
+        position = self.position()
+        if position >= target:  # the common case: no lock, so a worker's reads never queue
+            return position
         with self._lock:
             position = self.position()
             # held_elsewhere() is a read: under a follower process, reads never
@@ -207,4 +210,5 @@ class Follower:
                 return True
             if remaining <= 0:
                 return False
+            self.db.renew()  # a shared read would see the same position again
             time.sleep(min(self.poll_interval, remaining))

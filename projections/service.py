@@ -86,6 +86,11 @@ class ReadModels:
     def position(self, name: str) -> int:
         return self.followers[name].position()
 
+    def positions(self, *names: str) -> tuple[int, ...]:
+        """The serving position of each view named, in one transaction."""
+        with self.db.transaction() as cur:
+            return tuple(active(cur, name)[1] for name in names)
+
     def stuck(self, name: str) -> Fault | None:
         """Why view `name` cannot get past a log position, if it cannot."""
         return self.followers[name].stuck()

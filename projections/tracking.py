@@ -81,7 +81,11 @@ _POSITION_SQL = (
 def active(cur: Cursor, name: str) -> tuple[int, int]:
     """(serving generation, its tracked position), read in one statement so a
     concurrent switch can never pair one generation with another's position."""
-    row = cur.one(_POSITION_SQL, (name,))
-    if row is None:
-        raise LookupError(f"projection {name!r} has no tables; run `labledger db init`")
-    return int(row["gen"]), int(row["position"] or 0)
+
+    def read() -> tuple[int, int]:
+        row = cur.one(_POSITION_SQL, (name,))
+        if row is None:
+            raise LookupError(f"projection {name!r} has no tables; run `labledger db init`")
+        return int(row["gen"]), int(row["position"] or 0)
+
+    return cur.remembered(("active", name), read)

@@ -141,3 +141,24 @@ def test_holding_a_lease_renews_it_only_after_a_third_of_its_ttl(store_system):
     assert lease.hold() and len(writes) == 2
     lease.release()
     assert lease.hold() and len(writes) == 3
+
+
+def test_a_command_sees_what_another_process_saved_since_it_cached_the_aggregate(
+    store_system, store_settings
+):
+    """Each process keeps aggregates decoded (`ledger.application.CachedRepository`):
+    one that another process changed since is brought up to date on its next
+    command, so capacity holds across processes."""
+    from api.bootstrap import bootstrap
+
+    slug = open_program(store_system, capacity=1)
+    first, second = submit(store_system, slug, 1), submit(store_system, slug, 2)
+    other = bootstrap(store_settings)  # another process on the same store
+    try:
+        other.store.ledger.get_program(slug)  # cached there, with its seat free
+        store_system.bus.handle(c.AdmitApplicant(first), STAFF)
+        with pytest.raises(errors.ProgramFull):
+            other.bus.handle(c.AdmitApplicant(second), STAFF)
+        assert other.store.ledger.get_program(slug).seats_used == 1
+    finally:
+        other.close()
