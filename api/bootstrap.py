@@ -23,7 +23,7 @@ from ledger.faults import Faults
 from ledger.idempotency import IdempotencyStore
 from ledger.log import StoredLog
 from ledger.messagebus import CommandBus
-from ledger.personal import PersonalData
+from ledger.personal_store import PersonalData
 from ledger.schema import MIGRATIONS, Schema, SchemaError
 from ledger.settings import Settings
 from ledger.store import Store, open_store, redact_url

@@ -14,7 +14,8 @@ from typing import Any
 
 from ledger.actors import Actor, Role
 from ledger.events import committed_fields
-from ledger.personal import Person, openings, profile
+from ledger.personal import Person, profile
+from ledger.personal_store import openings
 
 
 def sees_all_of(actor: Actor, person_id: str) -> bool:

@@ -12,7 +12,7 @@ from uuid import UUID
 from flask import Response, g
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from api import responses as r
+from api import webhook_responses as wr
 from api.auth import require
 from api.errors import ProblemError
 from api.idempotency import idempotent
@@ -142,7 +142,7 @@ def check_url(url: str) -> str:
 @blp.post("/endpoints")
 @require(Role.PARTNER)
 @blp.arguments(EndpointIn)
-@blp.response(201, r.EndpointWithSecret)
+@blp.response(201, wr.EndpointWithSecret)
 @idempotent(201, lookup=_registration)
 def create_endpoint(data: dict[str, Any]) -> dict[str, Any]:
     """Register an endpoint; the response shows its signing secret, once"""
@@ -161,7 +161,7 @@ def create_endpoint(data: dict[str, Any]) -> dict[str, Any]:
 @blp.get("/endpoints")
 @require(Role.PARTNER)
 @blp.arguments(ListQuery, location="query")
-@blp.response(200, r.EndpointPage)
+@blp.response(200, wr.EndpointPage)
 def list_endpoints(query: dict[str, Any]) -> dict[str, Any]:
     """Your endpoints"""
     after = query["after"]
@@ -171,7 +171,7 @@ def list_endpoints(query: dict[str, Any]) -> dict[str, Any]:
 
 @blp.get("/endpoints/<uuid:endpoint_id>")
 @require(Role.PARTNER)
-@blp.response(200, r.Endpoint)
+@blp.response(200, wr.Endpoint)
 def get_endpoint(endpoint_id: UUID) -> dict[str, Any]:
     """One of your endpoints, with its state and position"""
     return _owned(endpoint_id)
@@ -180,7 +180,7 @@ def get_endpoint(endpoint_id: UUID) -> dict[str, Any]:
 @blp.patch("/endpoints/<uuid:endpoint_id>")
 @require(Role.PARTNER)
 @blp.arguments(EndpointPatch)
-@blp.response(200, r.Endpoint)
+@blp.response(200, wr.Endpoint)
 def update_endpoint(data: dict[str, Any], endpoint_id: UUID) -> dict[str, Any]:
     """Change an endpoint's url (checked again), event types, description, or
     pause (`enabled: false`) and resume it"""
@@ -205,7 +205,7 @@ def delete_endpoint(endpoint_id: UUID) -> Response:
 
 @blp.post("/endpoints/<uuid:endpoint_id>/rotate-secret")
 @require(Role.PARTNER)
-@blp.response(200, r.EndpointWithSecret)
+@blp.response(200, wr.EndpointWithSecret)
 def rotate_secret(endpoint_id: UUID) -> dict[str, Any]:
     """A new secret; the previous one keeps signing beside it for 24 h"""
     rotated = _store().rotate_secret(owner_of(g.actor), str(endpoint_id))
@@ -217,7 +217,7 @@ def rotate_secret(endpoint_id: UUID) -> dict[str, Any]:
 
 @blp.post("/endpoints/<uuid:endpoint_id>/enable")
 @require(Role.PARTNER)
-@blp.response(200, r.Endpoint)
+@blp.response(200, wr.Endpoint)
 def enable_endpoint(endpoint_id: UUID) -> dict[str, Any]:
     """Re-enable a disabled endpoint; delivery resumes where it stopped"""
     endpoint = _store().enable(owner_of(g.actor), str(endpoint_id))
@@ -229,7 +229,7 @@ def enable_endpoint(endpoint_id: UUID) -> dict[str, Any]:
 @blp.get("/endpoints/<uuid:endpoint_id>/deliveries")
 @require(Role.PARTNER)
 @blp.arguments(DeliveriesQuery, location="query")
-@blp.response(200, r.AttemptPage)
+@blp.response(200, wr.AttemptPage)
 def deliveries(query: dict[str, Any], endpoint_id: UUID) -> dict[str, Any]:
     """The delivery log: every attempt with its status code, latency and error"""
     endpoint = _owned(endpoint_id)
@@ -240,7 +240,7 @@ def deliveries(query: dict[str, Any], endpoint_id: UUID) -> dict[str, Any]:
 @blp.post("/endpoints/<uuid:endpoint_id>/replay")
 @require(Role.PARTNER)
 @blp.arguments(ReplayIn)
-@blp.response(202, r.Replay)
+@blp.response(202, wr.Replay)
 def replay(data: dict[str, Any], endpoint_id: UUID) -> dict[str, Any]:
     """Redeliver every message past log position `after`, with the original webhook-ids"""
     endpoint = _owned(endpoint_id)
@@ -250,7 +250,7 @@ def replay(data: dict[str, Any], endpoint_id: UUID) -> dict[str, Any]:
 
 @blp.post("/endpoints/<uuid:endpoint_id>/messages/<message_id>/resend")
 @require(Role.PARTNER)
-@blp.response(202, r.Resent)
+@blp.response(202, wr.Resent)
 def resend(endpoint_id: UUID, message_id: str) -> dict[str, Any]:
     """Send one message again, by its webhook-id (`msg_...`), with the same id
     and body; `queued` is false when it was still waiting anyway"""
@@ -263,7 +263,7 @@ def resend(endpoint_id: UUID, message_id: str) -> dict[str, Any]:
 
 @blp.post("/endpoints/<uuid:endpoint_id>/test")
 @require(Role.PARTNER)
-@blp.response(202, r.TestQueued)
+@blp.response(202, wr.TestQueued)
 @problems(409)  # a disabled endpoint
 def send_test(endpoint_id: UUID) -> dict[str, Any]:
     """Queue a `webhook.test` event to this endpoint only, signed and logged

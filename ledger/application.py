@@ -21,7 +21,8 @@ from ledger import errors
 from ledger.domain import Application as ApplicationAggregate
 from ledger.domain import Exhibition, Program, Work
 from ledger.outputs import Outputs
-from ledger.personal import Person, PersonalData
+from ledger.personal import Person
+from ledger.personal_store import PersonalData
 from ledger.recorders import MemoryRecorder, SideWrite
 
 APP_NAME = "ledger"  # PostgreSQL table names derive from it: never change.

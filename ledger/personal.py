@@ -23,15 +23,15 @@ import hashlib
 import hmac
 import json
 import secrets
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 from uuid import UUID
 
 from eventsourcing.persistence import IntegrityError, StoredEvent
 
-from ledger.database import Cursor, Database
-from ledger.events import COMMITMENT, commitment, committed_fields
+from ledger.database import Cursor
+from ledger.events import COMMITMENT, commitment
 from ledger.tables import Index, Table, integer, text
 
 TABLE = Table(
@@ -246,60 +246,3 @@ class Erasure:
             "DELETE FROM {t}ledger_personal WHERE person = ? RETURNING person", (self.person,)
         )
         _updated(cur, self.person)
-
-
-# ---- reads --------------------------------------------------------------------------
-
-
-def _person(row: Mapping[str, Any]) -> Person:
-    values = json.loads(row["data"])
-    name = values.pop(DISPLAY_NAME, None)
-    return Person(row["person"], row["secret"], values, name, bool(row["public"]))
-
-
-class PersonalData:
-    """The rows, read at read or send time (nothing personal is ever copied
-    into a view row or a message)."""
-
-    def __init__(self, db: Database) -> None:
-        self.db = db
-
-    def get(self, person: UUID | str) -> Person | None:
-        row = self.db.fetchone("SELECT * FROM {t}ledger_personal WHERE person = ?", (str(person),))
-        return _person(row) if row else None
-
-    def many(self, people: Iterable[UUID | str | None]) -> dict[str, Person]:
-        wanted = sorted({str(p) for p in people if p is not None})
-        found: dict[str, Person] = {}
-        for start in range(0, len(wanted), 500):
-            chunk = wanted[start : start + 500]
-            marks = ", ".join("?" * len(chunk))
-            for row in self.db.fetchall(
-                f"SELECT * FROM {{t}}ledger_personal WHERE person IN ({marks})", chunk
-            ):
-                found[row["person"]] = _person(row)
-        return found
-
-    def named(self, name: str) -> list[str]:
-        """The people whose public display name is `name` (case-insensitive)."""
-        rows = self.db.fetchall(
-            "SELECT person FROM {t}ledger_personal WHERE name_key = ? AND public = 1",
-            (name.casefold(),),
-        )
-        return [row["person"] for row in rows]
-
-    def credit(self, artist: UUID | str, work_id: UUID | str) -> dict[str, str] | None:
-        """The opening of a work's credit (`{name, salt}`), while its artist's
-        data exists."""
-        person = self.get(artist)
-        opening = person.opening(work_id, 1, "credit_name") if person else None
-        return {"name": opening["value"], "salt": opening["salt"]} if opening else None
-
-
-def openings(env: Mapping[str, Any], people: Mapping[str, Person]) -> dict[str, str | None]:
-    """The values an event's commitments commit to (staff), null once erased."""
-    person = people.get(person_of(env) or "")
-    return {
-        f: person.value(env["aggregate_id"], env["aggregate_version"], f) if person else None
-        for f in committed_fields(env["data"])
-    }

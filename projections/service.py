@@ -14,10 +14,19 @@ from ledger.database import Cursor, Database
 from ledger.events import rfc3339
 from ledger.faults import Fault, Faults
 from ledger.log import EventLog
-from ledger.personal import PersonalData
+from ledger.personal_store import PersonalData
 from ledger.schema import Seed
 from ledger.tables import Table
-from projections import audit, catalog, generations, public, registry, roster, tracking
+from projections import (
+    audit,
+    catalog,
+    generations,
+    public,
+    registry,
+    registry_reads,
+    roster,
+    tracking,
+)
 from projections.follower import Follower, Projection
 from projections.tracking import active
 
@@ -158,19 +167,19 @@ class ReadModels:
         """A work's registry entry, with the names everyone may see, read now."""
         with self.db.transaction() as cur:
             gen, _ = active(cur, registry.NAME)
-            entry = registry.work(cur, gen, work_id)
-        return registry.named([entry], self.people)[0] if entry else None
+            entry = registry_reads.work(cur, gen, work_id)
+        return registry_reads.named([entry], self.people)[0] if entry else None
 
     def works(
         self, owner: str | None = None, **criteria: Any
     ) -> tuple[list[dict[str, Any]], int | None, int]:
         """Works matching `criteria`; `owner` is a participant id or a public
         display name."""
-        owners = registry.owners(owner, self.people) if owner else None
+        owners = registry_reads.owners(owner, self.people) if owner else None
         with self.db.transaction() as cur:
             gen, position = active(cur, registry.NAME)
-            items, cursor = registry.search(cur, gen, owners=owners, **criteria)
-        return registry.named(items, self.people), cursor, position
+            items, cursor = registry_reads.search(cur, gen, owners=owners, **criteria)
+        return registry_reads.named(items, self.people), cursor, position
 
     def programs(
         self, *, after: int = 0, limit: int = 100
@@ -218,8 +227,8 @@ class ReadModels:
         """Exhibitions with their works' titles, hashes and credits, from the registry."""
         with self.db.transaction() as cur:
             gen, _ = active(cur, registry.NAME)
-            works = registry.by_id(cur, gen, [w["work_id"] for d in docs for w in d["works"]])
-        named = {w["id"]: w for w in registry.named(list(works.values()), self.people)}
+            works = registry_reads.by_id(cur, gen, [w["work_id"] for d in docs for w in d["works"]])
+        named = {w["id"]: w for w in registry_reads.named(list(works.values()), self.people)}
         return [public.exhibition(doc, named) for doc in docs]
 
     def audit_report(self, slug: str) -> dict[str, Any] | None:

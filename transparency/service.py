@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ledger.database import Database
-from ledger.personal import PersonalData
+from ledger.personal_store import PersonalData
 from transparency import certificate, corrections, note
 from transparency.store import Head, TreeStore
 from transparency.witnesses import CosignatureStore, WitnessPolicy

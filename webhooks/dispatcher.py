@@ -28,7 +28,7 @@ from typing import Any
 from ledger.database import Database
 from ledger.leases import new_holder_id
 from ledger.log import EventLog, count_unreadable, read_page
-from ledger.personal import PersonalData
+from ledger.personal_store import PersonalData
 from ledger.settings import Settings
 from webhooks import client, metrics, signing
 from webhooks.payload import named

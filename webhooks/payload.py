@@ -13,7 +13,7 @@ import json
 from typing import Any
 
 from ledger.events import redacted
-from ledger.personal import PersonalData
+from ledger.personal_store import PersonalData
 
 
 def payload(envelope: dict[str, Any], sequence: int) -> dict[str, Any]:

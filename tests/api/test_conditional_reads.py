@@ -14,7 +14,7 @@ import pytest
 from api import conditional, reads
 from api.app import create_app
 from ledger.events import rfc3339
-from ledger.personal import PersonalData
+from ledger.personal_store import PersonalData
 from projections.service import ReadModels
 from tests.helpers import Tokens, apply, open_program, post, seed
 

@@ -8,7 +8,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 from projections.audit import Audit, as_csv, report
-from projections.registry import Registry, search, work
+from projections.registry import Registry
+from projections.registry_reads import search, work
 from projections.roster import Roster, application
 from tests.unit.projection_history import STAFF, T0, Residency, committed, view
 

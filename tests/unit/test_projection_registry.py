@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 
-from projections.registry import Registry, search, work
+from projections.registry import Registry
+from projections.registry_reads import search, work
 from tests.unit.projection_history import ACTOR, Residency, view
 
 
