@@ -1,0 +1,294 @@
+"""HTTP (issue 15, items 1-3): each path of `labledger serve` against the
+thinnest Flask code doing the same work (`reference_app.py`), side by side,
+with wrk over loopback, on SQLite and PostgreSQL.
+
+    .venv/bin/python bench/bench_http.py [--duration 5] [--stores sqlite,postgres]
+
+Both are served by gunicorn with the server's settings (`api.gunicorn_conf`,
+2 workers); the real one by `labledger serve --workers 2` with its background
+worker (followers, tree builder, dispatcher) running. Each path runs
+`wrk -t2 -c16` for `--duration` seconds, real then reference. Prints req/s,
+p50/p99 latency and the ratios to the reference and to the no-op `/healthz`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import common
+import reference_app
+import seed
+
+from api.bootstrap import init_store, start
+from api.demo import load_demo
+from ledger.actors import Role
+from ledger.domain import Program
+from ledger.settings import Settings
+
+LUA = Path(__file__).with_name("wrk") / "request.lua"
+
+
+@dataclass(frozen=True)
+class Target:
+    name: str
+    path: str
+    token: str = ""
+    method: str = "GET"
+    body: str = ""  # "generation" | "application": a unique body per request
+    etag: bool = False  # send If-None-Match with the path's current ETag
+    reference: bool = True  # measured on the reference app too (else: against the no-op)
+
+
+@dataclass
+class Run:
+    rps: float
+    p50: float  # ms
+    p99: float
+    errors: int
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_up(url: str, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"{url} did not answer in {timeout:.0f} s") from None
+        time.sleep(0.2)
+
+
+def fetch(url: str, token: str = "", etag: str = "") -> tuple[int, dict[str, str]]:
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    if etag:
+        headers["If-None-Match"] = etag
+    try:
+        with urllib.request.urlopen(urllib.request.Request(url, headers=headers)) as r:
+            r.read()
+            return r.status, dict(r.headers)
+    except urllib.error.HTTPError as error:
+        return error.code, dict(error.headers)
+
+
+def wrk(base: str, p: Target, duration: float, etag: str = "") -> Run:
+    env = os.environ | {
+        "BENCH_METHOD": p.method,
+        "BENCH_BODY": p.body,
+        "BENCH_TOKEN": p.token,
+        "BENCH_ETAG": etag,
+        "BENCH_SALT": os.urandom(20).hex(),
+    }
+    command = ["wrk", "-t2", "-c16", f"-d{round(duration)}s", "-s", str(LUA), base + p.path]
+    out = subprocess.run(command, env=env, capture_output=True, text=True, check=True).stdout
+    line = next(x for x in out.splitlines() if x.startswith("WRKJSON "))
+    got = json.loads(line[len("WRKJSON ") :])
+    seconds = got["duration_us"] / 1e6
+    errors = got["status_errors"] + got["socket_errors"]
+    return Run(got["requests"] / seconds, got["p50_us"] / 1000, got["p99_us"] / 1000, errors)
+
+
+def seed_store(url: str, key: Path) -> tuple[list[Target], dict[str, str]]:
+    """The demo, a one-artist program with one work, and the tokens; the
+    paths to measure, and the reference app's map of program slugs to ids."""
+    settings = Settings(database_url=url, signing_key_file=key)
+    init_store(settings)
+    system = start(settings)
+    load_demo(system, echo=lambda _: None)
+    one = seed.program(system, artists=1, works_each=1, tag="one-")
+    staff = system.tokens.create(Role.STAFF, name="bench staff").token
+    auditor = system.tokens.create(Role.AUDITOR, name="bench auditor").token
+    pid = one.artists[0]
+    artist = system.tokens.create(Role.ARTIST, pid, name="bench artist").token
+    after = max(system.log.head() - 100, 0)
+    system.close()
+    work = one.works[0]
+    paths = [
+        Target("roster of a one-artist program (staff)", f"/v1/programs/{one.slug}/roster", staff),
+        Target("registry lookup by hash (anonymous)", f"/v1/works?sha256={one.hashes[0]}"),
+        Target("work page (HTML)", f"/works/{work}"),
+        Target("GET /v1/works/{id}", f"/v1/works/{work}"),
+        Target("event feed page (auditor, 100 events)", f"/v1/events?after={after}", auditor),
+        Target("participant record (artist, own)", f"/v1/participants/{pid}", artist),
+        Target(
+            "conditional GET of the roster (304)",
+            f"/v1/programs/{one.slug}/roster",
+            staff,
+            etag=True,
+            reference=False,
+        ),
+        Target(
+            "record a generation (artist)",
+            f"/v1/participants/{pid}/generations",
+            artist,
+            "POST",
+            "generation",
+        ),
+        Target(
+            "submit an application (staff)",
+            f"/v1/programs/{one.slug}/applications",
+            staff,
+            "POST",
+            "application",
+        ),
+    ]
+    return paths, {one.slug: str(Program.create_id(one.slug))}
+
+
+def serve(url: str, key: Path, programs: dict[str, str], logs: Path) -> tuple[Any, Any, str, str]:
+    """`labledger serve` and the reference app, each on a free port."""
+    env = os.environ | {"LEDGER_DATABASE_URL": url, "LEDGER_SIGNING_KEY_FILE": str(key)}
+    real_port, ref_port = free_port(), free_port()
+    labledger = str(Path(sys.executable).with_name("labledger"))
+    real = subprocess.Popen(
+        [labledger, "serve", "--bind", f"127.0.0.1:{real_port}", "--workers", "2"],
+        env=env,
+        stdout=open(logs / "real.log", "w"),  # noqa: SIM115 (closed with the process)
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    reference_app.create_tables(url)
+    ref_env = env | {"REF_DATABASE_URL": url, "REF_PROGRAMS": json.dumps(programs)}
+    ref_cmd = [sys.executable, "-m", "gunicorn", "-c", "python:api.gunicorn_conf", "--workers"]
+    ref_cmd += ["2", "--bind", f"127.0.0.1:{ref_port}", "reference_app:create_app()"]
+    ref = subprocess.Popen(
+        ref_cmd,
+        env=ref_env | {"PYTHONPATH": f"{Path(__file__).parent}:{common.ROOT}"},
+        stdout=open(logs / "reference.log", "w"),  # noqa: SIM115
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    real_base, ref_base = f"http://127.0.0.1:{real_port}", f"http://127.0.0.1:{ref_port}"
+    wait_up(real_base + "/healthz")
+    wait_up(ref_base + "/healthz")
+    return real, ref, real_base, ref_base
+
+
+def stop(process: Any) -> None:
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+
+
+def wait_views(base: str, timeout: float = 120.0) -> None:
+    """Until every view has caught up with the seeded log (`/readyz`)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(base + "/readyz", timeout=5) as r:
+                views = json.loads(r.read())["checks"]["projections"]
+            if all(v["lag"] == 0 for v in views.values() if isinstance(v, dict)):
+                return
+        except (OSError, ValueError, KeyError):  # 503 while a view catches up
+            pass
+        time.sleep(0.5)
+    print(f"  views not caught up after {timeout:.0f} s; measuring anyway", flush=True)
+
+
+def bench_store(url: str, tmp: Path, duration: float) -> list[list[str]]:
+    key = tmp / "signing.key"
+    paths, programs = seed_store(url, key)
+    real, ref, real_base, ref_base = serve(url, key, programs, tmp)
+    try:
+        wait_views(real_base)
+        if url.startswith("sqlite"):
+            with sqlite3.connect(url[len("sqlite:///") :]) as conn:
+                mode = conn.execute("PRAGMA synchronous").fetchone()[0]
+            print(f"  SQLite synchronous = {mode} (2: FULL, every commit durable)", flush=True)
+        for p in paths:  # every path answers as expected before it is timed
+            if p.method == "GET":
+                for base in (real_base, ref_base) if p.reference else (real_base,):
+                    status, _ = fetch(base + p.path, p.token)
+                    if status != 200:
+                        raise RuntimeError(f"{base}{p.path}: {status}")
+        noop = wrk(real_base, Target("no-op", "/healthz"), duration)
+        rows = []
+        for p in paths:
+            wait_views(real_base)  # the last path's writes applied: each path starts quiet
+            etag = ""
+            if p.etag:
+                _, headers = fetch(real_base + p.path, p.token)
+                etag = headers.get("ETag", "")
+                status, _ = fetch(real_base + p.path, p.token, etag)
+                if status != 304:
+                    print(f"  {p.name}: If-None-Match answered {status}, not 304", flush=True)
+            mine = wrk(real_base, p, duration, etag)
+            theirs = wrk(ref_base, p, duration) if p.reference else None
+            rows.append(row(p.name, mine, theirs, noop))
+            print(f"  {p.name}: {mine.rps:,.0f} req/s", flush=True)
+        rows.append(row("no-op `/healthz`", noop, None, noop))
+        return rows
+    except Exception:
+        for log in ("real.log", "reference.log"):  # the servers' side of a failure
+            print(f"--- {log}\n" + (tmp / log).read_text()[-3000:], flush=True)
+        raise
+    finally:
+        stop(real)
+        stop(ref)
+
+
+def row(name: str, mine: Run, theirs: Run | None, noop: Run) -> list[str]:
+    errors = f" ({mine.errors} errors)" if mine.errors else ""
+    return [
+        name,
+        f"{mine.rps:,.0f}{errors}",
+        f"{mine.p50:.1f} / {mine.p99:.1f}",
+        f"{theirs.rps:,.0f}" if theirs else "",
+        f"{theirs.p50:.1f} / {theirs.p99:.1f}" if theirs else "",
+        common.ratio(mine.rps, theirs.rps) if theirs else "",
+        common.ratio(mine.rps, noop.rps),
+    ]
+
+
+HEADER = ["path", "req/s", "p50 / p99 ms", "thin req/s", "thin p50 / p99", "× thin", "× no-op"]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--duration", type=float, default=5.0)
+    parser.add_argument("--stores", default="sqlite,postgres")
+    parser.add_argument("--postgres", default=common.POSTGRES)
+    args = parser.parse_args()
+    if shutil.which("wrk") is None:
+        print("bench_http skipped: wrk is not installed (apt-get install wrk)")
+        return
+    print(f"machine: {common.machine()}", flush=True)
+    for name in args.stores.split(","):
+        with tempfile.TemporaryDirectory() as tmp:
+            if name == "sqlite":
+                rows = bench_store(f"sqlite:///{tmp}/http.sqlite3", Path(tmp), args.duration)
+            else:
+                with common.postgres_schema(args.postgres) as url:
+                    if url is None:
+                        continue
+                    rows = bench_store(url, Path(tmp), args.duration)
+        print(f"\n**HTTP, {name}** (wrk -t2 -c16 -d{args.duration:g}s, gunicorn 2 workers)\n")
+        print(common.table(HEADER, rows), flush=True)
+
+
+if __name__ == "__main__":
+    main()
