@@ -156,32 +156,41 @@ def seed_store(url: str, key: Path) -> tuple[list[Target], dict[str, str]]:
     return paths, {one.slug: str(Program.create_id(one.slug))}
 
 
-def serve(url: str, key: Path, programs: dict[str, str], logs: Path) -> tuple[Any, Any, str, str]:
-    """`labledger serve` and the reference app, each on a free port."""
+def spawn(command: list[str], env: dict[str, str], log: Path) -> subprocess.Popen:
+    with open(log, "w") as out:  # the child keeps its own copy of the descriptor
+        return subprocess.Popen(
+            command, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+        )
+
+
+def serve(
+    url: str, key: Path, programs: dict[str, str], logs: Path
+) -> tuple[subprocess.Popen, subprocess.Popen, str, str]:
+    """`labledger serve` and the reference app, each on a free port, both up."""
     env = os.environ | {"LEDGER_DATABASE_URL": url, "LEDGER_SIGNING_KEY_FILE": str(key)}
     real_port, ref_port = free_port(), free_port()
     labledger = str(Path(sys.executable).with_name("labledger"))
-    real = subprocess.Popen(
-        [labledger, "serve", "--bind", f"127.0.0.1:{real_port}", "--workers", "2"],
-        env=env,
-        stdout=open(logs / "real.log", "w"),  # noqa: SIM115 (closed with the process)
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    reference_app.create_tables(url)
-    ref_env = env | {"REF_DATABASE_URL": url, "REF_PROGRAMS": json.dumps(programs)}
+    real_cmd = [labledger, "serve", "--bind", f"127.0.0.1:{real_port}", "--workers", "2"]
     ref_cmd = [sys.executable, "-m", "gunicorn", "-c", "python:api.gunicorn_conf", "--workers"]
     ref_cmd += ["2", "--bind", f"127.0.0.1:{ref_port}", "reference_app:create_app()"]
-    ref = subprocess.Popen(
-        ref_cmd,
-        env=ref_env | {"PYTHONPATH": f"{Path(__file__).parent}:{common.ROOT}"},
-        stdout=open(logs / "reference.log", "w"),  # noqa: SIM115
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
+    ref_env = env | {
+        "REF_DATABASE_URL": url,
+        "REF_PROGRAMS": json.dumps(programs),
+        "PYTHONPATH": f"{Path(__file__).parent}:{common.ROOT}",
+    }
     real_base, ref_base = f"http://127.0.0.1:{real_port}", f"http://127.0.0.1:{ref_port}"
-    wait_up(real_base + "/healthz")
-    wait_up(ref_base + "/healthz")
+    real = spawn(real_cmd, env, logs / "real.log")
+    ref = None
+    try:
+        reference_app.create_tables(url)
+        ref = spawn(ref_cmd, ref_env, logs / "reference.log")
+        wait_up(real_base + "/healthz")
+        wait_up(ref_base + "/healthz")
+    except BaseException:
+        for process in (real, ref):
+            if process is not None:
+                stop(process)
+        raise
     return real, ref, real_base, ref_base
 
 

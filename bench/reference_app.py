@@ -68,6 +68,9 @@ class Db:
         sql = sql.replace("?", "%s") if self.postgres else sql
         return self.conn().execute(sql, params).fetchall()
 
+    def run(self, sql: str) -> None:
+        self.conn().execute(sql)
+
     def insert_event(self, originator: str, version: int, topic: str, state: bytes) -> int:
         conn = self.conn()
         if self.postgres:
@@ -97,14 +100,14 @@ def create_tables(url: str) -> None:
     """`ref_events`, in the shape eventsourcing gives `stored_events`."""
     db = Db(url)
     if db.postgres:
-        db.all(
+        db.run(
             "CREATE TABLE IF NOT EXISTS ref_events (originator_id uuid NOT NULL, "
             "originator_version bigint NOT NULL, topic text, state bytea, "
             "notification_id bigserial, PRIMARY KEY (originator_id, originator_version))"
         )
-        db.all("CREATE UNIQUE INDEX IF NOT EXISTS ref_events_nid ON ref_events (notification_id)")
+        db.run("CREATE UNIQUE INDEX IF NOT EXISTS ref_events_nid ON ref_events (notification_id)")
     else:
-        db.all(
+        db.run(
             "CREATE TABLE IF NOT EXISTS ref_events (originator_id TEXT, originator_version "
             "INTEGER, topic TEXT, state BLOB, PRIMARY KEY (originator_id, originator_version))"
         )
