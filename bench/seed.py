@@ -71,7 +71,7 @@ def program(system: System, artists: int = 1, works_each: int = 1, tag: str = ""
     return Program(slug, pids, work_ids, hashes)
 
 
-def generations(system: System, target: int, *, batch: int = 2000, artists: int = 20) -> float:
+def generations(system: System, target: int, *, batch: int = 2000, artists: int = 5) -> float:
     """Add generations until the log holds `target` events, `batch` new
     aggregates per transaction, spread over `artists` participants of a
     program of their own. Returns the seconds it took."""
