@@ -17,21 +17,15 @@ import argparse
 import json
 import os
 import shutil
-import signal
-import socket
 import sqlite3
 import subprocess
-import sys
 import tempfile
-import time
-import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import common
-import reference_app
 import seed
+import servers
 
 from api.bootstrap import init_store, start
 from api.demo import load_demo
@@ -62,37 +56,6 @@ class Run:
     ok: int = 0  # responses without an error status
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_up(url: str, timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            with urllib.request.urlopen(url, timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"{url} did not answer in {timeout:.0f} s") from None
-        time.sleep(0.2)
-
-
-def fetch(url: str, token: str = "", etag: str = "") -> tuple[int, dict[str, str]]:
-    headers = {"Authorization": f"Bearer {token}"} if token else {}
-    if etag:
-        headers["If-None-Match"] = etag
-    try:
-        with urllib.request.urlopen(urllib.request.Request(url, headers=headers)) as r:
-            r.read()
-            return r.status, dict(r.headers)
-    except urllib.error.HTTPError as error:
-        return error.code, dict(error.headers)
-
-
 def wrk(base: str, p: Target, duration: float, etag: str = "") -> Run:
     env = os.environ | {
         "BENCH_METHOD": p.method,
@@ -109,16 +72,6 @@ def wrk(base: str, p: Target, duration: float, etag: str = "") -> Run:
     errors = got["status_errors"] + got["socket_errors"]
     ok = got["requests"] - got["status_errors"]
     return Run(got["requests"] / seconds, got["p50_us"] / 1000, got["p99_us"] / 1000, errors, ok)
-
-
-def log_head(base: str) -> int:
-    """The store's log head, as `/readyz` reports it (also in its 503)."""
-    try:
-        with urllib.request.urlopen(base + "/readyz", timeout=10) as r:
-            body = json.loads(r.read())
-    except urllib.error.HTTPError as error:
-        body = json.loads(error.read())
-    return int(body["checks"]["store"]["position"])
 
 
 def seed_store(url: str, key: Path) -> tuple[list[Target], dict[str, str]]:
@@ -168,74 +121,12 @@ def seed_store(url: str, key: Path) -> tuple[list[Target], dict[str, str]]:
     return paths, {one.slug: str(Program.create_id(one.slug))}
 
 
-def spawn(command: list[str], env: dict[str, str], log: Path) -> subprocess.Popen:
-    with open(log, "w") as out:  # the child keeps its own copy of the descriptor
-        return subprocess.Popen(
-            command, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
-        )
-
-
-def serve(
-    url: str, key: Path, programs: dict[str, str], logs: Path
-) -> tuple[subprocess.Popen, subprocess.Popen, str, str]:
-    """`labledger serve` and the reference app, each on a free port, both up."""
-    env = os.environ | {"LEDGER_DATABASE_URL": url, "LEDGER_SIGNING_KEY_FILE": str(key)}
-    real_port, ref_port = free_port(), free_port()
-    labledger = str(Path(sys.executable).with_name("labledger"))
-    real_cmd = [labledger, "serve", "--bind", f"127.0.0.1:{real_port}", "--workers", "2"]
-    ref_cmd = [sys.executable, "-m", "gunicorn", "-c", "python:api.gunicorn_conf", "--workers"]
-    ref_cmd += ["2", "--bind", f"127.0.0.1:{ref_port}", "reference_app:create_app()"]
-    ref_env = env | {
-        "REF_DATABASE_URL": url,
-        "REF_PROGRAMS": json.dumps(programs),
-        "PYTHONPATH": f"{Path(__file__).parent}:{common.ROOT}",
-    }
-    real_base, ref_base = f"http://127.0.0.1:{real_port}", f"http://127.0.0.1:{ref_port}"
-    real = spawn(real_cmd, env, logs / "real.log")
-    ref = None
-    try:
-        reference_app.create_tables(url)
-        ref = spawn(ref_cmd, ref_env, logs / "reference.log")
-        wait_up(real_base + "/healthz")
-        wait_up(ref_base + "/healthz")
-    except BaseException:
-        for process in (real, ref):
-            if process is not None:
-                stop(process)
-        raise
-    return real, ref, real_base, ref_base
-
-
-def stop(process: Any) -> None:
-    if process.poll() is None:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-
-
-def wait_views(base: str, timeout: float = 120.0) -> None:
-    """Until every view has caught up with the seeded log (`/readyz`)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(base + "/readyz", timeout=5) as r:
-                views = json.loads(r.read())["checks"]["projections"]
-            if all(v["lag"] == 0 for v in views.values() if isinstance(v, dict)):
-                return
-        except (OSError, ValueError, KeyError):  # 503 while a view catches up
-            pass
-        time.sleep(0.5)
-    print(f"  views not caught up after {timeout:.0f} s; measuring anyway", flush=True)
-
-
 def bench_store(url: str, tmp: Path, duration: float) -> list[list[str]]:
     key = tmp / "signing.key"
     paths, programs = seed_store(url, key)
-    real, ref, real_base, ref_base = serve(url, key, programs, tmp)
+    real, ref, real_base, ref_base = servers.serve(url, key, programs, tmp)
     try:
-        wait_views(real_base)
+        servers.wait_views(real_base)
         if url.startswith("sqlite"):
             with sqlite3.connect(url[len("sqlite:///") :]) as conn:
                 mode = conn.execute("PRAGMA synchronous").fetchone()[0]
@@ -243,23 +134,23 @@ def bench_store(url: str, tmp: Path, duration: float) -> list[list[str]]:
         for p in paths:  # every path answers as expected before it is timed
             if p.method == "GET":
                 for base in (real_base, ref_base) if p.reference else (real_base,):
-                    status, _ = fetch(base + p.path, p.token)
+                    status, _ = servers.fetch(base + p.path, p.token)
                     if status != 200:
                         raise RuntimeError(f"{base}{p.path}: {status}")
         noop = wrk(real_base, Target("no-op", "/healthz"), duration)
         rows = []
         for p in paths:
-            wait_views(real_base)  # the last path's writes applied: each path starts quiet
+            servers.wait_views(real_base)  # the last path's writes applied: each path starts quiet
             etag = ""
             if p.etag:
-                _, headers = fetch(real_base + p.path, p.token)
+                _, headers = servers.fetch(real_base + p.path, p.token)
                 etag = headers.get("ETag", "")
-                status, _ = fetch(real_base + p.path, p.token, etag)
+                status, _ = servers.fetch(real_base + p.path, p.token, etag)
                 if status != 304:
                     print(f"  {p.name}: If-None-Match answered {status}, not 304", flush=True)
-            before = log_head(real_base)
+            before = servers.log_head(real_base)
             mine = wrk(real_base, p, duration, etag)
-            stored = log_head(real_base) - before
+            stored = servers.log_head(real_base) - before
             theirs = wrk(ref_base, p, duration) if p.reference else None
             rows.append(row(p.name, mine, theirs, noop))
             # Every acknowledged write is in the log (one event each; PostgreSQL
@@ -275,8 +166,8 @@ def bench_store(url: str, tmp: Path, duration: float) -> list[list[str]]:
             print(f"--- {log}\n" + (tmp / log).read_text()[-3000:], flush=True)
         raise
     finally:
-        stop(real)
-        stop(ref)
+        servers.stop(real)
+        servers.stop(ref)
 
 
 def row(name: str, mine: Run, theirs: Run | None, noop: Run) -> list[str]:
