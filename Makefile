@@ -26,7 +26,10 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
+# wrk (Debian's package) drives the HTTP benchmark: installed here when
+# missing and we are root, else bench_http.py says it skipped and why.
 bench: $(STAMP)
+	@command -v wrk >/dev/null || [ "$$(id -u)" != 0 ] || apt-get install -y -q wrk >/dev/null
 	$(BIN)/python bench/run_all.py
 
 clean:

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 from click.testing import CliRunner
@@ -50,6 +51,8 @@ def test_verify_store_checks_the_stored_full_tiles(store_settings, store_system)
     assert "301 leaves recomputed from the stored events match the stored tree and its 1 " in (
         ok.output
     )
+    # How fast it checked, for an operator sizing a run over millions of leaves.
+    assert re.search(r"^checked in \d+\.\d s \([\d,]+ leaves/s\)$", ok.output, re.M), ok.output
     store_system.db.execute("UPDATE {t}tlog_tiles SET data = ?", (bytes(8192),))
     bad = CliRunner().invoke(main, ["verify", "store"], env=env)
     assert bad.exit_code == 1

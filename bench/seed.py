@@ -1,0 +1,111 @@
+"""What the benchmarks seed: a one-artist program the HTTP paths read and
+write, and bulk generations that take a store to a million events.
+
+Everything goes through the application: small things through the command
+bus, the bulk as `Ledger.save` of many new Generation aggregates per
+transaction, each built by `Generation.record` (the domain's checks) with the
+side write its handler would add (the output index row of a hash no one
+recorded before). Only the transaction boundary differs from HTTP.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import date, timedelta
+from uuid import UUID
+
+from api.bootstrap import System
+from ledger import commands as c
+from ledger import outputs
+from ledger.actors import Actor, Role
+from ledger.domain import Generation
+
+STAFF = Actor("bench-staff", Role.STAFF)
+TOOL, VERSION = "video", "2.1"
+
+
+def sha(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class Program:
+    slug: str
+    artists: list[UUID]
+    works: list[UUID]
+    hashes: list[str]  # the works' content hashes
+
+
+def program(system: System, artists: int = 1, works_each: int = 1, tag: str = "") -> Program:
+    """A program around today (a generation must fall on one of its days),
+    `artists` admitted and granted the tool, each with `works_each` works."""
+    run = system.bus.handle
+    slug = f"bench-{tag}{uuid.uuid4().hex[:6]}"
+    today = date.today()
+    days = (today - timedelta(days=180), today + timedelta(days=180))
+    run(c.OpenProgram(slug, "Bench", "Seoul", *days, max(artists, 1)), STAFF)
+    run(c.RegisterTool(slug, TOOL, "Motion", "Lab", VERSION, ("t2v",), ("no faces",)), STAFF)
+    expires = system.store.ledger.clock() + timedelta(days=150)
+    pids, work_ids, hashes = [], [], []
+    for n in range(artists):
+        submitted = c.SubmitApplication(
+            slug, f"Artist {n}", f"a{n}-{slug}@example.org", "https://example.org", "s"
+        )
+        pid = run(submitted, STAFF).result.id
+        run(c.AdmitApplicant(pid), STAFF)
+        run(c.GrantTool(pid, TOOL, expires), STAFF)
+        run(c.ChangeDisplayName(pid, f"Artist {n} of {slug}"), STAFF)
+        artist = Actor(f"artist-{n}-{slug}", Role.ARTIST, pid)
+        for w in range(works_each):
+            content = sha(f"{slug}/{n}/{w}")
+            made = c.RecordGeneration(pid, TOOL, VERSION, content, "video/mp4")
+            generation = run(made, artist).result.id
+            declared = c.DeclareOwnership(f"Work {w}", content, (generation,), "mine")
+            work_ids.append(run(declared, artist).result.id)
+            hashes.append(content)
+        pids.append(pid)
+    return Program(slug, pids, work_ids, hashes)
+
+
+def generations(system: System, target: int, *, batch: int = 2000, artists: int = 5) -> float:
+    """Add generations until the log holds `target` events, `batch` new
+    aggregates per transaction, spread over `artists` participants of a
+    program of their own. Returns the seconds it took."""
+    ledger = system.store.ledger
+    started = time.perf_counter()
+    head = system.log.head()
+    if head >= target:
+        return 0.0
+    seeded = program(system, artists=artists, works_each=0, tag="bulk-")
+    the_program = ledger.get_program(seeded.slug)
+    participants = [ledger.get_application(pid) for pid in seeded.artists]
+    head = system.log.head()
+    salt = os.urandom(8).hex()
+    n = 0
+    while head < target:
+        aggregates, side_writes = [], []
+        for _ in range(min(batch, target - head)):
+            participant = participants[n % len(participants)]
+            actor = Actor(f"artist-{participant.id}", Role.ARTIST, participant.id)
+            output = sha(f"{salt}/{n}")
+            generation = Generation.record(
+                participant,
+                the_program,
+                TOOL,
+                VERSION,
+                output,
+                "image/png",
+                None,
+                ledger.clock(),
+                actor,
+            )
+            aggregates.append(generation)
+            side_writes += outputs.recorded(outputs.Output(output), participant.id, generation.id)
+            n += 1
+        ledger.save(*aggregates, side_writes=side_writes)
+        head += len(aggregates)
+    return time.perf_counter() - started
