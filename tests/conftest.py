@@ -1,7 +1,7 @@
 """Shared fixtures: a fresh store per test (SQLite file or PostgreSQL schema),
 the process's System on it (`system`, `store_system`), the Flask app and
-client, and tokens for each role. Test modules import helpers from
-`tests.helpers`, never from here."""
+client (`store_client`: client, tokens and System on both stores), and tokens
+for each role. Test modules import helpers from `tests.helpers`, never from here."""
 
 from __future__ import annotations
 
@@ -85,3 +85,13 @@ def client(app):
 @pytest.fixture
 def tokens(system: System) -> Tokens:
     return Tokens(system)
+
+
+@pytest.fixture
+def store_client(store_settings: Settings, store_system: System):
+    """A test client, tokens and the System, on SQLite and on PostgreSQL."""
+    from api.app import create_app
+
+    flask_app = create_app(store_settings, system=store_system)
+    flask_app.config["TESTING"] = True
+    return flask_app.test_client(), Tokens(store_system), store_system

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from tests.api.test_webhooks_api import ENDPOINTS, register
+from tests.api.webhooks_support import ENDPOINTS, register
 
 
 def test_a_partner_changes_url_event_types_and_description(client, tokens) -> None:

@@ -18,7 +18,7 @@ import pytest
 
 from api.bootstrap import bootstrap
 from tests.helpers import open_program
-from tests.integration.test_webhooks_delivery import deliveries, dispatching
+from tests.integration.webhooks_support import deliveries, dispatching
 from webhooks.client import post
 
 ENDPOINTS = "/v1/webhooks/endpoints"

@@ -8,7 +8,7 @@ from dataclasses import replace
 from typing import Any
 
 from tests.helpers import apply, open_program
-from tests.integration.test_webhooks_delivery import Receiver, dispatching, receiving
+from tests.integration.webhooks_support import Receiver, dispatching, receiving
 from webhooks.dispatcher import POOL_SIZE
 
 ENDPOINTS = "/v1/webhooks/endpoints"

@@ -1,14 +1,14 @@
 """What a partner asks of its endpoints beyond the log's own deliveries: a
 test event, one message sent again, a replay, a pause; and what the delivery
 log says of each attempt (`trigger`, `replay`), against a real receiver. (A
-410-disabled endpoint's log: test_webhooks_delivery.py.)"""
+410-disabled endpoint's log: test_webhooks_delivery_signed_and_retried.py.)"""
 
 from __future__ import annotations
 
 import time
 
 from tests.helpers import open_program, seed
-from tests.integration.test_webhooks_delivery import (
+from tests.integration.webhooks_support import (
     ENDPOINTS,
     Receiver,
     deliveries,

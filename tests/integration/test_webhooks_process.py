@@ -12,7 +12,7 @@ from typing import Any
 
 from ledger.log import iter_log
 from tests.helpers import apply, seed
-from tests.integration.test_webhooks_delivery import Receiver, receiving, register
+from tests.integration.webhooks_support import Receiver, receiving, register
 
 _SCRIPT = Path(sys.executable).with_name("labledger")
 # The installed console script when there is one, else the same entry point.

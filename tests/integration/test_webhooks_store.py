@@ -11,7 +11,7 @@ from typing import Any
 from api.app import create_app
 from ledger.log import iter_log
 from tests.helpers import Tokens, seed
-from tests.integration.test_webhooks_delivery import Receiver, dispatching, receiving, register
+from tests.integration.webhooks_support import Receiver, dispatching, receiving, register
 from webhooks.client import Outcome
 from webhooks.manual import ManualDeliveries
 from webhooks.queue import MessageQueue
