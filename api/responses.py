@@ -1,8 +1,8 @@
 """The response bodies, as documented in /openapi.json. They document only:
 each view builds its body and `api.openapi.Blueprint.response` sends it as
 built; tests/api/test_openapi.py checks that every body matches. Objects are
-open (API.md: field names may grow, clients ignore what they do not know), so
-each lists the fields a client can rely on as required."""
+open (README, "The HTTP contract": fields may be added, clients ignore what
+they do not know), so each lists the fields a client can rely on as required."""
 
 from __future__ import annotations
 
