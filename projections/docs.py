@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import json
+from collections.abc import Callable
 from typing import Any
 
 from ledger.database import Cursor
@@ -66,3 +67,23 @@ class Docs:
             (self.gen, kind, *keys),
         )
         return {r["id"]: loads(r["doc"]) for r in rows}
+
+
+Handler = Callable[[Cursor, int, dict[str, Any], Docs], None]
+
+
+class DocsProjection:
+    """A view whose handlers, chosen by event type, keep per-entity documents
+    in its own table (`docs_name`); each such view knows the programs' slugs
+    from `program.opened`."""
+
+    docs_name: str
+    handlers: dict[str, Handler]
+
+    def apply(self, cur: Cursor, gen: int, env: dict[str, Any]) -> None:
+        handler = self.handlers.get(env["type"])
+        if handler is not None:
+            handler(cur, gen, env, Docs(cur, self.docs_name, gen))
+
+    def _opened(self, cur: Cursor, gen: int, env: dict[str, Any], docs: Docs) -> None:
+        docs.put("program", env["aggregate_id"], {"slug": env["data"]["slug"]})

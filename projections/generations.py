@@ -12,12 +12,11 @@ No personal data enters it: a generation is hashes, a tool and times.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from ledger.database import Cursor
 from ledger.tables import Index, Table, bigint, integer, text
-from projections.docs import Docs, docs_table, dumps, loads
+from projections.docs import Docs, DocsProjection, Handler, docs_table, dumps, loads
 
 NAME = "generations"
 ROWS = "proj_generations"
@@ -36,7 +35,6 @@ ROWS_TABLE = Table(
     primary_key=("gen", "participant", "position"),
     indexes=(Index("proj_generations_by_id", "gen, id"),),
 )
-Handler = Callable[[Cursor, int, dict[str, Any], Docs], None]
 DISCLOSED = ("name", "provider", "version", "capabilities", "limitations")
 
 
@@ -44,8 +42,9 @@ def disclosure_key(program: str, tool: str, version: str) -> str:
     return f"{program}:{tool}:{version}"
 
 
-class Generations:
+class Generations(DocsProjection):
     name = NAME
+    docs_name = DOCS
     tables = (ROWS_TABLE, docs_table(DOCS))
 
     def __init__(self) -> None:
@@ -55,14 +54,6 @@ class Generations:
             "program.tool_disclosure_updated": self._disclosed,
             "generation.recorded": self._generated,
         }
-
-    def apply(self, cur: Cursor, gen: int, env: dict[str, Any]) -> None:
-        handler = self.handlers.get(env["type"])
-        if handler is not None:
-            handler(cur, gen, env, Docs(cur, DOCS, gen))
-
-    def _opened(self, cur: Cursor, gen: int, env: dict[str, Any], docs: Docs) -> None:
-        docs.put("program", env["aggregate_id"], {"slug": env["data"]["slug"]})
 
     def _disclosed(self, cur: Cursor, gen: int, env: dict[str, Any], docs: Docs) -> None:
         """A registration or an update: the tool's current fields, and the

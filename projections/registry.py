@@ -12,12 +12,11 @@ personal-data store at read time (`named`).
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from ledger.database import Cursor
 from ledger.tables import Index, Table, bigint, integer, text
-from projections.docs import Docs, docs_table, dumps, loads
+from projections.docs import Docs, DocsProjection, Handler, docs_table, dumps, loads
 from projections.standing import marked
 
 NAME = "registry"
@@ -41,11 +40,11 @@ WORKS_TABLE = Table(
         Index("proj_registry_by_hash", "gen, content_sha256"),
     ),
 )
-Handler = Callable[[Cursor, int, dict[str, Any], Docs], None]
 
 
-class Registry:
+class Registry(DocsProjection):
     name = NAME
+    docs_name = DOCS
     tables = (WORKS_TABLE, docs_table(DOCS))
 
     def __init__(self) -> None:
@@ -60,14 +59,6 @@ class Registry:
             "work.ownership_retracted": marked(WORKS, "retracted_at"),
             "work.ownership_disputed": marked(WORKS, "disputed_at"),
         }
-
-    def apply(self, cur: Cursor, gen: int, env: dict[str, Any]) -> None:
-        handler = self.handlers.get(env["type"])
-        if handler is not None:
-            handler(cur, gen, env, Docs(cur, DOCS, gen))
-
-    def _opened(self, cur: Cursor, gen: int, env: dict[str, Any], docs: Docs) -> None:
-        docs.put("program", env["aggregate_id"], {"slug": env["data"]["slug"]})
 
     def _tool_disclosed(self, cur: Cursor, gen: int, env: dict[str, Any], docs: Docs) -> None:
         data = env["data"]
