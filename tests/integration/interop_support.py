@@ -46,6 +46,27 @@ class Witness:
     process: subprocess.Popen
 
 
+def apply_many(server: Server, count: int) -> dict:
+    """`count` applications to the demo program through HTTP (each one event,
+    one leaf); the last answer's body."""
+    staff = server.token("staff")
+    body: dict = {}
+    for n in range(count):
+        response = requests.post(
+            f"{server.base}/v1/programs/seoul-2026/applications",
+            json={
+                "artist_name": f"Applicant {n}",
+                "email": f"a{n}@example.org",
+                "portfolio_url": "https://portfolio.example.org/a",
+                "statement": "s",
+            },
+            headers=staff,
+        )
+        assert response.status_code == 201, response.text
+        body = response.json()
+    return body
+
+
 def start_witness(tmp_path: Path, log_vkey: str) -> Witness:
     env = {k: v for k, v in os.environ.items() if not k.startswith("LEDGER_")}
     env.update(

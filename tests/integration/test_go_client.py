@@ -22,7 +22,7 @@ import requests
 from ledger.settings import Settings
 from tests.helpers import open_system
 from tests.integration.conftest import Server, stop_server
-from tests.integration.interop_support import serve, settings_for, wait_for
+from tests.integration.interop_support import apply_many, serve, settings_for, wait_for
 from transparency import cosignature, note
 
 SOURCE = Path(__file__).resolve().parents[1] / "interop_go"
@@ -108,18 +108,7 @@ def test_gos_tlog_verifies_the_log_and_its_growth_through_the_tiles(go_client, l
     assert first.stdout.startswith(f"OK: log {origin} size {size} root ")
     assert f"all {size} entries hash to the verified tiles" in first.stdout
     assert size < 256  # the growth below crosses the first full tile
-    staff = log.server.token("staff")
-    for n in range(300 - size):
-        body = {
-            "artist_name": f"Applicant {n}",
-            "email": f"a{n}@example.org",
-            "portfolio_url": "https://portfolio.example.org/a",
-            "statement": "s",
-        }
-        response = requests.post(
-            f"{log.server.base}/v1/programs/seoul-2026/applications", json=body, headers=staff
-        )
-        assert response.status_code == 201, response.text
+    apply_many(log.server, 300 - size)
     wait_for("a checkpoint past 256 leaves", lambda: size_of(log) > 256)
     leaves = [arg for i in (0, size, 255, 256) for arg in ("-leaf", str(i))]
     later = go(go_client, log, "-old", str(tmp_path / "first.txt"), "-all", *leaves)

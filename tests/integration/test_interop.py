@@ -21,6 +21,7 @@ from tests.integration.conftest import Server, labledger, stop_server
 from tests.integration.interop_support import (
     WITNESS_NAME,
     Witness,
+    apply_many,
     monitor,
     read_log,
     rewrite_first_leaf,
@@ -56,19 +57,7 @@ def witnessed(tmp_path_factory) -> Iterator[tuple[Server, Witness, note.Signer, 
 
 def test_a_spec_client_reads_and_verifies_the_log_through_its_tiles(witnessed):
     server, _, signer, settings = witnessed
-    staff = server.token("staff")
-    for n in range(100):  # past 256 leaves: a level-1 tile too
-        body = {
-            "artist_name": f"Applicant {n}",
-            "email": f"a{n}@example.org",
-            "portfolio_url": "https://portfolio.example.org/a",
-            "statement": "s",
-        }
-        response = requests.post(
-            f"{server.base}/v1/programs/seoul-2026/applications", json=body, headers=staff
-        )
-        assert response.status_code == 201, response.text
-    last = response.json()["position"]
+    last = apply_many(server, 100)["position"]  # past 256 leaves: a level-1 tile too
     requests.get(f"{server.base}/v1/transparency/checkpoint?min_position={last}")
     vkey = requests.get(f"{server.base}/v1/transparency/public-key").text.strip()
     assert vkey == signer.verifier.vkey
