@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import queue
 import subprocess
 import sys
 import time
@@ -42,10 +43,9 @@ class Built:
     tree_lag: float  # seconds from the last save to the signed tree at the head
 
 
-def follow(url: str, key: Path, seeded: Any, out: Any) -> None:
+def follow(settings: Settings, seeded: Any, out: Any) -> None:
     """The tree builder's process: append until the seeder is done and the
     tree holds every event, sign, report (leaves, busy seconds, signed at)."""
-    settings = Settings(database_url=url, signing_key_file=key)
     system = start(settings)
     builder = TreeBuilder(system.log, system.db, settings, batch=BATCH)
     busy, leaves = 0.0, 0
@@ -71,19 +71,28 @@ def seed_and_build(system: System, settings: Settings, events: int) -> Built:
     """Seed to `events` while the tree builder follows in its own process."""
     context = multiprocessing.get_context("spawn")
     seeded, out = context.Event(), context.Queue()
-    key = settings.signing_key_file
-    builder = context.Process(target=follow, args=(settings.database_url, key, seeded, out))
+    builder = context.Process(target=follow, args=(settings, seeded, out))
     builder.start()
     try:
         seconds = seed.generations(system, events)
         seeded_at = time.time()
         seeded.set()
-        leaves, busy, signed_at = out.get()
+        leaves, busy, signed_at = _report(builder, out)
     finally:
         builder.join()
-    if builder.exitcode != 0:
-        raise RuntimeError(f"the tree builder's process failed ({builder.exitcode})")
     return Built(system.log.head(), seconds, leaves, busy, max(signed_at - seeded_at, 0.0))
+
+
+def _report(builder: Any, out: Any) -> tuple[int, float, float]:
+    """The builder's report; RuntimeError if its process died without one."""
+    while True:
+        try:
+            return out.get(timeout=1.0)  # type: ignore[no-any-return]
+        except queue.Empty:
+            if not builder.is_alive():
+                raise RuntimeError(
+                    f"the tree builder's process failed ({builder.exitcode})"
+                ) from None
 
 
 def start_verify(settings: Settings) -> subprocess.Popen[bytes]:
