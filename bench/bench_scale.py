@@ -47,6 +47,7 @@ class Result:
     verify_rss_mb: float = 0.0
     reads: dict[str, float] = field(default_factory=dict)
     parts: dict[str, float] = field(default_factory=dict)  # wall seconds of each stage
+    cpu: dict[str, float] = field(default_factory=dict)  # CPU seconds of each process
 
 
 def reads(system: System, target: seed.Program) -> dict[str, float]:
@@ -102,6 +103,7 @@ def measure(url: str, key: Path, events: int, view_budget: float) -> Result:
     result.seed_rate = built.events / max(built.seed_seconds, 1e-9)
     result.tree_rate = built.leaves / max(built.tree_busy, 1e-9)
     result.tree_lag = built.tree_lag
+    result.cpu |= {"seeder": built.seed_cpu, "tree builder": built.tree_cpu}
     result.parts["seed, tree beside it"] = time.perf_counter() - began
     began = time.perf_counter()
     verifying = pipeline.start_verify(settings)  # its own process, beside the views
@@ -116,7 +118,9 @@ def measure(url: str, key: Path, events: int, view_budget: float) -> Result:
     result.view_rate = applied / len(reached) / spent
     result.scan_rate = scan_rate(system)
     result.parts["views and scan"] = time.perf_counter() - began
-    result.verify_rate, result.verify_rss_mb = pipeline.verified(verifying)
+    result.verify_rate, result.verify_rss_mb, result.cpu["verify store"] = pipeline.verified(
+        verifying
+    )
     result.parts["verify store (beside them)"] = time.perf_counter() - began
     began = time.perf_counter()
     result.reads = reads(system, target)
@@ -136,8 +140,10 @@ def store_pair(url: str, tmp: Path, small: int, large: int, budget: float) -> tu
             with common.postgres_schema(url) as at:
                 out.append(measure(at, tmp / "signing.key", n, budget))
         parts = ", ".join(f"{part} {seconds:.0f} s" for part, seconds in out[-1].parts.items())
+        cpu = ", ".join(f"{name} {seconds:.0f} s" for name, seconds in out[-1].cpu.items())
         print(
-            f"  {n:,} events measured in {time.perf_counter() - started:.0f} s ({parts})",
+            f"  {n:,} events measured in {time.perf_counter() - started:.0f} s ({parts}; "
+            f"CPU: {cpu})",
             flush=True,
         )
     return out[0], out[1]

@@ -41,6 +41,8 @@ class Built:
     leaves: int
     tree_busy: float  # seconds the builder spent appending, waits for new events excluded
     tree_lag: float  # seconds from the last save to the signed tree at the head
+    seed_cpu: float  # CPU seconds of the seeder, and of the builder's process
+    tree_cpu: float
 
 
 def follow(settings: Settings, seeded: Any, out: Any) -> None:
@@ -63,7 +65,7 @@ def follow(settings: Settings, seeded: Any, out: Any) -> None:
     began = time.perf_counter()
     builder.sign(builder.store.head())
     busy += time.perf_counter() - began
-    out.put((leaves, busy, time.time()))
+    out.put((leaves, busy, time.time(), time.process_time()))
     system.close()
 
 
@@ -74,16 +76,18 @@ def seed_and_build(system: System, settings: Settings, events: int) -> Built:
     builder = context.Process(target=follow, args=(settings, seeded, out))
     builder.start()
     try:
+        cpu = time.process_time()
         seconds = seed.generations(system, events)
-        seeded_at = time.time()
+        seeded_at, cpu = time.time(), time.process_time() - cpu
         seeded.set()
-        leaves, busy, signed_at = _report(builder, out)
+        leaves, busy, signed_at, tree_cpu = _report(builder, out)
     finally:
         builder.join()
-    return Built(system.log.head(), seconds, leaves, busy, max(signed_at - seeded_at, 0.0))
+    lag = max(signed_at - seeded_at, 0.0)
+    return Built(system.log.head(), seconds, leaves, busy, lag, cpu, tree_cpu)
 
 
-def _report(builder: Any, out: Any) -> tuple[int, float, float]:
+def _report(builder: Any, out: Any) -> tuple[int, float, float, float]:
     """The builder's report; RuntimeError if its process died without one."""
     while True:
         try:
@@ -105,12 +109,14 @@ def start_verify(settings: Settings) -> subprocess.Popen[bytes]:
     return subprocess.Popen(command, env=env, stdout=subprocess.PIPE, cwd=common.ROOT)
 
 
-def verified(process: subprocess.Popen[bytes]) -> tuple[float, float]:
-    """Wait for `start_verify`'s process: (leaves/s, peak RSS MB by `wait4`)."""
+def verified(process: subprocess.Popen[bytes]) -> tuple[float, float, float]:
+    """Wait for `start_verify`'s process: (leaves/s, peak RSS MB by `wait4`,
+    CPU seconds)."""
     out = process.stdout.read().decode() if process.stdout else ""
     _, status, usage = os.wait4(process.pid, 0)
     process.returncode = status  # reaped here, not by Popen
     if status != 0:
         raise RuntimeError(f"verify store failed ({status}): {out}")
     rate = out.rsplit("(", 1)[1].split()[0]  # "checked in 1.2 s (12,345 leaves/s)"
-    return float(rate.replace(",", "")), usage.ru_maxrss / 1024  # Linux: KiB
+    cpu = usage.ru_utime + usage.ru_stime
+    return float(rate.replace(",", "")), usage.ru_maxrss / 1024, cpu  # Linux: KiB
