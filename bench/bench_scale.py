@@ -3,15 +3,18 @@ views' rebuild against a raw scan of the same store, `verify store`'s peak
 memory and speed, proofs, on SQLite and PostgreSQL.
 
     .venv/bin/python bench/bench_scale.py [--events 1000000] [--small 1000]
-        [--stores sqlite,postgres] [--view-budget SECONDS]
+        [--stores sqlite,postgres] [--postgres-events N] [--view-budget SECONDS]
 
 Each store is seeded through the application (`seed.py`: the one-artist
 program the reads ask for, then generations saved in bulk, many aggregates
-per transaction), its transparency tree built by the server's own tree
-builder, and its views by the server's own followers (from position 0: the
-work of `projections rebuild`). `--view-budget` bounds each view's catch-up;
-a view that did not reach the head says where it stopped, and the reads of
-that size read it there.
+per transaction) while the server's own tree builder follows it in a process
+of its own (`pipeline.py`), and its views are built by the server's own
+followers (from position 0: the work of `projections rebuild`) while
+`verify store` runs in another process beside them; the reads are timed
+last, on a quiet store. `--view-budget` bounds each view's catch-up; a view
+that did not reach the head says where it stopped, and the reads of that
+size read it there. Each size prints the wall seconds of each stage and the
+CPU seconds of each process (on a shared machine, the floor).
 """
 
 from __future__ import annotations

@@ -5,7 +5,8 @@ Everything goes through the application: small things through the command
 bus, the bulk as `Ledger.save` of many new Generation aggregates per
 transaction, each built by `Generation.record` (the domain's checks) with the
 side write its handler would add (the output index row of a hash no one
-recorded before). Only the transaction boundary differs from HTTP.
+recorded before; a batch's rows inserted in one statement). Only the
+transaction boundary differs from HTTP.
 """
 
 from __future__ import annotations
