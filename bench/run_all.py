@@ -17,7 +17,7 @@ HERE = Path(__file__).parent
 # times inclusion proofs at both sizes; bench_proofs adds consistency proofs
 # on a bulk-built tree. The older scripts run short: bench_scale covers their
 # catch-up and streaming figures.
-SCALE = ["--events", "1000000", "--postgres-events", "200000", "--view-budget", "12"]
+SCALE = ["--events", "1000000", "--postgres-events", "100000", "--view-budget", "10"]
 RUNS = [
     ["bench_http.py"],
     ["bench_scale.py", *SCALE],
