@@ -3,35 +3,35 @@ views' rebuild against a raw scan of the same store, `verify store`'s peak
 memory and speed, proofs, on SQLite and PostgreSQL.
 
     .venv/bin/python bench/bench_scale.py [--events 1000000] [--small 1000]
-        [--stores sqlite,postgres] [--view-budget SECONDS]
+        [--stores sqlite,postgres] [--postgres-events N] [--view-budget SECONDS]
 
 Each store is seeded through the application (`seed.py`: the one-artist
 program the reads ask for, then generations saved in bulk, many aggregates
-per transaction), its transparency tree built by the server's own tree
-builder, and its views by the server's own followers (from position 0: the
-work of `projections rebuild`). `--view-budget` bounds each view's catch-up;
-a view that did not reach the head says where it stopped, and the reads of
-that size read it there.
+per transaction) while the server's own tree builder follows it in a process
+of its own (`pipeline.py`), and its views are built by the server's own
+followers (from position 0: the work of `projections rebuild`) while
+`verify store` runs in another process beside them; the reads are timed
+last, on a quiet store. `--view-budget` bounds each view's catch-up; a view
+that did not reach the head says where it stopped, and the reads of that
+size read it there. Each size prints the wall seconds of each stage and the
+CPU seconds of each process (on a shared machine, the floor).
 """
 
 from __future__ import annotations
 
 import argparse
-import os
-import subprocess
-import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import common
+import pipeline
 import seed
 
 from api.bootstrap import System, init_store, start
 from ledger.settings import Settings
 from projections.feed import feed
-from transparency.follower import TreeBuilder
 from transparency.store import TreeStore
 
 READS = ("roster", "registry lookup", "work", "participant", "event feed page", "proof")
@@ -41,13 +41,16 @@ READS = ("roster", "registry lookup", "work", "participant", "event feed page", 
 class Result:
     events: int = 0
     seed_rate: float = 0.0
-    tree_rate: float = 0.0
+    tree_rate: float = 0.0  # leaves per second of the builder's appending
+    tree_lag: float = 0.0  # seconds from the last save to the signed tree at the head
     view_rate: float = 0.0  # log events through all the views (a rebuild), per second
     views_at: int = 0  # the lowest position a view reached
     scan_rate: float = 0.0  # raw notification rows per second
     verify_rate: float = 0.0
     verify_rss_mb: float = 0.0
     reads: dict[str, float] = field(default_factory=dict)
+    parts: dict[str, float] = field(default_factory=dict)  # wall seconds of each stage
+    cpu: dict[str, float] = field(default_factory=dict)  # CPU seconds of each process
 
 
 def reads(system: System, target: seed.Program) -> dict[str, float]:
@@ -91,36 +94,22 @@ def scan_rate(system: System) -> float:
     return count / (time.perf_counter() - started)
 
 
-def verify(settings: Settings) -> tuple[float, float]:
-    """`labledger verify store` in a process of its own: (leaves/s, peak RSS MB)."""
-    env = os.environ | {
-        "LEDGER_DATABASE_URL": settings.database_url,
-        "LEDGER_SIGNING_KEY_FILE": str(settings.signing_key_file),
-    }
-    command = [str(Path(sys.executable).with_name("labledger")), "verify", "store"]
-    process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, cwd=common.ROOT)
-    _, status, usage = os.wait4(process.pid, 0)
-    out = process.stdout.read().decode() if process.stdout else ""
-    if status != 0:
-        raise RuntimeError(f"verify store failed ({status}): {out}")
-    rate = out.rsplit("(", 1)[1].split()[0]  # "checked in 1.2 s (12,345 leaves/s)"
-    return float(rate.replace(",", "")), usage.ru_maxrss / 1024  # Linux: KiB
-
-
 def measure(url: str, key: Path, events: int, view_budget: float) -> Result:
     settings = Settings(database_url=url, signing_key_file=key)
     init_store(settings)
     system = start(settings)
     result = Result()
     target = seed.program(system)
-    seconds = seed.generations(system, events)
-    result.events = system.log.head()
-    result.seed_rate = result.events / max(seconds, 1e-9)
-
-    started = time.perf_counter()
-    builder = TreeBuilder(system.log, system.db, settings, batch=5000)
-    builder.sign(builder.catch_up())
-    result.tree_rate = result.events / (time.perf_counter() - started)
+    began = time.perf_counter()
+    built = pipeline.seed_and_build(system, settings, events)
+    result.events = built.events
+    result.seed_rate = built.events / max(built.seed_seconds, 1e-9)
+    result.tree_rate = built.leaves / max(built.tree_busy, 1e-9)
+    result.tree_lag = built.tree_lag
+    result.cpu |= {"seeder": built.seed_cpu, "tree builder": built.tree_cpu}
+    result.parts["seed, tree beside it"] = time.perf_counter() - began
+    began = time.perf_counter()
+    verifying = pipeline.start_verify(settings)  # its own process, beside the views
 
     applied, spent, reached = 0, 0.0, []
     for follower in system.read_models.followers.values():
@@ -131,9 +120,15 @@ def measure(url: str, key: Path, events: int, view_budget: float) -> Result:
     result.views_at = min(reached)
     result.view_rate = applied / len(reached) / spent
     result.scan_rate = scan_rate(system)
+    result.parts["views and scan"] = time.perf_counter() - began
+    result.verify_rate, result.verify_rss_mb, result.cpu["verify store"] = pipeline.verified(
+        verifying
+    )
+    result.parts["verify store (beside them)"] = time.perf_counter() - began
+    began = time.perf_counter()
     result.reads = reads(system, target)
+    result.parts["reads"] = time.perf_counter() - began
     system.close()
-    result.verify_rate, result.verify_rss_mb = verify(settings)
     return result
 
 
@@ -147,7 +142,13 @@ def store_pair(url: str, tmp: Path, small: int, large: int, budget: float) -> tu
         else:
             with common.postgres_schema(url) as at:
                 out.append(measure(at, tmp / "signing.key", n, budget))
-        print(f"  {n:,} events measured in {time.perf_counter() - started:.0f} s", flush=True)
+        parts = ", ".join(f"{part} {seconds:.0f} s" for part, seconds in out[-1].parts.items())
+        cpu = ", ".join(f"{name} {seconds:.0f} s" for name, seconds in out[-1].cpu.items())
+        print(
+            f"  {n:,} events measured in {time.perf_counter() - started:.0f} s ({parts}; "
+            f"CPU: {cpu})",
+            flush=True,
+        )
     return out[0], out[1]
 
 
@@ -200,7 +201,8 @@ def report(name: str, small: Result, large: Result) -> None:
             "",
         ],
         ["seeding, events/s (bulk saves)", "", f"{large.seed_rate:,.0f}", "", ""],
-        ["tree builder, leaves/s", "", f"{large.tree_rate:,.0f}", "", ""],
+        ["tree builder, leaves/s (beside the seeding)", "", f"{large.tree_rate:,.0f}", "", ""],
+        ["tree signed at the head, s after the last save", "", f"{large.tree_lag:.1f}", "", ""],
     ]
     print(f"\n**Scale, {name}** (views at position {large.views_at:,} of {large.events:,})\n")
     print(common.table(["", s, m, "ratio", "goal"], rows), flush=True)
@@ -211,6 +213,7 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=1_000_000)
     parser.add_argument("--small", type=int, default=1000)
     parser.add_argument("--stores", default="sqlite,postgres")
+    parser.add_argument("--postgres-events", type=int, help="PostgreSQL's size (default: --events)")
     parser.add_argument("--view-budget", type=float, default=600.0)
     parser.add_argument("--postgres", default=common.POSTGRES)
     args = parser.parse_args()
@@ -221,8 +224,9 @@ def main() -> None:
             if name == "postgres" and common.postgres_version(url) is None:
                 print("postgres skipped: no server answers", flush=True)
                 continue
-            print(f"{name}: {args.small:,} and {args.events:,} events", flush=True)
-            small, large = store_pair(url, Path(tmp), args.small, args.events, args.view_budget)
+            events = args.events if name == "sqlite" else args.postgres_events or args.events
+            print(f"{name}: {args.small:,} and {events:,} events", flush=True)
+            small, large = store_pair(url, Path(tmp), args.small, events, args.view_budget)
             report(name, small, large)
 
 

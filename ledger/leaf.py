@@ -5,10 +5,16 @@ no personal data: people are ids, their values salted commitments). C2SP tlog-ti
 prefix each leaf with a big-endian uint16 length, so a leaf over 65,535
 bytes could never be served: the command bus refuses such an event before
 it is saved (`check_leaf_size`), so none is ever written.
+
+Canonicalising is most of the tree builder's and `verify store`'s work, and
+`rfc8785` is pure Python; `canonical` spells the values leaves hold (no
+floats) with the C JSON encoder instead, byte for byte the same, and hands
+anything else to `rfc8785` (see `plain`).
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from typing import Any
 
@@ -22,12 +28,69 @@ MAX_LEAF_BYTES = 0xFFFF
 # spell (RFC 8785 refuses integers beyond 2^53 - 1; such a leaf would be the
 # event's small unreadable form).
 WIDEST_POSITION = 2**53 - 1
+_INT_MAX = 2**53 - 1  # RFC 8785 (I-JSON): integers beyond are refused
+_ENCODE = json.JSONEncoder(
+    ensure_ascii=False, allow_nan=False, sort_keys=True, separators=(",", ":")
+).encode
+
+
+def plain(value: Any) -> bool:
+    """Whether `json.dumps` (sorted keys, no spaces, UTF-8 as is) spells
+    `value` exactly as RFC 8785 does: only dicts with plain keys, lists,
+    tuples, strings, bools, None and integers within I-JSON's range (no
+    floats: ECMAScript's number spelling differs from Python's repr). Exact
+    types only, so a subclass's own conversions never enter. Lone surrogates
+    are left to the UTF-8 encoding, which refuses them (see `canonical`)."""
+    kind = type(value)
+    if kind is dict:
+        return _plain_keys(value) and _plain_all(value.values())
+    if kind is list or kind is tuple:
+        return _plain_all(value)
+    return _plain_all((value,))
+
+
+def _plain_keys(obj: dict[Any, Any]) -> bool:
+    """RFC 8785 orders keys by UTF-16 code units, `sort_keys` by code points:
+    the same order whenever no key has a character beyond the BMP (those
+    become surrogates, which sort below U+E000..U+FFFF in UTF-16)."""
+    for key in obj:
+        if type(key) is not str or not (key.isascii() or max(key) <= "\uffff"):
+            return False
+    return True
+
+
+def _plain_all(values: Iterable[Any]) -> bool:
+    # Inlined scalar checks, strings first: a leaf is mostly ids, hashes and
+    # timestamps, and this walk is most of `canonical`'s own cost.
+    for value in values:
+        kind = type(value)
+        if kind is str or value is None or kind is bool:
+            continue
+        if kind is int:
+            if -_INT_MAX <= value <= _INT_MAX:
+                continue
+            return False
+        if (kind is not dict and kind is not list and kind is not tuple) or not plain(value):
+            return False
+    return True
+
+
+def canonical(value: Any) -> bytes:
+    """RFC 8785 canonical JSON of `value`, raising what `rfc8785.dumps` raises
+    for a value it refuses (anything not `plain`, or a lone surrogate, goes to
+    `rfc8785.dumps` itself)."""
+    try:
+        if plain(value):
+            return _ENCODE(value).encode("utf-8")
+    except (UnicodeEncodeError, ValueError, RecursionError):
+        pass  # a lone surrogate, a cycle: rfc8785 says what it refuses
+    return rfc8785.dumps(value)
 
 
 def leaf_bytes(env: dict[str, Any]) -> bytes:
     """Events hold no personal data (people are ids, their values salted
     commitments), so every leaf is public."""
-    return rfc8785.dumps(leaf_form(env))
+    return canonical(leaf_form(env))
 
 
 def leaf_size(domain_event: Any) -> int | None:

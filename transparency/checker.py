@@ -15,9 +15,9 @@ from pathlib import Path
 from typing import Any
 
 from ledger.database import Database
-from ledger.log import Entry, EventLog, iter_entries
+from ledger.log import Entry, EventLog
 from transparency import merkle, note, tiles
-from transparency.leaves import entry_leaf, raw_leaf_bytes
+from transparency.leaves import entry_leaf, raw_leaf_bytes, read_once
 from transparency.store import TreeStore
 
 
@@ -130,7 +130,7 @@ def check_store(
     frontier: list[bytes] = []
     index, unreadable, first_unreadable = 0, 0, []
     checkpoints.check(index, frontier)
-    for entry in iter_entries(log, 0):
+    for entry in read_once(log, 0):
         if entry.position > head.position:
             break  # written after the builder's last batch: not in the tree yet
         stored = next(leaves, None)

@@ -12,11 +12,31 @@ change one stored byte and the leaf no longer matches.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from ledger.leaf import leaf_bytes
-from ledger.log import Entry
+from ledger.log import Entry, EventLog, StoredLog, iter_entries
 from transparency.store import LeafRecord
 
-__all__ = ["entry_leaf", "leaf_bytes", "leaf_record", "raw_leaf_bytes"]
+__all__ = ["entry_leaf", "leaf_bytes", "leaf_record", "raw_leaf_bytes", "read_once"]
+ONCE_PAGE = 1000
+
+
+def read_once(log: EventLog, after: int = 0, page: int = ONCE_PAGE) -> Iterator[Entry]:
+    """Every stored event after `after`, in log order, for a reader that reads
+    each event once (`verify store`): a `StoredLog`'s pages are decoded
+    directly, past its cache of recently decoded envelopes, which such a
+    reader would only churn (a tenth of its time at a million events)."""
+    if not isinstance(log, StoredLog):
+        yield from iter_entries(log, after, page)
+        return
+    while True:
+        stored = log.recorder.select_notifications(after + 1, page)
+        if not stored:
+            return
+        for notification in stored:
+            yield Entry(notification, log.decode(notification))
+        after = int(stored[-1].id)
 
 
 def raw_leaf_bytes(entry: Entry) -> bytes:
