@@ -13,7 +13,7 @@ from flask import Flask, current_app, g, request
 from api.bootstrap import System, bootstrap
 from ledger.settings import Settings
 
-_UNSHARED = ("/console/", "/static/")
+_UNSHARED = ("/console/", "/static/", "/healthz", "/metrics")
 
 
 class LazySystem:
@@ -40,7 +40,7 @@ def register_shared_reads(app: Flask) -> None:
     lookup, freshness check, positions and view rows in one transaction on
     one connection (`ledger.database.Database.sharing`), not one each. Not
     the console's pages (each request there keeps its session alive: a
-    write) nor the site's static files (no database)."""
+    write), nor what reads no view (static files, health, metrics)."""
 
     @app.before_request
     def _share() -> None:

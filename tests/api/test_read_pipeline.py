@@ -97,3 +97,23 @@ def test_a_read_without_a_query_gets_its_schemas_defaults(client, tokens):
     assert bare.get_json() == explicit.get_json()
     unknown = client.get("/v1/events?limt=5", headers=tokens.staff)
     assert unknown.status_code == 422 and "limt" in unknown.get_json()["errors"]
+
+
+def test_a_work_page_reads_in_one_transaction_from_one_state_statement(client, tokens, monkeypatch):
+    s = seed(client, tokens)
+    assert client.get(f"/works/{s.work}").status_code == 200  # the view caught up
+    opened: list[bool] = []
+    original = Database._transaction
+
+    def counting(self, write: bool):
+        opened.append(write)
+        return original(self, write)
+
+    monkeypatch.setattr(Database, "_transaction", counting)
+    seen: list[str] = []
+    sql = Database.sql
+    monkeypatch.setattr(Database, "sql", lambda self, st: seen.append(st) or sql(self, st))
+    page = client.get(f"/works/{s.work}")
+    assert page.status_code == 200 and s.content_sha256 in page.get_data(as_text=True)
+    assert opened == [False], opened  # one read transaction
+    assert "proj_active" in seen[0] and not any("proj_active" in st for st in seen[1:]), seen
