@@ -13,7 +13,6 @@ from uuid import UUID
 from flask import Blueprint, render_template, request
 from markupsafe import Markup
 
-from api.reads import fresh
 from api.services import system
 from projections.service import ReadModels
 
@@ -35,10 +34,11 @@ _HANGUL = re.compile(r"[\u1100-\u11ff\u3130-\u318f\ua960-\ua97f\uac00-\ud7af\ud7
 
 def _models(*views: str) -> ReadModels:
     """The read models, each of `views` caught up when no follower process
-    is doing it (the API's reads' own check: `api.reads.fresh`)."""
+    is doing it (the same opportunistic refresh as the API's reads)."""
+    current = system()
     for name in views:
-        fresh(name, None)
-    return system().read_models
+        current.read_models.refresh(name, budget=current.settings.read_wait)
+    return current.read_models
 
 
 def _cursor(name: str) -> int | None:
