@@ -4,6 +4,8 @@ explicitly."""
 
 from __future__ import annotations
 
+import inspect
+from collections.abc import Callable
 from typing import Any
 
 from flask import Flask, Response, jsonify
@@ -45,11 +47,26 @@ BLUEPRINTS = (
 )
 
 
+class LedgerFlask(Flask):
+    """Flask, asking once per function whether it is a coroutine function."""
+
+    def ensure_sync(self, func: Callable[..., Any]) -> Callable[..., Any]:
+        # Flask asks `inspect.iscoroutinefunction` for every hook and view of
+        # every request: for a plain function or method, its code says it.
+        code = getattr(func, "__code__", None)
+        if code is not None and not code.co_flags & _ASYNC:
+            return func
+        return super().ensure_sync(func)
+
+
+_ASYNC = inspect.CO_COROUTINE | inspect.CO_ASYNC_GENERATOR
+
+
 def create_app(settings: Settings | None = None, *, system: System | None = None) -> Flask:
     """The app on `settings` (default: the environment); `system` serves
     instead of one built on first use (tests)."""
     # No app-wide static folder: the site's assets are its blueprint's (/static).
-    app = Flask("labledger", static_folder=None)
+    app = LedgerFlask("labledger", static_folder=None)
     settings = settings or (system.settings if system else Settings.from_env())
     app.config.update(
         MAX_CONTENT_LENGTH=MAX_BODY_BYTES,

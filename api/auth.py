@@ -10,6 +10,7 @@ from flask import g, request
 
 from api.errors import ProblemError
 from api.openapi import secured
+from api.read_state import bearer_token, is_read, read_state
 from api.services import system
 from ledger.actors import Actor, Role
 
@@ -20,15 +21,13 @@ def current_actor() -> Actor:
     """The request's actor from its bearer token; 401 when missing or unknown."""
     if "actor" in g:
         return g.actor
-    header = request.headers.get("Authorization", "")
-    scheme, _, token = header.partition(" ")
-    if not header:
+    if not request.headers.get("Authorization"):
         raise ProblemError(
             401,
             "a bearer token is required: Authorization: Bearer <token>",
             headers={"WWW-Authenticate": 'Bearer realm="labledger"'},
         )
-    actor = system().tokens.authenticate(token.strip()) if scheme.lower() == "bearer" else None
+    actor = _authenticate(bearer_token())
     if actor is None:
         raise ProblemError(
             401,
@@ -37,6 +36,14 @@ def current_actor() -> Actor:
         )
     g.actor = actor
     return actor
+
+
+def _authenticate(token: str | None) -> Actor | None:
+    """A read looks its token up in its first statement (`api.read_state`);
+    a write, on its own."""
+    if token is None:
+        return None
+    return read_state().actor if is_read() else system().tokens.authenticate(token)
 
 
 def require(*roles: Role, why: str | None = None) -> Callable[[F], F]:

@@ -12,7 +12,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from flask import Flask, Response, current_app, request
+from flask import Flask, Request, Response, current_app, request
 
 from api.errors import ProblemError, problem, too_large
 from api.schemas import unsafe_character
@@ -107,10 +107,10 @@ def _check_values(body: Any) -> None:
         )
 
 
-def _check_url() -> None:
+def _check_url(req: Request) -> None:
     """Control characters in a path segment or query parameter never reach a
     view (PostgreSQL refuses NUL in text, and no id or slug has one)."""
-    for name, value in (request.view_args or {}).items():
+    for name, value in (req.view_args or {}).items():
         reason = unsafe_character(value) if isinstance(value, str) else None
         if reason is not None:
             raise ProblemError(
@@ -119,14 +119,17 @@ def _check_url() -> None:
                 title="Bad Request",
                 errors={name: [reason]},
             )
+    args = req.args
+    if not args:  # most requests: nothing more to check
+        return
     errors: dict[str, list[str]] = {}
-    for name, value in request.args.items(multi=True):
+    for name, value in args.items(multi=True):
         reason = unsafe_character(name) or unsafe_character(value)
         if reason is not None:
             errors.setdefault(name, []).append(reason)
-    if not errors and request.path.startswith(API_PREFIX):
-        known = declared_query(request.endpoint)
-        errors = {name: ["Unknown field."] for name in request.args if name not in known}
+    if not errors and req.path.startswith(API_PREFIX):
+        known = declared_query(req.endpoint)
+        errors = {name: ["Unknown field."] for name in args if name not in known}
     if errors:
         raise ProblemError(
             422,
@@ -158,18 +161,19 @@ def declared_query(endpoint: str | None) -> frozenset[str]:
 def register_request_guards(app: Flask) -> None:
     @app.before_request
     def _guard() -> Response | None:
-        _check_url()
+        req = request._get_current_object()  # type: ignore[attr-defined]
+        _check_url(req)
         limit = app.config.get("MAX_CONTENT_LENGTH")
-        if limit and request.content_length and request.content_length > limit:
+        if limit and req.content_length and req.content_length > limit:
             return problem(413, "Request Entity Too Large", too_large(app))
-        if request.method not in _WRITES:
+        if req.method not in _WRITES:
             return None
-        if request.path.startswith(FORMS_PREFIX) and request.mimetype == FORM:
+        if req.path.startswith(FORMS_PREFIX) and req.mimetype == FORM:
             return None  # the console's HTML forms: each field is checked by the API's schema
-        raw = request.get_data(cache=True)  # bounded: werkzeug stops at the limit (413)
+        raw = req.get_data(cache=True)  # bounded: werkzeug stops at the limit (413)
         if not raw:
             return None
-        if not request.is_json:  # anything else would be silently ignored
+        if not req.is_json:  # anything else would be silently ignored
             return problem(
                 415, "Unsupported Media Type", "send the request body as application/json"
             )
@@ -198,18 +202,30 @@ DOCS_CSP = (
 )
 
 
+CSP = "Content-Security-Policy"
+_SECURITY_NAMES = frozenset(name.lower() for name in (*SECURITY_HEADERS, CSP))
+
+
+def _csp(path: str, mimetype: str | None) -> str:
+    if path == "/docs" or path.startswith("/docs/"):
+        return DOCS_CSP
+    return PAGE_CSP if mimetype == "text/html" else API_CSP
+
+
 def register_response_headers(app: Flask) -> None:
     @app.after_request
     def _headers(response: Response) -> Response:
+        headers = response.headers
+        # Each header unless the view set its own: one pass over what is
+        # there, then appends (a setdefault each scans the list again).
+        present = _SECURITY_NAMES.intersection(name.lower() for name in headers.keys())
         for name, value in SECURITY_HEADERS.items():
-            response.headers.setdefault(name, value)
-        if request.path == "/docs" or request.path.startswith("/docs/"):
-            csp = DOCS_CSP
-        else:
-            csp = PAGE_CSP if response.mimetype == "text/html" else API_CSP
-        response.headers.setdefault("Content-Security-Policy", csp)
+            if name.lower() not in present:
+                headers.add(name, value)
+        if CSP.lower() not in present:
+            headers.add(CSP, _csp(request.path, response.mimetype))
         # What a token may read is personal to it (rosters, applications, the
         # staff feed, a webhook secret): no cache, private or shared, keeps it.
-        if "Authorization" in request.headers:
-            response.headers["Cache-Control"] = "no-store"
+        if "HTTP_AUTHORIZATION" in request.environ:
+            headers["Cache-Control"] = "no-store"
         return response

@@ -29,6 +29,7 @@ from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from flask import Flask, Response, current_app, g, request
+from werkzeug.http import http_date
 
 from ledger.events import rfc3339
 
@@ -80,9 +81,26 @@ def valid_until(instant: str | None) -> None:
         g.etag_until = instant
 
 
+# What makes a request conditional (or ranged) for werkzeug's `make_conditional`.
+_CONDITIONS = (
+    "HTTP_IF_NONE_MATCH",
+    "HTTP_IF_MATCH",
+    "HTTP_IF_MODIFIED_SINCE",
+    "HTTP_IF_UNMODIFIED_SINCE",
+    "HTTP_RANGE",
+    "HTTP_IF_RANGE",
+)
+
+
 def _conditional(response: Response) -> Response:
     response.add_etag()  # SHA-1 of the body: the same body, the same tag
-    return response.make_conditional(request)  # If-None-Match matched: 304, no body
+    environ = request.environ
+    if any(name in environ for name in _CONDITIONS):
+        return response.make_conditional(request)  # If-None-Match matched: 304, no body
+    # What `make_conditional` does to an unconditional GET, without its parsing.
+    if "Date" not in response.headers:
+        response.headers["Date"] = http_date()
+    return response
 
 
 def register_conditional_reads(app: Flask) -> None:

@@ -8,9 +8,11 @@ is used.
 
 from __future__ import annotations
 
+import functools
 import os
 import time
 from collections.abc import Iterable
+from typing import Any
 
 from flask import Flask, Response, g, request
 from prometheus_client import (
@@ -48,6 +50,19 @@ def _method(method: str) -> str:
     return method if method in METHODS else "other"
 
 
+@functools.cache
+def _requests(method: str, route: str, status: int) -> Any:
+    """The series of one method, route and status: looked up once per worker
+    (`labels` validates and locks on every call). Bounded as the labels are:
+    the app's routes, `METHODS` and the statuses it answers."""
+    return REQUESTS.labels(method, route, str(status))
+
+
+@functools.cache
+def _latency(method: str, route: str) -> Any:
+    return LATENCY.labels(method, route)
+
+
 def init_metrics(app: Flask) -> None:
     @app.before_request
     def _start_timer() -> None:
@@ -56,12 +71,13 @@ def init_metrics(app: Flask) -> None:
     @app.after_request
     def _record(response: Response) -> Response:
         # The rule, never the path: ids in paths would be a series each.
-        route = request.url_rule.rule if request.url_rule is not None else UNMATCHED
+        rule = request.url_rule
+        route = rule.rule if rule is not None else UNMATCHED
         method = _method(request.method)
-        REQUESTS.labels(method, route, str(response.status_code)).inc()
+        _requests(method, route, response.status_code).inc()
         started = g.get("metrics_started")
         if started is not None:
-            LATENCY.labels(method, route).observe(time.perf_counter() - started)
+            _latency(method, route).observe(time.perf_counter() - started)
         return response
 
     @app.get("/metrics")

@@ -15,6 +15,7 @@
 
 from __future__ import annotations
 
+import functools
 import http
 from collections.abc import Callable
 from copy import deepcopy
@@ -23,8 +24,9 @@ from typing import Any, TypeVar
 import flask_smorest
 from apispec import BasePlugin
 from apispec.ext.marshmallow.common import resolve_schema_instance
+from flask import request
 from flask_smorest.utils import deepupdate, prepare_response
-from marshmallow import INCLUDE, Schema, fields
+from marshmallow import INCLUDE, Schema, ValidationError, fields
 from werkzeug.routing import PathConverter, UnicodeConverter
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -93,6 +95,17 @@ def idempotent_write(view: Any) -> None:
     _document(view, {"parameters": [IDEMPOTENCY_KEY], "x-idempotent": True})
 
 
+def _empty_query(schema: Schema) -> dict[str, Any] | None:
+    """What `schema` loads from no query parameters, when that is the same
+    on every request (no required field, no default computed per load)."""
+    if any(callable(field.load_default) for field in schema.fields.values()):
+        return None
+    try:
+        return schema.load({})
+    except ValidationError:
+        return None
+
+
 class Blueprint(flask_smorest.Blueprint):
     def arguments(self, schema: Any, *args: Any, **kwargs: Any) -> Callable[[F], F]:
         """As flask-smorest's, with one schema instance per view instead of a
@@ -101,7 +114,26 @@ class Blueprint(flask_smorest.Blueprint):
         on the instance, so the threads of a worker share it."""
         if isinstance(schema, type):
             schema = schema()
-        return super().arguments(schema, *args, **kwargs)
+        parse = super().arguments(schema, *args, **kwargs)
+        empty = _empty_query(schema) if kwargs.get("location") == "query" else None
+        if empty is None:
+            return parse
+
+        def decorator(view: F) -> F:
+            parsed = parse(view)
+            documented = parsed.__wrapped__  # type: ignore[attr-defined]
+
+            @functools.wraps(parsed)
+            def wrapper(*f_args: Any, **f_kwargs: Any) -> Any:
+                # Most reads have no query: their arguments are the defaults,
+                # known before any request (webargs would load them each time).
+                if request.args:
+                    return parsed(*f_args, **f_kwargs)
+                return documented(*f_args, dict(empty), **f_kwargs)
+
+            return wrapper  # type: ignore[return-value]
+
+        return decorator
 
     def response(
         self,

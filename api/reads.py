@@ -22,6 +22,7 @@ from api.exports import attachment, format_field, roster_csv, wants_csv
 from api.freshness import behind, refuse_beyond_head, refuse_stuck
 from api.openapi import Blueprint
 from api.people import roster_entries, with_personal
+from api.read_state import forget_read_state, read_state
 from api.schemas import (
     MAX_POSITION,
     cursor_field,
@@ -48,7 +49,23 @@ def read_models() -> ReadModels:
 
 
 def fresh(name: str, min_position: int | None) -> None:
-    """Wait for `min_position` (503 after `read_wait`), or catch up opportunistically."""
+    """Wait for `min_position` (503 after `read_wait`), or catch up when no
+    follower process keeps the view; free when the read's first statement
+    (`api.read_state`) shows the view there, or kept."""
+    state = read_state()
+    view = state.views.get(name)
+    if view is not None:
+        if min_position is None:
+            holder = read_models().followers[name].lease.holder
+            if view.position >= state.head or view.followed_elsewhere(holder):
+                return
+        elif min_position <= view.position:
+            return
+    _catch_up(name, min_position)
+    forget_read_state()  # it applied events or waited: the state it read is old
+
+
+def _catch_up(name: str, min_position: int | None) -> None:
     settings = system().settings
     models = read_models()
     if min_position is None:
@@ -68,7 +85,12 @@ def tag_views(*names: str, also: tuple[object, ...] = ()) -> None:
     (the personal data it shows changes only with an event), read before any
     view row, so its body is at least as new as its tag; 304 when the client
     holds it (`api.conditional`)."""
-    tag_read(system().log.head(), read_models().positions(*names), *also)
+    state = read_state()
+    if all(name in state.views for name in names):
+        positions = tuple(state.views[name].position for name in names)
+    else:
+        positions = read_models().positions(*names)
+    tag_read(state.head, positions, *also)
 
 
 def next_expiry(grants: Any) -> str | None:

@@ -13,6 +13,8 @@ from flask import Flask, current_app, g, request
 from api.bootstrap import System, bootstrap
 from ledger.settings import Settings
 
+_UNSHARED = ("/console/", "/static/", "/healthz", "/metrics")
+
 
 class LazySystem:
     def __init__(self, settings: Settings, system: System | None = None) -> None:
@@ -34,13 +36,15 @@ def system() -> System:
 
 
 def register_shared_reads(app: Flask) -> None:
-    """Each read of the API (GET, HEAD under /v1/) runs its token lookup,
-    freshness check, positions and view rows in one transaction on one
-    connection (`ledger.database.Database.sharing`), not one each."""
+    """Each read (GET, HEAD) of the API and the public site runs its token
+    lookup, freshness check, positions and view rows in one transaction on
+    one connection (`ledger.database.Database.sharing`), not one each. Not
+    the console's pages (each request there keeps its session alive: a
+    write), nor what reads no view (static files, health, metrics)."""
 
     @app.before_request
     def _share() -> None:
-        if request.method in ("GET", "HEAD") and request.path.startswith("/v1/"):
+        if request.method in ("GET", "HEAD") and not request.path.startswith(_UNSHARED):
             scope = system().db.sharing()
             scope.__enter__()
             g.shared_read = scope

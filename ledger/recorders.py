@@ -78,10 +78,15 @@ class LedgerSQLiteRecorder(SQLiteApplicationRecorder):
         )
         return int(row["position"]) if row else None
 
+    @property
+    def head_statement(self) -> str:
+        """The statement `head` runs (an HTTP read embeds it in its first)."""
+        return f"SELECT MAX(rowid) AS head FROM {{t}}{self.events_table_name}"
+
     def head(self) -> int:
         """The last position, read through the `Database`: in an HTTP read,
         in its shared transaction (`Database.sharing`)."""
-        return _head(self.database, f"SELECT MAX(rowid) AS head FROM {{t}}{self.events_table_name}")
+        return _head(self.database, self.head_statement)
 
 
 class LedgerPostgresRecorder(PostgresApplicationRecorder):
@@ -109,11 +114,13 @@ class LedgerPostgresRecorder(PostgresApplicationRecorder):
         )
         return int(row["position"]) if row else None
 
+    @property
+    def head_statement(self) -> str:
+        return f"SELECT MAX(notification_id) AS head FROM {{t}}{self.events_table_name}"
+
     def head(self) -> int:
         """As `LedgerSQLiteRecorder.head`."""
-        return _head(
-            self.database, f"SELECT MAX(notification_id) AS head FROM {{t}}{self.events_table_name}"
-        )
+        return _head(self.database, self.head_statement)
 
 
 class MemoryRecorder(POPOApplicationRecorder):

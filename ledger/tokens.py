@@ -43,8 +43,18 @@ class IssuedToken:
     name: str
 
 
-def _digest(token: str) -> str:
+def digest(token: str) -> str:
+    """What the store keeps of a token (and looks it up by)."""
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def actor_of(row: dict[str, Any] | None) -> Actor | None:
+    """The actor of a live token's row (`id`, `role`, `participant_id`,
+    `name`), or None for no row: a token unknown or revoked."""
+    if row is None or row.get("id") is None:
+        return None
+    pid = UUID(row["participant_id"]) if row["participant_id"] else None
+    return Actor(id=row["id"], role=Role(row["role"]), participant_id=pid, name=row["name"])
 
 
 class TokenStore:
@@ -70,7 +80,7 @@ class TokenStore:
         self.db.execute(
             "INSERT INTO {t}ledger_tokens (id, token_sha256, role, participant_id, name, "
             "created_at) VALUES (?, ?, ?, ?, ?, ?)",
-            (token_id, _digest(token), role.value, pid, name, _now()),
+            (token_id, digest(token), role.value, pid, name, _now()),
         )
         return IssuedToken(token_id, token, role.value, pid, name)
 
@@ -78,12 +88,9 @@ class TokenStore:
         row = self.db.fetchone(
             "SELECT id, role, participant_id, name FROM {t}ledger_tokens "
             "WHERE token_sha256 = ? AND revoked_at IS NULL",
-            (_digest(token),),
+            (digest(token),),
         )
-        if row is None:
-            return None
-        pid = UUID(row["participant_id"]) if row["participant_id"] else None
-        return Actor(id=row["id"], role=Role(row["role"]), participant_id=pid, name=row["name"])
+        return actor_of(row)
 
     def list(self) -> list[dict[str, Any]]:
         return self.db.fetchall(
