@@ -7,7 +7,6 @@ so state is read and written per entity: memory stays flat as the log grows.
 
 from __future__ import annotations
 
-import copy
 import json
 from collections.abc import Callable
 from typing import Any
@@ -32,33 +31,98 @@ def docs_table(name: str) -> Table:
     )
 
 
+# `cur.cache` key: on this cursor the views' writes are kept in its cache
+# alone, to be written in bulk at the end (`projections.bulk`).
+DEFERRED = "docs:deferred"
+Rows = dict[tuple[str, tuple[str, ...]], list[tuple[Any, ...]]]
+
+
+def defer(cur: Cursor) -> None:
+    """From now on `Docs`, `insert` and `add` on `cur` keep what they write
+    in its cache; `deferred` hands it over."""
+    cur.cache[DEFERRED] = True
+
+
+def is_deferred(cur: Cursor) -> bool:
+    return bool(cur.cache.get(DEFERRED))
+
+
+def insert(cur: Cursor, table: str, columns: tuple[str, ...], row: tuple[Any, ...]) -> None:
+    """A row no handler reads back while applying: deferred, or inserted now."""
+    if is_deferred(cur):
+        cur.cache.setdefault(("rows", table, columns), []).append(row)
+        return
+    names, marks = ", ".join(columns), ", ".join("?" for _ in columns)
+    cur.execute(f"INSERT INTO {{t}}{table} ({names}) VALUES ({marks})", row)
+
+
+def add(cur: Cursor, table: str, columns: tuple[str, ...], key: tuple[Any, ...]) -> None:
+    """Add one to the count (the last column) of the row `key` (the others),
+    in `table`; only on a deferring cursor (the views say how otherwise)."""
+    counts = cur.cache.setdefault(("counts", table, columns), {})
+    counts[key] = counts.get(key, 0) + 1
+
+
+def deferred(cur: Cursor) -> Rows:
+    """What the views wrote on a deferring `cur`: rows by (table, columns)."""
+    rows: Rows = {}
+    for slot, value in cur.cache.items():
+        if not isinstance(slot, tuple):
+            continue
+        if slot[0] == "docs" and value:
+            _, table, gen, kind, key = slot
+            rows.setdefault((table, ("gen", "kind", "id", "doc")), []).append(
+                (gen, kind, key, value)
+            )
+        elif slot[0] == "rows":
+            rows[(slot[1], slot[2])] = value
+        elif slot[0] == "counts":
+            rows[(slot[1], slot[2])] = [(*key, n) for key, n in value.items()]
+    return rows
+
+
 class Docs:
+    """Documents by (kind, id). Each read or written one is remembered for
+    the transaction as its JSON text, so every `get` returns a fresh copy
+    (a handler may change it) exactly as the database would give it back."""
+
     def __init__(self, cur: Cursor, table: str, gen: int) -> None:
         self.cur = cur
         self.table = table
         self.gen = gen
+        self.deferred = bool(cur.cache.get(DEFERRED))
+
+    def _slot(self, kind: str, key: str) -> tuple[str, str, int, str, str]:
+        return ("docs", self.table, self.gen, kind, key)
 
     def get(self, kind: str, key: str) -> dict[str, Any] | None:
-        slot = (self.table, self.gen, kind, key)
+        slot = self._slot(kind, key)
         if slot in self.cur.cache:
-            return copy.deepcopy(self.cur.cache[slot])
+            return loads(self.cur.cache[slot])
+        if self.deferred:
+            return None
         row = self.cur.one(
             f"SELECT doc FROM {{t}}{self.table} WHERE gen = ? AND kind = ? AND id = ?",
             (self.gen, kind, key),
         )
-        doc = loads(row["doc"]) if row else None
-        self.cur.cache[slot] = copy.deepcopy(doc)
-        return doc
+        self.cur.cache[slot] = row["doc"] if row else None
+        return loads(row["doc"]) if row else None
 
     def put(self, kind: str, key: str, doc: dict[str, Any]) -> None:
-        self.cur.cache[(self.table, self.gen, kind, key)] = copy.deepcopy(doc)
+        text = dumps(doc)
+        self.cur.cache[self._slot(kind, key)] = text
+        if self.deferred:
+            return
         self.cur.execute(
             f"INSERT INTO {{t}}{self.table} (gen, kind, id, doc) VALUES (?, ?, ?, ?) "
             "ON CONFLICT (gen, kind, id) DO UPDATE SET doc = excluded.doc",
-            (self.gen, kind, key, dumps(doc)),
+            (self.gen, kind, key, text),
         )
 
     def many(self, kind: str, keys: list[str]) -> dict[str, dict[str, Any]]:
+        if self.deferred:
+            found = {key: self.get(kind, key) for key in keys}
+            return {key: doc for key, doc in found.items() if doc is not None}
         if not keys:
             return {}
         marks = ", ".join("?" for _ in keys)
