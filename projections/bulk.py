@@ -19,12 +19,14 @@ that event and reports the view stuck there.
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
 from ledger.database import Cursor, Database
 from ledger.log import EventLog, count_unreadable, read_page
+from ledger.tables import Table
 from projections import docs
 from projections.decoding import FastDecoder
 from projections.follower import Follower
@@ -41,11 +43,16 @@ class ApplyFailed(Exception):
 
 
 def fill(
-    followers: Sequence[Follower], gens: Sequence[int], progress: Progress | None = None
+    followers: Sequence[Follower],
+    gens: Sequence[int],
+    progress: Progress | None = None,
+    renew: Callable[[], None] = lambda: None,
 ) -> int:
     """Apply the log up to its current head to generation `gens[i]` of
     `followers[i]`'s view and record that position; returns it (0: nothing
-    done). Raises ApplyFailed before writing anything if a view fails."""
+    done). Raises ApplyFailed before writing anything if a view fails.
+    `renew` is called after each page and each chunk written (the caller's
+    leases outlive a pass of minutes)."""
     if not followers:
         return 0
     log, db = followers[0].log, followers[0].db
@@ -53,11 +60,12 @@ def fill(
     if head == 0:
         return 0
     with scratch(followers) as work:
-        reached, rows = _apply_log(work, log, followers, gens, head, progress)
+        reached, rows = _apply_log(work, log, followers, gens, head, _both(progress, renew))
+        tables = {t.name: t for f in followers for t in f.projection.tables}
         for (table, columns), values in rows.items():
-            _write(db, table, columns, iter(values))
+            _write(db, table, columns, iter(_in_key_order(tables[table], columns, values)), renew)
         for follower, gen in zip(followers, gens, strict=True):
-            _copy(work, db, follower, gen)
+            _copy(work, db, follower, gen, renew)
     with db.transaction(write=True) as cur:
         for follower, gen in zip(followers, gens, strict=True):
             advance(cur, tracking_key(follower.projection.name, gen), 1, reached)
@@ -85,7 +93,7 @@ def _apply_log(
     followers: Sequence[Follower],
     gens: Sequence[int],
     head: int,
-    progress: Progress | None,
+    progress: Progress,
 ) -> tuple[int, docs.Rows]:
     """One scratch transaction for the whole pass: what the views write and
     never read back while applying stays in its cache (`docs.defer`) and is
@@ -98,8 +106,7 @@ def _apply_log(
             for follower in followers:
                 count_unreadable(follower.name, page)
             position = page[-1]["position"]
-            if progress is not None:
-                progress(position, head)
+            progress(position, head)
         return position, docs.deferred(cur)
 
 
@@ -133,16 +140,25 @@ def pages(log: EventLog, head: int, size: int | None = None) -> Iterator[list[di
         after = page[-1]["position"]
 
 
-def _copy(work: Database, db: Database, follower: Follower, gen: int) -> None:
+def _copy(
+    work: Database, db: Database, follower: Follower, gen: int, renew: Callable[[], None]
+) -> None:
     """The rows the view left in the scratch tables, into the ledger's database."""
     for table in follower.projection.tables:
         columns = tuple(c.name for c in table.columns)
         with work.transaction() as source:
             source.execute(f"SELECT {', '.join(columns)} FROM {table.name} WHERE gen = ?", (gen,))
-            _write(db, table.name, columns, iter(lambda: _raw(source).fetchmany(COPY), []))
+            chunks = iter(lambda: _raw(source).fetchmany(COPY), [])
+            _write(db, table.name, columns, chunks, renew)
 
 
-def _write(db: Database, table: str, columns: tuple[str, ...], rows: Iterator[Any]) -> None:
+def _write(
+    db: Database,
+    table: str,
+    columns: tuple[str, ...],
+    rows: Iterator[Any],
+    renew: Callable[[], None],
+) -> None:
     """Rows (in chunks) into `table` of the ledger's database, a transaction
     per chunk so that live writers are not held up for the whole copy."""
     names, marks = ", ".join(columns), ", ".join("?" for _ in columns)
@@ -150,6 +166,7 @@ def _write(db: Database, table: str, columns: tuple[str, ...], rows: Iterator[An
     for chunk in _chunks(rows):
         with db.transaction(write=True) as cur:
             cur.executemany(insert, chunk)
+        renew()
 
 
 def _chunks(rows: Iterator[Any]) -> Iterator[list[tuple[Any, ...]]]:
@@ -162,6 +179,24 @@ def _chunks(rows: Iterator[Any]) -> Iterator[list[tuple[Any, ...]]]:
             del buffer[:COPY]
     if buffer:
         yield [tuple(r) for r in buffer]
+
+
+def _in_key_order(
+    table: Table, columns: tuple[str, ...], rows: list[tuple[Any, ...]]
+) -> list[tuple[Any, ...]]:
+    """Rows sorted by the table's primary key: appended to its index in
+    order, not scattered across it (a third of the time on SQLite)."""
+    key = operator.itemgetter(*(columns.index(c) for c in table.primary_key))
+    return sorted(rows, key=key)
+
+
+def _both(progress: Progress | None, renew: Callable[[], None]) -> Progress:
+    def report(position: int, head: int) -> None:
+        renew()
+        if progress is not None:
+            progress(position, head)
+
+    return report
 
 
 def _raw(cur: Cursor) -> Any:

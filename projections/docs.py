@@ -14,9 +14,12 @@ from typing import Any
 from ledger.database import Cursor
 from ledger.tables import Table, integer, text
 
+# One encoder for every document: `json.dumps` with options builds a new one per call.
+_ENCODER = json.JSONEncoder(sort_keys=True, separators=(",", ":"))
+
 
 def dumps(doc: Any) -> str:
-    return json.dumps(doc, sort_keys=True, separators=(",", ":"))
+    return _ENCODER.encode(doc)
 
 
 def loads(value: str | None) -> Any:
@@ -81,6 +84,9 @@ def deferred(cur: Cursor) -> Rows:
     return rows
 
 
+_UNPARSED = object()
+
+
 class Docs:
     """Documents by (kind, id). Each read or written one is remembered for
     the transaction as its JSON text, so every `get` returns a fresh copy
@@ -96,9 +102,22 @@ class Docs:
         return ("docs", self.table, self.gen, kind, key)
 
     def get(self, kind: str, key: str) -> dict[str, Any] | None:
+        """The document, a copy of its own to change and `put`."""
+        return loads(self._text(kind, key))
+
+    def peek(self, kind: str, key: str) -> dict[str, Any] | None:
+        """The document, to read only: one parsed copy shared by every
+        `peek` until the next `put` of it (never change it)."""
+        slot = self._slot(kind, key)
+        parsed = self.cur.cache.get(("parsed", slot), _UNPARSED)
+        if parsed is _UNPARSED:
+            parsed = self.cur.cache[("parsed", slot)] = loads(self._text(kind, key))
+        return parsed
+
+    def _text(self, kind: str, key: str) -> str | None:
         slot = self._slot(kind, key)
         if slot in self.cur.cache:
-            return loads(self.cur.cache[slot])
+            return self.cur.cache[slot]
         if self.deferred:
             return None
         row = self.cur.one(
@@ -106,11 +125,13 @@ class Docs:
             (self.gen, kind, key),
         )
         self.cur.cache[slot] = row["doc"] if row else None
-        return loads(row["doc"]) if row else None
+        return self.cur.cache[slot]
 
     def put(self, kind: str, key: str, doc: dict[str, Any]) -> None:
         text = dumps(doc)
-        self.cur.cache[self._slot(kind, key)] = text
+        slot = self._slot(kind, key)
+        self.cur.cache[slot] = text
+        self.cur.cache.pop(("parsed", slot), None)
         if self.deferred:
             return
         self.cur.execute(

@@ -47,7 +47,7 @@ def rebuild_all(
         for follower, old, new in zip(followers, olds, news, strict=True):
             drop_generations(follower, keep=(old, new))  # leftovers of a crashed rebuild
         try:
-            bulk.fill(followers, news, progress)
+            bulk.fill(followers, news, progress, renew=lambda: _renew(guards))
         except bulk.ApplyFailed:
             pass  # nothing was written: the follower below finds the event and says so
         for follower, guard, old, new in zip(followers, guards, olds, news, strict=True):
@@ -59,6 +59,13 @@ def rebuild_all(
     finally:
         for guard in guards:
             guard.release()
+
+
+def _renew(guards: Sequence[Lease]) -> None:
+    """Keep the rebuild's leases through a long bulk pass (a write only once
+    a third of their TTL has passed)."""
+    for guard in guards:
+        guard.hold()
 
 
 def _guard(follower: Follower) -> Lease:

@@ -181,15 +181,15 @@ class Roster:
         kind: str,
         doc: dict[str, Any],
     ) -> None:
-        text = dumps(doc)
-        row = (gen, entity, env["position"], program, kind, env["timestamp"], text)
+        row = (gen, entity, env["position"], program, kind, env["timestamp"], dumps(doc))
         docs.insert(cur, TABLE, COLUMNS, row)
-        cur.cache[("roster", gen, entity)] = (program, text)  # the latest, as `_latest` reads it
+        cur.cache[("roster", gen, entity)] = (program, doc)  # the latest, as `_latest` reads it
 
 
 def _latest(cur: Cursor, gen: int, entity: str) -> tuple[str, dict[str, Any]] | None:
     """The entity's latest version: remembered when this transaction wrote
-    or read it (positions only grow), else read (none, when deferring)."""
+    or read it (positions only grow), else read (none, when deferring). The
+    document is the transaction's own: change it only to `_put` it again."""
     slot = ("roster", gen, entity)
     if slot not in cur.cache:
         row = None
@@ -199,9 +199,8 @@ def _latest(cur: Cursor, gen: int, entity: str) -> tuple[str, dict[str, Any]] | 
                 "ORDER BY position DESC LIMIT 1",
                 (gen, entity),
             )
-        cur.cache[slot] = (row["program"], row["doc"]) if row else None
-    found = cur.cache[slot]
-    return (found[0], loads(found[1])) if found else None
+        cur.cache[slot] = (row["program"], loads(row["doc"])) if row else None
+    return cur.cache[slot]
 
 
 def position_at(cur: Cursor, gen: int, slug: str, instant: str) -> int | None:
