@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from ledger.database import Cursor, Database
+from ledger.database import Cursor, Database, storable_text
 from ledger.log import EventLog, count_unreadable, read_page
 from ledger.tables import Table
 from projections import docs
@@ -165,8 +165,19 @@ def _write(
     insert = f"INSERT INTO {{t}}{table} ({names}) VALUES ({marks})"
     for chunk in _chunks(rows):
         with db.transaction(write=True) as cur:
-            cur.executemany(insert, chunk)
+            if cur.dialect == "postgres":
+                _copy_in(cur, db.sql(f"COPY {{t}}{table} ({names}) FROM STDIN"), chunk)
+            else:
+                cur.executemany(insert, chunk)
         renew()
+
+
+def _copy_in(cur: Cursor, statement: str, rows: list[tuple[Any, ...]]) -> None:
+    """PostgreSQL's COPY: several times executemany's rows per second. Text
+    is stored as `Cursor.execute` stores it (`storable_text`)."""
+    with _raw(cur).copy(statement) as copy:
+        for row in rows:
+            copy.write_row([storable_text(v) if isinstance(v, str) else v for v in row])
 
 
 def _chunks(rows: Iterator[Any]) -> Iterator[list[tuple[Any, ...]]]:
@@ -200,6 +211,7 @@ def _both(progress: Progress | None, renew: Callable[[], None]) -> Progress:
 
 
 def _raw(cur: Cursor) -> Any:
-    """The scratch cursor's sqlite3 cursor, to stream rows as tuples."""
-    raw = cur._raw  # the scratch database is ours alone
+    """The driver's own cursor under `cur` (sqlite3's, psycopg's), to stream
+    rows as tuples and to COPY."""
+    raw = cur._raw
     return getattr(raw, "sqlite_cursor", raw)

@@ -40,8 +40,10 @@ def rebuild_all(
     """`rebuild` of several views, the log read once for all of them
     (`projections.bulk`); returns each one's new generation. Each view
     switches on its own as soon as it has caught up with its serving one."""
-    guards = [_guard(f) for f in followers]
+    guards: list[Lease] = []
     try:
+        for follower in followers:  # one by one: those taken are released if one is not
+            guards.append(_guard(follower))
         olds = [f.status()[0] for f in followers]
         news = [claim_generation(f) for f in followers]
         for follower, old, new in zip(followers, olds, news, strict=True):

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from ledger.faults import Stuck
+from ledger.leases import Lease
 from ledger.log import iter_entries
 from projections.decoding import FastDecoder
 from projections.follower import Follower
@@ -79,3 +80,13 @@ def test_a_view_that_cannot_apply_an_event_is_reported_stuck_there(store_system,
         rebuild_all(views, grace=0)
     assert stuck.value.position == closed
     assert roster.status()[0] == 1  # still the old generation
+
+
+def test_a_rebuild_refused_for_one_view_leaves_the_others_free(store_system):
+    views = followers(store_system)
+    held = Lease(store_system.db, f"{views[2].name}:rebuild", ttl=30)
+    assert held.acquire()
+    with pytest.raises(RuntimeError, match="another rebuild of audit"):
+        rebuild_all(views, grace=0)
+    held.release()
+    assert rebuild_all(views[:2], grace=0) == [2, 2]
