@@ -5,24 +5,32 @@ the ledger's database, each event decoded again for each view: the rebuild
 of all five views ran at 0.01x a raw scan of the notifications. Here the log
 is read once, in large pages, each event decoded once (fast,
 `projections.decoding`) and fed to every view being rebuilt. The views run
-their own `apply`, unchanged, against a private in-memory SQLite database,
-so the rows are the rows the follower would write; those rows are then
-copied into the ledger's database in large `executemany` batches, the
-tracking row of each generation last. The new generations are not served
-until `projections.rebuild` switches to them, so a crash part-way leaves
-only rows that the next rebuild drops.
+their own `apply`, unchanged, on a private scratch SQLite database (a
+temporary file) in one transaction, with their writes deferred
+(`projections.docs.defer`): the rows they never read back (roster versions,
+generations, violations, counts) go straight to the ledger's database in
+large sorted batches (COPY on PostgreSQL), their documents to the scratch
+tables once a page, copied over at the end, so memory stays flat. The rows
+are the rows the follower writes (tests/integration/test_bulk_rebuild.py).
+The tracking row of each generation is written last, and the generations are
+not served until `projections.rebuild` switches to them, so a crash part-way
+leaves only rows that the next rebuild drops.
 
-An event a view cannot apply stops the bulk pass before anything was
-copied: the rebuild then goes event by event (the follower), which isolates
+An event a view cannot apply stops the bulk pass (ApplyFailed): the rebuild
+drops what it wrote and goes event by event (the follower), which isolates
 that event and reports the view stuck there.
 """
 
 from __future__ import annotations
 
 import operator
+import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
+
+from eventsourcing.sqlite import SQLiteDatastore
 
 from ledger.database import Cursor, Database, storable_text
 from ledger.log import EventLog, count_unreadable, read_page
@@ -50,22 +58,20 @@ def fill(
 ) -> int:
     """Apply the log up to its current head to generation `gens[i]` of
     `followers[i]`'s view and record that position; returns it (0: nothing
-    done). Raises ApplyFailed before writing anything if a view fails.
-    `renew` is called after each page and each chunk written (the caller's
-    leases outlive a pass of minutes)."""
+    done). Raises ApplyFailed if a view fails (what was written is then only
+    rows of generations nobody serves). `renew` is called after each page and
+    each chunk written (the caller's leases outlive a pass of minutes)."""
     if not followers:
         return 0
     log, db = followers[0].log, followers[0].db
     head = log.head()
     if head == 0:
         return 0
+    out = Output(db, {t.name: t for f in followers for t in f.projection.tables}, renew)
     with scratch(followers) as work:
-        reached, rows = _apply_log(work, log, followers, gens, head, _both(progress, renew))
-        tables = {t.name: t for f in followers for t in f.projection.tables}
-        for (table, columns), values in rows.items():
-            _write(db, table, columns, iter(_in_key_order(tables[table], columns, values)), renew)
+        reached = _apply_log(work, log, followers, gens, head, out, _both(progress, renew))
         for follower, gen in zip(followers, gens, strict=True):
-            _copy(work, db, follower, gen, renew)
+            _copy(work, out, follower, gen)
     with db.transaction(write=True) as cur:
         for follower, gen in zip(followers, gens, strict=True):
             advance(cur, tracking_key(follower.projection.name, gen), 1, reached)
@@ -74,17 +80,18 @@ def fill(
 
 @contextmanager
 def scratch(followers: Sequence[Follower]) -> Iterator[Database]:
-    """A private in-memory SQLite database with the views' tables."""
-    work = Database.memory()
-    try:
-        with work.transaction(write=True) as cur:
-            for follower in followers:
-                for table in follower.projection.tables:
-                    for statement in table.create("sqlite"):
-                        cur.execute(statement)
-        yield work
-    finally:
-        work.datastore.close()
+    """A private SQLite database in a temporary file, with the views' tables."""
+    with tempfile.TemporaryDirectory(prefix="labledger-rebuild-") as folder:
+        work = Database(SQLiteDatastore(str(Path(folder) / "scratch.sqlite3")), "sqlite")
+        try:
+            with work.transaction(write=True) as cur:
+                for follower in followers:
+                    for table in follower.projection.tables:
+                        for statement in table.create("sqlite"):
+                            cur.execute(statement)
+            yield work
+        finally:
+            work.datastore.close()
 
 
 def _apply_log(
@@ -93,21 +100,27 @@ def _apply_log(
     followers: Sequence[Follower],
     gens: Sequence[int],
     head: int,
+    out: Output,
     progress: Progress,
-) -> tuple[int, docs.Rows]:
-    """One scratch transaction for the whole pass: what the views write and
-    never read back while applying stays in its cache (`docs.defer`) and is
-    handed back, to be written in bulk; the rest is in the scratch tables."""
+) -> int:
+    """One scratch transaction for the whole pass. The rows the views never
+    read back while applying wait in its cache (`docs.defer`) and go to the
+    ledger's database in chunks; the documents go to the scratch tables once
+    a page (`docs.flush`), so memory stays flat."""
     position = 0
     with work.transaction(write=True) as cur:
         docs.defer(cur)
         for page in pages(log, head):
             _apply_page(cur, page, followers, gens)
+            docs.flush(cur)
+            out.add(docs.take(cur))
             for follower in followers:
                 count_unreadable(follower.name, page)
             position = page[-1]["position"]
             progress(position, head)
-        return position, docs.deferred(cur)
+        out.add(docs.take(cur, counts=True))
+    out.drain()
+    return position
 
 
 def _apply_page(
@@ -140,36 +153,62 @@ def pages(log: EventLog, head: int, size: int | None = None) -> Iterator[list[di
         after = page[-1]["position"]
 
 
-def _copy(
-    work: Database, db: Database, follower: Follower, gen: int, renew: Callable[[], None]
-) -> None:
+def _copy(work: Database, out: Output, follower: Follower, gen: int) -> None:
     """The rows the view left in the scratch tables, into the ledger's database."""
     for table in follower.projection.tables:
         columns = tuple(c.name for c in table.columns)
         with work.transaction() as source:
-            source.execute(f"SELECT {', '.join(columns)} FROM {table.name} WHERE gen = ?", (gen,))
-            chunks = iter(lambda: _raw(source).fetchmany(COPY), [])
-            _write(db, table.name, columns, chunks, renew)
+            source.execute(
+                f"SELECT {', '.join(columns)} FROM {table.name} WHERE gen = ? "
+                f"ORDER BY {', '.join(table.primary_key)}",
+                (gen,),
+            )
+            for rows in iter(lambda: _raw(source).fetchmany(COPY), []):
+                out.write(table.name, columns, [tuple(r) for r in rows])
 
 
-def _write(
-    db: Database,
-    table: str,
-    columns: tuple[str, ...],
-    rows: Iterator[Any],
-    renew: Callable[[], None],
-) -> None:
-    """Rows (in chunks) into `table` of the ledger's database, a transaction
-    per chunk so that live writers are not held up for the whole copy."""
-    names, marks = ", ".join(columns), ", ".join("?" for _ in columns)
-    insert = f"INSERT INTO {{t}}{table} ({names}) VALUES ({marks})"
-    for chunk in _chunks(rows):
-        with db.transaction(write=True) as cur:
-            if cur.dialect == "postgres":
-                _copy_in(cur, db.sql(f"COPY {{t}}{table} ({names}) FROM STDIN"), chunk)
-            else:
-                cur.executemany(insert, chunk)
-        renew()
+class Output:
+    """Rows on their way into the ledger's database: kept until a table has
+    COPY of them, then written in primary-key order, a transaction per chunk
+    so live writers are not held up for the whole rebuild."""
+
+    def __init__(self, db: Database, tables: dict[str, Table], renew: Callable[[], None]):
+        self.db = db
+        self.tables = tables
+        self.renew = renew
+        self.pending: docs.Rows = {}
+
+    def add(self, rows: docs.Rows) -> None:
+        for (table, columns), values in rows.items():
+            waiting = self.pending.setdefault((table, columns), [])
+            waiting += values
+            if len(waiting) >= COPY:
+                self.write(table, columns, self._sorted(table, columns, waiting))
+                del self.pending[(table, columns)]
+
+    def drain(self) -> None:
+        for (table, columns), values in self.pending.items():
+            self.write(table, columns, self._sorted(table, columns, values))
+        self.pending = {}
+
+    def _sorted(
+        self, table: str, columns: tuple[str, ...], rows: list[tuple[Any, ...]]
+    ) -> list[tuple[Any, ...]]:
+        """Appended to the table's index in order, not scattered across it
+        (a third of the time on SQLite)."""
+        key = operator.itemgetter(*(columns.index(c) for c in self.tables[table].primary_key))
+        return sorted(rows, key=key)
+
+    def write(self, table: str, columns: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
+        names, marks = ", ".join(columns), ", ".join("?" for _ in columns)
+        for start in range(0, len(rows), COPY):
+            chunk = rows[start : start + COPY]
+            with self.db.transaction(write=True) as cur:
+                if cur.dialect == "postgres":
+                    _copy_in(cur, self.db.sql(f"COPY {{t}}{table} ({names}) FROM STDIN"), chunk)
+                else:
+                    cur.executemany(f"INSERT INTO {{t}}{table} ({names}) VALUES ({marks})", chunk)
+            self.renew()
 
 
 def _copy_in(cur: Cursor, statement: str, rows: list[tuple[Any, ...]]) -> None:
@@ -178,27 +217,6 @@ def _copy_in(cur: Cursor, statement: str, rows: list[tuple[Any, ...]]) -> None:
     with _raw(cur).copy(statement) as copy:
         for row in rows:
             copy.write_row([storable_text(v) if isinstance(v, str) else v for v in row])
-
-
-def _chunks(rows: Iterator[Any]) -> Iterator[list[tuple[Any, ...]]]:
-    """Lists of at most COPY rows; `rows` yields rows or lists of them."""
-    buffer: list[tuple[Any, ...]] = []
-    for item in rows:
-        buffer.extend(item if isinstance(item, list) else [item])
-        while len(buffer) >= COPY:
-            yield [tuple(r) for r in buffer[:COPY]]
-            del buffer[:COPY]
-    if buffer:
-        yield [tuple(r) for r in buffer]
-
-
-def _in_key_order(
-    table: Table, columns: tuple[str, ...], rows: list[tuple[Any, ...]]
-) -> list[tuple[Any, ...]]:
-    """Rows sorted by the table's primary key: appended to its index in
-    order, not scattered across it (a third of the time on SQLite)."""
-    key = operator.itemgetter(*(columns.index(c) for c in table.primary_key))
-    return sorted(rows, key=key)
 
 
 def _both(progress: Progress | None, renew: Callable[[], None]) -> Progress:

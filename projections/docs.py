@@ -34,15 +34,17 @@ def docs_table(name: str) -> Table:
     )
 
 
-# `cur.cache` key: on this cursor the views' writes are kept in its cache
-# alone, to be written in bulk at the end (`projections.bulk`).
-DEFERRED = "docs:deferred"
+# `cur.cache` keys: on a deferring cursor the views' writes wait in its cache,
+# to be written in bulk (`projections.bulk`); DIRTY: the documents put since
+# the last `flush`.
+DEFERRED, DIRTY = "docs:deferred", "docs:dirty"
 Rows = dict[tuple[str, tuple[str, ...]], list[tuple[Any, ...]]]
 
 
 def defer(cur: Cursor) -> None:
-    """From now on `Docs`, `insert` and `add` on `cur` keep what they write
-    in its cache; `deferred` hands it over."""
+    """From now on `Docs.put`, `insert` and `add` on `cur` keep what they
+    write in its cache: `flush` writes the documents on `cur` (they are read
+    back), `take` hands over the rest."""
     cur.cache[DEFERRED] = True
 
 
@@ -66,21 +68,33 @@ def add(cur: Cursor, table: str, columns: tuple[str, ...], key: tuple[Any, ...])
     counts[key] = counts.get(key, 0) + 1
 
 
-def deferred(cur: Cursor) -> Rows:
-    """What the views wrote on a deferring `cur`: rows by (table, columns)."""
+def flush(cur: Cursor) -> None:
+    """Write the documents put since the last flush on a deferring `cur` and
+    forget every document it remembers, so memory stays flat: the next read
+    of one is a read of its row."""
+    dirty = cur.cache.pop(DIRTY, set())
+    rows: dict[str, list[tuple[Any, ...]]] = {}
+    for slot in sorted(dirty):
+        _, table, gen, kind, key = slot
+        rows.setdefault(table, []).append((gen, kind, key, cur.cache[slot]))
+    for table, values in rows.items():
+        cur.executemany(
+            f"INSERT INTO {{t}}{table} (gen, kind, id, doc) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT (gen, kind, id) DO UPDATE SET doc = excluded.doc",
+            values,
+        )
+    for slot in [s for s in cur.cache if isinstance(s, tuple) and s[0] in ("docs", "parsed")]:
+        del cur.cache[slot]
+
+
+def take(cur: Cursor, counts: bool = False) -> Rows:
+    """The rows inserted on a deferring `cur` since the last `take` (and,
+    with `counts`, the counts `add` kept), by (table, columns)."""
     rows: Rows = {}
-    for slot, value in cur.cache.items():
-        if not isinstance(slot, tuple):
-            continue
-        if slot[0] == "docs" and value:
-            _, table, gen, kind, key = slot
-            rows.setdefault((table, ("gen", "kind", "id", "doc")), []).append(
-                (gen, kind, key, value)
-            )
-        elif slot[0] == "rows":
-            rows[(slot[1], slot[2])] = value
-        elif slot[0] == "counts":
-            rows[(slot[1], slot[2])] = [(*key, n) for key, n in value.items()]
+    for slot in [s for s in cur.cache if isinstance(s, tuple) and s[0] == "rows"]:
+        rows[(slot[1], slot[2])] = cur.cache.pop(slot)
+    for slot in [s for s in cur.cache if counts and isinstance(s, tuple) and s[0] == "counts"]:
+        rows[(slot[1], slot[2])] = [(*key, n) for key, n in cur.cache.pop(slot).items()]
     return rows
 
 
@@ -118,8 +132,6 @@ class Docs:
         slot = self._slot(kind, key)
         if slot in self.cur.cache:
             return self.cur.cache[slot]
-        if self.deferred:
-            return None
         row = self.cur.one(
             f"SELECT doc FROM {{t}}{self.table} WHERE gen = ? AND kind = ? AND id = ?",
             (self.gen, kind, key),
@@ -133,6 +145,7 @@ class Docs:
         self.cur.cache[slot] = text
         self.cur.cache.pop(("parsed", slot), None)
         if self.deferred:
+            self.cur.cache.setdefault(DIRTY, set()).add(slot)
             return
         self.cur.execute(
             f"INSERT INTO {{t}}{self.table} (gen, kind, id, doc) VALUES (?, ?, ?, ?) "

@@ -50,8 +50,9 @@ def rebuild_all(
             drop_generations(follower, keep=(old, new))  # leftovers of a crashed rebuild
         try:
             bulk.fill(followers, news, progress, renew=lambda: _renew(guards))
-        except bulk.ApplyFailed:
-            pass  # nothing was written: the follower below finds the event and says so
+        except bulk.ApplyFailed:  # the follower below finds the event and says so
+            for follower, old in zip(followers, olds, strict=True):
+                drop_generations(follower, keep=(old,))  # and starts the new one afresh
         for follower, guard, old, new in zip(followers, guards, olds, news, strict=True):
             _catch_up_and_switch(follower, guard, old, new, progress)
         time.sleep(grace)  # readers that picked the old generation finish

@@ -8,6 +8,7 @@ import pytest
 from ledger.faults import Stuck
 from ledger.leases import Lease
 from ledger.log import iter_entries
+from projections import bulk
 from projections.decoding import FastDecoder
 from projections.follower import Follower
 from projections.rebuild import rebuild_all
@@ -15,7 +16,12 @@ from tests.integration.bulk_support import every_event
 from tests.integration.projection_support import dump, followers, grow, open_program
 
 
-def test_a_bulk_rebuild_writes_every_row_the_followers_wrote(store_system, monkeypatch):
+@pytest.mark.parametrize("page, copy", [(bulk.PAGE, bulk.COPY), (7, 5)])
+def test_a_bulk_rebuild_writes_every_row_the_followers_wrote(store_system, monkeypatch, page, copy):
+    """Also in pages of 7 events and chunks of 5 rows: documents flushed and
+    read back from the scratch tables, rows written while the pass goes on."""
+    monkeypatch.setattr(bulk, "PAGE", page)
+    monkeypatch.setattr(bulk, "COPY", copy)
     every_event(store_system)
     views = followers(store_system, batch=7)
     for follower in views:
@@ -76,6 +82,8 @@ def test_a_view_that_cannot_apply_an_event_is_reported_stuck_there(store_system,
         apply(cur, gen, env)
 
     monkeypatch.setattr(roster.projection, "apply", failing)
+    monkeypatch.setattr(bulk, "PAGE", 5)  # rows are written before the failure: dropped
+    monkeypatch.setattr(bulk, "COPY", 3)
     with pytest.raises(Stuck) as stuck:
         rebuild_all(views, grace=0)
     assert stuck.value.position == closed
