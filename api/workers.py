@@ -21,7 +21,7 @@ from api.bootstrap import Worker, start
 from ledger.faults import Stuck
 from ledger.settings import Settings
 from projections.follower import Follower
-from projections.rebuild import rebuild as rebuild_view
+from projections.rebuild import rebuild_all
 from projections.service import NAMES, all_projections
 
 log = logging.getLogger("labledger.workers")
@@ -108,29 +108,31 @@ def projections_run(settings: Settings) -> None:
 @click.argument("name", required=False, type=click.Choice(NAMES))
 @click.pass_obj
 def projections_rebuild(settings: Settings, name: str | None) -> None:
-    """Rebuild NAME (default: all) from position 0; the old view keeps
-    serving until the new one has caught up, then they switch atomically."""
+    """Rebuild NAME (default: all, in one pass over the log) from position 0;
+    the old view keeps serving until the new one has caught up, then they
+    switch atomically."""
     system = start(settings)
     try:
-        for projection in all_projections():
-            if name is not None and projection.name != name:
-                continue
-            follower = Follower(
-                system.log, system.db, projection, poll_interval=settings.poll_interval
-            )
-            label = f"rebuilding {projection.name}"
-            with click.progressbar(length=max(system.log.head(), 1), label=label) as bar:
+        views = [
+            Follower(system.log, system.db, projection, poll_interval=settings.poll_interval)
+            for projection in all_projections()
+            if name is None or projection.name == name
+        ]
+        label = f"rebuilding {', '.join(f.projection.name for f in views)}"
+        with click.progressbar(length=max(system.log.head(), 1), label=label) as bar:
 
-                def progress(position: int, latest: int, bar: object = bar) -> None:
-                    bar.length = max(latest, 1)  # type: ignore[attr-defined]
-                    bar.update(position - bar.pos)  # type: ignore[attr-defined]
+            def progress(position: int, latest: int) -> None:
+                bar.length = max(latest, 1)
+                bar.update(max(position - bar.pos, 0))
 
-                try:
-                    gen = rebuild_view(follower, progress=progress)
-                except (RuntimeError, Stuck) as error:
-                    raise click.ClickException(str(error)) from error
+            try:
+                gens = rebuild_all(views, progress=progress)
+            except (RuntimeError, Stuck) as error:
+                raise click.ClickException(str(error)) from error
+        for follower, gen in zip(views, gens, strict=True):
             click.echo(
-                f"{projection.name}: generation {gen} now serving at position {follower.position()}"
+                f"{follower.projection.name}: generation {gen} now serving "
+                f"at position {follower.position()}"
             )
     finally:
         system.close()

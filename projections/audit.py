@@ -10,6 +10,7 @@ from typing import Any
 
 from ledger.database import Cursor
 from ledger.tables import Table, bigint, integer, text
+from projections import docs
 from projections.docs import Docs, docs_table, dumps, loads
 from projections.invariant_checks import CHECKS
 from projections.invariants import INVARIANTS, Check
@@ -46,6 +47,9 @@ VIOLATIONS_TABLE = Table(
     primary_key=("gen", "program", "position", "seq"),
 )
 
+VIOLATION_COLUMNS = tuple(column.name for column in VIOLATIONS_TABLE.columns)
+COUNT_COLUMNS = tuple(column.name for column in COUNTS_TABLE.columns)
+
 
 class Audit:
     name = NAME
@@ -61,13 +65,13 @@ class Audit:
                 cur, gen, program, "tool", f"{env['data']['tool']}|{_TOOL_COUNTS[env['type']]}"
             )
         for seq, (invariant, detail, events) in enumerate(check.violations):
-            cur.execute(
-                f"INSERT INTO {{t}}{VIOLATIONS} (gen, program, position, seq, invariant, detail, "
-                "events) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (gen, program, env["position"], seq, invariant, detail, dumps(events)),
-            )
+            row = (gen, program, env["position"], seq, invariant, detail, dumps(events))
+            docs.insert(cur, VIOLATIONS, VIOLATION_COLUMNS, row)
 
     def _count(self, cur: Cursor, gen: int, program: str, dimension: str, key: str) -> None:
+        if docs.is_deferred(cur):
+            docs.add(cur, COUNTS, COUNT_COLUMNS, (gen, program, dimension, key))
+            return
         cur.execute(
             f"INSERT INTO {{t}}{COUNTS} AS c (gen, program, dimension, key, n) "
             "VALUES (?, ?, ?, ?, 1) "

@@ -7,7 +7,6 @@ so state is read and written per entity: memory stays flat as the log grows.
 
 from __future__ import annotations
 
-import copy
 import json
 from collections.abc import Callable
 from typing import Any
@@ -15,9 +14,12 @@ from typing import Any
 from ledger.database import Cursor
 from ledger.tables import Table, integer, text
 
+# One encoder for every document: `json.dumps` with options builds a new one per call.
+_ENCODER = json.JSONEncoder(sort_keys=True, separators=(",", ":"))
+
 
 def dumps(doc: Any) -> str:
-    return json.dumps(doc, sort_keys=True, separators=(",", ":"))
+    return _ENCODER.encode(doc)
 
 
 def loads(value: str | None) -> Any:
@@ -32,33 +34,129 @@ def docs_table(name: str) -> Table:
     )
 
 
+# `cur.cache` keys: on a deferring cursor the views' writes wait in its cache,
+# to be written in bulk (`projections.bulk`); DIRTY: the documents put since
+# the last `flush`.
+DEFERRED, DIRTY = "docs:deferred", "docs:dirty"
+Rows = dict[tuple[str, tuple[str, ...]], list[tuple[Any, ...]]]
+
+
+def defer(cur: Cursor) -> None:
+    """From now on `Docs.put`, `insert` and `add` on `cur` keep what they
+    write in its cache: `flush` writes the documents on `cur` (they are read
+    back), `take` hands over the rest."""
+    cur.cache[DEFERRED] = True
+
+
+def is_deferred(cur: Cursor) -> bool:
+    return bool(cur.cache.get(DEFERRED))
+
+
+def insert(cur: Cursor, table: str, columns: tuple[str, ...], row: tuple[Any, ...]) -> None:
+    """A row no handler reads back while applying: deferred, or inserted now."""
+    if is_deferred(cur):
+        cur.cache.setdefault(("rows", table, columns), []).append(row)
+        return
+    names, marks = ", ".join(columns), ", ".join("?" for _ in columns)
+    cur.execute(f"INSERT INTO {{t}}{table} ({names}) VALUES ({marks})", row)
+
+
+def add(cur: Cursor, table: str, columns: tuple[str, ...], key: tuple[Any, ...]) -> None:
+    """Add one to the count (the last column) of the row `key` (the others),
+    in `table`; only on a deferring cursor (the views say how otherwise)."""
+    counts = cur.cache.setdefault(("counts", table, columns), {})
+    counts[key] = counts.get(key, 0) + 1
+
+
+def flush(cur: Cursor) -> None:
+    """Write the documents put since the last flush on a deferring `cur` and
+    forget every document it remembers, so memory stays flat: the next read
+    of one is a read of its row."""
+    dirty = cur.cache.pop(DIRTY, set())
+    rows: dict[str, list[tuple[Any, ...]]] = {}
+    for slot in sorted(dirty):
+        _, table, gen, kind, key = slot
+        rows.setdefault(table, []).append((gen, kind, key, cur.cache[slot]))
+    for table, values in rows.items():
+        cur.executemany(
+            f"INSERT INTO {{t}}{table} (gen, kind, id, doc) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT (gen, kind, id) DO UPDATE SET doc = excluded.doc",
+            values,
+        )
+    for slot in [s for s in cur.cache if isinstance(s, tuple) and s[0] in ("docs", "parsed")]:
+        del cur.cache[slot]
+
+
+def take(cur: Cursor, counts: bool = False) -> Rows:
+    """The rows inserted on a deferring `cur` since the last `take` (and,
+    with `counts`, the counts `add` kept), by (table, columns)."""
+    rows: Rows = {}
+    for slot in [s for s in cur.cache if isinstance(s, tuple) and s[0] == "rows"]:
+        rows[(slot[1], slot[2])] = cur.cache.pop(slot)
+    for slot in [s for s in cur.cache if counts and isinstance(s, tuple) and s[0] == "counts"]:
+        rows[(slot[1], slot[2])] = [(*key, n) for key, n in cur.cache.pop(slot).items()]
+    return rows
+
+
+_UNPARSED = object()
+
+
 class Docs:
+    """Documents by (kind, id). Each read or written one is remembered for
+    the transaction as its JSON text, so every `get` returns a fresh copy
+    (a handler may change it) exactly as the database would give it back."""
+
     def __init__(self, cur: Cursor, table: str, gen: int) -> None:
         self.cur = cur
         self.table = table
         self.gen = gen
+        self.deferred = bool(cur.cache.get(DEFERRED))
+
+    def _slot(self, kind: str, key: str) -> tuple[str, str, int, str, str]:
+        return ("docs", self.table, self.gen, kind, key)
 
     def get(self, kind: str, key: str) -> dict[str, Any] | None:
-        slot = (self.table, self.gen, kind, key)
+        """The document, a copy of its own to change and `put`."""
+        return loads(self._text(kind, key))
+
+    def peek(self, kind: str, key: str) -> dict[str, Any] | None:
+        """The document, to read only: one parsed copy shared by every
+        `peek` until the next `put` of it (never change it)."""
+        slot = self._slot(kind, key)
+        parsed = self.cur.cache.get(("parsed", slot), _UNPARSED)
+        if parsed is _UNPARSED:
+            parsed = self.cur.cache[("parsed", slot)] = loads(self._text(kind, key))
+        return parsed
+
+    def _text(self, kind: str, key: str) -> str | None:
+        slot = self._slot(kind, key)
         if slot in self.cur.cache:
-            return copy.deepcopy(self.cur.cache[slot])
+            return self.cur.cache[slot]
         row = self.cur.one(
             f"SELECT doc FROM {{t}}{self.table} WHERE gen = ? AND kind = ? AND id = ?",
             (self.gen, kind, key),
         )
-        doc = loads(row["doc"]) if row else None
-        self.cur.cache[slot] = copy.deepcopy(doc)
-        return doc
+        self.cur.cache[slot] = row["doc"] if row else None
+        return self.cur.cache[slot]
 
     def put(self, kind: str, key: str, doc: dict[str, Any]) -> None:
-        self.cur.cache[(self.table, self.gen, kind, key)] = copy.deepcopy(doc)
+        text = dumps(doc)
+        slot = self._slot(kind, key)
+        self.cur.cache[slot] = text
+        self.cur.cache.pop(("parsed", slot), None)
+        if self.deferred:
+            self.cur.cache.setdefault(DIRTY, set()).add(slot)
+            return
         self.cur.execute(
             f"INSERT INTO {{t}}{self.table} (gen, kind, id, doc) VALUES (?, ?, ?, ?) "
             "ON CONFLICT (gen, kind, id) DO UPDATE SET doc = excluded.doc",
-            (self.gen, kind, key, dumps(doc)),
+            (self.gen, kind, key, text),
         )
 
     def many(self, kind: str, keys: list[str]) -> dict[str, dict[str, Any]]:
+        if self.deferred:
+            found = {key: self.get(kind, key) for key in keys}
+            return {key: doc for key, doc in found.items() if doc is not None}
         if not keys:
             return {}
         marks = ", ".join("?" for _ in keys)

@@ -16,6 +16,7 @@ from typing import Any
 
 from ledger.database import Cursor
 from ledger.tables import Index, Table, bigint, integer, text
+from projections import docs as rows
 from projections.docs import Docs, DocsProjection, Handler, docs_table, dumps, loads
 
 NAME = "generations"
@@ -35,6 +36,7 @@ ROWS_TABLE = Table(
     primary_key=("gen", "participant", "position"),
     indexes=(Index("proj_generations_by_id", "gen, id"),),
 )
+COLUMNS = tuple(column.name for column in ROWS_TABLE.columns)
 DISCLOSED = ("name", "provider", "version", "capabilities", "limitations")
 
 
@@ -87,18 +89,8 @@ class Generations(DocsProjection):
             "recorded_at": env["timestamp"],
             "position": env["position"],
         }
-        cur.execute(
-            f"INSERT INTO {{t}}{ROWS} (gen, participant, position, id, program, doc) "
-            "VALUES (?, ?, ?, ?, ?, ?)",
-            (
-                gen,
-                data["participant"],
-                env["position"],
-                env["aggregate_id"],
-                data["program"],
-                dumps(doc),
-            ),
-        )
+        row = (gen, data["participant"], env["position"], env["aggregate_id"], data["program"])
+        rows.insert(cur, ROWS, COLUMNS, (*row, dumps(doc)))
 
 
 def page(

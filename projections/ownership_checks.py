@@ -16,9 +16,9 @@ def generation_recorded(c: Check, data: Doc, aid: str) -> None:
     c.program = data["program"]
     participant, tool, at = data["participant"], data["tool"], data["generated_at"]
     c.docs.put("generation", aid, {"participant": participant, "tool": tool, "ref": c.ref})
-    if c.docs.get("output", data["output_sha256"]) is None:  # who recorded it first
+    if c.docs.peek("output", data["output_sha256"]) is None:  # who recorded it first
         c.docs.put("output", data["output_sha256"], {"participant": participant, "ref": c.ref})
-    app = c.docs.get("application", participant)
+    app = c.docs.peek("application", participant)  # read only, here and below
     if app is None:
         c.violate("I2", f"generation by unknown participant {participant}")
         return
@@ -31,7 +31,7 @@ def generation_recorded(c: Check, data: Doc, aid: str) -> None:
             f"no active, unexpired, unrevoked {tool!r} grant at {at}",
             *(g["ref"] for g in grants),
         )
-    program = c.docs.get("program", app["program_id"]) or {"tools": {}}
+    program = c.docs.peek("program", app["program_id"]) or {"tools": {}}
     registered = program["tools"].get(tool)
     if registered is None or data["tool_version"] not in registered["versions"]:
         c.violate("I2", f"{tool!r} version {data['tool_version']!r} is not registered")

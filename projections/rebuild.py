@@ -2,7 +2,9 @@
 
 The rebuild claims the next generation number, applies the whole log into it
 beside the serving generation (its own tracking key, so both advance
-independently), and once it has caught up switches `proj_active` in one
+independently): in one pass for every view rebuilt (`projections.bulk`),
+then in the follower's pages for what arrived meanwhile. Once it has caught
+up it switches `proj_active` in one
 transaction. A follower batch still writing the old generation sees the
 switch and rolls back; the old rows are dropped after a grace period.
 """
@@ -10,9 +12,10 @@ switch and rolls back; the old rows are dropped after a grace period.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from ledger.leases import Lease
+from projections import bulk
 from projections.follower import Follower
 from projections.tracking import tracking_key
 
@@ -26,25 +29,71 @@ def rebuild(
 ) -> int:
     """Build a fresh generation beside the serving one and switch to it once
     caught up; returns the new generation."""
+    return rebuild_all([follower], progress, grace)[0]
+
+
+def rebuild_all(
+    followers: Sequence[Follower],
+    progress: Callable[[int, int], None] | None = None,
+    grace: float = 1.0,
+) -> list[int]:
+    """`rebuild` of several views, the log read once for all of them
+    (`projections.bulk`); returns each one's new generation. Each view
+    switches on its own as soon as it has caught up with its serving one."""
+    guards: list[Lease] = []
+    try:
+        for follower in followers:  # one by one: those taken are released if one is not
+            guards.append(_guard(follower))
+        olds = [f.status()[0] for f in followers]
+        news = [claim_generation(f) for f in followers]
+        for follower, old, new in zip(followers, olds, news, strict=True):
+            drop_generations(follower, keep=(old, new))  # leftovers of a crashed rebuild
+        try:
+            bulk.fill(followers, news, progress, renew=lambda: _renew(guards))
+        except bulk.ApplyFailed:  # the follower below finds the event and says so
+            for follower, old in zip(followers, olds, strict=True):
+                drop_generations(follower, keep=(old,))  # and starts the new one afresh
+        for follower, guard, old, new in zip(followers, guards, olds, news, strict=True):
+            _catch_up_and_switch(follower, guard, old, new, progress)
+        time.sleep(grace)  # readers that picked the old generation finish
+        for follower, new in zip(followers, news, strict=True):
+            drop_generations(follower, keep=(new,))
+        return news
+    finally:
+        for guard in guards:
+            guard.release()
+
+
+def _renew(guards: Sequence[Lease]) -> None:
+    """Keep the rebuild's leases through a long bulk pass (a write only once
+    a third of their TTL has passed)."""
+    for guard in guards:
+        guard.hold()
+
+
+def _guard(follower: Follower) -> Lease:
     guard = Lease(follower.db, f"{follower.name}:rebuild", ttl=follower.lease.ttl)
     if not guard.acquire():
         raise RuntimeError(f"another rebuild of {follower.projection.name} is running")
-    try:
-        old, _ = follower.status()
-        new = claim_generation(follower)
-        drop_generations(follower, keep=(old, new))  # leftovers of a crashed rebuild
-        while True:
-            applied = follower.apply_batch(new, serving=False)
-            guard.acquire()
-            if progress is not None:
-                progress(follower.tracked(new), follower.log.head())
-            if not applied and switch(follower, old, new):
-                break
-        time.sleep(grace)  # readers that picked the old generation finish
-        drop_generations(follower, keep=(new,))
-        return new
-    finally:
-        guard.release()
+    return guard
+
+
+def _catch_up_and_switch(
+    follower: Follower,
+    guard: Lease,
+    old: int,
+    new: int,
+    progress: Callable[[int, int], None] | None,
+) -> None:
+    """The events since the bulk pass, event pages as the follower applies
+    them, until `new` has applied what `old` serves; then switch."""
+    while True:
+        applied = follower.apply_batch(new, serving=False)
+        guard.acquire()
+        if progress is not None:
+            progress(follower.tracked(new), follower.log.head())
+        if not applied and switch(follower, old, new):
+            return
 
 
 def claim_generation(follower: Follower) -> int:

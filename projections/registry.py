@@ -84,7 +84,7 @@ class Registry(DocsProjection):
 
     def _generated(self, cur: Cursor, gen: int, env: dict[str, Any], docs: Docs) -> None:
         data = env["data"]
-        tool = docs.get("tool", f"{data['program']}:{data['tool']}") or {}
+        tool = docs.peek("tool", f"{data['program']}:{data['tool']}") or {}  # read only
         docs.put(
             "generation",
             env["aggregate_id"],

@@ -20,6 +20,7 @@ from typing import Any
 from ledger.database import Cursor
 from ledger.rules import grant_active
 from ledger.tables import Index, Table, bigint, integer, text
+from projections import docs
 from projections.docs import dumps, loads
 
 NAME = "roster"
@@ -42,6 +43,7 @@ VERSIONS = Table(
     indexes=(Index("proj_roster_by_program", "gen, program, position"),),
 )
 
+COLUMNS = tuple(column.name for column in VERSIONS.columns)
 Change = Callable[[dict[str, Any], dict[str, Any]], None]
 
 
@@ -179,20 +181,26 @@ class Roster:
         kind: str,
         doc: dict[str, Any],
     ) -> None:
-        cur.execute(
-            f"INSERT INTO {{t}}{TABLE} (gen, entity, position, program, kind, at, doc) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (gen, entity, env["position"], program, kind, env["timestamp"], dumps(doc)),
-        )
+        row = (gen, entity, env["position"], program, kind, env["timestamp"], dumps(doc))
+        docs.insert(cur, TABLE, COLUMNS, row)
+        cur.cache[("roster", gen, entity)] = (program, doc)  # the latest, as `_latest` reads it
 
 
 def _latest(cur: Cursor, gen: int, entity: str) -> tuple[str, dict[str, Any]] | None:
-    row = cur.one(
-        f"SELECT program, doc FROM {{t}}{TABLE} WHERE gen = ? AND entity = ? "
-        "ORDER BY position DESC LIMIT 1",
-        (gen, entity),
-    )
-    return (row["program"], loads(row["doc"])) if row else None
+    """The entity's latest version: remembered when this transaction wrote
+    or read it (positions only grow), else read (none, when deferring). The
+    document is the transaction's own: change it only to `_put` it again."""
+    slot = ("roster", gen, entity)
+    if slot not in cur.cache:
+        row = None
+        if not docs.is_deferred(cur):
+            row = cur.one(
+                f"SELECT program, doc FROM {{t}}{TABLE} WHERE gen = ? AND entity = ? "
+                "ORDER BY position DESC LIMIT 1",
+                (gen, entity),
+            )
+        cur.cache[slot] = (row["program"], loads(row["doc"])) if row else None
+    return cur.cache[slot]
 
 
 def position_at(cur: Cursor, gen: int, slug: str, instant: str) -> int | None:

@@ -8,6 +8,7 @@ import threading
 from click.testing import CliRunner
 
 from ledger import commands as c
+from projections import bulk
 from projections.rebuild import rebuild
 from projections.service import ReadModels
 from tests.integration.projection_support import (
@@ -84,7 +85,7 @@ def test_racing_followers_apply_each_event_exactly_once(store_system):
     assert rebuilt(racers[0]) == incremental
 
 
-def test_a_rebuild_leaves_the_old_view_serving_until_it_has_caught_up(store_system):
+def test_a_rebuild_leaves_the_old_view_serving_until_it_has_caught_up(store_system, monkeypatch):
     open_program(store_system)
     grow(store_system, 6)
     models = ReadModels(store_system.log, store_system.db, poll_interval=0.01)
@@ -97,7 +98,7 @@ def test_a_rebuild_leaves_the_old_view_serving_until_it_has_caught_up(store_syst
         assert models.roster(SLUG)["applications"] == full["applications"]
 
     follower = models.followers["roster"]
-    follower.batch = 10
+    monkeypatch.setattr(bulk, "PAGE", 10)  # progress (and the check) after each page
     rebuild(follower, progress=progress, grace=0)
 
     assert len(seen) > 3 and seen[0] < seen[-1] == store_system.log.head()

@@ -1,0 +1,100 @@
+"""The bulk rebuild (one pass over the log for every view) writes exactly
+the rows the followers write event by event, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import pytest
+
+from ledger.faults import Stuck
+from ledger.leases import Lease
+from ledger.log import iter_entries
+from projections import bulk
+from projections.decoding import FastDecoder
+from projections.follower import Follower
+from projections.rebuild import rebuild_all
+from tests.integration.bulk_support import every_event
+from tests.integration.projection_support import dump, followers, grow, open_program
+
+
+@pytest.mark.parametrize("page, copy", [(bulk.PAGE, bulk.COPY), (7, 5)])
+def test_a_bulk_rebuild_writes_every_row_the_followers_wrote(store_system, monkeypatch, page, copy):
+    """Also in pages of 7 events and chunks of 5 rows: documents flushed and
+    read back from the scratch tables, rows written while the pass goes on."""
+    monkeypatch.setattr(bulk, "PAGE", page)
+    monkeypatch.setattr(bulk, "COPY", copy)
+    every_event(store_system)
+    views = followers(store_system, batch=7)
+    for follower in views:
+        follower.catch_up()
+    head = store_system.log.head()
+    incremental = {f.projection.name: dump(f) for f in views}
+    assert all(f.position() == head for f in views)
+    assert incremental["audit"]["proj_audit_violations"]  # the unreadable event, at least
+
+    per_event: list[int] = []
+    apply = Follower._apply
+    monkeypatch.setattr(Follower, "_apply", lambda self, *a: per_event.append(1) or apply(self, *a))
+    assert rebuild_all(views, grace=0) == [2] * len(views)
+    assert per_event == []  # all of it in the bulk pass
+
+    assert {f.projection.name: dump(f) for f in views} == incremental
+    assert all(f.status() == (2, head) for f in views)
+
+
+def test_the_fast_decoder_gives_the_envelope_the_log_gives(store_system):
+    every_event(store_system)
+    decode = FastDecoder(store_system.log.decode)
+    entries = list(iter_entries(store_system.log))
+    assert [decode(e.stored) for e in entries] == [e.envelope for e in entries]
+    assert {e.envelope["type"] for e in entries} >= {"ledger.unreadable", "program.closed"}
+
+
+def test_events_written_during_the_bulk_pass_are_applied_before_the_switch(store_system):
+    open_program(store_system)
+    grow(store_system, 3)
+    views = followers(store_system)
+    writes = [lambda: grow(store_system, 2, start=3)]
+
+    def progress(position: int, head: int) -> None:
+        while writes:  # once, while the bulk pass runs: past the head it read to
+            writes.pop()()
+
+    rebuild_all(views, progress=progress, grace=0)
+    assert not writes
+    with_writes = [dump(f) for f in views]
+    rebuild_all(views, grace=0)  # the whole log in the bulk pass
+    assert all(f.status() == (3, store_system.log.head()) for f in views)
+    assert [dump(f) for f in views] == with_writes
+
+
+def test_a_view_that_cannot_apply_an_event_is_reported_stuck_there(store_system, monkeypatch):
+    every_event(store_system)
+    views = followers(store_system)
+    roster = views[0]
+    closed = [
+        e.position for e in iter_entries(store_system.log) if e.envelope["type"] == "program.closed"
+    ][0]
+    apply = roster.projection.apply
+
+    def failing(cur, gen, env):
+        if env["type"] == "program.closed":
+            raise ValueError("cannot")
+        apply(cur, gen, env)
+
+    monkeypatch.setattr(roster.projection, "apply", failing)
+    monkeypatch.setattr(bulk, "PAGE", 5)  # rows are written before the failure: dropped
+    monkeypatch.setattr(bulk, "COPY", 3)
+    with pytest.raises(Stuck) as stuck:
+        rebuild_all(views, grace=0)
+    assert stuck.value.position == closed
+    assert roster.status()[0] == 1  # still the old generation
+
+
+def test_a_rebuild_refused_for_one_view_leaves_the_others_free(store_system):
+    views = followers(store_system)
+    held = Lease(store_system.db, f"{views[2].name}:rebuild", ttl=30)
+    assert held.acquire()
+    with pytest.raises(RuntimeError, match="another rebuild of audit"):
+        rebuild_all(views, grace=0)
+    held.release()
+    assert rebuild_all(views[:2], grace=0) == [2, 2]
