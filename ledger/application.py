@@ -9,11 +9,18 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterable
+from copy import deepcopy
 from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError, Application, Recording, Repository
+from eventsourcing.application import (
+    AggregateNotFoundError,
+    Application,
+    Recording,
+    Repository,
+    project_aggregate,
+)
 from eventsourcing.persistence import ApplicationRecorder
 from eventsourcing.popo import POPOFactory
 
@@ -30,13 +37,17 @@ AGGREGATES = 1000  # aggregates a process keeps decoded for its commands
 
 
 class CachedRepository(Repository[UUID]):
-    """eventsourcing's repository with its aggregate cache: a command's `get`
+    """eventsourcing's repository with a per-process aggregate cache: a `get`
     fast-forwards the cached aggregate with the events stored since (one
     query, none replayed; another process's writes are never missed, and
-    every save is still checked against the stored version) and hands the
-    command a deep copy. eventsourcing copies outside its fast-forward lock,
-    so one thread could copy an aggregate that another is fast-forwarding:
-    here both happen under one lock."""
+    every save is still checked against the stored version).
+
+    The cache is copy-on-write: an aggregate in it is never changed once
+    cached (a fast-forward applies new events to a copy and caches that), so
+    a command that only reads an aggregate can take the cached one as it is
+    (`shared`), with no copy: a generation reads its participant and program
+    and copied both, ~0.9 ms of the request's CPU. A command that changes an
+    aggregate gets a deep copy (`get`); saving a shared one is refused."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -45,8 +56,34 @@ class CachedRepository(Repository[UUID]):
     def get(self, aggregate_id: UUID, *, version: int | None = None, **kwargs: Any) -> Any:
         if self.cache is None or version is not None:
             return super().get(aggregate_id, version=version, **kwargs)
+        return deepcopy(self.shared(aggregate_id))
+
+    def shared(self, aggregate_id: UUID) -> Any:
+        """The aggregate as stored now, from the cache: read it, never change it."""
+        if self.cache is None:
+            return super().get(aggregate_id)
         with self._lock:
-            return super().get(aggregate_id, version=version, **kwargs)
+            try:
+                cached = self.cache.get(aggregate_id)
+            except KeyError:
+                current = self._reconstruct_aggregate(aggregate_id, None, project_aggregate)
+            else:
+                new = list(self.event_store.get(originator_id=aggregate_id, gt=cached.version))
+                current = project_aggregate(deepcopy(cached), new) if new else cached
+                if current is None:
+                    raise AggregateNotFoundError(aggregate_id)
+            self.cache.put(aggregate_id, current)
+            return current
+
+    def is_shared(self, aggregate: Any) -> bool:
+        """Whether `aggregate` is the cache's own instance (`shared`)."""
+        if self.cache is None:
+            return False
+        with self._lock:
+            try:
+                return self.cache.get(aggregate.id) is aggregate
+            except KeyError:
+                return False
 
 
 def utcnow() -> datetime:
@@ -84,35 +121,51 @@ class Ledger(Application[UUID]):
     def save(  # type: ignore[override]
         self, *aggregates: Any, side_writes: Iterable[SideWrite] = ()
     ) -> list[Recording[UUID]]:
-        """Save the aggregates' new events and the side writes in one transaction."""
+        """Save the aggregates' new events and the side writes in one transaction.
+
+        A shared aggregate (`shared=True` lookups) is the cache's: changing it
+        would change what every later command reads, so it is never saved."""
+        repository: Any = self.repository
+        for aggregate in aggregates:
+            if repository.is_shared(aggregate):
+                raise RuntimeError(f"{aggregate.id} was looked up shared (read-only); get a copy")
         return super().save(*aggregates, side_writes=tuple(side_writes))
 
     # ---- lookups ------------------------------------------------------------------
 
-    def find(self, aggregate_id: UUID, label: str) -> Any:
+    # `shared=True`: the cached aggregate itself, for a command that only
+    # reads it (no copy; see CachedRepository); never change or save it.
+
+    def _lookup(self, aggregate_id: UUID, shared: bool) -> Any:
+        repository: Any = self.repository
+        return repository.shared(aggregate_id) if shared else repository.get(aggregate_id)
+
+    def find(self, aggregate_id: UUID, label: str, *, shared: bool = False) -> Any:
         """Any aggregate by id; NotFound names it `label`."""
         try:
-            return self.repository.get(aggregate_id)
+            return self._lookup(aggregate_id, shared)
         except AggregateNotFoundError:
             raise errors.NotFound(f"{label} {aggregate_id} not found") from None
 
-    def _get(self, aggregate_id: UUID, cls: type, label: str) -> Any:
-        aggregate = self.find(aggregate_id, label)
+    def _get(self, aggregate_id: UUID, cls: type, label: str, shared: bool = False) -> Any:
+        aggregate = self.find(aggregate_id, label, shared=shared)
         if not isinstance(aggregate, cls):
             raise errors.NotFound(f"{label} {aggregate_id} not found")
         return aggregate
 
-    def get_program(self, slug: str) -> Program:
+    def get_program(self, slug: str, *, shared: bool = False) -> Program:
         try:
-            return self.repository.get(Program.create_id(slug))
+            return self._lookup(Program.create_id(slug), shared)
         except AggregateNotFoundError:
             raise errors.NotFound(f"program {slug!r} not found") from None
 
-    def program_of(self, application: ApplicationAggregate) -> Program:
-        return self.repository.get(application.program_id)
+    def program_of(self, application: ApplicationAggregate, *, shared: bool = False) -> Program:
+        return self._lookup(application.program_id, shared)
 
-    def get_application(self, application_id: UUID) -> ApplicationAggregate:
-        return self._get(application_id, ApplicationAggregate, "application")
+    def get_application(
+        self, application_id: UUID, *, shared: bool = False
+    ) -> ApplicationAggregate:
+        return self._get(application_id, ApplicationAggregate, "application", shared)
 
     def get_person(self, application: ApplicationAggregate) -> Person:
         """The personal data of an application's person (PersonalDataErased

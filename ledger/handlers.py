@@ -84,7 +84,7 @@ def close_program(ledger: Ledger, command: c.CloseProgram, actor: Actor) -> Chan
 def submit_application(
     ledger: Ledger, command: c.SubmitApplication, actor: Actor
 ) -> Changes[Created]:
-    program = ledger.get_program(command.program)
+    program = ledger.get_program(command.program, shared=True)  # only read
     application_id = uuid4()
     personal = (
         Person.new(application_id)
@@ -171,7 +171,7 @@ def erase_personal_data(
 
 def grant_tool(ledger: Ledger, command: c.GrantTool, actor: Actor) -> Changes[Updated]:
     participant = ledger.get_application(command.participant_id)
-    program = ledger.program_of(participant)
+    program = ledger.program_of(participant, shared=True)  # only read
     program.check_open()
     program.check_tool(command.tool)
     participant.grant_tool(command.tool, command.expires_at, ledger.clock(), actor)

@@ -16,10 +16,11 @@ def record_generation(
 ) -> Changes[Created]:
     actor.check_acts_for(command.participant_id)
     at = Generation.check_time(command.generated_at, ledger.clock())
-    participant = ledger.get_application(command.participant_id)
+    # Both only read: shared, not copied.
+    participant = ledger.get_application(command.participant_id, shared=True)
     generation = Generation.record(
         participant,
-        ledger.program_of(participant),
+        ledger.program_of(participant, shared=True),
         command.tool,
         command.tool_version,
         command.output_sha256,
