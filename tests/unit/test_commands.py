@@ -15,18 +15,9 @@ from ledger import errors, store
 from ledger.actors import Actor, Role
 from ledger.idempotency import DuplicateRequest, IdempotencyKey, IdempotencyStore
 from ledger.messagebus import CommandBus
-from ledger.schema import Schema
 
 STAFF = Actor("staff-1", Role.STAFF)
 NOW = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def memory() -> store.Store:
-    opened = store.Store.memory()
-    Schema(store.TABLES).init(opened.db)
-    opened.ledger.clock = lambda: NOW
-    return opened
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ in any event."""
 from __future__ import annotations
 
 import json
-from datetime import UTC, date, datetime
+from datetime import date
 from uuid import UUID
 
 import pytest
@@ -19,18 +19,9 @@ from ledger.idempotency import IdempotencyStore
 from ledger.log import iter_log
 from ledger.messagebus import CommandBus
 from ledger.personal import Person, label, salt
-from ledger.schema import Schema
 
 STAFF = Actor("staff-1", Role.STAFF)
 APPLICATION = ("Kim Seo-yeon", "kim@example.org", "https://kim.example.org", "I film rivers.")
-
-
-@pytest.fixture
-def memory() -> store.Store:
-    opened = store.Store.memory()
-    Schema(store.TABLES).init(opened.db)
-    opened.ledger.clock = lambda: datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
-    return opened
 
 
 @pytest.fixture

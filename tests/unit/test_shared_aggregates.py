@@ -5,7 +5,7 @@ aggregate is never saved."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date
 
 import pytest
 
@@ -15,18 +15,8 @@ from ledger.actors import Actor, Role
 from ledger.domain import Program
 from ledger.idempotency import IdempotencyStore
 from ledger.messagebus import CommandBus
-from ledger.schema import Schema
 
 STAFF = Actor("staff-1", Role.STAFF)
-NOW = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def memory() -> store.Store:
-    opened = store.Store.memory()
-    Schema(store.TABLES).init(opened.db)
-    opened.ledger.clock = lambda: NOW
-    return opened
 
 
 @pytest.fixture
