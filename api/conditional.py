@@ -12,6 +12,10 @@ representation's exact bytes (JSON and CSV differ by `Accept` or `format`).
 A body that changes with time alone (a grant expiring) names the instant in
 its tag (`valid_until`), after which the tag no longer matches.
 
+A tag names its body's bytes, so a worker answers a tag it already answered
+from memory (`api.body_cache`), at the same point: after the token and the
+positions, before a view row.
+
 `register_conditional_reads` tags every other successful GET (the pages, the
 transparency log) by a hash of its body. `@etagged`, under a view's
 `@blp.response(...)`, documents it: the OpenAPI document then lists
@@ -31,6 +35,7 @@ from typing import Any, TypeVar
 from flask import Flask, Response, current_app, g, request
 from werkzeug.http import http_date
 
+from api.body_cache import EXTENSION, BodyCache, Entry, entry_of
 from ledger.events import rfc3339
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -47,6 +52,13 @@ class NotModified(Exception):
         self.tag = tag
 
 
+class Cached(Exception):
+    """This worker answered this tag before: answer the same bytes."""
+
+    def __init__(self, entry: Entry) -> None:
+        self.entry = entry
+
+
 def _representation() -> str:
     query = sorted(
         (k, v) for k, v in request.args.items(multi=True) if k not in _NOT_REPRESENTATION
@@ -61,12 +73,20 @@ def tag_read(*state: object) -> None:
     representation asked for); raise NotModified when the client holds it."""
     digest = hashlib.sha256(f"{state!r}|{_representation()}".encode()).hexdigest()[:32]
     g.etag = digest
+    now = rfc3339(datetime.now(UTC))
     held = request.if_none_match
-    if not held:
-        return
+    if held:
+        _check_held(held, digest, now)
+    cache: BodyCache | None = g.get("body_cache")
+    entry = cache.get(digest, now) if cache is not None else None
+    if entry is not None:
+        raise Cached(entry)
+
+
+def _check_held(held: Any, digest: str, now: str) -> None:
+    """NotModified when the client's `If-None-Match` names this tag, still valid."""
     if held.star_tag:
         raise NotModified(digest)
-    now = rfc3339(datetime.now(UTC))
     for candidate in held.as_set(include_weak=True):
         if not candidate:  # werkzeug's reading of `""`
             continue
@@ -104,6 +124,8 @@ def _conditional(response: Response) -> Response:
 
 
 def register_conditional_reads(app: Flask) -> None:
+    app.extensions[EXTENSION] = BodyCache()
+
     @app.after_request
     def _etag(response: Response) -> Response:
         if (
@@ -117,9 +139,20 @@ def register_conditional_reads(app: Flask) -> None:
         return _conditional(response)
 
 
+def _keep(cache: BodyCache | None, tag: str, response: Response, until: str | None) -> None:
+    """Remember a tagged 200 for the next read of its tag in this worker."""
+    if cache is None:
+        return
+    entry = entry_of(response, until)
+    if entry is not None:
+        cache.put(tag, entry)
+
+
 def etagged(view: F) -> F:
     @functools.wraps(view)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        cache = current_app.extensions.get(EXTENSION) if request.method in _READS else None
+        g.body_cache = cache
         try:
             response = current_app.make_response(view(*args, **kwargs))
         except NotModified as held:
@@ -127,6 +160,8 @@ def etagged(view: F) -> F:
             response.set_etag(held.tag)
             response.vary.add("Accept")
             return response
+        except Cached as hit:
+            return hit.entry.response(current_app.response_class)
         if isinstance(response, Response) and response.status_code == 200:
             tag = g.get("etag")
             if tag is None:
@@ -134,6 +169,7 @@ def etagged(view: F) -> F:
             until = g.get("etag_until")
             response.set_etag(f"{tag}{UNTIL}{until}" if until else tag)
             response.vary.add("Accept")
+            _keep(cache, tag, response, until)
         return response
 
     wrapper._apidoc = deepcopy(getattr(wrapper, "_apidoc", {}))  # type: ignore[attr-defined]

@@ -10,6 +10,7 @@ import time
 
 import pytest
 
+from api.body_cache import EXTENSION, BodyCache
 from ledger.database import Database
 from projections.follower import Follower
 from tests.helpers import apply, seed
@@ -34,12 +35,17 @@ def test_a_read_asks_for_token_head_and_positions_in_one_statement(store_client,
     path = f"/v1/programs/{s.slug}/roster"
     first = client.get(path, headers=tokens.staff)  # catches the view up (no follower here)
     assert first.status_code == 200
+    client.application.extensions[EXTENSION] = BodyCache()  # forget the answer
     statements.clear()
     again = client.get(path, headers=tokens.staff)
     assert again.status_code == 200 and again.get_json() == first.get_json()
     # the state (token, head, positions), the roster's rows, its people's data
     assert len(statements) == 3, statements
     assert "ledger_tokens" in statements[0] and "proj_active" in statements[0]
+    statements.clear()
+    remembered = client.get(path, headers=tokens.staff)  # `api.body_cache`
+    assert remembered.data == again.data
+    assert len(statements) == 1, statements
     statements.clear()
     held = client.get(path, headers=tokens.staff | {"If-None-Match": first.headers["ETag"]})
     assert held.status_code == 304
