@@ -81,16 +81,16 @@ def _catch_up(name: str, min_position: int | None) -> None:
 
 
 def tag_views(*names: str, also: tuple[object, ...] = ()) -> None:
-    """Tag the read by the positions of the views it reads and the log head
-    (the personal data it shows changes only with an event), read before any
-    view row, so its body is at least as new as its tag; 304 when the client
-    holds it (`api.conditional`)."""
+    """Tag the read by each view's generation and position (a rebuild serves
+    new rows at the same position) and the log head (personal data changes
+    only with an event), read before any view row, so its body is at least
+    as new as its tag; 304 when the client holds it (`api.conditional`)."""
     state = read_state()
     if all(name in state.views for name in names):
-        positions = tuple(state.views[name].position for name in names)
+        views = tuple((state.views[name].gen, state.views[name].position) for name in names)
     else:
-        positions = read_models().positions(*names)
-    tag_read(state.head, positions, *also)
+        views = read_models().serving(*names)
+    tag_read(state.head, views, *also)
 
 
 def next_expiry(grants: Any) -> str | None:

@@ -5,19 +5,22 @@ alone (`api.body_cache` answers repeated reads from a worker's memory).
 
 Seeds one program of 20 artists on SQLite, or on PostgreSQL with
 `--store URL`. Prints the median microseconds per GET of each path.
-Run: `PYTHONPATH=. .venv/bin/python bench/bench_read_loop.py [--reads 2000]`.
+Run: `.venv/bin/python bench/bench_read_loop.py [--reads 2000]`.
 """
 
 from __future__ import annotations
 
 import argparse
 import statistics
+import sys
 import tempfile
 import time
 from pathlib import Path
 
-from api.app import create_app
-from tests.helpers import Tokens, apply, make_settings, open_system, post, seed
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from api.app import create_app  # noqa: E402
+from tests.helpers import Tokens, apply, make_settings, open_system, post, seed  # noqa: E402
 
 
 def _paths(client, tokens) -> dict[str, dict[str, str]]:

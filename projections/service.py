@@ -97,8 +97,12 @@ class ReadModels:
 
     def positions(self, *names: str) -> tuple[int, ...]:
         """The serving position of each view named, in one transaction."""
+        return tuple(position for _, position in self.serving(*names))
+
+    def serving(self, *names: str) -> tuple[tuple[int, int], ...]:
+        """The serving generation and position of each view named, in one transaction."""
         with self.db.transaction() as cur:
-            return tuple(active(cur, name)[1] for name in names)
+            return tuple(active(cur, name) for name in names)
 
     def stuck(self, name: str) -> Fault | None:
         """Why view `name` cannot get past a log position, if it cannot."""

@@ -17,6 +17,7 @@ from api.body_cache import EXTENSION, BodyCache, Entry
 from ledger.events import rfc3339
 from ledger.personal_store import PersonalData
 from projections import service
+from projections.rebuild import rebuild
 from projections.service import ReadModels
 from tests.helpers import apply, open_program, post, seed
 
@@ -179,6 +180,20 @@ def test_a_revoked_token_is_refused_though_its_answer_is_remembered(client, toke
     assert system.tokens.revoke(issued.id)
     for path in paths:
         assert client.get(path, headers=headers).status_code == 401, path
+
+
+def test_a_rebuilt_view_is_a_new_tag_at_the_same_position(client, tokens, system):
+    """A rebuild serves its own rows at the position the old generation had:
+    the tag names the generation, so neither a 304 nor a remembered body
+    outlives the switch."""
+    s = seed(client, tokens)
+    roster = f"/v1/programs/{s.slug}/roster"
+    first = client.get(roster, headers=tokens.staff)
+    follower = system.read_models.followers["roster"]
+    assert rebuild(follower, grace=0) == 2
+    again = client.get(roster, headers=tokens.staff | {"If-None-Match": first.headers["ETag"]})
+    assert again.status_code == 200 and again.headers["ETag"] != first.headers["ETag"]
+    assert again.get_json() == first.get_json()
 
 
 def test_every_tagged_read_checks_its_token_before_its_tag():
