@@ -124,9 +124,16 @@ class Database:
                     conn.commit()
                 else:
                     conn.rollback()
+        elif write:
+            with self.datastore.transaction(commit=True) as raw:
+                yield Cursor(raw, self, reading=False)
         else:
-            with self.datastore.transaction(commit=write) as raw:
-                yield Cursor(raw, self, reading=not write)
+            # A read on PostgreSQL: the pool's connections are in autocommit,
+            # and under READ COMMITTED each statement sees its own snapshot
+            # inside a transaction as outside one, so a BEGIN and a ROLLBACK
+            # would be two round trips that change nothing a read sees.
+            with self.datastore.get_connection() as conn:
+                yield Cursor(conn.cursor(), self, reading=True)
 
     def execute(self, statement: str, params: Sequence[Any] = ()) -> None:
         with self.transaction(write=True) as cur:
