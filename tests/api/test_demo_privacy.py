@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 
 from api.demo import ARTISTS, DECLINED, load_demo
+from ledger.leaf import _ENVELOPE_BYTES, _most_bytes, fits_surely, leaf_size
 from ledger.personal import PROFILE
 from transparency.follower import TreeBuilder
 
@@ -36,3 +37,19 @@ def test_no_leaf_of_the_demo_tells_an_anonymous_reader_anything_personal(client,
     everything = "\n".join(served)
     assert [s for s in sorted(secrets) if s in everything] == []
     assert client.get(f"/v1/transparency/leaves/{head.size}").status_code == 404
+
+
+def test_every_demo_event_is_within_the_bound_the_bus_trusts(system):
+    """`check_leaf_size` skips building the leaf of an event `fits_surely`
+    says is small: for every kind of event the demo stores, the bound is at
+    least the leaf's real size."""
+    load_demo(system, echo=lambda _: None)
+    ledger = system.store.ledger
+    notifications = ledger.recorder.select_notifications(start=1, limit=10_000)
+    kinds = set()
+    for notification in notifications:
+        event = ledger.mapper.to_domain_event(notification)
+        kinds.add(type(event).__qualname__)
+        bound = 2 * _most_bytes(event.__dict__) + _ENVELOPE_BYTES
+        assert fits_surely(event) and leaf_size(event) <= bound, type(event).__qualname__
+    assert len(kinds) >= 10
