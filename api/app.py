@@ -13,6 +13,7 @@ from flask import Flask, Response, jsonify
 from api import (
     applications,
     exhibitions,
+    page_tags,
     participants,
     programs,
     reads,
@@ -100,6 +101,7 @@ def create_app(settings: Settings | None = None, *, system: System | None = None
     register_response_headers(app)
     register_conditional_reads(app)
     services.register_shared_reads(app)
+    services.register_page_tags(app, page_tags.tag_page)
     for blueprint in BLUEPRINTS:
         api.register_blueprint(blueprint)
     app.register_blueprint(swagger.blp)

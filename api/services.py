@@ -6,13 +6,16 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from contextlib import AbstractContextManager
 
 from flask import Flask, current_app, g, request
 
 from api.bootstrap import System, bootstrap
+from api.conditional import etagged
 from ledger.settings import Settings
 
+_PAGE_TAGS = "labledger.page_tags"
 _UNSHARED = ("/console/", "/static/", "/healthz", "/metrics")
 
 
@@ -33,6 +36,27 @@ class LazySystem:
 def system() -> System:
     """The System of the app handling this request."""
     return current_app.extensions["labledger"].get()
+
+
+# The site's pages answer like the API's reads: `@public_read` under the
+# route, then `tag_public_read(...)` before the first view row.
+public_read = etagged
+
+
+def register_page_tags(app: Flask, tagger: Callable[..., None]) -> None:
+    """The composition root hands over how a page tags itself
+    (`api.page_tags.tag_page`): it needs the API's reads, which need this module."""
+    app.extensions[_PAGE_TAGS] = tagger
+
+
+def tag_public_read(*views: str, also: tuple[object, ...] = ()) -> None:
+    """Tag a public page (under `@public_read`) as the API tags its reads:
+    each view caught up, then the tag from the views' generations and
+    positions, the log head, what the page shows that no event changes
+    (`also`: a checkpoint's size) and its URL root. Before any view row, so
+    a 304 or the worker's remembered body answers without reading one or
+    rendering."""
+    current_app.extensions[_PAGE_TAGS](*views, also=also)
 
 
 def register_shared_reads(app: Flask) -> None:

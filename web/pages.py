@@ -7,14 +7,15 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime
+from functools import lru_cache
 from typing import Any
 from uuid import UUID
 
 from flask import Blueprint, render_template, request
 from markupsafe import Markup
 
-from api.services import system
-from projections.service import ReadModels
+from api.services import public_read, system, tag_public_read
+from transparency.note import Signer
 
 blp = Blueprint(
     "web",
@@ -32,13 +33,10 @@ _HEX_SHA256 = re.compile(r"[0-9a-f]{64}")
 _HANGUL = re.compile(r"[\u1100-\u11ff\u3130-\u318f\ua960-\ua97f\uac00-\ud7af\ud7b0-\ud7ff]")
 
 
-def _models(*views: str) -> ReadModels:
-    """The read models, each of `views` caught up when no follower process
-    is doing it (the same opportunistic refresh as the API's reads)."""
-    current = system()
-    for name in views:
-        current.read_models.refresh(name, budget=current.settings.read_wait)
-    return current.read_models
+@lru_cache(maxsize=4)
+def _vkey(signer: Signer) -> str:
+    """The log's public key: derived from the signing key on each call, once here."""
+    return signer.verifier.vkey
 
 
 def _cursor(name: str) -> int | None:
@@ -75,8 +73,14 @@ def when(value: str) -> str:
 
 
 @blp.get("/")
+@public_read
 def home() -> str:
-    models = _models("catalog", "registry")
+    log = system().transparency
+    # Signed once the tree grew (it grows with no event): its size is in the tag.
+    size = log.checkpoint().head.size
+    vkey = _vkey(log.signer)
+    tag_public_read("catalog", "registry", also=(size, vkey))
+    models = system().read_models
     programs, more, _ = models.programs(after=_cursor("after") or 0, limit=PROGRAMS_PER_PAGE)
     for program in programs:
         slug = program["slug"]
@@ -84,33 +88,35 @@ def home() -> str:
         program["works"], program["more_works"], _ = models.works(
             program=slug, limit=WORKS_PER_PROGRAM
         )
-    log = system().transparency
-    size, _ = log.latest()  # signs the current tree if it has grown
     current = log.history(before=size + 1, limit=1)
     return render_template(
         "home.html",
         programs=programs,
         next=more,
         checkpoint=current[0] if current else None,
-        vkey=log.vkey,
+        vkey=vkey,
         origin=log.signer.name,
     )
 
 
 @blp.get("/works/<uuid:work_id>")
+@public_read
 def work(work_id: UUID) -> str | tuple[str, int]:
-    entry = _models("registry").work(str(work_id))
+    tag_public_read("registry")
+    entry = system().read_models.work(str(work_id))
     if entry is None:
         return _missing(f"No work {work_id} has been declared.")
     return render_template("work.html", work=entry)
 
 
 @blp.get("/verify")
+@public_read
 def verify() -> str:
     given = request.args.get("sha256", "").strip().lower()
     found, error = None, None
     if given and _HEX_SHA256.fullmatch(given):
-        found = _models("registry").works(sha256=given, limit=10)[0]
+        tag_public_read("registry")
+        found = system().read_models.works(sha256=given, limit=10)[0]
     elif given:
         error = "A SHA-256 fingerprint is 64 hexadecimal characters (0-9 and a-f)."
         given = ""
@@ -137,5 +143,5 @@ def checkpoint_history(before: int | None) -> tuple[list[dict[str, Any]], int | 
 @blp.get("/transparency")
 def transparency() -> str:
     shown, older = checkpoint_history(_cursor("before"))
-    vkey = system().transparency.vkey
+    vkey = _vkey(system().transparency.signer)
     return render_template("transparency.html", checkpoints=shown, older=older, vkey=vkey)
