@@ -19,6 +19,7 @@ import re
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 from cryptography.exceptions import InvalidSignature
@@ -83,7 +84,7 @@ class Signer:
     name: str
     seed: bytes
 
-    @property
+    @cached_property  # an Ed25519 key derivation: once per signer, not per page
     def verifier(self) -> Verifier:
         public = Ed25519PrivateKey.from_private_bytes(self.seed).public_key()
         return Verifier(self.name, public.public_bytes(Encoding.Raw, PublicFormat.Raw))

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime
-from functools import lru_cache
 from typing import Any
 from uuid import UUID
 
@@ -15,7 +14,6 @@ from flask import Blueprint, render_template, request
 from markupsafe import Markup
 
 from api.services import public_read, system, tag_public_read
-from transparency.note import Signer
 
 blp = Blueprint(
     "web",
@@ -31,12 +29,6 @@ CHECKPOINTS_PER_PAGE = 50
 MAX_CURSOR = 2**62
 _HEX_SHA256 = re.compile(r"[0-9a-f]{64}")
 _HANGUL = re.compile(r"[\u1100-\u11ff\u3130-\u318f\ua960-\ua97f\uac00-\ud7af\ud7b0-\ud7ff]")
-
-
-@lru_cache(maxsize=4)
-def _vkey(signer: Signer) -> str:
-    """The log's public key: derived from the signing key on each call, once here."""
-    return signer.verifier.vkey
 
 
 def _cursor(name: str) -> int | None:
@@ -78,7 +70,7 @@ def home() -> str:
     log = system().transparency
     # Signed once the tree grew (it grows with no event): its size is in the tag.
     size = log.checkpoint().head.size
-    vkey = _vkey(log.signer)
+    vkey = log.vkey
     tag_public_read("catalog", "registry", also=(size, vkey))
     models = system().read_models
     programs, more, _ = models.programs(after=_cursor("after") or 0, limit=PROGRAMS_PER_PAGE)
@@ -143,5 +135,5 @@ def checkpoint_history(before: int | None) -> tuple[list[dict[str, Any]], int | 
 @blp.get("/transparency")
 def transparency() -> str:
     shown, older = checkpoint_history(_cursor("before"))
-    vkey = _vkey(system().transparency.signer)
+    vkey = system().transparency.vkey
     return render_template("transparency.html", checkpoints=shown, older=older, vkey=vkey)
