@@ -159,6 +159,20 @@ def apply(client: Any, tokens: Any, slug: str, name: str = "Kim Seo-yeon") -> st
     ]
 
 
+EXHIBITION = {
+    "title": "Synthetic Seoul",
+    "venue": "DDP",
+    "opens_on": "2026-04-01",
+    "closes_on": "2026-04-30",
+}
+
+
+def schedule_exhibition(client: Any, tokens: Any, slug: str, **overrides: Any) -> str:
+    """A scheduled exhibition of program `slug` (staff); its id."""
+    body = {"program": slug} | EXHIBITION | overrides
+    return post(client, "/v1/exhibitions", tokens.staff, body, 201).get_json()["id"]
+
+
 def seed(client: Any, tokens: Any, *, declare: bool = True, **program: Any) -> Seeded:
     slug = open_program(client, tokens, **program)
     pid = apply(client, tokens, slug)

@@ -8,21 +8,14 @@ from __future__ import annotations
 from datetime import datetime
 
 from api.demo import load_demo
-from tests.helpers import apply, post, seed
+from tests.helpers import apply, post, schedule_exhibition, seed
 from transparency.follower import TreeBuilder
 
 DISCLOSURE_22 = {"version": "2.2", "capabilities": ["t2v", "i2v"], "limitations": ["1080p max"]}
 
 
 def _hang(client, tokens, s) -> str:
-    body = {
-        "program": s.slug,
-        "title": "Synthetic Seoul",
-        "venue": "DDP",
-        "opens_on": "2026-04-01",
-        "closes_on": "2026-04-30",
-    }
-    exhibition = post(client, "/v1/exhibitions", tokens.staff, body, 201).get_json()["id"]
+    exhibition = schedule_exhibition(client, tokens, s.slug)
     path = f"/v1/exhibitions/{exhibition}/works"
     return post(client, path, tokens.staff, {"work_id": s.work}, 201).get_json()["position"]
 

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from tests.api.reads_support import no_personal_data
-from tests.helpers import apply, post, seed, sha
+from tests.helpers import apply, post, schedule_exhibition, seed, sha
 
 
 def test_registry_is_public_searchable_and_free_of_personal_data(client, tokens):
@@ -56,21 +56,9 @@ def test_registry_pages_with_a_cursor(client, tokens):
 
 def test_exhibitions_show_in_the_registry(client, tokens):
     s = seed(client, tokens)
-    exhibition = post(
-        client,
-        "/v1/exhibitions",
-        tokens.staff,
-        {
-            "program": s.slug,
-            "title": "Synthetic Seoul",
-            "venue": "DDP",
-            "opens_on": "2026-04-01",
-            "closes_on": "2026-05-01",
-        },
-        201,
-    ).get_json()
+    exhibition = schedule_exhibition(client, tokens, s.slug, closes_on="2026-05-01")
     hung = post(
-        client, f"/v1/exhibitions/{exhibition['id']}/works", tokens.staff, {"work_id": s.work}, 201
+        client, f"/v1/exhibitions/{exhibition}/works", tokens.staff, {"work_id": s.work}, 201
     ).get_json()
     entry = client.get(f"/v1/works/{s.work}?min_position={hung['position']}").get_json()
     [shown] = entry["exhibitions"]

@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 
 from tests.api.write_api_support import admit_another, assert_problem
-from tests.helpers import post, seed, sha
+from tests.helpers import post, schedule_exhibition, seed, sha
 
 # ---- works and exhibitions -------------------------------------------------------
 
@@ -56,19 +56,7 @@ def test_unknown_generation_is_404(client, tokens):
 
 def test_exhibition_credits_exactly_the_declared_owner(client, tokens):
     seeded = seed(client, tokens)
-    exhibition = post(
-        client,
-        "/v1/exhibitions",
-        tokens.staff,
-        {
-            "program": seeded.slug,
-            "title": "Synthetic Seoul",
-            "venue": "DDP",
-            "opens_on": "2026-04-01",
-            "closes_on": "2026-04-30",
-        },
-        201,
-    ).get_json()["id"]
+    exhibition = schedule_exhibition(client, tokens, seeded.slug)
     hung = post(
         client, f"/v1/exhibitions/{exhibition}/works", tokens.staff, {"work_id": seeded.work}, 201
     ).get_json()
@@ -85,19 +73,7 @@ def test_exhibition_credits_exactly_the_declared_owner(client, tokens):
 
 def test_hanging_an_undeclared_work_is_409(client, tokens):
     seeded = seed(client, tokens, declare=False)
-    exhibition = post(
-        client,
-        "/v1/exhibitions",
-        tokens.staff,
-        {
-            "program": seeded.slug,
-            "title": "Show",
-            "venue": "DDP",
-            "opens_on": "2026-04-01",
-            "closes_on": "2026-04-30",
-        },
-        201,
-    ).get_json()["id"]
+    exhibition = schedule_exhibition(client, tokens, seeded.slug, title="Show")
     assert_problem(
         client.post(
             f"/v1/exhibitions/{exhibition}/works",

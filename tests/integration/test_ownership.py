@@ -17,7 +17,7 @@ from click.testing import CliRunner
 from api.app import create_app
 from api.cli import main
 from ledger.domain import Work
-from tests.helpers import Tokens, apply, post, seed, sha
+from tests.helpers import Tokens, apply, post, schedule_exhibition, seed, sha
 from tests.integration.test_readers_total import build_and_sign
 from transparency.certificate import verify_certificate
 
@@ -123,19 +123,15 @@ def test_a_retracted_hash_is_declared_again_as_a_work_of_its_own(
     assert feed["items"][0]["personal"] == {"reason": "Not finished; wrong file."}
 
     # A retracted work no longer hangs anywhere new.
-    exhibition = post(
+    exhibition = schedule_exhibition(
         client,
-        "/v1/exhibitions",
-        tokens.staff,
-        {
-            "program": kim.slug,
-            "title": "T",
-            "venue": "V",
-            "opens_on": "2026-12-01",
-            "closes_on": "2026-12-31",
-        },
-        201,
-    ).get_json()["id"]
+        tokens,
+        kim.slug,
+        title="T",
+        venue="V",
+        opens_on="2026-12-01",
+        closes_on="2026-12-31",
+    )
     hung = client.post(
         f"/v1/exhibitions/{exhibition}/works", json={"work_id": kim.work}, headers=tokens.staff
     )

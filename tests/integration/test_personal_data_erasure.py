@@ -17,7 +17,7 @@ from api.cli import main
 from ledger import commands as c
 from ledger.actors import Actor, Role
 from ledger.domain import Work
-from tests.helpers import post, seed, sha
+from tests.helpers import post, schedule_exhibition, seed, sha
 from tests.integration.personal_data_support import leaves
 from tests.integration.test_readers_total import build_and_sign, env_of
 from transparency import merkle
@@ -42,19 +42,7 @@ def test_erasure_keeps_every_proof_and_the_saved_certificate(
 ):
     client, tokens, _ = store_client
     s = seed(client, tokens)
-    exhibition = post(
-        client,
-        "/v1/exhibitions",
-        tokens.staff,
-        {
-            "program": s.slug,
-            "title": "T",
-            "venue": "V",
-            "opens_on": "2026-04-01",
-            "closes_on": "2026-04-30",
-        },
-        201,
-    ).get_json()["id"]
+    exhibition = schedule_exhibition(client, tokens, s.slug, title="T", venue="V")
     post(client, f"/v1/exhibitions/{exhibition}/works", tokens.staff, {"work_id": s.work}, 201)
     size = build_and_sign(store_system, store_settings)
     before = leaves(client, size)
