@@ -58,18 +58,28 @@ def fill(
     gens: Sequence[int],
     progress: Progress | None = None,
     renew: Callable[[], None] = lambda: None,
+    head: int | None = None,
+    split: bool = True,
 ) -> int:
-    """Apply the log up to its current head to generation `gens[i]` of
-    `followers[i]`'s view and record that position; returns it (0: nothing
-    done). Raises ApplyFailed if a view fails (what was written is then only
-    rows of generations nobody serves). `renew` is called after each page and
-    each chunk written (the caller's leases outlive a pass of minutes)."""
+    """Apply the log up to `head` (default: its current head) to generation
+    `gens[i]` of `followers[i]`'s view and record that position; returns it
+    (0: nothing done). Raises ApplyFailed if a view fails (what was written is
+    then only rows of generations nobody serves). `renew` is called after each
+    page and each chunk written (the caller's leases outlive a pass of
+    minutes). With `split`, a long pass builds the audit in a second process
+    (`projections.bulk_split`)."""
     if not followers:
         return 0
     log, db = followers[0].log, followers[0].db
-    head = log.head()
+    head = log.head() if head is None else head
     if head == 0:
         return 0
+    if split:
+        from projections.bulk_split import fill_in_two  # it runs `fill` in each process
+
+        reached = fill_in_two(followers, gens, head, progress, renew)
+        if reached is not None:
+            return reached
     out = Output(db, {t.name: t for f in followers for t in f.projection.tables}, renew, COPY)
     try:
         with scratch(followers) as work:
