@@ -8,10 +8,12 @@ is read once, in large pages, each event decoded once (fast,
 their own `apply`, unchanged, on a private scratch SQLite database (a
 temporary file) in one transaction, with their writes deferred
 (`projections.docs.defer`): the rows they never read back (roster versions,
-generations, violations, counts) go straight to the ledger's database in
-large sorted batches (COPY on PostgreSQL), their documents to the scratch
-tables once a page, copied over at the end, so memory stays flat. The rows
-are the rows the follower writes (tests/integration/test_bulk_rebuild.py).
+generations, violations, counts) go to the ledger's database in large sorted
+batches (COPY on PostgreSQL), written by a thread of their own while the pass
+goes on, their documents to the scratch tables once a page, copied over at
+the end, so memory stays flat. A long pass builds the audit in a second
+process (`projections.bulk_split`), on the second core. The rows are the
+rows the follower writes (tests/integration/test_bulk_rebuild.py).
 The tracking row of each generation is written last, and the generations are
 not served until `projections.rebuild` switches to them, so a crash part-way
 leaves only rows that the next rebuild drops.
