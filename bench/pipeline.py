@@ -119,6 +119,7 @@ def start_verify(settings: Settings) -> subprocess.Popen[bytes]:
     env = os.environ | {
         "LEDGER_DATABASE_URL": settings.database_url,
         "LEDGER_SIGNING_KEY_FILE": str(settings.signing_key_file),
+        "LEDGER_LOG_NAME": settings.log_name,
     }
     command = [str(Path(sys.executable).with_name("labledger")), "verify", "store"]
     launched = [sys.executable, "-c", LAUNCHER, *command]
