@@ -12,7 +12,8 @@ generations, violations, counts) go to the ledger's database in large sorted
 batches (COPY on PostgreSQL), written by a thread of their own while the pass
 goes on, their documents to the scratch tables once a page, copied over at
 the end, so memory stays flat. A long pass builds the audit in a second
-process (`projections.bulk_split`), on the second core. The rows are the
+process (`projections.bulk_split`, which calls `fill` in each), on the
+second core. The rows are the
 rows the follower writes (tests/integration/test_bulk_rebuild.py).
 The tracking row of each generation is written last, and the generations are
 not served until `projections.rebuild` switches to them, so a crash part-way
@@ -57,27 +58,19 @@ def fill(
     progress: Progress | None = None,
     renew: Callable[[], None] = lambda: None,
     head: int | None = None,
-    split: bool = True,
 ) -> int:
     """Apply the log up to `head` (default: its current head) to generation
     `gens[i]` of `followers[i]`'s view and record that position; returns it
     (0: nothing done). Raises ApplyFailed if a view fails (what was written is
     then only rows of generations nobody serves). `renew` is called after each
     page and each chunk written (the caller's leases outlive a pass of
-    minutes). With `split`, a long pass builds the audit in a second process
-    (`projections.bulk_split`)."""
+    minutes). `projections.bulk_split.fill` runs this in two processes."""
     if not followers:
         return 0
     log, db = followers[0].log, followers[0].db
     head = log.head() if head is None else head
     if head == 0:
         return 0
-    if split:
-        from projections.bulk_split import fill_in_two  # it runs `fill` in each process
-
-        reached = fill_in_two(followers, gens, head, progress, renew)
-        if reached is not None:
-            return reached
     out = Output(db, {t.name: t for f in followers for t in f.projection.tables}, renew, COPY)
     try:
         with scratch(followers) as work:

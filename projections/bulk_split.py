@@ -3,8 +3,8 @@
 Python applies events on one core, and the audit alone costs about what the
 other four views cost together (its invariant checks, two documents an
 event). So a bulk pass over a large log (`SPLIT_AT` events or more) hands the
-audit to a process of its own: it opens the same database afresh (nothing of
-this process's connections crosses the fork), reads and decodes the log up to
+audit to a process of its own: it opens the same database afresh (spawned,
+not forked: none of our connections reach it), reads and decodes the log up to
 the same head, and writes its generation's rows and tracking row exactly as
 `bulk.fill` does here for the others. This process keeps the caller's leases
 while it waits. A view that cannot apply an event there is an `ApplyFailed`
@@ -38,19 +38,21 @@ def database_url(db: Database) -> str | None:
     return f"postgresql://{user}:{password}@{where}?schema={quote(datastore.schema, safe='')}"
 
 
-def fill_in_two(
+def fill(
     followers: Sequence[Follower],
     gens: Sequence[int],
-    head: int,
-    progress: bulk.Progress | None,
-    renew: Callable[[], None],
-) -> int | None:
-    """`bulk.fill` with the `ALONE` views in a second process; None when the
-    pass is too short, the views all on one side or the database private."""
+    progress: bulk.Progress | None = None,
+    renew: Callable[[], None] = lambda: None,
+) -> int:
+    """`bulk.fill`, with the `ALONE` views in a second process unless the
+    pass is short, the views all on one side or the database private."""
+    if not followers:
+        return 0
+    head = followers[0].log.head()
     theirs = [i for i, f in enumerate(followers) if f.projection.name in ALONE]
     url = database_url(followers[0].db)
     if head < SPLIT_AT or not theirs or len(theirs) == len(followers) or url is None:
-        return None
+        return bulk.fill(followers, gens, progress, renew, head)
     mine = [i for i in range(len(followers)) if i not in theirs]
     names = [followers[i].projection.name for i in theirs]
     context = multiprocessing.get_context("spawn")
@@ -62,7 +64,7 @@ def fill_in_two(
     outcome: tuple[str, Any] | None = None
     try:
         reached = bulk.fill(
-            [followers[i] for i in mine], [gens[i] for i in mine], progress, renew, head, False
+            [followers[i] for i in mine], [gens[i] for i in mine], progress, renew, head
         )
         while not receive.poll(1.0):
             renew()
@@ -97,7 +99,7 @@ def _other_half(
     try:
         by_name = {p.name: p for p in all_projections()}
         followers = [Follower(store.log, store.db, by_name[name]) for name in names]
-        send.send(("done", bulk.fill(followers, gens, head=head, split=False)))
+        send.send(("done", bulk.fill(followers, gens, head=head)))
     except bulk.ApplyFailed as error:
         send.send(("failed", str(error)))
     except BaseException as error:  # said to the caller, which raises it
