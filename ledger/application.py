@@ -25,6 +25,7 @@ from eventsourcing.persistence import ApplicationRecorder
 from eventsourcing.popo import POPOFactory
 
 from ledger import errors
+from ledger.database import Database
 from ledger.domain import Application as ApplicationAggregate
 from ledger.domain import Exhibition, Program, Work
 from ledger.outputs import Outputs
@@ -100,8 +101,9 @@ class Ledger(Application[UUID]):
         super().__init__(env=env)
         self.clock: Callable[[], datetime] = utcnow
         recorder: Any = self.recorder  # one of ledger.recorders: it has a `database`
-        self.people = PersonalData(recorder.database)
-        self.outputs = Outputs(recorder.database)
+        self.database: Database = recorder.database
+        self.people = PersonalData(self.database)
+        self.outputs = Outputs(self.database)
 
     def construct_repository(self) -> Repository[UUID]:
         return CachedRepository(

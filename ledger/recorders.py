@@ -45,6 +45,34 @@ def _write(cur: Cursor, side_writes: Sequence[SideWrite], events: Sequence[Store
         side_write.write(cur, events)
 
 
+def _select_events(
+    database: Database,
+    table: str,
+    originator_id: Any,
+    gt: int | None,
+    lte: int | None,
+    desc: bool,
+    limit: int | None,
+) -> list[dict[str, Any]]:
+    """eventsourcing's `select_events`, read through the `Database`: inside
+    `Database.sharing` (a command's reads, `ledger.messagebus`) every read
+    joins the one shared transaction on one connection, not one each."""
+    statement = f"SELECT * FROM {{t}}{table} WHERE originator_id = ?"
+    params: list[Any] = [originator_id]
+    if gt is not None:
+        statement += " AND originator_version > ?"
+        params.append(gt)
+    if lte is not None:
+        statement += " AND originator_version <= ?"
+        params.append(lte)
+    statement += " ORDER BY originator_version " + ("DESC" if desc else "ASC")
+    if limit is not None:
+        statement += " LIMIT ?"
+        params.append(limit)
+    with database.transaction() as cur:
+        return cur.all(statement, params)
+
+
 def _head(database: Database, statement: str) -> int:
     def read() -> int:
         row = cur.one(statement)
@@ -69,6 +97,27 @@ class LedgerSQLiteRecorder(SQLiteApplicationRecorder):
     ) -> Sequence[int] | None:
         _write(Cursor(c, self.database), side_writes, stored_events)
         return super()._insert_events(c, stored_events, **kwargs)
+
+    def select_events(
+        self,
+        originator_id: UUID | str,
+        *,
+        gt: int | None = None,
+        lte: int | None = None,
+        desc: bool = False,
+        limit: int | None = None,
+    ) -> Sequence[StoredEvent]:
+        key = originator_id.hex if isinstance(originator_id, UUID) else originator_id
+        rows = _select_events(self.database, self.events_table_name, key, gt, lte, desc, limit)
+        return [
+            StoredEvent(
+                originator_id=self.convert_originator_id(row["originator_id"]),
+                originator_version=row["originator_version"],
+                topic=row["topic"],
+                state=row["state"],
+            )
+            for row in rows
+        ]
 
     def position_of(self, originator_id: UUID, originator_version: int) -> int | None:
         row = self.database.fetchone(
@@ -105,6 +154,28 @@ class LedgerPostgresRecorder(PostgresApplicationRecorder):
         if stored_events:
             _write(Cursor(curs, self.database), side_writes, stored_events)
         super()._insert_events(curs, stored_events, **kwargs)
+
+    def select_events(
+        self,
+        originator_id: UUID | str,
+        *,
+        gt: int | None = None,
+        lte: int | None = None,
+        desc: bool = False,
+        limit: int | None = None,
+    ) -> Sequence[StoredEvent]:
+        rows = _select_events(
+            self.database, self.events_table_name, originator_id, gt, lte, desc, limit
+        )
+        return [
+            StoredEvent(
+                originator_id=row["originator_id"],
+                originator_version=row["originator_version"],
+                topic=row["topic"],
+                state=bytes(row["state"]),
+            )
+            for row in rows
+        ]
 
     def position_of(self, originator_id: UUID, originator_version: int) -> int | None:
         row = self.database.fetchone(

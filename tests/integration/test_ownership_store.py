@@ -159,3 +159,20 @@ def test_db_init_builds_the_index_and_the_audit_from_the_history(store_system, s
     bus.handle(generation(kim, other), kim)
     with pytest.raises(errors.ContentGeneratedByAnother):
         bus.handle(c.DeclareOwnership("Front-run", other, (lees,), "mine"), lee)
+
+
+def test_a_generation_reads_on_one_connection_and_saves_on_another(store_system, monkeypatch):
+    """Its participant, program and output-index row are read in one shared
+    transaction (`ledger.messagebus`), not one connection checkout each."""
+    kim, _, _ = residency(store_system)
+    datastore = store_system.store.db.datastore
+    checkout = datastore.get_connection
+    checkouts: list[object] = []
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        checkouts.append(kwargs.get("commit"))
+        return checkout(*args, **kwargs)
+
+    monkeypatch.setattr(datastore, "get_connection", counted)
+    store_system.bus.handle(generation(kim), kim)
+    assert len(checkouts) == 2
