@@ -76,6 +76,7 @@ def main() -> None:
     parser.add_argument("--store", help="a database URL (default: a fresh SQLite file)")
     parser.add_argument("--profile", help="write a cProfile of --path's writes here")
     parser.add_argument("--path", default="record a generation")
+    parser.add_argument("--only", help="time only this path (for perf stat)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         url = args.store or f"sqlite:///{Path(tmp) / 'ledger.sqlite3'}"
@@ -91,6 +92,8 @@ def main() -> None:
             profile.dump_stats(args.profile)
         else:
             for name, make in paths.items():
+                if args.only and name != args.only:
+                    continue
                 cpu, wall = _median_us(client, make, args.writes)
                 print(f"{name:22} {cpu:7.0f} us CPU {wall:7.0f} us wall per POST")
         system.close()

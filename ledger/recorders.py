@@ -16,7 +16,7 @@ memory with the same side writes.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 from uuid import UUID
 
@@ -73,6 +73,18 @@ def _select_events(
         return cur.all(statement, params)
 
 
+def _select_new_events(
+    database: Database, table: str, after: Sequence[tuple[Any, int]]
+) -> list[dict[str, Any]]:
+    """The events of several aggregates after a version each, in one
+    statement (each aggregate's in version order)."""
+    where = " OR ".join(["(originator_id = ? AND originator_version > ?)"] * len(after))
+    params = [value for pair in after for value in pair]
+    statement = f"SELECT * FROM {{t}}{table} WHERE {where} ORDER BY originator_version"
+    with database.transaction() as cur:
+        return cur.all(statement, params)
+
+
 def _head(database: Database, statement: str) -> int:
     def read() -> int:
         row = cur.one(statement)
@@ -109,15 +121,21 @@ class LedgerSQLiteRecorder(SQLiteApplicationRecorder):
     ) -> Sequence[StoredEvent]:
         key = originator_id.hex if isinstance(originator_id, UUID) else originator_id
         rows = _select_events(self.database, self.events_table_name, key, gt, lte, desc, limit)
-        return [
-            StoredEvent(
-                originator_id=self.convert_originator_id(row["originator_id"]),
-                originator_version=row["originator_version"],
-                topic=row["topic"],
-                state=row["state"],
-            )
-            for row in rows
-        ]
+        return [self._stored(row) for row in rows]
+
+    def select_new_events(self, versions: Mapping[UUID, int]) -> list[StoredEvent]:
+        """The events stored after each aggregate's version, in one statement."""
+        after = [(aggregate_id.hex, version) for aggregate_id, version in versions.items()]
+        rows = _select_new_events(self.database, self.events_table_name, after)
+        return [self._stored(row) for row in rows]
+
+    def _stored(self, row: Mapping[str, Any]) -> StoredEvent:
+        return StoredEvent(
+            originator_id=self.convert_originator_id(row["originator_id"]),
+            originator_version=row["originator_version"],
+            topic=row["topic"],
+            state=row["state"],
+        )
 
     def position_of(self, originator_id: UUID, originator_version: int) -> int | None:
         row = self.database.fetchone(
@@ -136,6 +154,15 @@ class LedgerSQLiteRecorder(SQLiteApplicationRecorder):
         """The last position, read through the `Database`: in an HTTP read,
         in its shared transaction (`Database.sharing`)."""
         return _head(self.database, self.head_statement)
+
+
+def _pg_stored(row: Mapping[str, Any]) -> StoredEvent:
+    return StoredEvent(
+        originator_id=row["originator_id"],
+        originator_version=row["originator_version"],
+        topic=row["topic"],
+        state=bytes(row["state"]),
+    )
 
 
 class LedgerPostgresRecorder(PostgresApplicationRecorder):
@@ -167,15 +194,12 @@ class LedgerPostgresRecorder(PostgresApplicationRecorder):
         rows = _select_events(
             self.database, self.events_table_name, originator_id, gt, lte, desc, limit
         )
-        return [
-            StoredEvent(
-                originator_id=row["originator_id"],
-                originator_version=row["originator_version"],
-                topic=row["topic"],
-                state=bytes(row["state"]),
-            )
-            for row in rows
-        ]
+        return [_pg_stored(row) for row in rows]
+
+    def select_new_events(self, versions: Mapping[UUID, int]) -> list[StoredEvent]:
+        """As `LedgerSQLiteRecorder.select_new_events`."""
+        rows = _select_new_events(self.database, self.events_table_name, list(versions.items()))
+        return [_pg_stored(row) for row in rows]
 
     def position_of(self, originator_id: UUID, originator_version: int) -> int | None:
         row = self.database.fetchone(

@@ -176,3 +176,29 @@ def test_a_generation_reads_on_one_connection_and_saves_on_another(store_system,
     monkeypatch.setattr(datastore, "get_connection", counted)
     store_system.bus.handle(generation(kim), kim)
     assert len(checkouts) == 2
+
+
+@pytest.mark.parametrize(
+    ("change", "refusal"),
+    [
+        (lambda kim: c.CloseProgram("race"), errors.ProgramClosed),
+        (lambda kim: c.RevokeTool(kim.participant_id, "video", "ended"), errors.NoActiveGrant),
+    ],
+)
+def test_a_generation_sees_what_another_process_changed_since_it_cached_both(
+    store_system, store_settings, change, refusal
+):
+    """The participant and the program, cached here, are brought up to date
+    by one query (`Ledger.participant_with_program`): a program closed or a
+    grant revoked by another process refuses the next generation here."""
+    from api.bootstrap import bootstrap
+
+    kim, _, _ = residency(store_system)
+    store_system.bus.handle(generation(kim, sha("cached")), kim)  # both cached here
+    other = bootstrap(store_settings)  # another process on the same store
+    try:
+        other.bus.handle(change(kim), STAFF)
+    finally:
+        other.close()
+    with pytest.raises(refusal):
+        store_system.bus.handle(generation(kim), kim)
