@@ -99,7 +99,12 @@ class Follower:
         Raises Stuck when an event cannot be applied: the page is then
         applied one event per transaction, so every event before that one is
         committed and the failure names its position."""
-        page = read_page(self.log, self.tracked(gen), self.batch)
+        after = self.tracked(gen)
+        followed = getattr(self.log, "followed", None)  # pages shared by the followers
+        if followed is None:
+            page = read_page(self.log, after, self.batch)
+        else:
+            page = [entry.envelope for entry in followed(after, self.batch)]
         if not page:
             return 0
         try:
