@@ -182,6 +182,15 @@ class LedgerPostgresRecorder(PostgresApplicationRecorder):
             _write(Cursor(curs, self.database), side_writes, stored_events)
         super()._insert_events(curs, stored_events, **kwargs)
 
+    def _notify_channel(self, curs: Any) -> None:
+        """No NOTIFY with each save: nothing here LISTENs (every reader pages
+        through the log, `ledger.log`), and a NOTIFY is a statement of each
+        save plus the server's notification queue at each commit. A reader
+        that subscribes (eventsourcing's `subscribe`) needs it back."""
+
+    def subscribe(self, gt: int | None = None, topics: Sequence[str] = ()) -> Any:
+        raise NotImplementedError("saves send no NOTIFY here: page through the log (ledger.log)")
+
     def select_events(
         self,
         originator_id: UUID | str,
