@@ -8,8 +8,11 @@ internals, but client input must never get there.
 from __future__ import annotations
 
 import logging
+import sqlite3
 from typing import Any
 
+import psycopg
+from eventsourcing import persistence
 from flask import Flask, Response, json
 from werkzeug.exceptions import HTTPException
 
@@ -28,6 +31,19 @@ STATUS_BY_ERROR: list[tuple[type[errors.LedgerError], int]] = [
     (errors.Conflict, 409),
 ]
 
+
+# The store unreachable, restarting, busy or locked: nothing the request did
+# wrong, and nothing a retry a moment later will meet again as a rule. (Reads
+# on PostgreSQL ask a statement again on a fresh connection first:
+# `ledger.database.Cursor`.)
+STORE_UNAVAILABLE: tuple[type[Exception], ...] = (
+    persistence.OperationalError,
+    persistence.InterfaceError,
+    sqlite3.OperationalError,
+    psycopg.OperationalError,
+    psycopg.InterfaceError,
+)
+STORE_RETRY_AFTER = "1"
 
 _RESERVED = frozenset({"type", "title", "status", "detail", "errors", "headers", "type_"})
 
@@ -142,6 +158,19 @@ def register_error_handlers(app: Flask) -> None:
         if status == 405 and allowed:
             headers["Allow"] = ", ".join(sorted(allowed))
         return problem(status, _http_title(status), detail, headers=headers, **extra)
+
+    def store_unavailable(error: Exception) -> Response:
+        log.warning("the store failed: %s: %s", type(error).__name__, error)
+        return problem(
+            503,
+            "Service Unavailable",
+            "the store could not be reached or was busy; retry (a write with the same "
+            "Idempotency-Key is carried out at most once)",
+            headers={"Retry-After": STORE_RETRY_AFTER},
+        )
+
+    for kind in STORE_UNAVAILABLE:
+        app.register_error_handler(kind, store_unavailable)
 
     @app.errorhandler(Exception)
     def unexpected(error: Exception) -> Response:

@@ -206,6 +206,7 @@ class _Boundary(BasePlugin):
             operation.setdefault("security", [])  # public unless `require` said otherwise
             if path and path.startswith("/v1/"):
                 add(422)  # unknown query parameters; a bad Idempotency-Key
+                add(503)  # the store unreachable or busy (api/errors.py)
             if method in _BODY_WRITES:
                 add(400, 413, 415)
             if converters:

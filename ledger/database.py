@@ -131,9 +131,25 @@ class Database:
             # A read on PostgreSQL: the pool's connections are in autocommit,
             # and under READ COMMITTED each statement sees its own snapshot
             # inside a transaction as outside one, so a BEGIN and a ROLLBACK
-            # would be two round trips that change nothing a read sees.
-            with self.datastore.get_connection() as conn:
-                yield Cursor(conn.cursor(), self, reading=True)
+            # would be two round trips that change nothing a read sees. For
+            # the same reason a statement whose connection broke (the server
+            # restarted, a backend was killed) is asked again on a fresh one.
+            with ExitStack() as stack:
+
+                def reconnect() -> Any:
+                    self.recover()
+                    return stack.enter_context(self.datastore.get_connection()).cursor()
+
+                conn = stack.enter_context(self.datastore.get_connection())
+                yield Cursor(conn.cursor(), self, reading=True, reconnect=reconnect)
+
+    def recover(self) -> None:
+        """After a broken connection: the pool drops every idle connection
+        that broke with it (PostgreSQL; one round trip each), so the next
+        requests get live ones."""
+        pool = getattr(self.datastore, "pool", None)
+        if self.dialect == "postgres" and pool is not None:
+            pool.check()
 
     def execute(self, statement: str, params: Sequence[Any] = ()) -> None:
         with self.transaction(write=True) as cur:
@@ -160,8 +176,16 @@ class Cursor:
     transaction: what was read or written in it can never go stale.
     """
 
-    def __init__(self, raw: Any, db: Database, *, reading: bool = False) -> None:
+    def __init__(
+        self,
+        raw: Any,
+        db: Database,
+        *,
+        reading: bool = False,
+        reconnect: Callable[[], Any] | None = None,
+    ) -> None:
         self._raw = raw
+        self._reconnect = reconnect  # a fresh raw cursor, for a statement that may be asked again
         self._db = db
         self.dialect = db.dialect
         self.cache: dict[Any, Any] = {}
@@ -177,7 +201,14 @@ class Cursor:
         return self.cache[key]
 
     def execute(self, statement: str, params: Sequence[Any] = ()) -> None:
-        self._raw.execute(self._db.sql(statement), _storable(params))
+        sql, values = self._db.sql(statement), _storable(params)
+        try:
+            self._raw.execute(sql, values)
+        except Exception:
+            if self._reconnect is None or not getattr(self._raw.connection, "broken", False):
+                raise
+            self._raw = self._reconnect()
+            self._raw.execute(sql, values)
 
     def executemany(self, statement: str, rows: Sequence[Sequence[Any]]) -> None:
         self._raw.executemany(self._db.sql(statement), [_storable(r) for r in rows])
