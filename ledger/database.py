@@ -18,6 +18,9 @@ from typing import Any
 from eventsourcing.sqlite import SQLiteDatastore
 
 DIALECTS = ("sqlite", "postgres")
+# psycopg's default: a statement run this often on a connection is prepared
+# (a read's first statement plans a join of four tables: ~180 us a read).
+PREPARE_THRESHOLD = 5
 
 
 def storable_text(value: str) -> str:
@@ -136,12 +139,16 @@ class Database:
             # restarted, a backend was killed) is asked again on a fresh one.
             with ExitStack() as stack:
 
+                def connect() -> Any:
+                    conn = stack.enter_context(self.datastore.get_connection())
+                    conn.prepare_threshold = PREPARE_THRESHOLD  # a save's pipeline sets None
+                    return conn.cursor()
+
                 def reconnect() -> Any:
                     self.recover()
-                    return stack.enter_context(self.datastore.get_connection()).cursor()
+                    return connect()
 
-                conn = stack.enter_context(self.datastore.get_connection())
-                yield Cursor(conn.cursor(), self, reading=True, reconnect=reconnect)
+                yield Cursor(connect(), self, reading=True, reconnect=reconnect)
 
     def recover(self) -> None:
         """After a broken connection: the pool drops every idle connection
