@@ -81,6 +81,12 @@ def tag_read(*state: object) -> None:
     entry = cache.get(digest, now) if cache is not None else None
     if entry is not None:
         raise Cached(entry)
+    # The view's rows come next. A read whose state was remembered
+    # (`api.read_state`) reads it again with them; if it moved on meanwhile,
+    # the rows are newer than the tag, and the answer goes untagged.
+    before_rows = g.pop("before_rows", None)
+    if before_rows is not None and not before_rows():
+        del g.etag
 
 
 def _check_held(held: Any, digest: str, now: str) -> None:
