@@ -8,7 +8,8 @@ body (`api.body_cache`), as in `bench_http.py`. On SQLite the thin reference
 app (`bench/reference_app.py`) is timed beside it on the same store, path for
 path.
 
-Prints the median microseconds per GET of each path (SQLite, or PostgreSQL
+Prints the median CPU microseconds per GET of each path (CPU time of this
+process, so other work on the machine moves the figures less) (SQLite, or PostgreSQL
 with `--store URL`). Run: `.venv/bin/python bench/bench_read_loop.py [--reads 3000]`.
 """
 
@@ -60,10 +61,10 @@ def _median_us(call: Callable[[], str], reads: int) -> float:
         raise SystemExit(f"the path answers {expect}")
     samples = []
     for _ in range(5):
-        started = time.perf_counter()
+        started = time.process_time()  # CPU time: steadier than wall time on shared cores
         for _ in range(reads // 5):
             status = call()
-        samples.append((time.perf_counter() - started) / (reads // 5) * 1e6)
+        samples.append((time.process_time() - started) / (reads // 5) * 1e6)
         assert status.startswith(expect), status
     return statistics.median(samples)
 
