@@ -4,8 +4,9 @@ A read's strong tag (`api.conditional.tag_read`) names one representation's
 exact bytes: the views' positions, the log head and who asks for what. So a
 worker that already answered a tag may answer it again from memory, without
 reading a view row or building a body: the token and the positions are still
-read first (one statement), so a revoked token is still refused and a new
-event still makes a new tag. A body that changes with time alone names the
+read first (one statement; on SQLite none while no connection committed,
+`api.state_cache`), so a revoked token is still refused and a new event
+still makes a new tag. A body that changes with time alone names the
 instant (`until`) after which it is not served from here.
 
 Bounded by entries and by bytes, least recently used first out; per worker

@@ -119,8 +119,10 @@ def _check_url(req: Request) -> None:
                 title="Bad Request",
                 errors={name: [reason]},
             )
+    if not req.environ.get("QUERY_STRING"):  # most requests: nothing more to check
+        return
     args = req.args
-    if not args:  # most requests: nothing more to check
+    if not args:
         return
     errors: dict[str, list[str]] = {}
     for name, value in args.items(multi=True):
@@ -163,9 +165,10 @@ def register_request_guards(app: Flask) -> None:
     def _guard() -> Response | None:
         req = request._get_current_object()  # type: ignore[attr-defined]
         _check_url(req)
-        limit = app.config.get("MAX_CONTENT_LENGTH")
-        if limit and req.content_length and req.content_length > limit:
-            return problem(413, "Request Entity Too Large", too_large(app))
+        if req.environ.get("CONTENT_LENGTH"):  # no length (most GETs): nothing to bound
+            limit = app.config.get("MAX_CONTENT_LENGTH")
+            if limit and req.content_length and req.content_length > limit:
+                return problem(413, "Request Entity Too Large", too_large(app))
         if req.method not in _WRITES:
             return None
         if req.path.startswith(FORMS_PREFIX) and req.mimetype == FORM:
