@@ -115,4 +115,6 @@ class StateCache(Generic[S, A]):
 
 
 def _version(conn: sqlite3.Connection) -> int:
-    return int(conn.execute(_VERSION).fetchone()[0])
+    # fetchall steps the statement to its end: outside BEGIN, no read
+    # transaction outlives the call (one would pin the version it sees).
+    return int(conn.execute(_VERSION).fetchall()[0][0])
