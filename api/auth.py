@@ -18,9 +18,10 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 def current_actor() -> Actor:
     """The request's actor from its bearer token; 401 when missing or unknown."""
-    if "actor" in g:
-        return g.actor
-    if not request.headers.get("Authorization"):
+    actor: Actor | None = g.get("actor")
+    if actor is not None:
+        return actor
+    if not request.environ.get("HTTP_AUTHORIZATION"):
         raise ProblemError(
             401,
             "a bearer token is required: Authorization: Bearer <token>",
