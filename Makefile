@@ -28,9 +28,11 @@ lint: $(STAMP)
 
 # wrk (Debian's package) drives the HTTP benchmark: installed here when
 # missing and we are root, else bench_http.py says it skipped and why.
+# BENCH_ARGS="--postgres-events 1000000": PostgreSQL at a million too.
+BENCH_ARGS ?=
 bench: $(STAMP)
 	@command -v wrk >/dev/null || [ "$$(id -u)" != 0 ] || apt-get install -y -q wrk >/dev/null
-	$(BIN)/python bench/run_all.py
+	$(BIN)/python bench/run_all.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) var/*.sqlite3*

@@ -8,7 +8,7 @@ transaction) and finds aggregates, raising a named error when one is missing.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from copy import deepcopy
 from datetime import UTC, datetime
 from typing import Any
@@ -17,6 +17,7 @@ from uuid import UUID
 from eventsourcing.application import (
     AggregateNotFoundError,
     Application,
+    ProcessingEvent,
     Recording,
     Repository,
     project_aggregate,
@@ -25,6 +26,7 @@ from eventsourcing.persistence import ApplicationRecorder
 from eventsourcing.popo import POPOFactory
 
 from ledger import errors
+from ledger.database import Database
 from ledger.domain import Application as ApplicationAggregate
 from ledger.domain import Exhibition, Program, Work
 from ledger.outputs import Outputs
@@ -60,20 +62,67 @@ class CachedRepository(Repository[UUID]):
 
     def shared(self, aggregate_id: UUID) -> Any:
         """The aggregate as stored now, from the cache: read it, never change it."""
+        return self.shared_many((aggregate_id,))[0]
+
+    def shared_many(self, aggregate_ids: Sequence[UUID]) -> list[Any]:
+        """`shared` of each, the cached ones brought up to date by one query
+        for all. The lock is held only to look in the cache and to put in it,
+        never across a query: a thread waiting on the store (a round trip on
+        PostgreSQL) holds up no other thread's command."""
         if self.cache is None:
-            return super().get(aggregate_id)
+            return [super().get(aggregate_id) for aggregate_id in aggregate_ids]
         with self._lock:
-            try:
-                cached = self.cache.get(aggregate_id)
-            except KeyError:
-                current = self._reconstruct_aggregate(aggregate_id, None, project_aggregate)
-            else:
-                new = list(self.event_store.get(originator_id=aggregate_id, gt=cached.version))
-                current = project_aggregate(deepcopy(cached), new) if new else cached
-                if current is None:
+            cached = [self._cached(aggregate_id) for aggregate_id in aggregate_ids]
+        new = self._new_events({a.id: a.version for a in cached if a is not None})
+        current = []
+        for aggregate_id, aggregate in zip(aggregate_ids, cached, strict=True):
+            if aggregate is None:
+                found = self._reconstruct_aggregate(aggregate_id, None, project_aggregate)
+            elif new.get(aggregate_id):
+                found = project_aggregate(deepcopy(aggregate), new[aggregate_id])
+                if found is None:
                     raise AggregateNotFoundError(aggregate_id)
-            self.cache.put(aggregate_id, current)
-            return current
+            else:
+                found = aggregate
+            current.append(self._keep(found))
+        return current
+
+    def peek(self, aggregate_id: UUID) -> Any:
+        """The cached aggregate as it was cached (maybe stale), or None: no I/O."""
+        if self.cache is None:
+            return None
+        with self._lock:
+            return self._cached(aggregate_id)
+
+    def _cached(self, aggregate_id: UUID) -> Any:
+        try:
+            return self.cache.get(aggregate_id)  # type: ignore[union-attr]
+        except KeyError:
+            return None
+
+    def _new_events(self, versions: dict[UUID, int]) -> dict[UUID, list[Any]]:
+        """The events stored after each cached version, by aggregate."""
+        select = getattr(self.event_store.recorder, "select_new_events", None)
+        if select is None or len(versions) < 2:
+            return {
+                aggregate_id: list(self.event_store.get(originator_id=aggregate_id, gt=version))
+                for aggregate_id, version in versions.items()
+            }
+        new: dict[UUID, list[Any]] = {}
+        for stored in select(versions):
+            event = self.event_store.mapper.to_domain_event(stored)
+            new.setdefault(event.originator_id, []).append(event)
+        return new
+
+    def _keep(self, aggregate: Any) -> Any:
+        """Cache `aggregate` unless a thread cached it as new or newer
+        meanwhile; what the cache then holds."""
+        with self._lock:
+            held = self._cached(aggregate.id)
+            if held is not None and held.version >= aggregate.version:
+                return held
+            self.cache.put(aggregate.id, aggregate)  # type: ignore[union-attr]
+            return aggregate
 
     def is_shared(self, aggregate: Any) -> bool:
         """Whether `aggregate` is the cache's own instance (`shared`)."""
@@ -100,8 +149,9 @@ class Ledger(Application[UUID]):
         super().__init__(env=env)
         self.clock: Callable[[], datetime] = utcnow
         recorder: Any = self.recorder  # one of ledger.recorders: it has a `database`
-        self.people = PersonalData(recorder.database)
-        self.outputs = Outputs(recorder.database)
+        self.database: Database = recorder.database
+        self.people = PersonalData(self.database)
+        self.outputs = Outputs(self.database)
 
     def construct_repository(self) -> Repository[UUID]:
         return CachedRepository(
@@ -126,10 +176,19 @@ class Ledger(Application[UUID]):
         A shared aggregate (`shared=True` lookups) is the cache's: changing it
         would change what every later command reads, so it is never saved."""
         repository: Any = self.repository
+        # eventsourcing's `save` as it runs for aggregates, without its
+        # runtime Protocol checks of each object (~15 us a save).
+        processing: ProcessingEvent[UUID] = ProcessingEvent()
         for aggregate in aggregates:
             if repository.is_shared(aggregate):
                 raise RuntimeError(f"{aggregate.id} was looked up shared (read-only); get a copy")
-        return super().save(*aggregates, side_writes=tuple(side_writes))
+            processing.events.extend(aggregate.collect_events())
+            processing.aggregates[aggregate.id] = aggregate
+        processing.saved_kwargs["side_writes"] = tuple(side_writes)
+        recordings = self._record(processing)
+        self._take_snapshots(processing)
+        self._notify(recordings)
+        return recordings
 
     # ---- lookups ------------------------------------------------------------------
 
@@ -166,6 +225,18 @@ class Ledger(Application[UUID]):
         self, application_id: UUID, *, shared: bool = False
     ) -> ApplicationAggregate:
         return self._get(application_id, ApplicationAggregate, "application", shared)
+
+    def participant_with_program(self, participant_id: UUID) -> tuple[Any, Program]:
+        """An application and its program, both shared (read-only), brought
+        up to date by one query when the application is cached (its program
+        never changes)."""
+        repository: Any = self.repository
+        cached = repository.peek(participant_id)
+        if not isinstance(cached, ApplicationAggregate):
+            participant = self.get_application(participant_id, shared=True)
+            return participant, self.program_of(participant, shared=True)
+        participant, program = repository.shared_many((participant_id, cached.program_id))
+        return participant, program
 
     def get_person(self, application: ApplicationAggregate) -> Person:
         """The personal data of an application's person (PersonalDataErased

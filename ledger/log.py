@@ -30,6 +30,7 @@ from ledger.events import envelope, is_unreadable, unreadable_envelope
 
 PAGE = 500
 DECODED = 5000  # envelopes a process keeps decoded (a few MB)
+SHARED_PAGES = 8  # pages a process's followers share (`StoredLog.followed`)
 logger = logging.getLogger("labledger.log")
 
 UNREADABLE_EVENTS = Counter(
@@ -90,10 +91,33 @@ class StoredLog:
         self._decoded: OrderedDict[tuple[Any, ...], dict[str, Any]] = OrderedDict()
         self._remember = remember
         self._lock = threading.Lock()
+        self._pages: OrderedDict[int, list[Entry]] = OrderedDict()  # by `after`
 
     def entries(self, after: int, limit: int = PAGE) -> list[Entry]:
         notifications = self.recorder.select_notifications(max(after + 1, 1), limit)
         return [Entry(n, self._envelope(n)) for n in notifications]
+
+    def followed(self, after: int, limit: int = PAGE) -> list[Entry]:
+        """`entries` for this process's followers, which all read the same
+        pages: a page read from the store is remembered, and the next
+        follower asking for the events after the same position gets it
+        again (envelopes of its own), with only the events committed since
+        read from the store, instead of reading and looking up each event
+        once more. A remembered page is never wrong: positions commit in
+        order on both stores (SQLite has one writer; eventsourcing appends
+        under a table lock on PostgreSQL), so no event can appear later
+        between two positions a page holds."""
+        with self._lock:
+            page = self._pages.get(after, [])
+        if len(page) < limit:
+            page = page + self.entries(page[-1].position if page else after, limit - len(page))
+            if not page:
+                return page
+            with self._lock:
+                self._pages[after] = page
+                if len(self._pages) > SHARED_PAGES:
+                    self._pages.popitem(last=False)
+        return [Entry(e.stored, dict(e.envelope)) for e in page[:limit]]
 
     def _envelope(self, stored: Any) -> dict[str, Any]:
         """`decode`, remembered for the last `remember` events read: decoding

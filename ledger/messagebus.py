@@ -4,7 +4,9 @@ It owns what every command shares: the idempotency record (a stored response
 is replayed, not run again; the record is written in the same transaction as
 the events), the transaction (the handler's changes are saved at once), the
 optimistic-concurrency retry (a lost race runs the handler again on fresh
-aggregates, with jittered back-off, then answers 409) and the size of each
+aggregates, with jittered back-off, then answers 409), the reads (a
+handler's lookups, aggregates, the output index and personal data, share one
+read transaction on one connection, ended before the save) and the size of each
 new event's transparency-log leaf (`ledger.leaf`: over 65,535 bytes is 422,
 nothing saved).
 """
@@ -13,7 +15,8 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
@@ -73,12 +76,13 @@ class CommandBus:
         already used raises `DuplicateRequest` with the response it got (the
         same key with another request: `IdempotencyKeyReused`)."""
         handler = self.handlers[type(command)]
-        if idempotency is not None:
-            if respond is None:
-                raise ValueError("an idempotent command needs the response to record")
-            self._replay_if_done(idempotency)
+        if idempotency is not None and respond is None:
+            raise ValueError("an idempotent command needs the response to record")
         for attempt in range(MAX_ATTEMPTS):
-            changes = handler(self.ledger, command, actor)
+            with self._reads():
+                if idempotency is not None and attempt == 0:
+                    self._replay_if_done(idempotency)
+                changes = handler(self.ledger, command, actor)
             check_leaf_size(e for a in changes.aggregates for e in a.pending_events)
             body = respond(changes.result) if respond is not None else None
             side_writes = list(changes.side_writes)
@@ -102,6 +106,18 @@ class CommandBus:
         raise errors.ConcurrencyConflict(
             f"gave up after {MAX_ATTEMPTS} concurrent-update retries; retry the request"
         )
+
+    @contextmanager
+    def _reads(self) -> Iterator[None]:
+        """The reads of one attempt in one transaction: fresh ones (a read
+        shared from before, or a lost race's, is ended first), and ended
+        before the save writes, so no snapshot outlives them: whatever
+        changed since is the save's optimistic concurrency to catch."""
+        database = self.ledger.database
+        database.renew()
+        with database.sharing():
+            yield
+        database.renew()
 
     def _replay_if_done(self, key: IdempotencyKey) -> None:
         stored = self.idempotency.lookup(key.scope, key.key)

@@ -16,7 +16,7 @@ memory with the same side writes.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 from uuid import UUID
 
@@ -45,6 +45,46 @@ def _write(cur: Cursor, side_writes: Sequence[SideWrite], events: Sequence[Store
         side_write.write(cur, events)
 
 
+def _select_events(
+    database: Database,
+    table: str,
+    originator_id: Any,
+    gt: int | None,
+    lte: int | None,
+    desc: bool,
+    limit: int | None,
+) -> list[dict[str, Any]]:
+    """eventsourcing's `select_events`, read through the `Database`: inside
+    `Database.sharing` (a command's reads, `ledger.messagebus`) every read
+    joins the one shared transaction on one connection, not one each."""
+    statement = f"SELECT * FROM {{t}}{table} WHERE originator_id = ?"
+    params: list[Any] = [originator_id]
+    if gt is not None:
+        statement += " AND originator_version > ?"
+        params.append(gt)
+    if lte is not None:
+        statement += " AND originator_version <= ?"
+        params.append(lte)
+    statement += " ORDER BY originator_version " + ("DESC" if desc else "ASC")
+    if limit is not None:
+        statement += " LIMIT ?"
+        params.append(limit)
+    with database.transaction() as cur:
+        return cur.all(statement, params)
+
+
+def _select_new_events(
+    database: Database, table: str, after: Sequence[tuple[Any, int]]
+) -> list[dict[str, Any]]:
+    """The events of several aggregates after a version each, in one
+    statement (each aggregate's in version order)."""
+    where = " OR ".join(["(originator_id = ? AND originator_version > ?)"] * len(after))
+    params = [value for pair in after for value in pair]
+    statement = f"SELECT * FROM {{t}}{table} WHERE {where} ORDER BY originator_version"
+    with database.transaction() as cur:
+        return cur.all(statement, params)
+
+
 def _head(database: Database, statement: str) -> int:
     def read() -> int:
         row = cur.one(statement)
@@ -70,6 +110,33 @@ class LedgerSQLiteRecorder(SQLiteApplicationRecorder):
         _write(Cursor(c, self.database), side_writes, stored_events)
         return super()._insert_events(c, stored_events, **kwargs)
 
+    def select_events(
+        self,
+        originator_id: UUID | str,
+        *,
+        gt: int | None = None,
+        lte: int | None = None,
+        desc: bool = False,
+        limit: int | None = None,
+    ) -> Sequence[StoredEvent]:
+        key = originator_id.hex if isinstance(originator_id, UUID) else originator_id
+        rows = _select_events(self.database, self.events_table_name, key, gt, lte, desc, limit)
+        return [self._stored(row) for row in rows]
+
+    def select_new_events(self, versions: Mapping[UUID, int]) -> list[StoredEvent]:
+        """The events stored after each aggregate's version, in one statement."""
+        after = [(aggregate_id.hex, version) for aggregate_id, version in versions.items()]
+        rows = _select_new_events(self.database, self.events_table_name, after)
+        return [self._stored(row) for row in rows]
+
+    def _stored(self, row: Mapping[str, Any]) -> StoredEvent:
+        return StoredEvent(
+            originator_id=self.convert_originator_id(row["originator_id"]),
+            originator_version=row["originator_version"],
+            topic=row["topic"],
+            state=row["state"],
+        )
+
     def position_of(self, originator_id: UUID, originator_version: int) -> int | None:
         row = self.database.fetchone(
             f"SELECT rowid AS position FROM {{t}}{self.events_table_name} "
@@ -89,6 +156,15 @@ class LedgerSQLiteRecorder(SQLiteApplicationRecorder):
         return _head(self.database, self.head_statement)
 
 
+def _pg_stored(row: Mapping[str, Any]) -> StoredEvent:
+    return StoredEvent(
+        originator_id=row["originator_id"],
+        originator_version=row["originator_version"],
+        topic=row["topic"],
+        state=bytes(row["state"]),
+    )
+
+
 class LedgerPostgresRecorder(PostgresApplicationRecorder):
     def __init__(self, datastore: Any, **kwargs: Any) -> None:
         super().__init__(datastore, **kwargs)
@@ -105,6 +181,34 @@ class LedgerPostgresRecorder(PostgresApplicationRecorder):
         if stored_events:
             _write(Cursor(curs, self.database), side_writes, stored_events)
         super()._insert_events(curs, stored_events, **kwargs)
+
+    def _notify_channel(self, curs: Any) -> None:
+        """No NOTIFY with each save: nothing here LISTENs (every reader pages
+        through the log, `ledger.log`), and a NOTIFY is a statement of each
+        save plus the server's notification queue at each commit. A reader
+        that subscribes (eventsourcing's `subscribe`) needs it back."""
+
+    def subscribe(self, gt: int | None = None, topics: Sequence[str] = ()) -> Any:
+        raise NotImplementedError("saves send no NOTIFY here: page through the log (ledger.log)")
+
+    def select_events(
+        self,
+        originator_id: UUID | str,
+        *,
+        gt: int | None = None,
+        lte: int | None = None,
+        desc: bool = False,
+        limit: int | None = None,
+    ) -> Sequence[StoredEvent]:
+        rows = _select_events(
+            self.database, self.events_table_name, originator_id, gt, lte, desc, limit
+        )
+        return [_pg_stored(row) for row in rows]
+
+    def select_new_events(self, versions: Mapping[UUID, int]) -> list[StoredEvent]:
+        """As `LedgerSQLiteRecorder.select_new_events`."""
+        rows = _select_new_events(self.database, self.events_table_name, list(versions.items()))
+        return [_pg_stored(row) for row in rows]
 
     def position_of(self, originator_id: UUID, originator_version: int) -> int | None:
         row = self.database.fetchone(

@@ -17,10 +17,10 @@ def record_generation(
     actor.check_acts_for(command.participant_id)
     at = Generation.check_time(command.generated_at, ledger.clock())
     # Both only read: shared, not copied.
-    participant = ledger.get_application(command.participant_id, shared=True)
+    participant, program = ledger.participant_with_program(command.participant_id)
     generation = Generation.record(
         participant,
-        ledger.program_of(participant, shared=True),
+        program,
         command.tool,
         command.tool_version,
         command.output_sha256,

@@ -8,10 +8,13 @@ is read once, in large pages, each event decoded once (fast,
 their own `apply`, unchanged, on a private scratch SQLite database (a
 temporary file) in one transaction, with their writes deferred
 (`projections.docs.defer`): the rows they never read back (roster versions,
-generations, violations, counts) go straight to the ledger's database in
-large sorted batches (COPY on PostgreSQL), their documents to the scratch
-tables once a page, copied over at the end, so memory stays flat. The rows
-are the rows the follower writes (tests/integration/test_bulk_rebuild.py).
+generations, violations, counts) go to the ledger's database in large sorted
+batches (COPY on PostgreSQL), written by a thread of their own while the pass
+goes on, their documents to the scratch tables once a page, copied over at
+the end, so memory stays flat. A long pass builds the audit in a second
+process (`projections.bulk_split`, which calls `fill` in each), on the
+second core. The rows are the
+rows the follower writes (tests/integration/test_bulk_rebuild.py).
 The tracking row of each generation is written last, and the generations are
 not served until `projections.rebuild` switches to them, so a crash part-way
 leaves only rows that the next rebuild drops.
@@ -23,7 +26,6 @@ that event and reports the view stuck there.
 
 from __future__ import annotations
 
-import operator
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -32,10 +34,10 @@ from typing import Any
 
 from eventsourcing.sqlite import SQLiteDatastore
 
-from ledger.database import Cursor, Database, storable_text
+from ledger.database import Cursor, Database
 from ledger.log import EventLog, count_unreadable, read_page
-from ledger.tables import Table
 from projections import docs
+from projections.bulk_output import Output, raw
 from projections.decoding import FastDecoder
 from projections.follower import Follower
 from projections.tracking import advance, tracking_key
@@ -55,23 +57,29 @@ def fill(
     gens: Sequence[int],
     progress: Progress | None = None,
     renew: Callable[[], None] = lambda: None,
+    head: int | None = None,
 ) -> int:
-    """Apply the log up to its current head to generation `gens[i]` of
-    `followers[i]`'s view and record that position; returns it (0: nothing
-    done). Raises ApplyFailed if a view fails (what was written is then only
-    rows of generations nobody serves). `renew` is called after each page and
-    each chunk written (the caller's leases outlive a pass of minutes)."""
+    """Apply the log up to `head` (default: its current head) to generation
+    `gens[i]` of `followers[i]`'s view and record that position; returns it
+    (0: nothing done). Raises ApplyFailed if a view fails (what was written is
+    then only rows of generations nobody serves). `renew` is called after each
+    page and each chunk written (the caller's leases outlive a pass of
+    minutes). `projections.bulk_split.fill` runs this in two processes."""
     if not followers:
         return 0
     log, db = followers[0].log, followers[0].db
-    head = log.head()
+    head = log.head() if head is None else head
     if head == 0:
         return 0
-    out = Output(db, {t.name: t for f in followers for t in f.projection.tables}, renew)
-    with scratch(followers) as work:
-        reached = _apply_log(work, log, followers, gens, head, out, _both(progress, renew))
-        for follower, gen in zip(followers, gens, strict=True):
-            _copy(work, out, follower, gen)
+    out = Output(db, {t.name: t for f in followers for t in f.projection.tables}, renew, COPY)
+    try:
+        with scratch(followers) as work:
+            reached = _apply_log(work, log, followers, gens, head, out, _both(progress, renew))
+            for follower, gen in zip(followers, gens, strict=True):
+                _copy(work, out, follower, gen)
+        out.close()  # every row handed over is written: only then the tracking rows
+    finally:
+        out.stop()
     with db.transaction(write=True) as cur:
         for follower, gen in zip(followers, gens, strict=True):
             advance(cur, tracking_key(follower.projection.name, gen), 1, reached)
@@ -109,6 +117,9 @@ def _apply_log(
     a page (`docs.flush`), so memory stays flat."""
     position = 0
     with work.transaction(write=True) as cur:
+        # The documents' keys are random (hashes, ids): SQLite's default 2 MB
+        # page cache sends most lookups and upserts to the file by 100k events.
+        cur.execute("PRAGMA cache_size = -65536")  # KiB: bounded, so still flat
         docs.defer(cur)
         for page in pages(log, head):
             _apply_page(cur, page, followers, gens)
@@ -163,60 +174,8 @@ def _copy(work: Database, out: Output, follower: Follower, gen: int) -> None:
                 f"ORDER BY {', '.join(table.primary_key)}",
                 (gen,),
             )
-            for rows in iter(lambda: _raw(source).fetchmany(COPY), []):
+            for rows in iter(lambda: raw(source).fetchmany(COPY), []):
                 out.write(table.name, columns, [tuple(r) for r in rows])
-
-
-class Output:
-    """Rows on their way into the ledger's database: kept until a table has
-    COPY of them, then written in primary-key order, a transaction per chunk
-    so live writers are not held up for the whole rebuild."""
-
-    def __init__(self, db: Database, tables: dict[str, Table], renew: Callable[[], None]):
-        self.db = db
-        self.tables = tables
-        self.renew = renew
-        self.pending: docs.Rows = {}
-
-    def add(self, rows: docs.Rows) -> None:
-        for (table, columns), values in rows.items():
-            waiting = self.pending.setdefault((table, columns), [])
-            waiting += values
-            if len(waiting) >= COPY:
-                self.write(table, columns, self._sorted(table, columns, waiting))
-                del self.pending[(table, columns)]
-
-    def drain(self) -> None:
-        for (table, columns), values in self.pending.items():
-            self.write(table, columns, self._sorted(table, columns, values))
-        self.pending = {}
-
-    def _sorted(
-        self, table: str, columns: tuple[str, ...], rows: list[tuple[Any, ...]]
-    ) -> list[tuple[Any, ...]]:
-        """Appended to the table's index in order, not scattered across it
-        (a third of the time on SQLite)."""
-        key = operator.itemgetter(*(columns.index(c) for c in self.tables[table].primary_key))
-        return sorted(rows, key=key)
-
-    def write(self, table: str, columns: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
-        names, marks = ", ".join(columns), ", ".join("?" for _ in columns)
-        for start in range(0, len(rows), COPY):
-            chunk = rows[start : start + COPY]
-            with self.db.transaction(write=True) as cur:
-                if cur.dialect == "postgres":
-                    _copy_in(cur, self.db.sql(f"COPY {{t}}{table} ({names}) FROM STDIN"), chunk)
-                else:
-                    cur.executemany(f"INSERT INTO {{t}}{table} ({names}) VALUES ({marks})", chunk)
-            self.renew()
-
-
-def _copy_in(cur: Cursor, statement: str, rows: list[tuple[Any, ...]]) -> None:
-    """PostgreSQL's COPY: several times executemany's rows per second. Text
-    is stored as `Cursor.execute` stores it (`storable_text`)."""
-    with _raw(cur).copy(statement) as copy:
-        for row in rows:
-            copy.write_row([storable_text(v) if isinstance(v, str) else v for v in row])
 
 
 def _both(progress: Progress | None, renew: Callable[[], None]) -> Progress:
@@ -226,10 +185,3 @@ def _both(progress: Progress | None, renew: Callable[[], None]) -> Progress:
             progress(position, head)
 
     return report
-
-
-def _raw(cur: Cursor) -> Any:
-    """The driver's own cursor under `cur` (sqlite3's, psycopg's), to stream
-    rows as tuples and to COPY."""
-    raw = cur._raw
-    return getattr(raw, "sqlite_cursor", raw)

@@ -35,9 +35,10 @@ def docs_table(name: str) -> Table:
 
 
 # `cur.cache` keys: on a deferring cursor the views' writes wait in its cache,
-# to be written in bulk (`projections.bulk`); DIRTY: the documents put since
-# the last `flush`.
-DEFERRED, DIRTY = "docs:deferred", "docs:dirty"
+# to be written in bulk (`projections.bulk`); on a batching one only the
+# documents do, until the `flush` that ends a follower's batch; DIRTY: the
+# documents put since the last `flush`.
+DEFERRED, BATCHED, DIRTY = "docs:deferred", "docs:batched", "docs:dirty"
 Rows = dict[tuple[str, tuple[str, ...]], list[tuple[Any, ...]]]
 
 
@@ -46,6 +47,14 @@ def defer(cur: Cursor) -> None:
     write in its cache: `flush` writes the documents on `cur` (they are read
     back), `take` hands over the rest."""
     cur.cache[DEFERRED] = True
+
+
+def batch(cur: Cursor) -> None:
+    """From now on `Docs.put` on `cur` keeps the document in its cache, read
+    back from there, until `flush` writes it: a document put for each event
+    of a batch (a participant's, a program's) is written once a batch.
+    Everything else is written and read as without it."""
+    cur.cache[BATCHED] = True
 
 
 def is_deferred(cur: Cursor) -> bool:
@@ -69,7 +78,8 @@ def add(cur: Cursor, table: str, columns: tuple[str, ...], key: tuple[Any, ...])
 
 
 def flush(cur: Cursor) -> None:
-    """Write the documents put since the last flush on a deferring `cur` and
+    """Write the documents put since the last flush on a deferring or
+    batching `cur` and
     forget every document it remembers, so memory stays flat: the next read
     of one is a read of its row."""
     dirty = cur.cache.pop(DIRTY, set())
@@ -111,6 +121,7 @@ class Docs:
         self.table = table
         self.gen = gen
         self.deferred = bool(cur.cache.get(DEFERRED))
+        self.waits = self.deferred or bool(cur.cache.get(BATCHED))  # puts wait for `flush`
 
     def _slot(self, kind: str, key: str) -> tuple[str, str, int, str, str]:
         return ("docs", self.table, self.gen, kind, key)
@@ -144,7 +155,7 @@ class Docs:
         slot = self._slot(kind, key)
         self.cur.cache[slot] = text
         self.cur.cache.pop(("parsed", slot), None)
-        if self.deferred:
+        if self.waits:
             self.cur.cache.setdefault(DIRTY, set()).add(slot)
             return
         self.cur.execute(
@@ -157,14 +168,21 @@ class Docs:
         if self.deferred:
             found = {key: self.get(kind, key) for key in keys}
             return {key: doc for key, doc in found.items() if doc is not None}
+        found = {}
+        if self.waits:  # those this transaction read or put, as it has them
+            cache = self.cur.cache
+            known = [key for key in keys if self._slot(kind, key) in cache]
+            found = {key: self.get(kind, key) for key in known}
+            found = {key: doc for key, doc in found.items() if doc is not None}
+            keys = [key for key in keys if key not in set(known)]
         if not keys:
-            return {}
+            return found
         marks = ", ".join("?" for _ in keys)
         rows = self.cur.all(
             f"SELECT id, doc FROM {{t}}{self.table} WHERE gen = ? AND kind = ? AND id IN ({marks})",
             (self.gen, kind, *keys),
         )
-        return {r["id"]: loads(r["doc"]) for r in rows}
+        return found | {r["id"]: loads(r["doc"]) for r in rows}
 
 
 Handler = Callable[[Cursor, int, dict[str, Any], Docs], None]

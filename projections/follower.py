@@ -29,6 +29,7 @@ from ledger.faults import Fault, Guard, Stuck
 from ledger.leases import Lease
 from ledger.log import EventLog, count_unreadable, read_page
 from ledger.tables import Table
+from projections import docs
 from projections.tracking import AlreadyApplied, active, advance, tracked, tracking_key
 
 BATCH = 500
@@ -99,7 +100,12 @@ class Follower:
         Raises Stuck when an event cannot be applied: the page is then
         applied one event per transaction, so every event before that one is
         committed and the failure names its position."""
-        page = read_page(self.log, self.tracked(gen), self.batch)
+        after = self.tracked(gen)
+        followed = getattr(self.log, "followed", None)  # pages shared by the followers
+        if followed is None:
+            page = read_page(self.log, after, self.batch)
+        else:
+            page = [entry.envelope for entry in followed(after, self.batch)]
         if not page:
             return 0
         try:
@@ -121,8 +127,10 @@ class Follower:
                 advance(cur, key, page[0]["position"], page[-1]["position"])
                 if serving:
                     self._check_still_serving(cur, gen)
+                docs.batch(cur)  # a document put for several events is written once
                 for env in page:
                     self.projection.apply(cur, gen, env)
+                docs.flush(cur)
         except (GenerationSwitched, AlreadyApplied):
             return 0  # a rebuild took over, or someone else applied these: re-read
         # Views skip an unreadable event (the audit lists it): say so, loudly.

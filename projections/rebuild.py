@@ -2,7 +2,8 @@
 
 The rebuild claims the next generation number, applies the whole log into it
 beside the serving generation (its own tracking key, so both advance
-independently): in one pass for every view rebuilt (`projections.bulk`),
+independently): in one pass for every view rebuilt (`projections.bulk`; the
+audit in a second process on a long log, `projections.bulk_split`),
 then in the follower's pages for what arrived meanwhile. Once it has caught
 up it switches `proj_active` in one
 transaction. A follower batch still writing the old generation sees the
@@ -15,7 +16,7 @@ import time
 from collections.abc import Callable, Sequence
 
 from ledger.leases import Lease
-from projections import bulk
+from projections import bulk, bulk_split
 from projections.follower import Follower
 from projections.tracking import tracking_key
 
@@ -49,7 +50,7 @@ def rebuild_all(
         for follower, old, new in zip(followers, olds, news, strict=True):
             drop_generations(follower, keep=(old, new))  # leftovers of a crashed rebuild
         try:
-            bulk.fill(followers, news, progress, renew=lambda: _renew(guards))
+            bulk_split.fill(followers, news, progress, renew=lambda: _renew(guards))
         except bulk.ApplyFailed:  # the follower below finds the event and says so
             for follower, old in zip(followers, olds, strict=True):
                 drop_generations(follower, keep=(old,))  # and starts the new one afresh

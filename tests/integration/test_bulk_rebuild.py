@@ -8,7 +8,7 @@ import pytest
 from ledger.faults import Stuck
 from ledger.leases import Lease
 from ledger.log import iter_entries
-from projections import bulk
+from projections import bulk, bulk_split
 from projections.decoding import FastDecoder
 from projections.follower import Follower
 from projections.rebuild import rebuild_all
@@ -16,12 +16,20 @@ from tests.integration.bulk_support import every_event
 from tests.integration.projection_support import dump, followers, grow, open_program
 
 
-@pytest.mark.parametrize("page, copy", [(bulk.PAGE, bulk.COPY), (7, 5)])
-def test_a_bulk_rebuild_writes_every_row_the_followers_wrote(store_system, monkeypatch, page, copy):
+@pytest.mark.parametrize(
+    "page, copy, split_at",
+    [(bulk.PAGE, bulk.COPY, bulk_split.SPLIT_AT), (7, 5, bulk_split.SPLIT_AT), (7, 5, 0)],
+    ids=["one-process", "small-pages", "audit-in-a-second-process"],
+)
+def test_a_bulk_rebuild_writes_every_row_the_followers_wrote(
+    store_system, monkeypatch, page, copy, split_at
+):
     """Also in pages of 7 events and chunks of 5 rows: documents flushed and
-    read back from the scratch tables, rows written while the pass goes on."""
+    read back from the scratch tables, rows written while the pass goes on;
+    and with the audit built by a second process."""
     monkeypatch.setattr(bulk, "PAGE", page)
     monkeypatch.setattr(bulk, "COPY", copy)
+    monkeypatch.setattr(bulk_split, "SPLIT_AT", split_at)
     every_event(store_system)
     views = followers(store_system, batch=7)
     for follower in views:
@@ -67,7 +75,12 @@ def test_events_written_during_the_bulk_pass_are_applied_before_the_switch(store
     assert [dump(f) for f in views] == with_writes
 
 
-def test_a_view_that_cannot_apply_an_event_is_reported_stuck_there(store_system, monkeypatch):
+@pytest.mark.parametrize("split_at", [bulk_split.SPLIT_AT, 0], ids=["one", "two-processes"])
+def test_a_view_that_cannot_apply_an_event_is_reported_stuck_there(
+    store_system, monkeypatch, split_at
+):
+    """With two processes, the one building the audit is stopped as well."""
+    monkeypatch.setattr(bulk_split, "SPLIT_AT", split_at)
     every_event(store_system)
     views = followers(store_system)
     roster = views[0]

@@ -162,3 +162,32 @@ def test_a_command_sees_what_another_process_saved_since_it_cached_the_aggregate
         assert other.store.ledger.get_program(slug).seats_used == 1
     finally:
         other.close()
+
+
+def test_a_save_on_postgresql_sends_no_notify(pg_url, tmp_path, monkeypatch):
+    """Nothing LISTENs (readers page through the log): a save is one
+    statement shorter, and a subscription is refused rather than left deaf."""
+    import psycopg
+
+    from tests.helpers import make_settings, open_system
+
+    system = open_system(make_settings(pg_url, tmp_path))
+    sent: list[str] = []
+
+    def spy(method):
+        def spied(self, query, *args, **kwargs):
+            sent.append(query if isinstance(query, str) else query.as_string(self))
+            return method(self, query, *args, **kwargs)
+
+        return spied
+
+    try:
+        for name in ("execute", "executemany"):
+            monkeypatch.setattr(psycopg.Cursor, name, spy(getattr(psycopg.Cursor, name)))
+        open_program(system)
+        assert any("INSERT INTO" in s.upper() for s in sent)
+        assert not [s for s in sent if "NOTIFY" in s.upper()]
+        with pytest.raises(NotImplementedError):
+            system.store.ledger.recorder.subscribe()
+    finally:
+        system.close()

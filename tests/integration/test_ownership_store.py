@@ -159,3 +159,46 @@ def test_db_init_builds_the_index_and_the_audit_from_the_history(store_system, s
     bus.handle(generation(kim, other), kim)
     with pytest.raises(errors.ContentGeneratedByAnother):
         bus.handle(c.DeclareOwnership("Front-run", other, (lees,), "mine"), lee)
+
+
+def test_a_generation_reads_on_one_connection_and_saves_on_another(store_system, monkeypatch):
+    """Its participant, program and output-index row are read in one shared
+    transaction (`ledger.messagebus`), not one connection checkout each."""
+    kim, _, _ = residency(store_system)
+    datastore = store_system.store.db.datastore
+    checkout = datastore.get_connection
+    checkouts: list[object] = []
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        checkouts.append(kwargs.get("commit"))
+        return checkout(*args, **kwargs)
+
+    monkeypatch.setattr(datastore, "get_connection", counted)
+    store_system.bus.handle(generation(kim), kim)
+    assert len(checkouts) == 2
+
+
+@pytest.mark.parametrize(
+    ("change", "refusal"),
+    [
+        (lambda kim: c.CloseProgram("race"), errors.ProgramClosed),
+        (lambda kim: c.RevokeTool(kim.participant_id, "video", "ended"), errors.NoActiveGrant),
+    ],
+)
+def test_a_generation_sees_what_another_process_changed_since_it_cached_both(
+    store_system, store_settings, change, refusal
+):
+    """The participant and the program, cached here, are brought up to date
+    by one query (`Ledger.participant_with_program`): a program closed or a
+    grant revoked by another process refuses the next generation here."""
+    from api.bootstrap import bootstrap
+
+    kim, _, _ = residency(store_system)
+    store_system.bus.handle(generation(kim, sha("cached")), kim)  # both cached here
+    other = bootstrap(store_settings)  # another process on the same store
+    try:
+        other.bus.handle(change(kim), STAFF)
+    finally:
+        other.close()
+    with pytest.raises(refusal):
+        store_system.bus.handle(generation(kim), kim)

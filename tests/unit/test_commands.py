@@ -170,3 +170,14 @@ def test_a_lost_race_runs_the_handler_again_on_fresh_aggregates(bus):
     written = bus.handle(c.AdmitApplicant(kim), STAFF)
     assert calls == [kim, lee, kim]
     assert written.result.seats_left == 3
+
+
+def test_a_program_is_snapshotted_at_its_fiftieth_event(bus, memory):
+    program(bus, capacity=60)  # version 2
+    for n in range(48):
+        admitted(bus, f"Artist {n}")
+    ledger = memory.ledger
+    program_id = ledger.get_program("seoul").id
+    (snapshot,) = ledger.snapshots.get(program_id)
+    assert snapshot.originator_version == 50
+    assert ledger.get_program("seoul").seats_used == 48

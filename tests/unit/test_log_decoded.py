@@ -54,3 +54,29 @@ def test_it_remembers_at_most_its_bound():
     log.entries(0)
     log.entries(0)
     assert log.decoded == 40 and len(log._decoded) == 5
+
+
+class CountingRecorder(Recorder):
+    reads: list[tuple[int, int]]
+
+    def select_notifications(self, start: int, limit: int) -> list[Stored]:
+        self.reads.append((start, limit))
+        return super().select_notifications(start, limit)
+
+
+def test_followers_share_a_page_and_read_only_what_was_committed_since():
+    stored = [Stored(n, uuid4(), 1, "t", b"x%d" % n) for n in range(1, 4)]
+    recorder = CountingRecorder(stored)
+    recorder.reads = []
+    log = Log(recorder, mapper=None)
+
+    first = log.followed(0, 500)
+    stored.append(Stored(4, uuid4(), 1, "t", b"x4"))  # committed after the first read
+    second = log.followed(0, 500)
+
+    assert [e.position for e in first] == [1, 2, 3]
+    assert [e.position for e in second] == [1, 2, 3, 4]
+    assert recorder.reads == [(1, 500), (4, 497)]  # the second read only what was new
+    assert log.decoded == 4
+    second[0].envelope["mine"] = True  # each follower's envelopes are its own
+    assert "mine" not in log.followed(0, 2)[0].envelope
