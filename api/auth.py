@@ -10,8 +10,7 @@ from flask import g, request
 
 from api.errors import ProblemError
 from api.openapi import secured
-from api.read_state import bearer_token, is_read, read_state
-from api.services import system
+from api.read_state import actor_of_token, bearer_token, is_read, read_state
 from ledger.actors import Actor, Role
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -19,9 +18,10 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 def current_actor() -> Actor:
     """The request's actor from its bearer token; 401 when missing or unknown."""
-    if "actor" in g:
-        return g.actor
-    if not request.headers.get("Authorization"):
+    actor: Actor | None = g.get("actor")
+    if actor is not None:
+        return actor
+    if not request.environ.get("HTTP_AUTHORIZATION"):
         raise ProblemError(
             401,
             "a bearer token is required: Authorization: Bearer <token>",
@@ -40,10 +40,11 @@ def current_actor() -> Actor:
 
 def _authenticate(token: str | None) -> Actor | None:
     """A read looks its token up in its first statement (`api.read_state`);
-    a write, on its own."""
+    a write, on its own (on SQLite, from the worker's memory while nothing
+    was committed since: a revocation is a commit)."""
     if token is None:
         return None
-    return read_state().actor if is_read() else system().tokens.authenticate(token)
+    return read_state().actor if is_read() else actor_of_token(token)
 
 
 def require(*roles: Role, why: str | None = None) -> Callable[[F], F]:

@@ -4,8 +4,9 @@ A read's strong tag (`api.conditional.tag_read`) names one representation's
 exact bytes: the views' positions, the log head and who asks for what. So a
 worker that already answered a tag may answer it again from memory, without
 reading a view row or building a body: the token and the positions are still
-read first (one statement), so a revoked token is still refused and a new
-event still makes a new tag. A body that changes with time alone names the
+read first (one statement; on SQLite none while no connection committed,
+`api.state_cache`), so a revoked token is still refused and a new event
+still makes a new tag. A body that changes with time alone names the
 instant (`until`) after which it is not served from here.
 
 Bounded by entries and by bytes, least recently used first out; per worker
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from flask import Response
@@ -40,7 +42,11 @@ class Entry:
         return len(self.body) + sum(len(k) + len(v) for k, v in self.headers)
 
     def response(self, response_class: type[Response]) -> Response:
-        return response_class(self.body, status=200, headers=list(self.headers))
+        response = response_class(self.body, status=200)
+        # The headers as they were sent (werkzeug checked each when the view's
+        # response was built): copied in, not checked one by one again.
+        response.headers._list = list(self.headers)  # type: ignore[attr-defined]
+        return response
 
 
 def entry_of(response: Response, until: str | None) -> Entry | None:
@@ -62,13 +68,17 @@ class BodyCache:
     def __len__(self) -> int:
         return len(self._entries)
 
-    def get(self, tag: str, now: str) -> Entry | None:
-        """The answer kept for `tag`, if it is still valid at `now` (RFC 3339 UTC)."""
+    def get(self, tag: str, now: str | Callable[[], str]) -> Entry | None:
+        """The answer kept for `tag`, if it is still valid at `now` (RFC 3339
+        UTC, or how to read it: only an entry with an instant needs it)."""
         with self._lock:
             entry = self._entries.get(tag)
             if entry is None:
                 return None
-            if entry.until is not None and not now < entry.until:
+            if (
+                entry.until is not None
+                and not (now if isinstance(now, str) else now()) < entry.until
+            ):
                 self._drop(tag)
                 return None
             self._entries.move_to_end(tag)

@@ -119,8 +119,10 @@ def _check_url(req: Request) -> None:
                 title="Bad Request",
                 errors={name: [reason]},
             )
+    if not req.environ.get("QUERY_STRING"):  # most requests: nothing more to check
+        return
     args = req.args
-    if not args:  # most requests: nothing more to check
+    if not args:
         return
     errors: dict[str, list[str]] = {}
     for name, value in args.items(multi=True):
@@ -163,9 +165,10 @@ def register_request_guards(app: Flask) -> None:
     def _guard() -> Response | None:
         req = request._get_current_object()  # type: ignore[attr-defined]
         _check_url(req)
-        limit = app.config.get("MAX_CONTENT_LENGTH")
-        if limit and req.content_length and req.content_length > limit:
-            return problem(413, "Request Entity Too Large", too_large(app))
+        if req.environ.get("CONTENT_LENGTH"):  # no length (most GETs): nothing to bound
+            limit = app.config.get("MAX_CONTENT_LENGTH")
+            if limit and req.content_length and req.content_length > limit:
+                return problem(413, "Request Entity Too Large", too_large(app))
         if req.method not in _WRITES:
             return None
         if req.path.startswith(FORMS_PREFIX) and req.mimetype == FORM:
@@ -212,20 +215,30 @@ def _csp(path: str, mimetype: str | None) -> str:
     return PAGE_CSP if mimetype == "text/html" else API_CSP
 
 
+def _header_lists() -> dict[str, list[tuple[str, str]]]:
+    return {csp: [*SECURITY_HEADERS.items(), (CSP, csp)] for csp in (API_CSP, PAGE_CSP, DOCS_CSP)}
+
+
 def register_response_headers(app: Flask) -> None:
+    every = _header_lists()  # one list per policy: appended whole to most responses
+
     @app.after_request
     def _headers(response: Response) -> Response:
+        req = request._get_current_object()  # type: ignore[attr-defined]
         headers = response.headers
         # Each header unless the view set its own: one pass over what is
         # there, then appends (a setdefault each scans the list again).
         present = _SECURITY_NAMES.intersection(name.lower() for name in headers.keys())
-        for name, value in SECURITY_HEADERS.items():
-            if name.lower() not in present:
-                headers.add(name, value)
-        if CSP.lower() not in present:
-            headers.add(CSP, _csp(request.path, response.mimetype))
+        if not present:  # most responses: all of them, as they are (no check needed)
+            headers._list.extend(every[_csp(req.path, response.mimetype)])  # type: ignore[attr-defined]
+        else:
+            for name, value in SECURITY_HEADERS.items():
+                if name.lower() not in present:
+                    headers.add(name, value)
+            if CSP.lower() not in present:
+                headers.add(CSP, _csp(req.path, response.mimetype))
         # What a token may read is personal to it (rosters, applications, the
         # staff feed, a webhook secret): no cache, private or shared, keeps it.
-        if "HTTP_AUTHORIZATION" in request.environ:
+        if "HTTP_AUTHORIZATION" in req.environ:
             headers["Cache-Control"] = "no-store"
         return response

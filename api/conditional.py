@@ -32,10 +32,11 @@ from copy import deepcopy
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
-from flask import Flask, Response, current_app, g, request
-from werkzeug.http import http_date
+from flask import Flask, Request, Response, current_app, g, request
+from werkzeug.http import http_date, quote_etag
 
 from api.body_cache import EXTENSION, BodyCache, Entry, entry_of
+from ledger.actors import Actor
 from ledger.events import rfc3339
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -59,31 +60,45 @@ class Cached(Exception):
         self.entry = entry
 
 
-def _representation() -> str:
-    query = sorted(
-        (k, v) for k, v in request.args.items(multi=True) if k not in _NOT_REPRESENTATION
+def _representation(req: Request, actor: Actor | None) -> str:
+    query = (
+        sorted((k, v) for k, v in req.args.items(multi=True) if k not in _NOT_REPRESENTATION)
+        if req.environ.get("QUERY_STRING")
+        else []
     )
-    actor = g.get("actor")
     asker = f"{actor.role}:{actor.participant_id}" if actor is not None else "-"
-    return f"{request.path}?{query}|{request.headers.get('Accept', '')}|{asker}"
+    return f"{req.path}?{query}|{req.environ.get('HTTP_ACCEPT', '')}|{asker}"
+
+
+def _now() -> str:
+    return rfc3339(datetime.now(UTC))
 
 
 def tag_read(*state: object) -> None:
     """Tag this read by the `state` its body derives from (and the
     representation asked for); raise NotModified when the client holds it."""
-    digest = hashlib.sha256(f"{state!r}|{_representation()}".encode()).hexdigest()[:32]
-    g.etag = digest
-    now = rfc3339(datetime.now(UTC))
-    held = request.if_none_match
-    if held:
-        _check_held(held, digest, now)
-    cache: BodyCache | None = g.get("body_cache")
-    entry = cache.get(digest, now) if cache is not None else None
+    req: Request = request._get_current_object()  # type: ignore[attr-defined]
+    ctx_g = g._get_current_object()  # type: ignore[attr-defined]
+    representation = _representation(req, ctx_g.get("actor"))
+    digest = hashlib.sha256(f"{state!r}|{representation}".encode()).hexdigest()[:32]
+    ctx_g.etag = digest
+    if "HTTP_IF_NONE_MATCH" in req.environ:
+        held = req.if_none_match
+        if held:
+            _check_held(held, digest)
+    cache: BodyCache | None = ctx_g.get("body_cache")
+    entry = cache.get(digest, _now) if cache is not None else None
     if entry is not None:
         raise Cached(entry)
+    # The view's rows come next. A read whose state was remembered
+    # (`api.read_state`) reads it again with them; if it moved on meanwhile,
+    # the rows are newer than the tag, and the answer goes untagged.
+    before_rows = ctx_g.pop("before_rows", None)
+    if before_rows is not None and not before_rows():
+        del ctx_g.etag
 
 
-def _check_held(held: Any, digest: str, now: str) -> None:
+def _check_held(held: Any, digest: str) -> None:
     """NotModified when the client's `If-None-Match` names this tag, still valid."""
     if held.star_tag:
         raise NotModified(digest)
@@ -91,7 +106,7 @@ def _check_held(held: Any, digest: str, now: str) -> None:
         if not candidate:  # werkzeug's reading of `""`
             continue
         tag, _, until = candidate.partition(UNTIL)
-        if tag == digest and (not until or now < until):
+        if tag == digest and (not until or _now() < until):
             raise NotModified(candidate)
 
 
@@ -151,22 +166,24 @@ def _keep(cache: BodyCache | None, tag: str, response: Response, until: str | No
 def etagged(view: F) -> F:
     @functools.wraps(view)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        cache = current_app.extensions.get(EXTENSION) if request.method in _READS else None
-        g.body_cache = cache
+        app = current_app._get_current_object()  # type: ignore[attr-defined]
+        ctx_g = g._get_current_object()  # type: ignore[attr-defined]
+        cache = app.extensions.get(EXTENSION) if request.method in _READS else None
+        ctx_g.body_cache = cache
         try:
-            response = current_app.make_response(view(*args, **kwargs))
+            response = app.make_response(view(*args, **kwargs))
         except NotModified as held:
             response = Response(status=304)
-            response.set_etag(held.tag)
-            response.vary.add("Accept")
+            # What `set_etag` and `vary.add` would write, appended at once.
+            response.headers._list += [("ETag", quote_etag(held.tag)), ("Vary", "Accept")]  # type: ignore[attr-defined]
             return response
         except Cached as hit:
-            return hit.entry.response(current_app.response_class)
+            return hit.entry.response(app.response_class)
         if isinstance(response, Response) and response.status_code == 200:
-            tag = g.get("etag")
+            tag = ctx_g.get("etag")
             if tag is None:
                 return _conditional(response)
-            until = g.get("etag_until")
+            until = ctx_g.get("etag_until")
             response.set_etag(f"{tag}{UNTIL}{until}" if until else tag)
             response.vary.add("Accept")
             _keep(cache, tag, response, until)

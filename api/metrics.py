@@ -14,7 +14,7 @@ import time
 from collections.abc import Iterable
 from typing import Any
 
-from flask import Flask, Response, g, request
+from flask import Flask, Response, request
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     CollectorRegistry,
@@ -63,19 +63,23 @@ def _latency(method: str, route: str) -> Any:
     return LATENCY.labels(method, route)
 
 
+_STARTED = "labledger.started"  # in the WSGI environ: no `g` lookup either side
+
+
 def init_metrics(app: Flask) -> None:
     @app.before_request
     def _start_timer() -> None:
-        g.metrics_started = time.perf_counter()
+        request.environ[_STARTED] = time.perf_counter()
 
     @app.after_request
     def _record(response: Response) -> Response:
+        req = request._get_current_object()  # type: ignore[attr-defined]
         # The rule, never the path: ids in paths would be a series each.
-        rule = request.url_rule
+        rule = req.url_rule
         route = rule.rule if rule is not None else UNMATCHED
-        method = _method(request.method)
+        method = _method(req.method)
         _requests(method, route, response.status_code).inc()
-        started = g.get("metrics_started")
+        started = req.environ.get(_STARTED)
         if started is not None:
             _latency(method, route).observe(time.perf_counter() - started)
         return response

@@ -29,6 +29,8 @@ from flask_smorest.utils import deepupdate, prepare_response
 from marshmallow import INCLUDE, Schema, ValidationError, fields
 from werkzeug.routing import PathConverter, UnicodeConverter
 
+from api.query_parser import QueryParser
+
 F = TypeVar("F", bound=Callable[..., Any])
 
 PROBLEM_JSON = "application/problem+json"
@@ -107,6 +109,8 @@ def _empty_query(schema: Schema) -> dict[str, Any] | None:
 
 
 class Blueprint(flask_smorest.Blueprint):
+    ARGUMENTS_PARSER = QueryParser()  # a repeated query string is parsed once per worker
+
     def arguments(self, schema: Any, *args: Any, **kwargs: Any) -> Callable[[F], F]:
         """As flask-smorest's, with one schema instance per view instead of a
         new one per request (webargs builds one from a class each time, deep

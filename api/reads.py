@@ -281,7 +281,7 @@ def get_events(query: dict[str, Any]) -> dict[str, Any]:
     if target is not None:  # the feed is the log: it holds every position up to its head
         refuse_beyond_head(target)
     types = frozenset(_types(query["type"])) if "type" in query else None
-    tag_read(log.head())  # the feed is the log up to its head
+    tag_read(read_state().head)  # the feed is the log up to its head
     items, cursor = feed(log, query["after"], query["limit"], types)
     if current_actor().role != Role.STAFF:
         return {"items": [redacted(env) for env in items], "next": cursor}

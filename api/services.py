@@ -66,10 +66,13 @@ def register_shared_reads(app: Flask) -> None:
     the console's pages (each request there keeps its session alive: a
     write), nor what reads no view (static files, health, metrics)."""
 
+    lazy: LazySystem = app.extensions["labledger"]
+
     @app.before_request
     def _share() -> None:
-        if request.method in ("GET", "HEAD") and not request.path.startswith(_UNSHARED):
-            scope = system().db.sharing()
+        req = request._get_current_object()  # type: ignore[attr-defined]
+        if req.method in ("GET", "HEAD") and not req.path.startswith(_UNSHARED):
+            scope = lazy.get().db.sharing()
             scope.__enter__()
             g.shared_read = scope
 

@@ -1,68 +1,111 @@
-"""In-process read latency: a loop of test-client GETs on the reads issue 15
-names (roster, lookup by hash, a work, a participant's record, a feed page),
-with no network and no server, so the figures show the request pipeline
-alone (`api.body_cache` answers repeated reads from a worker's memory).
+"""In-process read latency: direct WSGI calls of the paths `bench_http.py`
+measures (roster, lookup by hash, a work, the work's page, a participant's
+record, a feed page, the roster's conditional GET (a 304) and the no-op
+`/healthz`), on the store it seeds (the demo and a one-artist program), with
+no network and no server, so the figures show the request pipeline alone.
+Each read is repeated at an unchanged log, so it is the worker's remembered
+body (`api.body_cache`), as in `bench_http.py`. On SQLite the thin reference
+app (`bench/reference_app.py`) is timed beside it on the same store, path for
+path.
 
-Seeds one program of 20 artists on SQLite, or on PostgreSQL with
-`--store URL`. Prints the median microseconds per GET of each path.
-Run: `.venv/bin/python bench/bench_read_loop.py [--reads 2000]`.
+Prints the median CPU microseconds per GET of each path (CPU time of this
+process, so other work on the machine moves the figures less) (SQLite, or PostgreSQL
+with `--store URL`). Run: `.venv/bin/python bench/bench_read_loop.py [--reads 3000]`.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench_http import Target, seed_store  # noqa: E402
+from werkzeug.test import EnvironBuilder  # noqa: E402
+
 from api.app import create_app  # noqa: E402
-from tests.helpers import Tokens, apply, make_settings, open_system, post, seed  # noqa: E402
+from ledger.settings import Settings  # noqa: E402
 
 
-def _paths(client, tokens) -> dict[str, dict[str, str]]:
-    s = seed(client, tokens)
-    for n in range(19):
-        pid = apply(client, tokens, s.slug, name=f"Artist {n}")
-        post(client, f"/v1/applications/{pid}/admit", tokens.staff, None, 200)
-    return {
-        "roster (staff)": (f"/v1/programs/{s.slug}/roster", tokens.staff),
-        "lookup by hash": (f"/v1/works?sha256={s.content_sha256}", {}),
-        "work": (f"/v1/works/{s.work}", {}),
-        "participant record": (f"/v1/participants/{s.participant}", tokens.staff),
-        "feed page": ("/v1/events?limit=50", tokens.staff),
-        "/healthz": ("/healthz", {}),
-    }
+def _caller(app: Any, path: str, headers: dict[str, str]) -> Callable[..., str]:
+    """One GET as a WSGI server makes it: a fresh environ, the body drained;
+    returns its status, or with `etag=True` its ETag."""
+    base = EnvironBuilder(path=path, headers=headers).get_environ()
+    answer: list[Any] = []
+
+    def start_response(status: str, headers: Any, _exc: Any = None) -> None:
+        answer[:] = [status, headers]
+
+    def call(etag: bool = False) -> str:
+        body = app(dict(base), start_response)
+        for _ in body:
+            pass
+        getattr(body, "close", lambda: None)()
+        return dict(answer[1])["ETag"] if etag else answer[0]
+
+    return call
 
 
-def _median_us(client, path: str, headers: dict[str, str], reads: int) -> float:
+def _median_us(call: Callable[[], str], reads: int) -> float:
+    expect = call()[:3]
+    if expect not in ("200", "304"):
+        raise SystemExit(f"the path answers {expect}")
     samples = []
     for _ in range(5):
-        started = time.perf_counter()
+        started = time.process_time()  # CPU time: steadier than wall time on shared cores
         for _ in range(reads // 5):
-            response = client.get(path, headers=headers)
-        samples.append((time.perf_counter() - started) / (reads // 5) * 1e6)
-        assert response.status_code == 200, (path, response.status_code)
+            status = call()
+        samples.append((time.process_time() - started) / (reads // 5) * 1e6)
+        assert status.startswith(expect), status
     return statistics.median(samples)
+
+
+HEALTHZ = Target("no-op /healthz", "/healthz")
+
+
+def _thin(url: str, programs: dict[str, str]) -> Any:
+    """The reference app on the same SQLite file, or None on PostgreSQL."""
+    if not url.startswith("sqlite:///"):
+        return None
+    os.environ["REF_DATABASE_URL"] = url
+    os.environ["REF_PROGRAMS"] = json.dumps(programs)
+    import reference_app
+
+    return reference_app.create_app()
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--reads", type=int, default=2000)
+    parser.add_argument("--reads", type=int, default=3000)
     parser.add_argument("--store", help="a database URL (default: a fresh SQLite file)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         url = args.store or f"sqlite:///{Path(tmp) / 'ledger.sqlite3'}"
-        system = open_system(make_settings(url, Path(tmp)))
-        app = create_app(make_settings(url, Path(tmp)), system=system)
-        client = app.test_client()
-        paths = _paths(client, Tokens(system))
-        for name, (path, headers) in paths.items():
-            print(f"{name:20} {_median_us(client, path, headers, args.reads):8.0f} us/GET")
-        system.close()
+        key = Path(tmp) / "signing.key"
+        targets, programs = seed_store(url, key)
+        app = create_app(Settings(database_url=url, signing_key_file=key))
+        thin = _thin(url, programs)
+        print(f"{'path':40} {'us/GET':>7} {'thin':>7} {'x thin':>7}")
+        for target in [t for t in targets if t.method == "GET"] + [HEALTHZ]:
+            headers = {"Authorization": f"Bearer {target.token}"} if target.token else {}
+            if target.etag:
+                warm = _caller(app, target.path, headers)
+                headers["If-None-Match"] = warm(etag=True)
+            ours = _median_us(_caller(app, target.path, headers), args.reads)
+            line = f"{target.name:40} {ours:7.0f}"
+            if thin is not None and target.reference:
+                theirs = _median_us(_caller(thin, target.path, headers), args.reads)
+                line += f" {theirs:7.0f} {theirs / ours:7.2f}"
+            print(line)
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ import time
 import pytest
 
 from api.body_cache import EXTENSION, BodyCache
+from api.read_state import EXTENSION as STATE
 from ledger.database import Database
 from projections.follower import Follower
 from tests.helpers import apply, seed
@@ -42,14 +43,17 @@ def test_a_read_asks_for_token_head_and_positions_in_one_statement(store_client,
     # the state (token, head, positions), the roster's rows, its people's data
     assert len(statements) == 3, statements
     assert "ledger_tokens" in statements[0] and "proj_active" in statements[0]
+    # A remembered body and a 304: the state alone, and on a SQLite file not
+    # even that while nothing was committed (`api.state_cache`).
+    state = 1 if client.application.extensions[STATE] is False else 0
     statements.clear()
     remembered = client.get(path, headers=tokens.staff)  # `api.body_cache`
     assert remembered.data == again.data
-    assert len(statements) == 1, statements
+    assert len(statements) == state, statements
     statements.clear()
     held = client.get(path, headers=tokens.staff | {"If-None-Match": first.headers["ETag"]})
     assert held.status_code == 304
-    assert len(statements) == 1, statements
+    assert len(statements) == state, statements
 
 
 def _lease(system, name: str, holder: str, expires_at: float) -> None:
@@ -108,6 +112,7 @@ def test_a_read_without_a_query_gets_its_schemas_defaults(client, tokens):
 def test_a_work_page_reads_in_one_transaction(client, tokens, monkeypatch):
     s = seed(client, tokens)
     assert client.get(f"/works/{s.work}").status_code == 200  # the view caught up
+    client.application.extensions[EXTENSION] = BodyCache()  # forget the page
     opened: list[bool] = []
     original = Database._transaction
 
