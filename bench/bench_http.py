@@ -34,7 +34,6 @@ from ledger.domain import Program
 from ledger.settings import Settings
 
 LUA = Path(__file__).with_name("wrk") / "request.lua"
-WARM_UP = 1.0  # seconds of wrk on each read before any timed run
 
 
 @dataclass(frozen=True)
@@ -138,14 +137,6 @@ def bench_store(url: str, tmp: Path, duration: float) -> list[list[str]]:
                     status, _ = servers.fetch(base + p.path, p.token)
                     if status != 200:
                         raise RuntimeError(f"{base}{p.path}: {status}")
-        # Warm every read up under load for a second, on both servers, before
-        # anything is timed: a worker's first second of a read under wrk ran
-        # up to 3x slower (the roster, measured first, at 0.30x thin in two
-        # runs and 0.85x in a third), and steady state is what is compared.
-        for p in paths:
-            if p.method == "GET" and not p.etag:
-                for base in (real_base, ref_base) if p.reference else (real_base,):
-                    wrk(base, p, WARM_UP)
         noop = wrk(real_base, Target("no-op", "/healthz"), duration)
         rows = []
         for p in paths:
