@@ -46,12 +46,15 @@ def test_kill_9_mid_stream_then_restart_equals_a_fresh_rebuild(
     try_grow(store_system, 8, 0)  # a backlog for the first process
     env = _env(store_settings.database_url, tmp_path)
     views = followers(store_system)
-    writer = threading.Thread(target=try_grow, args=(store_system, 40, 8))
+    backlog = store_system.log.head()
+    # 120 artists: writes got fast enough that 40 could end before the kill.
+    writer = threading.Thread(target=try_grow, args=(store_system, 120, 8))
     first = _start(env)
     try:
         _wait_until(lambda: all(f.position() > 0 for f in views))
         writer.start()  # a stream of writes the follower is applying as they come
-        time.sleep(0.3)
+        # Killed once it has applied some of the stream, while more comes.
+        _wait_until(lambda: max(f.position() for f in views) > backlog)
         streaming = writer.is_alive()
         first.send_signal(signal.SIGKILL)
         first.wait(10)
