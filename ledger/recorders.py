@@ -85,6 +85,41 @@ def _select_new_events(
         return cur.all(statement, params)
 
 
+class _EventReads:
+    """eventsourcing's `select_events` through the `Database` (see
+    `_select_events`), and `select_new_events`, for both recorders: each
+    says how it spells an originator id (`_key`) and turns a row back into a
+    `StoredEvent` (`_stored`)."""
+
+    database: Database
+    events_table_name: str
+
+    def _key(self, originator_id: UUID | str) -> Any:
+        raise NotImplementedError
+
+    def _stored(self, row: Mapping[str, Any]) -> StoredEvent:
+        raise NotImplementedError
+
+    def select_events(
+        self,
+        originator_id: UUID | str,
+        *,
+        gt: int | None = None,
+        lte: int | None = None,
+        desc: bool = False,
+        limit: int | None = None,
+    ) -> Sequence[StoredEvent]:
+        key = self._key(originator_id)
+        rows = _select_events(self.database, self.events_table_name, key, gt, lte, desc, limit)
+        return [self._stored(row) for row in rows]
+
+    def select_new_events(self, versions: Mapping[UUID, int]) -> list[StoredEvent]:
+        """The events stored after each aggregate's version, in one statement."""
+        after = [(self._key(aggregate_id), version) for aggregate_id, version in versions.items()]
+        rows = _select_new_events(self.database, self.events_table_name, after)
+        return [self._stored(row) for row in rows]
+
+
 def _head(database: Database, statement: str) -> int:
     def read() -> int:
         row = cur.one(statement)
@@ -94,7 +129,7 @@ def _head(database: Database, statement: str) -> int:
         return int(cur.remembered("log.head", read))
 
 
-class LedgerSQLiteRecorder(SQLiteApplicationRecorder):
+class LedgerSQLiteRecorder(_EventReads, SQLiteApplicationRecorder):
     def __init__(self, datastore: Any, **kwargs: Any) -> None:
         super().__init__(datastore, **kwargs)
         self.database = Database(datastore, "sqlite")
@@ -110,24 +145,8 @@ class LedgerSQLiteRecorder(SQLiteApplicationRecorder):
         _write(Cursor(c, self.database), side_writes, stored_events)
         return super()._insert_events(c, stored_events, **kwargs)
 
-    def select_events(
-        self,
-        originator_id: UUID | str,
-        *,
-        gt: int | None = None,
-        lte: int | None = None,
-        desc: bool = False,
-        limit: int | None = None,
-    ) -> Sequence[StoredEvent]:
-        key = originator_id.hex if isinstance(originator_id, UUID) else originator_id
-        rows = _select_events(self.database, self.events_table_name, key, gt, lte, desc, limit)
-        return [self._stored(row) for row in rows]
-
-    def select_new_events(self, versions: Mapping[UUID, int]) -> list[StoredEvent]:
-        """The events stored after each aggregate's version, in one statement."""
-        after = [(aggregate_id.hex, version) for aggregate_id, version in versions.items()]
-        rows = _select_new_events(self.database, self.events_table_name, after)
-        return [self._stored(row) for row in rows]
+    def _key(self, originator_id: UUID | str) -> Any:
+        return originator_id.hex if isinstance(originator_id, UUID) else originator_id
 
     def _stored(self, row: Mapping[str, Any]) -> StoredEvent:
         return StoredEvent(
@@ -156,16 +175,7 @@ class LedgerSQLiteRecorder(SQLiteApplicationRecorder):
         return _head(self.database, self.head_statement)
 
 
-def _pg_stored(row: Mapping[str, Any]) -> StoredEvent:
-    return StoredEvent(
-        originator_id=row["originator_id"],
-        originator_version=row["originator_version"],
-        topic=row["topic"],
-        state=bytes(row["state"]),
-    )
-
-
-class LedgerPostgresRecorder(PostgresApplicationRecorder):
+class LedgerPostgresRecorder(_EventReads, PostgresApplicationRecorder):
     def __init__(self, datastore: Any, **kwargs: Any) -> None:
         super().__init__(datastore, **kwargs)
         self.database = Database(datastore, "postgres")
@@ -200,24 +210,16 @@ class LedgerPostgresRecorder(PostgresApplicationRecorder):
     def subscribe(self, gt: int | None = None, topics: Sequence[str] = ()) -> Any:
         raise NotImplementedError("saves send no NOTIFY here: page through the log (ledger.log)")
 
-    def select_events(
-        self,
-        originator_id: UUID | str,
-        *,
-        gt: int | None = None,
-        lte: int | None = None,
-        desc: bool = False,
-        limit: int | None = None,
-    ) -> Sequence[StoredEvent]:
-        rows = _select_events(
-            self.database, self.events_table_name, originator_id, gt, lte, desc, limit
-        )
-        return [_pg_stored(row) for row in rows]
+    def _key(self, originator_id: UUID | str) -> Any:
+        return originator_id
 
-    def select_new_events(self, versions: Mapping[UUID, int]) -> list[StoredEvent]:
-        """As `LedgerSQLiteRecorder.select_new_events`."""
-        rows = _select_new_events(self.database, self.events_table_name, list(versions.items()))
-        return [_pg_stored(row) for row in rows]
+    def _stored(self, row: Mapping[str, Any]) -> StoredEvent:
+        return StoredEvent(
+            originator_id=row["originator_id"],
+            originator_version=row["originator_version"],
+            topic=row["topic"],
+            state=bytes(row["state"]),
+        )
 
     def position_of(self, originator_id: UUID, originator_version: int) -> int | None:
         row = self.database.fetchone(
