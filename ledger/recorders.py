@@ -25,6 +25,7 @@ from eventsourcing.popo import POPOApplicationRecorder
 from eventsourcing.postgres import PostgresApplicationRecorder
 from eventsourcing.sqlite import SQLiteApplicationRecorder
 
+from ledger import write_gate
 from ledger.database import Cursor, Database
 
 
@@ -132,6 +133,7 @@ def _head(database: Database, statement: str) -> int:
 class LedgerSQLiteRecorder(_EventReads, SQLiteApplicationRecorder):
     def __init__(self, datastore: Any, **kwargs: Any) -> None:
         super().__init__(datastore, **kwargs)
+        write_gate.install(datastore)  # writers queue for the file (ledger.write_gate)
         self.database = Database(datastore, "sqlite")
 
     def _insert_events(

@@ -1,0 +1,163 @@
+"""One writer at a time on a SQLite file, queued in memory and across
+processes, so a write waits for the one before it, not for SQLite's sleeps.
+
+SQLite lets one connection write at a time. The others wait in its busy
+handler, which sleeps 1, 2, 5, 10 ... 100 ms between tries, so under
+contention a write lands long after the lock came free; and inside a process
+eventsourcing's pool queues writers while holding the queue every connection,
+a read's too, is handed out through, so reads wait behind queued writes.
+
+The gate orders writers before any of that: a thread takes its process's
+lock, then the process takes an advisory lock on a file beside the database
+(`<database>-writer`, mode 0600: `fcntl.flock`, which is independent of the
+POSIX locks SQLite itself takes on the database, and released by the kernel
+if the process dies). Every process of the service (gunicorn's workers, the
+background worker, the CLI) writes through it, so SQLite's own lock is free
+by the time a write asks for it, and its busy handler only ever meets a
+writer that is not ours. A read never waits at the gate.
+
+The wait is bounded by the store's lock timeout (`SQLITE_LOCK_TIMEOUT`), as
+SQLite's own was: past it the write fails as SQLite's would, with
+`database is locked` (a 503 with Retry-After over HTTP). The file lock is
+waited for in `flock` itself, which the kernel ends the moment the lock is
+free; a thread of the gate's does that wait, so the writer can stop waiting
+at its deadline (tried instead every so often, a write was a third slower).
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import sqlite3
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
+from typing import Any
+
+
+class WriteGate:
+    """The writers' queue of one SQLite database file."""
+
+    def __init__(self, path: str | None, timeout: float) -> None:
+        self.path = f"{path}-writer" if path else None  # None: this process only
+        self.timeout = timeout
+        self._pid = -1
+
+    @contextmanager
+    def held(self) -> Iterator[None]:
+        """Until it ends, this thread is the only writer among the processes
+        that use the gate; raises `sqlite3.OperationalError` after the timeout."""
+        deadline = time.monotonic() + self.timeout
+        if self._pid != os.getpid():
+            self._after_fork()
+        lock = self._lock
+        if not lock.acquire(timeout=self.timeout):
+            raise _locked()
+        try:
+            fd = self._file()
+            if fd is not None:
+                self._flock(fd, deadline)
+            try:
+                yield
+            finally:
+                if fd is not None:
+                    fcntl.flock(fd, fcntl.LOCK_UN)
+        finally:
+            lock.release()
+
+    def _after_fork(self) -> None:
+        # A forked child shares its parent's open file (and so its lock), and
+        # may have copied a thread lock another thread held: it gets its own.
+        self._pid = os.getpid()
+        self._lock = threading.Lock()
+        self._fd: int | None = None
+        self._state = threading.Lock()  # guards the three below
+        self._asked = threading.Event()  # the waiter is to take the file lock
+        self._taken = threading.Event()  # the waiter took it for the writer
+        self._abandoned = False  # the writer gave up: the waiter lets go at once
+        self._waiter: threading.Thread | None = None
+
+    def _file(self) -> int | None:
+        if self._fd is None and self.path is not None:
+            try:
+                flags = os.O_RDWR | os.O_CREAT | os.O_CLOEXEC
+                self._fd = os.open(self.path, flags, 0o600)
+            except OSError:  # a directory we cannot write: this process only
+                self.path = None
+        return self._fd
+
+    def _flock(self, fd: int, deadline: float) -> None:
+        """The file lock, for the thread that holds the process's lock. Free:
+        at once. Taken: a waiter thread blocks in `flock` (woken by the
+        kernel the moment it is released) while this thread waits for it
+        until the deadline; a wait given up is taken over by the next writer,
+        or let go by the waiter as soon as it gets the lock."""
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return
+        except BlockingIOError:
+            pass
+        with self._state:
+            self._abandoned = False
+            if self._waiter is None:
+                self._waiter = threading.Thread(
+                    target=self._wait, args=(fd,), name="write-gate", daemon=True
+                )
+                self._waiter.start()
+            self._asked.set()
+        taken = self._taken.wait(max(deadline - time.monotonic(), 0))
+        with self._state:
+            if taken or self._taken.is_set():
+                self._taken.clear()
+                return
+            self._abandoned = True
+        raise _locked()
+
+    def _wait(self, fd: int) -> None:
+        while True:
+            self._asked.wait()
+            self._asked.clear()
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            with self._state:
+                if self._abandoned:
+                    fcntl.flock(fd, fcntl.LOCK_UN)
+                else:
+                    self._taken.set()
+
+
+def _locked() -> sqlite3.OperationalError:
+    return sqlite3.OperationalError("database is locked (waited for the writer before)")
+
+
+def install(datastore: Any) -> WriteGate | None:
+    """Put every write transaction of eventsourcing's SQLite `datastore`
+    (its saves and our `Database`'s writes: both ask it for a writer
+    connection) behind a gate. None for an in-memory database, whose pool
+    already keeps writers and readers apart."""
+    pool = datastore.pool
+    if pool.is_sqlite_memory_mode:
+        return None
+    gate: WriteGate | None = getattr(datastore, "write_gate", None)
+    if gate is None:  # once a datastore: a second gate would wait for the first
+        name: str = pool.db_name
+        path = None if name.startswith("file:") else os.path.abspath(name)
+        gate = WriteGate(path, float(pool.lock_timeout or 5))
+        datastore.get_connection = _gated(datastore.get_connection, gate)
+        datastore.write_gate = gate
+    return gate
+
+
+def _gated(
+    get_connection: Callable[..., AbstractContextManager[Any]], gate: WriteGate
+) -> Callable[..., AbstractContextManager[Any]]:
+    @contextmanager
+    def gated(*, commit: bool) -> Iterator[Any]:
+        if not commit:
+            with get_connection(commit=False) as conn:
+                yield conn
+            return
+        with gate.held(), get_connection(commit=True) as conn:
+            yield conn
+
+    return gated

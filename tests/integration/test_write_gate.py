@@ -1,0 +1,152 @@
+"""SQLite writers queue at the write gate (`ledger.write_gate`): inside a
+process a read never waits behind a queued write; across processes a write
+waits for the writer file's lock (taken by the kernel the moment it is free)
+instead of sleeping in SQLite's busy handler; a forked child queues like any
+other process; and a write that waits past the store's lock timeout fails as
+SQLite's own wait would, a 503 with Retry-After over HTTP that writes nothing.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import multiprocessing
+import os
+import subprocess
+import sys
+import threading
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import post, seed
+
+ROOT = Path(__file__).resolve().parents[2]
+APPLICATION = {
+    "artist_name": "Gate Artist",
+    "email": "gate@example.org",
+    "portfolio_url": "https://p.example.org",
+    "statement": "s",
+}
+
+
+def _writer_file(system) -> str:
+    return system.db.datastore.pool.db_name + "-writer"
+
+
+@contextmanager
+def _file_lock_held_elsewhere(system):
+    """The writer file's lock, held as another process holds it (an open
+    file of its own)."""
+    fd = os.open(_writer_file(system), os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # closing the file lets the lock go
+
+
+def _count_tokens(system) -> int:
+    return system.db.fetchone("SELECT COUNT(*) AS n FROM {t}ledger_tokens")["n"]
+
+
+def test_a_read_never_waits_behind_a_queued_write(system):
+    holding, queued = threading.Event(), threading.Event()
+
+    def hold_a_write() -> None:
+        with system.db.transaction(write=True):
+            holding.set()
+            time.sleep(1.5)
+
+    def queue_a_write() -> None:
+        queued.set()
+        with system.db.transaction(write=True):
+            pass
+
+    threads = [threading.Thread(target=hold_a_write), threading.Thread(target=queue_a_write)]
+    threads[0].start()
+    assert holding.wait(10)
+    threads[1].start()
+    assert queued.wait(10)
+    time.sleep(0.2)  # the second write is waiting for the first
+    started = time.monotonic()
+    assert system.db.fetchone("SELECT 1 AS ok") == {"ok": 1}
+    waited = time.monotonic() - started
+    for t in threads:
+        t.join(10)
+    assert waited < 0.5, f"a read waited {waited:.2f} s behind a queued write"
+
+
+def test_a_write_in_another_process_waits_for_the_writer_file_then_lands(system, tmp_path):
+    before = _count_tokens(system)
+    code = (
+        "from ledger.actors import Role\n"
+        "from tests.helpers import make_settings, open_system\n"
+        "from pathlib import Path\n"
+        f"url, tmp = {system.settings.database_url!r}, Path({str(tmp_path)!r})\n"
+        "system = open_system(make_settings(url, tmp))\n"
+        "system.tokens.create(Role.STAFF, name='elsewhere')\n"
+        "system.close()\n"
+    )
+    with _file_lock_held_elsewhere(system):
+        child = subprocess.Popen([sys.executable, "-c", code], cwd=ROOT)
+        time.sleep(3.0)  # the child's start-up and its write, were it not waiting
+        assert child.poll() is None, "the other process wrote past the writer file's lock"
+        assert _count_tokens(system) == before
+        released = time.monotonic()
+    assert child.wait(60) == 0
+    assert time.monotonic() - released < 10
+    assert _count_tokens(system) == before + 1
+
+
+def _write_in_child(url: str, tmp: str, done) -> None:  # a forked child
+    from ledger.actors import Role
+    from tests.helpers import make_settings, open_system
+
+    system = open_system(make_settings(url, Path(tmp)))
+    system.tokens.create(Role.STAFF, name="forked")
+    system.close()
+    done.set()
+
+
+def test_a_forked_child_queues_for_the_writer_file_like_another_process(system, tmp_path):
+    gate = system.db.datastore.write_gate
+    done = multiprocessing.get_context("fork").Event()
+    with gate.held():  # this process holds the lock while it forks
+        child = multiprocessing.get_context("fork").Process(
+            target=_write_in_child, args=(system.settings.database_url, str(tmp_path), done)
+        )
+        child.start()
+        assert not done.wait(2.0), "a forked child wrote while its parent held the gate"
+    assert done.wait(30)
+    child.join(30)
+    assert child.exitcode == 0
+
+
+def test_a_write_waits_no_longer_than_the_lock_timeout(system):
+    gate = system.db.datastore.write_gate
+    gate.timeout = 0.3
+    with _file_lock_held_elsewhere(system):
+        started = time.monotonic()
+        with pytest.raises(Exception, match="database is locked"), gate.held():
+            pass
+        assert 0.25 < time.monotonic() - started < 2
+    started = time.monotonic()
+    with gate.held():  # the wait given up has let the lock go
+        pass
+    assert time.monotonic() - started < 0.5
+
+
+def test_a_write_past_the_lock_timeout_is_a_503_and_writes_nothing(client, tokens, system):
+    s = seed(client, tokens, declare=False)
+    system.db.datastore.write_gate.timeout = 0.3
+    head = system.log.head()
+    with _file_lock_held_elsewhere(system):
+        response = post(client, f"/v1/programs/{s.slug}/applications", tokens.staff, APPLICATION)
+    assert response.status_code == 503, response.get_json()
+    assert response.headers["Retry-After"] == "1"
+    assert response.headers["Content-Type"] == "application/problem+json"
+    assert system.log.head() == head
+    again = post(client, f"/v1/programs/{s.slug}/applications", tokens.staff, APPLICATION)
+    assert again.status_code == 201, again.get_json()
