@@ -34,3 +34,11 @@ def child_exit(server, worker) -> None:  # noqa: ANN001 (gunicorn hook signature
         from prometheus_client import multiprocess
 
         multiprocess.mark_process_dead(worker.pid)
+
+
+def post_worker_init(worker) -> None:  # noqa: ANN001 (gunicorn hook signature)
+    """Compile at boot what a worker's first request would otherwise wait
+    for: marshmallow's URL pattern (~90 ms, the first application's)."""
+    from marshmallow.validate import URL
+
+    URL()("https://example.org/")

@@ -19,6 +19,8 @@ from typing import Any
 import common
 import reference_app
 
+from api.serve import reuse_port
+
 
 def free_port() -> int:
     with socket.socket() as s:
@@ -77,7 +79,8 @@ def serve(
     labledger = str(Path(sys.executable).with_name("labledger"))
     real_cmd = [labledger, "serve", "--bind", f"127.0.0.1:{real_port}", "--workers", "2"]
     ref_cmd = [sys.executable, "-m", "gunicorn", "-c", "python:api.gunicorn_conf", "--workers"]
-    ref_cmd += ["2", "--bind", f"127.0.0.1:{ref_port}", "reference_app:create_app()"]
+    ref_cmd += ["2", "--bind", f"127.0.0.1:{ref_port}", *reuse_port(f"127.0.0.1:{ref_port}")]
+    ref_cmd += ["reference_app:create_app()"]  # the server's settings, `serve`'s listening too
     ref_env = env | {
         "REF_DATABASE_URL": url,
         "REF_PROGRAMS": json.dumps(programs),

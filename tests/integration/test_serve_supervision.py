@@ -9,6 +9,7 @@ import socket
 import time
 from pathlib import Path
 
+import pytest
 import requests
 
 from tests.helpers import PROGRAM
@@ -106,3 +107,72 @@ def test_slow_clients_do_not_hold_back_a_normal_request(sqlite_url, tmp_path):
         for sock in slow:
             sock.close()
         stop_server(server.process)
+
+
+def _sockets(pid: int) -> set[str]:
+    """The socket inodes `pid` holds open (Linux /proc)."""
+    found = set()
+    for fd in Path(f"/proc/{pid}/fd").iterdir():
+        try:
+            target = os.readlink(fd)
+        except OSError:
+            continue
+        if target.startswith("socket:"):
+            found.add(target)
+    return found
+
+
+def _on_port(port: int, state: str) -> set[str]:
+    """Inodes of the sockets on 127.0.0.1:`port` in `state` (0A listening,
+    01 established: Linux /proc/net/tcp)."""
+    inodes = set()
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        fields = line.split()
+        if fields[1] == f"0100007F:{port:04X}" and fields[3] == state:
+            inodes.add(f"socket:[{fields[9]}]")
+    return inodes
+
+
+def test_each_worker_listens_on_its_own_socket_and_kept_alive_connections_spread(
+    sqlite_url, tmp_path
+):
+    server = start_server(sqlite_url, tmp_path, "--workers", "2", "--no-dispatcher")
+    try:
+        port = int(server.base.rsplit(":", 1)[1])
+        deadline = time.monotonic() + 30
+        while True:  # both workers booted, each with its listening socket
+            gunicorn = [p for p, c in _children(server.process.pid).items() if "gunicorn" in c]
+            workers = [p for m in gunicorn for p in _children(m)]
+            listening = _on_port(port, "0A")
+            mine = {w: _sockets(w) & listening for w in workers}
+            if len(workers) == 2 and all(mine.values()):
+                break
+            assert time.monotonic() < deadline, (workers, listening, mine)
+            time.sleep(0.2)
+        assert mine[workers[0]].isdisjoint(mine[workers[1]])  # not one shared socket
+
+        # 16 keep-alive connections opened at once, as wrk or a proxy opens them.
+        sessions = [socket.create_connection(("127.0.0.1", port)) for _ in range(16)]
+        try:
+            for s in sessions:
+                s.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+            for s in sessions:
+                assert s.recv(4096).startswith(b"HTTP/1.1 200")
+            held = {w: len(_sockets(w) & _on_port(port, "01")) for w in workers}
+        finally:
+            for s in sessions:
+                s.close()
+        assert sum(held.values()) == 16 and all(n >= 2 for n in held.values()), held
+    finally:
+        stop_server(server.process)
+
+
+def test_serve_on_a_taken_address_stops_at_once_with_the_reason(sqlite_url, tmp_path):
+    # The workers bind their own sockets; one that cannot is started again
+    # and again, so serve tries the address itself before anything starts.
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        with pytest.raises(RuntimeError, match=f"cannot listen on 127.0.0.1:{port}"):
+            start_server(sqlite_url, tmp_path, "--workers", "2", port=port)
