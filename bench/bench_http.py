@@ -101,7 +101,6 @@ def seed_store(url: str, key: Path) -> tuple[list[Target], dict[str, str]]:
             f"/v1/programs/{one.slug}/roster",
             staff,
             etag=True,
-            reference=False,
         ),
         Target(
             "record a generation (artist)",
@@ -141,17 +140,11 @@ def bench_store(url: str, tmp: Path, duration: float) -> list[list[str]]:
         rows = []
         for p in paths:
             servers.wait_views(real_base)  # the last path's writes applied: each path starts quiet
-            etag = ""
-            if p.etag:
-                _, headers = servers.fetch(real_base + p.path, p.token)
-                etag = headers.get("ETag", "")
-                status, _ = servers.fetch(real_base + p.path, p.token, etag)
-                if status != 304:
-                    print(f"  {p.name}: If-None-Match answered {status}, not 304", flush=True)
+            etag = current_tag(real_base, p)
             before = servers.log_head(real_base)
             mine = wrk(real_base, p, duration, etag)
             stored = servers.log_head(real_base) - before
-            theirs = wrk(ref_base, p, duration) if p.reference else None
+            theirs = wrk(ref_base, p, duration, current_tag(ref_base, p)) if p.reference else None
             rows.append(row(p.name, mine, theirs, noop))
             # Every acknowledged write is in the log (one event each; PostgreSQL
             # positions may skip, so the head can only run ahead).
@@ -168,6 +161,18 @@ def bench_store(url: str, tmp: Path, duration: float) -> list[list[str]]:
     finally:
         servers.stop(real)
         servers.stop(ref)
+
+
+def current_tag(base: str, p: Target) -> str:
+    """The path's ETag, for its If-None-Match (checked to answer 304), or ""."""
+    if not p.etag:
+        return ""
+    _, headers = servers.fetch(base + p.path, p.token)
+    etag = headers.get("ETag", "")
+    status, _ = servers.fetch(base + p.path, p.token, etag)
+    if status != 304:
+        print(f"  {base}{p.path}: If-None-Match answered {status}, not 304", flush=True)
+    return etag
 
 
 def row(name: str, mine: Run, theirs: Run | None, noop: Run) -> list[str]:

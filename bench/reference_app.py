@@ -4,7 +4,8 @@ path: the baseline `bench_http.py` measures the real server against.
 Per request it does what the real read does at the least: the token lookup by
 SHA-256 digest, the view's generation and position (`proj_active` joined to
 `proj_tracking`, one statement), the same indexed SELECTs on the same rows
-of the same database, the JSON documents decoded and `jsonify`. A write does
+of the same database, the JSON documents decoded and `jsonify`; a conditional
+GET of the roster, one statement (the token and the view's position). A write does
 the same reads as the real handler (the token, the aggregates' stored events,
 the output index) and one durable insert of one event row into a table of
 eventsourcing's `stored_events` shape (`ref_events`, beside the real one, so
@@ -24,14 +25,12 @@ import hashlib
 import html
 import json
 import os
-import sqlite3
-import threading
 import uuid
 from typing import Any
 
 from flask import Flask, abort, jsonify, request
+from reference_db import Db
 
-_local = threading.local()
 ROSTER_SQL = (
     "SELECT v.kind, v.doc, v.position FROM proj_roster_versions v "
     "WHERE v.gen = ? AND v.program = ? AND v.position = (SELECT MAX(w.position) "
@@ -41,78 +40,10 @@ ACTIVE_SQL = (
     "SELECT a.gen, t.notification_id FROM proj_active a LEFT JOIN proj_tracking t "
     "ON t.application_name = a.name || '@' || CAST(a.gen AS TEXT) WHERE a.name = ?"
 )
-
-
-class Db:
-    """One connection per thread; `?` placeholders on both stores."""
-
-    def __init__(self, url: str) -> None:
-        self.url = url
-        self.postgres = url.startswith("postgres")
-
-    def conn(self) -> Any:
-        conn = getattr(_local, "conn", None)
-        if conn is None:
-            if self.postgres:
-                import psycopg
-
-                base, _, query = self.url.partition("?schema=")
-                conn = psycopg.connect(base, autocommit=True, options=f"-c search_path={query}")
-            else:
-                conn = sqlite3.connect(self.url[len("sqlite:///") :], isolation_level=None)
-                conn.execute("PRAGMA busy_timeout = 30000")
-            _local.conn = conn
-        return conn
-
-    def all(self, sql: str, params: tuple = ()) -> list[tuple]:
-        sql = sql.replace("?", "%s") if self.postgres else sql
-        return self.conn().execute(sql, params).fetchall()
-
-    def run(self, sql: str) -> None:
-        self.conn().execute(sql)
-
-    def insert_event(self, originator: str, version: int, topic: str, state: bytes) -> int:
-        conn = self.conn()
-        if self.postgres:
-            with conn.transaction():
-                conn.execute("LOCK TABLE ref_events IN EXCLUSIVE MODE")
-                row = conn.execute(
-                    "INSERT INTO ref_events (originator_id, originator_version, topic, state) "
-                    "VALUES (%s, %s, %s, %s) RETURNING notification_id",
-                    (originator, version, topic, state),
-                ).fetchone()
-            return row[0]
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            cur = conn.execute(
-                "INSERT INTO ref_events (originator_id, originator_version, topic, state) "
-                "VALUES (?, ?, ?, ?)",
-                (originator, version, topic, state),
-            )
-            conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-        return cur.lastrowid
-
-
-def create_tables(url: str) -> None:
-    """`ref_events`, in the shape eventsourcing gives `stored_events`."""
-    db = Db(url)
-    if db.postgres:
-        db.run(
-            "CREATE TABLE IF NOT EXISTS ref_events (originator_id uuid NOT NULL, "
-            "originator_version bigint NOT NULL, topic text, state bytea, "
-            "notification_id bigserial, PRIMARY KEY (originator_id, originator_version))"
-        )
-        db.run("CREATE UNIQUE INDEX IF NOT EXISTS ref_events_nid ON ref_events (notification_id)")
-    else:
-        db.run(
-            "CREATE TABLE IF NOT EXISTS ref_events (originator_id TEXT, originator_version "
-            "INTEGER, topic TEXT, state BLOB, PRIMARY KEY (originator_id, originator_version))"
-        )
-    db.conn().close()
-    _local.conn = None
+TAG_SQL = (  # a 304's: the roster's generation and position, if the token holds
+    ACTIVE_SQL.replace("a.name = ?", "a.name = 'roster'") + " AND EXISTS (SELECT 1 FROM "
+    "ledger_tokens WHERE token_sha256 = ? AND revoked_at IS NULL)"
+)
 
 
 def create_app() -> Flask:
@@ -121,13 +52,15 @@ def create_app() -> Flask:
     programs: dict[str, str] = json.loads(os.environ.get("REF_PROGRAMS", "{}"))
     events = "ledger_events" if db.postgres else "stored_events"
 
-    def actor() -> tuple:
+    def digest() -> str:
         token = request.headers.get("Authorization", "").partition(" ")[2]
-        digest = hashlib.sha256(token.encode()).hexdigest()
+        return hashlib.sha256(token.encode()).hexdigest()
+
+    def actor() -> tuple:
         rows = db.all(
             "SELECT id, role, participant_id, name FROM ledger_tokens "
             "WHERE token_sha256 = ? AND revoked_at IS NULL",
-            (digest,),
+            (digest(),),
         )
         if not rows:
             abort(401)
@@ -170,15 +103,25 @@ def create_app() -> Flask:
 
     @app.get("/v1/programs/<slug>/roster")
     def roster(slug: str) -> Any:
+        asked = request.headers.get("If-None-Match")
+        if asked:  # a conditional GET: one statement, the token's and the view's
+            rows = db.all(TAG_SQL, (digest(),))
+            if not rows:
+                abort(401)
+            if asked == f'"{rows[0][0]}.{rows[0][1]}"':
+                return "", 304, {"ETag": asked}
         actor()
-        rows = db.all(ROSTER_SQL, (gen("roster"), slug, 2**62))
+        g, position = db.all(ACTIVE_SQL, ("roster",))[0]
+        rows = db.all(ROSTER_SQL, (g, slug, 2**62))
         docs_ = [(kind, json.loads(doc)) for kind, doc, _ in rows]
         entries = [doc for kind, doc in docs_ if kind == "application"]
         names = people([e["id"] for e in entries])
         program = next(doc for kind, doc in docs_ if kind == "program")
         for entry in entries:
             entry["name"] = names.get(entry["id"], {}).get("display_name")
-        return jsonify(program=program, applications=entries)
+        response = jsonify(program=program, applications=entries)
+        response.headers["ETag"] = f'"{g}.{position}"'
+        return response
 
     @app.get("/v1/works")
     def lookup() -> Any:

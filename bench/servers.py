@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import common
-import reference_app
+import reference_db
 
 from api.serve import reuse_port
 
@@ -90,7 +90,7 @@ def serve(
     real = spawn(real_cmd, env, logs / "real.log")
     ref = None
     try:
-        reference_app.create_tables(url)
+        reference_db.create_tables(url)
         ref = spawn(ref_cmd, ref_env, logs / "reference.log")
         wait_up(real_base + "/healthz")
         wait_up(ref_base + "/healthz")
