@@ -31,6 +31,7 @@ import os
 import sqlite3
 import threading
 import time
+import weakref
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from typing import Any
@@ -42,15 +43,15 @@ class WriteGate:
     def __init__(self, path: str | None, timeout: float) -> None:
         self.path = f"{path}-writer" if path else None  # None: this process only
         self.timeout = timeout
-        self._pid = -1
+        self._fd: int | None = None
+        self._reset()
+        _GATES.add(self)
 
     @contextmanager
     def held(self) -> Iterator[None]:
         """Until it ends, this thread is the only writer among the processes
         that use the gate; raises `sqlite3.OperationalError` after the timeout."""
         deadline = time.monotonic() + self.timeout
-        if self._pid != os.getpid():
-            self._after_fork()
         lock = self._lock
         if not lock.acquire(timeout=self.timeout):
             raise _locked()
@@ -66,13 +67,17 @@ class WriteGate:
         finally:
             lock.release()
 
-    def _after_fork(self) -> None:
-        # A forked child shares its parent's open file (and so its lock), and
-        # may have copied a thread lock another thread held: it gets its own.
-        self._pid = os.getpid()
+    def _reset(self) -> None:
+        """Fresh locks and no file; in a forked child (`os.register_at_fork`,
+        while it has one thread), which shares its parent's open file (and so
+        its lock) and may have copied a lock another thread held, it also
+        closes its copy of the file (the parent's lock stays)."""
+        if self._fd is not None:
+            os.close(self._fd)
         self._lock = threading.Lock()
-        self._fd: int | None = None
-        self._state = threading.Lock()  # guards the three below
+        self._fd = None
+        self._state = threading.Lock()  # guards the four below
+        self._pending = False  # the waiter is asked for the file lock, or waits in flock
         self._asked = threading.Event()  # the waiter is to take the file lock
         self._taken = threading.Event()  # the waiter took it for the writer
         self._abandoned = False  # the writer gave up: the waiter lets go at once
@@ -89,26 +94,29 @@ class WriteGate:
 
     def _flock(self, fd: int, deadline: float) -> None:
         """The file lock, for the thread that holds the process's lock. Free:
-        at once. Taken: a waiter thread blocks in `flock` (woken by the
-        kernel the moment it is released) while this thread waits for it
-        until the deadline; a wait given up is taken over by the next writer,
-        or let go by the waiter as soon as it gets the lock."""
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            return
-        except BlockingIOError:
-            pass
+        at once. Taken: the gate's waiter thread blocks in `flock` (woken by
+        the kernel the moment it is released) while this thread waits for it
+        until the deadline. A wait given up is taken over by the next writer
+        (never a second `flock` of the same file while one waits), or, if
+        none comes, let go by the waiter as soon as it gets the lock."""
         with self._state:
+            if not self._pending:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    return
+                except BlockingIOError:
+                    pass
+                self._pending = True
+                if self._waiter is None:
+                    self._waiter = threading.Thread(
+                        target=self._wait, args=(fd,), name="write-gate", daemon=True
+                    )
+                    self._waiter.start()
+                self._asked.set()
             self._abandoned = False
-            if self._waiter is None:
-                self._waiter = threading.Thread(
-                    target=self._wait, args=(fd,), name="write-gate", daemon=True
-                )
-                self._waiter.start()
-            self._asked.set()
-        taken = self._taken.wait(max(deadline - time.monotonic(), 0))
+        self._taken.wait(max(deadline - time.monotonic(), 0))
         with self._state:
-            if taken or self._taken.is_set():
+            if self._taken.is_set():
                 self._taken.clear()
                 return
             self._abandoned = True
@@ -120,10 +128,22 @@ class WriteGate:
             self._asked.clear()
             fcntl.flock(fd, fcntl.LOCK_EX)
             with self._state:
+                self._pending = False
                 if self._abandoned:
                     fcntl.flock(fd, fcntl.LOCK_UN)
                 else:
                     self._taken.set()
+
+
+_GATES: weakref.WeakSet[WriteGate] = weakref.WeakSet()
+
+
+def _reset_in_child() -> None:
+    for gate in list(_GATES):
+        gate._reset()
+
+
+os.register_at_fork(after_in_child=_reset_in_child)
 
 
 def _locked() -> sqlite3.OperationalError:

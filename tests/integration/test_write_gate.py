@@ -2,7 +2,7 @@
 process a read never waits behind a queued write; across processes a write
 waits for the writer file's lock (taken by the kernel the moment it is free)
 instead of sleeping in SQLite's busy handler; a forked child queues like any
-other process; and a write that waits past the store's lock timeout fails as
+other process; a write that waits past the store's lock timeout fails as
 SQLite's own wait would, a 503 with Retry-After over HTTP that writes nothing.
 """
 
@@ -100,28 +100,33 @@ def test_a_write_in_another_process_waits_for_the_writer_file_then_lands(system,
     assert _count_tokens(system) == before + 1
 
 
-def _write_in_child(url: str, tmp: str, done) -> None:  # a forked child
-    from ledger.actors import Role
-    from tests.helpers import make_settings, open_system
-
-    system = open_system(make_settings(url, Path(tmp)))
-    system.tokens.create(Role.STAFF, name="forked")
-    system.close()
-    done.set()
+def _hold_in_child(gate, done) -> None:  # a forked child, with its parent's gate
+    with gate.held():
+        done.set()
 
 
-def test_a_forked_child_queues_for_the_writer_file_like_another_process(system, tmp_path):
+def test_a_forked_child_queues_at_its_parents_gate_like_another_process(system):
     gate = system.db.datastore.write_gate
-    done = multiprocessing.get_context("fork").Event()
-    with gate.held():  # this process holds the lock while it forks
-        child = multiprocessing.get_context("fork").Process(
-            target=_write_in_child, args=(system.settings.database_url, str(tmp_path), done)
-        )
+    fork = multiprocessing.get_context("fork")
+    done = fork.Event()
+    with gate.held():  # held by this process, and by this thread, while it forks
+        child = fork.Process(target=_hold_in_child, args=(gate, done))
         child.start()
         assert not done.wait(2.0), "a forked child wrote while its parent held the gate"
     assert done.wait(30)
     child.join(30)
     assert child.exitcode == 0
+
+
+def _free_elsewhere(system) -> bool:
+    fd = os.open(_writer_file(system), os.O_RDWR)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        return True
+    except BlockingIOError:
+        return False
+    finally:
+        os.close(fd)
 
 
 def test_a_write_waits_no_longer_than_the_lock_timeout(system):
@@ -134,8 +139,32 @@ def test_a_write_waits_no_longer_than_the_lock_timeout(system):
         assert 0.25 < time.monotonic() - started < 2
     started = time.monotonic()
     with gate.held():  # the wait given up has let the lock go
-        pass
+        assert not _free_elsewhere(system)
     assert time.monotonic() - started < 0.5
+    assert _free_elsewhere(system)
+
+
+def test_a_wait_given_up_is_taken_over_by_the_next_writer(system):
+    gate = system.db.datastore.write_gate
+    gate.timeout = 0.3
+    with _file_lock_held_elsewhere(system):
+        with pytest.raises(Exception, match="database is locked"), gate.held():
+            pass
+        gate.timeout = 30
+        got = threading.Event()
+
+        def write() -> None:
+            with gate.held():
+                got.set()
+                time.sleep(0.5)
+
+        writer = threading.Thread(target=write)
+        writer.start()
+        assert not got.wait(0.5)  # still taken elsewhere
+    assert got.wait(10)  # the waiter's flock, handed to the next writer
+    assert not _free_elsewhere(system)  # and held for it, not let go
+    writer.join(10)
+    assert _free_elsewhere(system)
 
 
 def test_a_write_past_the_lock_timeout_is_a_503_and_writes_nothing(client, tokens, system):
