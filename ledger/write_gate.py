@@ -67,6 +67,22 @@ class WriteGate:
         finally:
             lock.release()
 
+    def close(self) -> None:
+        """With its store: the file closed (by the waiter, if it is waiting
+        in `flock` on it), the waiter thread ended; later writes queue in
+        this process only."""
+        acquired = self._lock.acquire(timeout=self.timeout)  # no writer inside
+        try:
+            with self._state:
+                self.path, self._closed = None, True
+                if not self._pending and self._fd is not None:
+                    os.close(self._fd)
+                    self._fd = None
+                self._asked.set()  # an idle waiter wakes and ends
+        finally:
+            if acquired:
+                self._lock.release()
+
     def _reset(self) -> None:
         """Fresh locks and no file; in a forked child (`os.register_at_fork`,
         while it has one thread), which shares its parent's open file (and so
@@ -76,11 +92,12 @@ class WriteGate:
             os.close(self._fd)
         self._lock = threading.Lock()
         self._fd = None
-        self._state = threading.Lock()  # guards the four below
+        self._state = threading.Lock()  # guards the five below
         self._pending = False  # the waiter is asked for the file lock, or waits in flock
         self._asked = threading.Event()  # the waiter is to take the file lock
         self._taken = threading.Event()  # the waiter took it for the writer
         self._abandoned = False  # the writer gave up: the waiter lets go at once
+        self._closed = False  # the store closed: the waiter ends
         self._waiter: threading.Thread | None = None
 
     def _file(self) -> int | None:
@@ -125,10 +142,17 @@ class WriteGate:
     def _wait(self, fd: int) -> None:
         while True:
             self._asked.wait()
-            self._asked.clear()
+            with self._state:
+                self._asked.clear()
+                if self._closed and not self._pending:
+                    return
             fcntl.flock(fd, fcntl.LOCK_EX)
             with self._state:
                 self._pending = False
+                if self._closed:  # the file was left to us to close
+                    os.close(fd)  # which lets the lock go
+                    self._fd = None
+                    return
                 if self._abandoned:
                     fcntl.flock(fd, fcntl.LOCK_UN)
                 else:
@@ -164,8 +188,19 @@ def install(datastore: Any) -> WriteGate | None:
         path = None if name.startswith("file:") else os.path.abspath(name)
         gate = WriteGate(path, float(pool.lock_timeout or 5))
         datastore.get_connection = _gated(datastore.get_connection, gate)
+        datastore.close = _closing(datastore.close, gate)
         datastore.write_gate = gate
     return gate
+
+
+def _closing(close: Callable[[], None], gate: WriteGate) -> Callable[[], None]:
+    def closing() -> None:
+        try:
+            close()
+        finally:
+            gate.close()
+
+    return closing
 
 
 def _gated(

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import post, seed
+from tests.helpers import open_system, post, seed
 
 ROOT = Path(__file__).resolve().parents[2]
 APPLICATION = {
@@ -179,3 +179,33 @@ def test_a_write_past_the_lock_timeout_is_a_503_and_writes_nothing(client, token
     assert system.log.head() == head
     again = post(client, f"/v1/programs/{s.slug}/applications", tokens.staff, APPLICATION)
     assert again.status_code == 201, again.get_json()
+
+
+def _open_writer_files(system) -> int:
+    path = _writer_file(system)
+    return sum(1 for fd in Path("/proc/self/fd").iterdir() if _target(fd) == path)
+
+
+def _target(fd: Path) -> str:
+    try:
+        return os.readlink(fd)
+    except OSError:
+        return ""
+
+
+def test_closing_the_store_closes_the_writer_file_and_ends_the_waiter(settings):
+    system = open_system(settings)
+    gate = system.db.datastore.write_gate
+    gate.timeout = 0.3
+    with _file_lock_held_elsewhere(system):  # the waiter thread starts, then gives up
+        with pytest.raises(Exception, match="database is locked"), gate.held():
+            pass
+    with gate.held():  # the lock it took meanwhile was let go
+        pass
+    waiter = gate._waiter
+    assert waiter is not None and waiter.is_alive()
+    assert _open_writer_files(system) == 1
+    system.close()
+    waiter.join(5)
+    assert not waiter.is_alive()
+    assert _open_writer_files(system) == 0
