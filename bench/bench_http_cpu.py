@@ -102,16 +102,14 @@ def main() -> None:
             thin: dict[str, list[float]] = {}
             for _ in range(args.rounds):
                 for p in [*reads, noop]:
-                    etag = ""
-                    if p.etag:
-                        _, headers = servers.fetch(real_base + p.path, p.token)
-                        etag = headers.get("ETag", "")
+                    etag = bh.current_tag(real_base, p)
                     ours.setdefault(p.name, []).append(
                         cpu_per_request(real_base, ours_pids, p, args.duration, etag)
                     )
-                    if p.reference and not p.etag:
+                    if p.reference:
+                        etag = bh.current_tag(ref_base, p)
                         thin.setdefault(p.name, []).append(
-                            cpu_per_request(ref_base, thin_pids, p, args.duration)
+                            cpu_per_request(ref_base, thin_pids, p, args.duration, etag)
                         )
         finally:
             servers.stop(real)

@@ -55,6 +55,14 @@ def _caller(app: Any, path: str, headers: dict[str, str]) -> Callable[..., str]:
     return call
 
 
+def _headers(app: Any, target: Target) -> dict[str, str]:
+    """The target's token, and for a conditional GET the app's own ETag."""
+    headers = {"Authorization": f"Bearer {target.token}"} if target.token else {}
+    if target.etag:
+        headers["If-None-Match"] = _caller(app, target.path, headers)(etag=True)
+    return headers
+
+
 def _median_us(call: Callable[[], str], reads: int) -> float:
     expect = call()[:3]
     if expect not in ("200", "304"):
@@ -96,14 +104,11 @@ def main() -> None:
         thin = _thin(url, programs)
         print(f"{'path':40} {'us/GET':>7} {'thin':>7} {'x thin':>7}")
         for target in [t for t in targets if t.method == "GET"] + [HEALTHZ]:
-            headers = {"Authorization": f"Bearer {target.token}"} if target.token else {}
-            if target.etag:
-                warm = _caller(app, target.path, headers)
-                headers["If-None-Match"] = warm(etag=True)
-            ours = _median_us(_caller(app, target.path, headers), args.reads)
+            ours = _median_us(_caller(app, target.path, _headers(app, target)), args.reads)
             line = f"{target.name:40} {ours:7.0f}"
             if thin is not None and target.reference:
-                theirs = _median_us(_caller(thin, target.path, headers), args.reads)
+                call = _caller(thin, target.path, _headers(thin, target))
+                theirs = _median_us(call, args.reads)
                 line += f" {theirs:7.0f} {theirs / ours:7.2f}"
             print(line)
 
