@@ -101,6 +101,8 @@ class WriteGate:
         self._waiter: threading.Thread | None = None
 
     def _file(self) -> int | None:
+        if self._closed:  # the file may still be the waiter's, to close
+            return None
         if self._fd is None and self.path is not None:
             try:
                 flags = os.O_RDWR | os.O_CREAT | os.O_CLOEXEC

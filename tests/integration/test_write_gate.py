@@ -209,3 +209,20 @@ def test_closing_the_store_closes_the_writer_file_and_ends_the_waiter(settings):
     waiter.join(5)
     assert not waiter.is_alive()
     assert _open_writer_files(system) == 0
+
+
+def test_a_write_after_close_queues_in_its_process_only_even_while_the_waiter_waits(settings):
+    system = open_system(settings)
+    gate = system.db.datastore.write_gate
+    gate.timeout = 0.3
+    with _file_lock_held_elsewhere(system):
+        with pytest.raises(Exception, match="database is locked"), gate.held():
+            pass  # the waiter still waits in flock for the file
+        system.close()
+        started = time.monotonic()
+        with gate.held():  # not behind the waiter's file: this process only
+            pass
+        assert time.monotonic() - started < 0.2
+    gate._waiter.join(5)  # the lock let go elsewhere, the waiter closes the file
+    assert not gate._waiter.is_alive()
+    assert _open_writer_files(system) == 0
