@@ -216,7 +216,11 @@ def _corrected(server: Server, title: str, action: str, headers: dict[str, str])
     while time.monotonic() < deadline:
         cert = requests.get(f"{server.base}/v1/works/{work['id']}/certificate", timeout=10)
         if cert.status_code == 200 and "corrections" in cert.json():
-            return requests.get(f"{server.base}/v1/works/{work['id']}", timeout=10).json()
+            # The certificate and the works view are kept by different
+            # followers: read the work at the correction's own position.
+            position = written.json()["position"]
+            url = f"{server.base}/v1/works/{work['id']}?min_position={position}"
+            return requests.get(url, timeout=10).json()
         time.sleep(0.3)
     pytest.fail("the certificate never carried the correction")
 
