@@ -30,7 +30,7 @@ from api.conditional import register_conditional_reads
 from api.errors import problem, register_error_handlers
 from api.metrics import init_metrics
 from api.openapi import Api
-from api.read_state import register_state_cache
+from api.read_state import read_state, register_state_cache
 from ledger.settings import Settings
 from web import pages
 from web.console import root as console
@@ -100,7 +100,7 @@ def create_app(settings: Settings | None = None, *, system: System | None = None
     register_error_handlers(app)
     register_request_guards(app)
     register_response_headers(app)
-    register_conditional_reads(app)
+    register_conditional_reads(app, read_state)
     register_state_cache(app)
     services.register_shared_reads(app)
     services.register_page_tags(app, page_tags.tag_page)

@@ -35,6 +35,7 @@ from typing import Any, TypeVar
 from flask import Flask, Request, Response, current_app, g, request
 from werkzeug.http import http_date, quote_etag
 
+from api import tag_memo
 from api.body_cache import EXTENSION, BodyCache, Entry, entry_of
 from ledger.actors import Actor
 from ledger.events import rfc3339
@@ -74,11 +75,15 @@ def _now() -> str:
     return rfc3339(datetime.now(UTC))
 
 
-def tag_read(*state: object) -> None:
+def tag_read(*state: object, remember: Any = None) -> None:
     """Tag this read by the `state` its body derives from (and the
-    representation asked for); raise NotModified when the client holds it."""
+    representation asked for); raise NotModified when the client holds it.
+    `remember`: the read state the tag is a function of alone, when every
+    view the read names is at its head (an `api.read_state.ReadState`:
+    `api.tag_memo`)."""
     req: Request = request._get_current_object()  # type: ignore[attr-defined]
     ctx_g = g._get_current_object()  # type: ignore[attr-defined]
+    ctx_g.memo_state = remember
     representation = _representation(req, ctx_g.get("actor"))
     digest = hashlib.sha256(f"{state!r}|{representation}".encode()).hexdigest()[:32]
     ctx_g.etag = digest
@@ -138,8 +143,13 @@ def _conditional(response: Response) -> Response:
     return response
 
 
-def register_conditional_reads(app: Flask) -> None:
+def register_conditional_reads(app: Flask, read_state: Callable[[], Any] | None = None) -> None:
+    """`read_state`: the request's token and positions (`api.read_state`),
+    which a remembered tag is checked against (`api.tag_memo`); without it,
+    no tag is remembered."""
     app.extensions[EXTENSION] = BodyCache()
+    memo = tag_memo.TagMemo(read_state) if read_state is not None else None
+    app.extensions[tag_memo.EXTENSION] = memo
 
     @app.after_request
     def _etag(response: Response) -> Response:
@@ -163,6 +173,38 @@ def _keep(cache: BodyCache | None, tag: str, response: Response, until: str | No
         cache.put(tag, entry)
 
 
+def _not_modified(tag: str) -> Response:
+    response = Response(status=304)
+    # What `set_etag` and `vary.add` would write, appended at once.
+    response.headers._list += [("ETag", quote_etag(tag)), ("Vary", "Accept")]  # type: ignore[attr-defined]
+    return response
+
+
+def _remembered(app: Flask, memo: tag_memo.TagMemo, key: bytes, cache: BodyCache) -> Any:
+    """The answer to a request this worker tagged before at the same
+    positions (`api.tag_memo`): a 304, or its remembered body; None to run
+    the view."""
+    state = memo.read_state()
+    tag = memo.get(key, memo.positions(state.head, state.views), _now)
+    if tag is None:
+        return None
+    if "HTTP_IF_NONE_MATCH" in request.environ:
+        held = request.if_none_match
+        if held:
+            try:
+                _check_held(held, tag)
+            except NotModified as hit:
+                return _not_modified(hit.tag)
+    entry = cache.get(tag, _now)
+    return entry.response(app.response_class) if entry is not None else None
+
+
+def _memorise(memo: tag_memo.TagMemo, key: bytes, tag: str, until: str | None) -> None:
+    state = g.get("memo_state")
+    if state is not None:
+        memo.put(key, memo.positions(state.head, state.views), tag, until)
+
+
 def etagged(view: F) -> F:
     @functools.wraps(view)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -170,13 +212,16 @@ def etagged(view: F) -> F:
         ctx_g = g._get_current_object()  # type: ignore[attr-defined]
         cache = app.extensions.get(EXTENSION) if request.method in _READS else None
         ctx_g.body_cache = cache
+        memo = app.extensions.get(tag_memo.EXTENSION) if cache is not None else None
+        key = tag_memo.key_of(request.environ) if memo is not None else None
+        if key is not None:
+            answer = _remembered(app, memo, key, cache)  # type: ignore[arg-type]
+            if answer is not None:
+                return answer
         try:
             response = app.make_response(view(*args, **kwargs))
         except NotModified as held:
-            response = Response(status=304)
-            # What `set_etag` and `vary.add` would write, appended at once.
-            response.headers._list += [("ETag", quote_etag(held.tag)), ("Vary", "Accept")]  # type: ignore[attr-defined]
-            return response
+            return _not_modified(held.tag)
         except Cached as hit:
             return hit.entry.response(app.response_class)
         if isinstance(response, Response) and response.status_code == 200:
@@ -187,6 +232,8 @@ def etagged(view: F) -> F:
             response.set_etag(f"{tag}{UNTIL}{until}" if until else tag)
             response.vary.add("Accept")
             _keep(cache, tag, response, until)
+            if key is not None:
+                _memorise(memo, key, tag, until)  # type: ignore[arg-type]
         return response
 
     wrapper._apidoc = deepcopy(getattr(wrapper, "_apidoc", {}))  # type: ignore[attr-defined]

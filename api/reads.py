@@ -86,11 +86,14 @@ def tag_views(*names: str, also: tuple[object, ...] = ()) -> None:
     only with an event), read before any view row, so its body is at least
     as new as its tag; 304 when the client holds it (`api.conditional`)."""
     state = read_state()
+    remember = None
     if all(name in state.views for name in names):
         views = tuple((state.views[name].gen, state.views[name].position) for name in names)
+        if not also and all(position >= state.head for _, position in views):
+            remember = state  # the tag is a function of the positions alone
     else:
         views = read_models().serving(*names)
-    tag_read(state.head, views, *also)
+    tag_read(state.head, views, *also, remember=remember)
 
 
 def next_expiry(grants: Any) -> str | None:
@@ -281,7 +284,8 @@ def get_events(query: dict[str, Any]) -> dict[str, Any]:
     if target is not None:  # the feed is the log: it holds every position up to its head
         refuse_beyond_head(target)
     types = frozenset(_types(query["type"])) if "type" in query else None
-    tag_read(read_state().head)  # the feed is the log up to its head
+    state = read_state()
+    tag_read(state.head, remember=state)  # the feed is the log up to its head
     items, cursor = feed(log, query["after"], query["limit"], types)
     if current_actor().role != Role.STAFF:
         return {"items": [redacted(env) for env in items], "next": cursor}
