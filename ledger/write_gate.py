@@ -8,8 +8,9 @@ eventsourcing's pool queues writers while holding the queue every connection,
 a read's too, is handed out through, so reads wait behind queued writes.
 
 The gate orders writers before any of that: a thread takes its process's
-lock, then the process takes an advisory lock on a file beside the database
-(`<database>-writer`, mode 0600: `fcntl.flock`, which is independent of the
+lock (`ledger.fifo_lock`: in the order the writers came), then the process
+takes an advisory lock on a file beside the database (`<database>-writer`,
+mode 0600: `fcntl.flock`, which is independent of the
 POSIX locks SQLite itself takes on the database, and released by the kernel
 if the process dies). Every process of the service (gunicorn's workers, the
 background worker, the CLI) writes through it, so SQLite's own lock is free
@@ -35,6 +36,8 @@ import weakref
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from typing import Any
+
+from ledger.fifo_lock import FifoLock
 
 
 class WriteGate:
@@ -90,7 +93,7 @@ class WriteGate:
         closes its copy of the file (the parent's lock stays)."""
         if self._fd is not None:
             os.close(self._fd)
-        self._lock = threading.Lock()
+        self._lock = FifoLock()  # writers in the order they came
         self._fd = None
         self._state = threading.Lock()  # guards the five below
         self._pending = False  # the waiter is asked for the file lock, or waits in flock

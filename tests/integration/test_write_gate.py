@@ -167,6 +167,30 @@ def test_a_wait_given_up_is_taken_over_by_the_next_writer(system):
     assert _free_elsewhere(system)
 
 
+def test_a_waiting_writer_is_not_passed_over_by_the_one_before_it(system):
+    """Writers of a process take the gate in the order they came: the one
+    that just wrote and writes again queues behind the one waiting."""
+    gate = system.db.datastore.write_gate
+    landed = threading.Event()
+
+    def write() -> None:
+        with gate.held():
+            landed.set()
+
+    writer = threading.Thread(target=write)
+    with gate.held():
+        writer.start()
+        time.sleep(0.2)  # it waits at the gate
+    passed_over = 0
+    for _ in range(20):
+        with gate.held():
+            if landed.is_set():
+                break
+            passed_over += 1
+    writer.join(5)
+    assert landed.is_set() and passed_over == 0
+
+
 def test_a_write_past_the_lock_timeout_is_a_503_and_writes_nothing(client, tokens, system):
     s = seed(client, tokens, declare=False)
     system.db.datastore.write_gate.timeout = 0.3
