@@ -27,7 +27,7 @@ from typing import Any, Protocol
 from ledger.database import Cursor, Database
 from ledger.faults import Fault, Guard, Stuck
 from ledger.leases import Lease
-from ledger.log import EventLog, count_unreadable, read_page
+from ledger.log import EventLog, count_unreadable, gather_pause, read_page
 from ledger.tables import Table
 from projections import docs
 from projections.tracking import AlreadyApplied, active, advance, tracked, tracking_key
@@ -175,6 +175,8 @@ class Follower:
                     applied = self.advance()
                 if not applied:
                     stop.wait(self.poll_interval)
+                elif applied < self.batch:  # at the head: let the next events gather
+                    stop.wait(gather_pause(self.poll_interval))
         finally:
             self.lease.release()
 

@@ -27,7 +27,7 @@ from ledger.database import Database
 from ledger.events import UNREADABLE
 from ledger.faults import Guard, Stuck
 from ledger.leases import Lease
-from ledger.log import UNREADABLE_EVENTS, EventLog, count_unreadable
+from ledger.log import UNREADABLE_EVENTS, EventLog, count_unreadable, gather_pause
 from ledger.settings import Settings
 from transparency.leaves import leaf_record
 from transparency.note import load_or_create_signer
@@ -130,5 +130,7 @@ class TreeBuilder:
                 self._sign_if_due(added)
                 if not added:
                     stop.wait(self.settings.poll_interval)
+                elif added < self.batch:  # at the head: let the next events gather
+                    stop.wait(gather_pause(self.settings.poll_interval))
         finally:
             self.lease.release()
