@@ -221,8 +221,12 @@ def etagged(view: F) -> F:
         try:
             response = app.make_response(view(*args, **kwargs))
         except NotModified as held:
+            if key is not None:  # a client that only ever polls with its tag
+                _memorise(memo, key, ctx_g.etag, None)  # type: ignore[arg-type]
             return _not_modified(held.tag)
         except Cached as hit:
+            if key is not None:
+                _memorise(memo, key, ctx_g.etag, hit.entry.until)  # type: ignore[arg-type]
             return hit.entry.response(app.response_class)
         if isinstance(response, Response) and response.status_code == 200:
             tag = ctx_g.get("etag")

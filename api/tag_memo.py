@@ -12,6 +12,11 @@ token and the positions are still read first, as for any read
 (`api.read_state`: one statement, on SQLite none while nothing committed), so
 a revoked token is refused and a new event is a new tag.
 
+A remembered tag's instant only makes the memory let go sooner: a 304 still
+needs the client's tag to be before its own instant, and a remembered body
+before its own (`api.body_cache`), and at the same positions the tag's
+digest is the same after its instant as before (the instant is not in it).
+
 Only a read whose views were all at the log head is remembered: a view behind
 it would be caught up by the read itself when no follower keeps it
 (`api.reads.fresh`), and a remembered tag must not stand in for that. A read

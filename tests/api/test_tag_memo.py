@@ -11,7 +11,8 @@ import time
 import pytest
 
 from api import reads
-from api.tag_memo import TagMemo, key_of
+from api.read_state import read_state
+from api.tag_memo import EXTENSION, TagMemo, key_of
 from tests.api.test_read_pipeline import _lease
 from tests.helpers import apply, seed
 
@@ -46,6 +47,20 @@ def test_a_repeated_read_and_its_304_run_no_view(store_client, views_run):
     assert client.get(f"{path}?format=csv", headers=tokens.staff).status_code == 200
     assert client.get(path, headers=tokens.auditor).status_code == 200
     assert views_run == ["roster"] * 3
+
+
+def test_a_client_that_only_polls_with_its_tag_is_answered_from_memory(store_client, views_run):
+    """A worker that never gave the request its 200 (another worker did, or
+    this one restarted) remembers the tag from the first 304 it answers."""
+    client, tokens, _ = store_client
+    s = seed(client, tokens)
+    path = f"/v1/programs/{s.slug}/roster"
+    tag = client.get(path, headers=tokens.staff).headers["ETag"]
+    client.application.extensions[EXTENSION] = TagMemo(read_state)  # a fresh worker's
+    for _ in range(3):
+        held = client.get(path, headers=tokens.staff | {"If-None-Match": tag})
+        assert held.status_code == 304 and held.headers["ETag"] == tag
+    assert views_run == ["roster", "roster"]
 
 
 def test_a_new_event_runs_the_view_again(store_client, views_run):
