@@ -191,13 +191,20 @@ def count_unreadable(reader: str, envelopes: list[dict[str, Any]]) -> int:
     return len(skipped)
 
 
-def gather_pause(poll_interval: float) -> float:
-    """How long a follower that applied events up to the head waits before
-    its next step. Under a stream of writes, stepping again at once applies
-    them one or two at a time, each step paying its fixed cost (its reads of
-    the head and the tracking row, its transaction, its lease) for so few
-    events that the background worker spent 650-1,440 us of CPU an event
-    (SQLite, PostgreSQL) where batches gathered 50 ms take 290-720. A quarter
-    of the poll interval: an event written under load still reaches the views
-    sooner than one written while they idle (found at the next poll)."""
-    return poll_interval / 4
+def follow_wait(applied: int, before: int, batch: int, poll_interval: float) -> float:
+    """How long a follower waits after a step that applied `applied` events,
+    the step before it `before`. A full batch: not at all (more are
+    waiting). Some events: a quarter of the poll interval, to let the next
+    ones gather. Stepping again at once applied a stream of writes one or two
+    events at a time, each step paying its fixed cost (the head and tracking
+    reads, its transaction, its lease) for so few events that the background
+    worker spent 650-1,440 us of CPU an event (SQLite, PostgreSQL) where
+    gathered batches take 290-720. Nothing: the rest of the poll interval,
+    counted from the last events applied, so an event written while the
+    follower idles waits no longer for the next poll than it did."""
+    pause = poll_interval / 4
+    if applied >= batch:
+        return 0.0
+    if applied:
+        return pause
+    return poll_interval - pause if 0 < before < batch else poll_interval

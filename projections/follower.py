@@ -27,7 +27,7 @@ from typing import Any, Protocol
 from ledger.database import Cursor, Database
 from ledger.faults import Fault, Guard, Stuck
 from ledger.leases import Lease
-from ledger.log import EventLog, count_unreadable, gather_pause, read_page
+from ledger.log import EventLog, count_unreadable, follow_wait, read_page
 from ledger.tables import Table
 from projections import docs
 from projections.tracking import AlreadyApplied, active, advance, tracked, tracking_key
@@ -162,6 +162,7 @@ class Follower:
     def run(self, stop: threading.Event) -> None:
         """The worker loop (`labledger projections run`, `labledger serve`)."""
         holding = False
+        before = 0  # what the step before applied
         try:
             while not stop.is_set():
                 if not self.lease.hold():
@@ -173,10 +174,10 @@ class Follower:
                         self.guard.take_over()
                         holding = True
                     applied = self.advance()
-                if not applied:
-                    stop.wait(self.poll_interval)
-                elif applied < self.batch:  # at the head: let the next events gather
-                    stop.wait(gather_pause(self.poll_interval))
+                wait = follow_wait(applied, before, self.batch, self.poll_interval)
+                before = applied
+                if wait:
+                    stop.wait(wait)
         finally:
             self.lease.release()
 

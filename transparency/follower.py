@@ -27,7 +27,7 @@ from ledger.database import Database
 from ledger.events import UNREADABLE
 from ledger.faults import Guard, Stuck
 from ledger.leases import Lease
-from ledger.log import UNREADABLE_EVENTS, EventLog, count_unreadable, gather_pause
+from ledger.log import UNREADABLE_EVENTS, EventLog, count_unreadable, follow_wait
 from ledger.settings import Settings
 from transparency.leaves import leaf_record
 from transparency.note import load_or_create_signer
@@ -117,6 +117,7 @@ class TreeBuilder:
 
     def run(self, stop: threading.Event) -> None:
         holding = False
+        before = 0  # what the step before added
         try:
             while not stop.is_set():
                 if not self.lease.hold():
@@ -128,9 +129,9 @@ class TreeBuilder:
                     holding = True
                 added = self.advance()
                 self._sign_if_due(added)
-                if not added:
-                    stop.wait(self.settings.poll_interval)
-                elif added < self.batch:  # at the head: let the next events gather
-                    stop.wait(gather_pause(self.settings.poll_interval))
+                wait = follow_wait(added, before, self.batch, self.settings.poll_interval)
+                before = added
+                if wait:
+                    stop.wait(wait)
         finally:
             self.lease.release()

@@ -1,8 +1,9 @@
-"""A follower (each view's, the transparency tree's) that applied events up
-to the head pauses a quarter of its poll interval before its next step, so
-a stream of writes is applied in batches rather than one event at a time;
-one that found nothing waits its poll interval; one that filled its batch
-steps again at once."""
+"""A follower (each view's, the transparency tree's) that applied some
+events pauses a quarter of its poll interval before its next step, so a
+stream of writes is applied in batches rather than one event at a time; one
+that then finds nothing waits the rest of its poll interval (an idle
+follower polls as often as before); one that filled its batch steps again
+at once."""
 
 from __future__ import annotations
 
@@ -10,12 +11,17 @@ from collections.abc import Iterator
 
 import pytest
 
-from ledger.log import gather_pause
 from projections.follower import Follower
 from projections.service import all_projections
 from transparency.follower import TreeBuilder
 
-APPLIED = [3, 500, 0, 1]  # a few events, a full batch, none, one
+APPLIED = [1, 0, 2, 3, 500, 0, 1, 4]
+
+
+def _expected(poll: float) -> list[float]:
+    pause = poll / 4
+    # after 1, 0, 2, 3 (a stream), 500 (at once), 0 (after a full batch), 1, 4
+    return [pause, poll - pause, pause, pause, poll, pause, pause]
 
 
 class _Stop:
@@ -52,12 +58,10 @@ def _run(loop, monkeypatch) -> list[float]:  # noqa: ANN001
 def test_a_view_follower_gathers_a_stream_of_events(system, monkeypatch, name):
     projection = next(p for p in all_projections() if p.name == name)
     follower = Follower(system.log, system.db, projection, poll_interval=0.2, batch=500)
-    assert _run(follower, monkeypatch) == [0.05, 0.2, 0.05]
+    assert _run(follower, monkeypatch) == _expected(0.2)
 
 
 def test_the_tree_builder_gathers_a_stream_of_events(system, settings, monkeypatch):
     builder = TreeBuilder(system.log, system.db, settings, batch=500)
     monkeypatch.setattr(builder, "_sign_if_due", lambda added: None)
-    poll = settings.poll_interval
-    assert _run(builder, monkeypatch) == [gather_pause(poll), poll, gather_pause(poll)]
-    assert gather_pause(poll) == poll / 4
+    assert _run(builder, monkeypatch) == _expected(settings.poll_interval)
