@@ -69,7 +69,7 @@ class Audit:
             docs.insert(cur, VIOLATIONS, VIOLATION_COLUMNS, row)
 
     def _count(self, cur: Cursor, gen: int, program: str, dimension: str, key: str) -> None:
-        if docs.is_deferred(cur):
+        if docs.is_deferred(cur) or docs.is_batched(cur):
             docs.add(cur, COUNTS, COUNT_COLUMNS, (gen, program, dimension, key))
             return
         cur.execute(

@@ -35,9 +35,9 @@ def docs_table(name: str) -> Table:
 
 
 # `cur.cache` keys: on a deferring cursor the views' writes wait in its cache,
-# to be written in bulk (`projections.bulk`); on a batching one only the
-# documents do, until the `flush` that ends a follower's batch; DIRTY: the
-# documents put since the last `flush`.
+# to be written in bulk (`projections.bulk`); on a batching one they wait for
+# the `flush` that ends a follower's batch; DIRTY: the documents put since the
+# last `flush`.
 DEFERRED, BATCHED, DIRTY = "docs:deferred", "docs:batched", "docs:dirty"
 Rows = dict[tuple[str, tuple[str, ...]], list[tuple[Any, ...]]]
 
@@ -52,8 +52,10 @@ def defer(cur: Cursor) -> None:
 def batch(cur: Cursor) -> None:
     """From now on `Docs.put` on `cur` keeps the document in its cache, read
     back from there, until `flush` writes it: a document put for each event
-    of a batch (a participant's, a program's) is written once a batch.
-    Everything else is written and read as without it."""
+    of a batch (a participant's, a program's) is written once a batch. The
+    rows `insert` and the counts `add` keep (no handler reads them back while
+    applying) wait for `flush` too, which writes each table's in one
+    `executemany`. Everything else is written and read as without it."""
     cur.cache[BATCHED] = True
 
 
@@ -61,9 +63,15 @@ def is_deferred(cur: Cursor) -> bool:
     return bool(cur.cache.get(DEFERRED))
 
 
+def is_batched(cur: Cursor) -> bool:
+    """A follower's batch (`batch`), not a bulk pass (`defer`)."""
+    return bool(cur.cache.get(BATCHED)) and not is_deferred(cur)
+
+
 def insert(cur: Cursor, table: str, columns: tuple[str, ...], row: tuple[Any, ...]) -> None:
-    """A row no handler reads back while applying: deferred, or inserted now."""
-    if is_deferred(cur):
+    """A row no handler reads back while applying: deferred, kept for the
+    batch's `flush`, or inserted now."""
+    if is_deferred(cur) or is_batched(cur):
         cur.cache.setdefault(("rows", table, columns), []).append(row)
         return
     names, marks = ", ".join(columns), ", ".join("?" for _ in columns)
@@ -72,7 +80,8 @@ def insert(cur: Cursor, table: str, columns: tuple[str, ...], row: tuple[Any, ..
 
 def add(cur: Cursor, table: str, columns: tuple[str, ...], key: tuple[Any, ...]) -> None:
     """Add one to the count (the last column) of the row `key` (the others),
-    in `table`; only on a deferring cursor (the views say how otherwise)."""
+    in `table`; only on a deferring or batching cursor (the views say how
+    otherwise)."""
     counts = cur.cache.setdefault(("counts", table, columns), {})
     counts[key] = counts.get(key, 0) + 1
 
@@ -93,8 +102,26 @@ def flush(cur: Cursor) -> None:
             "ON CONFLICT (gen, kind, id) DO UPDATE SET doc = excluded.doc",
             values,
         )
+    if is_batched(cur):
+        _write_batch(cur)
     for slot in [s for s in cur.cache if isinstance(s, tuple) and s[0] in ("docs", "parsed")]:
         del cur.cache[slot]
+
+
+def _write_batch(cur: Cursor) -> None:
+    """The rows and counts a follower's batch kept: each table's in one
+    `executemany` (one round trip on PostgreSQL), not a statement an event."""
+    for (table, columns), values in take(cur).items():
+        names, marks = ", ".join(columns), ", ".join("?" for _ in columns)
+        cur.executemany(f"INSERT INTO {{t}}{table} ({names}) VALUES ({marks})", values)
+    for (table, columns), values in take(cur, counts=True).items():
+        names, marks = ", ".join(columns), ", ".join("?" for _ in columns)
+        keys, n = ", ".join(columns[:-1]), columns[-1]
+        cur.executemany(
+            f"INSERT INTO {{t}}{table} AS c ({names}) VALUES ({marks}) "
+            f"ON CONFLICT ({keys}) DO UPDATE SET {n} = c.{n} + excluded.{n}",
+            values,
+        )
 
 
 def take(cur: Cursor, counts: bool = False) -> Rows:

@@ -3,11 +3,14 @@ rebuilt, racing followers apply each event once, a rebuild keeps serving."""
 
 from __future__ import annotations
 
+import re
 import threading
+from collections import Counter
 
 from click.testing import CliRunner
 
 from ledger import commands as c
+from ledger.database import Database
 from projections import bulk
 from projections.rebuild import rebuild
 from projections.service import ReadModels
@@ -35,6 +38,29 @@ def test_a_rebuild_yields_exactly_the_incremental_view(store_system):
 
     assert {f.projection.name: rebuilt(f) for f in views} == incremental
     assert all(f.status() == (2, head) for f in views)
+
+
+def test_a_followers_batch_writes_each_views_rows_in_one_statement(store_system, monkeypatch):
+    """The rows and counts a batch adds (the roster's versions, the
+    generations, the audit's counts) go in one `executemany` a table, one
+    round trip on PostgreSQL, not a statement an event."""
+    open_program(store_system)
+    grow(store_system, 6)
+    seen: list[str] = []
+    original = Database.sql
+
+    def counting(self: Database, statement: str) -> str:
+        seen.append(statement)
+        return original(self, statement)
+
+    monkeypatch.setattr(Database, "sql", counting)
+    for follower in followers(store_system, batch=500):
+        assert follower.step() == store_system.log.head()  # the whole log, one batch
+    inserts = Counter(
+        m.group(1) for s in seen if (m := re.match(r"INSERT INTO \{t\}(proj_\w+)", s))
+    )
+    for table in ("proj_roster_versions", "proj_generations", "proj_audit_counts"):
+        assert inserts[table] == 1, (table, inserts)
 
 
 def test_the_read_models_answer_the_same_on_every_store(store_system):
