@@ -13,6 +13,7 @@ from flask import Flask, Response, jsonify
 from api import (
     applications,
     exhibitions,
+    freshness,
     page_tags,
     participants,
     programs,
@@ -131,7 +132,7 @@ def create_app(settings: Settings | None = None, *, system: System | None = None
                 headers={"Retry-After": "5"},
             )
         ready = True
-        readiness = (("projections", reads.readiness), ("transparency", transparency.readiness))
+        readiness = (("projections", freshness.readiness), ("transparency", transparency.readiness))
         for name, check in readiness:
             detail, ok = check(current)
             checks[name] = detail | {"ok": ok}

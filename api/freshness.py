@@ -1,13 +1,17 @@
-"""Read-your-writes: a read with `min_position` waits, bounded, for its view."""
+"""Read-your-writes: a read with `min_position` waits, bounded, for its view;
+and whether the views are ready at all (`/readyz`)."""
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from typing import Any
 
+from api.bootstrap import System
 from api.errors import ProblemError
 from api.services import system
 from ledger.faults import Fault
+from projections.service import READY_LAG
 
 
 def behind(what: str, position: int, target: int) -> ProblemError:
@@ -68,3 +72,10 @@ def refuse_stuck(what: str, fault: Fault | None, target: int) -> None:
             error=fault.error,
             min_position=target,
         )
+
+
+def readiness(current: System) -> tuple[dict[str, Any], bool]:
+    """Each view's generation, position and lag, and whether all are ready."""
+    lag = current.read_models.lag()
+    ok = all(view["lag"] <= READY_LAG and "stuck" not in view for view in lag.values())
+    return lag, ok

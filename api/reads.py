@@ -15,7 +15,6 @@ from marshmallow import Schema, ValidationError, validates
 
 from api import read_responses as r
 from api.auth import current_actor, require
-from api.bootstrap import System
 from api.conditional import etagged, tag_read, valid_until
 from api.errors import ProblemError
 from api.exports import attachment, format_field, roster_csv, wants_csv
@@ -39,7 +38,7 @@ from ledger.events import PUBLIC_TYPES, redacted
 from ledger.personal import person_of
 from projections.audit import as_csv
 from projections.feed import feed
-from projections.service import READY_LAG, ReadModels
+from projections.service import ReadModels
 
 blp = Blueprint("reads", __name__, description="Roster, registry, audit report, event feed")
 
@@ -86,14 +85,13 @@ def tag_views(*names: str, also: tuple[object, ...] = ()) -> None:
     only with an event), read before any view row, so its body is at least
     as new as its tag; 304 when the client holds it (`api.conditional`)."""
     state = read_state()
-    remember = None
-    if all(name in state.views for name in names):
-        views = tuple((state.views[name].gen, state.views[name].position) for name in names)
-        if not also and all(position >= state.head for _, position in views):
-            remember = state  # the tag is a function of the positions alone
-    else:
-        views = read_models().serving(*names)
-    tag_read(state.head, views, *also, remember=remember)
+    if not all(name in state.views for name in names):
+        tag_read(state.head, read_models().serving(*names), *also)
+        return
+    views = tuple((state.views[name].gen, state.views[name].position) for name in names)
+    # Views at the head, nothing `also`: the tag is a function of the positions alone.
+    at_head = not also and all(position >= state.head for _, position in views)
+    tag_read(state.head, views, *also, remember=state if at_head else None)
 
 
 def next_expiry(grants: Any) -> str | None:
@@ -284,20 +282,9 @@ def get_events(query: dict[str, Any]) -> dict[str, Any]:
     if target is not None:  # the feed is the log: it holds every position up to its head
         refuse_beyond_head(target)
     types = frozenset(_types(query["type"])) if "type" in query else None
-    state = read_state()
-    tag_read(state.head, remember=state)  # the feed is the log up to its head
+    tag_read(read_state().head, remember=read_state())  # the feed: the log up to its head
     items, cursor = feed(log, query["after"], query["limit"], types)
     if current_actor().role != Role.STAFF:
         return {"items": [redacted(env) for env in items], "next": cursor}
     with_personal(items, system().people.many(person_of(env) for env in items))
     return {"items": items, "next": cursor}
-
-
-# ---- readiness ------------------------------------------------------------------------
-
-
-def readiness(current: System) -> tuple[dict[str, Any], bool]:
-    """Each view's generation, position and lag, and whether all are ready."""
-    lag = current.read_models.lag()
-    ok = all(view["lag"] <= READY_LAG and "stuck" not in view for view in lag.values())
-    return lag, ok

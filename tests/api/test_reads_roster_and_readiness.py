@@ -153,7 +153,7 @@ def test_readiness_counts_lag_from_the_log_head_and_fails_beyond_the_bound(
         "lag": 0,
     }
 
-    monkeypatch.setattr("api.reads.READY_LAG", 0)
+    monkeypatch.setattr("api.freshness.READY_LAG", 0)
     apply(client, tokens, s.slug, "Lee Ji-ho")  # the roster is now behind by this write
     behind = client.get("/readyz")
     assert behind.status_code == 503
