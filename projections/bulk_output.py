@@ -95,12 +95,12 @@ class Output:
                     self._failed = error
 
     def _insert(self, table: str, columns: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
-        names, marks = ", ".join(columns), ", ".join("?" for _ in columns)
+        names = ", ".join(columns)
         with self.db.transaction(write=True) as cur:
             if cur.dialect == "postgres":
                 _copy_in(cur, self.db.sql(f"COPY {{t}}{table} ({names}) FROM STDIN"), rows)
             else:
-                cur.executemany(f"INSERT INTO {{t}}{table} ({names}) VALUES ({marks})", rows)
+                cur.executemany(docs.insert_sql(table, columns), rows)
 
 
 def _copy_in(cur: Cursor, statement: str, rows: list[tuple[Any, ...]]) -> None:

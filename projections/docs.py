@@ -68,14 +68,20 @@ def is_batched(cur: Cursor) -> bool:
     return bool(cur.cache.get(BATCHED)) and not is_deferred(cur)
 
 
+def insert_sql(table: str, columns: tuple[str, ...], alias: str = "") -> str:
+    """The INSERT of one row of `columns` into `table` (named `alias` in it)."""
+    names, marks = ", ".join(columns), ", ".join("?" for _ in columns)
+    named = f" AS {alias}" if alias else ""
+    return f"INSERT INTO {{t}}{table}{named} ({names}) VALUES ({marks})"
+
+
 def insert(cur: Cursor, table: str, columns: tuple[str, ...], row: tuple[Any, ...]) -> None:
     """A row no handler reads back while applying: deferred, kept for the
     batch's `flush`, or inserted now."""
     if is_deferred(cur) or is_batched(cur):
         cur.cache.setdefault(("rows", table, columns), []).append(row)
         return
-    names, marks = ", ".join(columns), ", ".join("?" for _ in columns)
-    cur.execute(f"INSERT INTO {{t}}{table} ({names}) VALUES ({marks})", row)
+    cur.execute(insert_sql(table, columns), row)
 
 
 def add(cur: Cursor, table: str, columns: tuple[str, ...], key: tuple[Any, ...]) -> None:
@@ -112,13 +118,11 @@ def _write_batch(cur: Cursor) -> None:
     """The rows and counts a follower's batch kept: each table's in one
     `executemany` (one round trip on PostgreSQL), not a statement an event."""
     for (table, columns), values in take(cur).items():
-        names, marks = ", ".join(columns), ", ".join("?" for _ in columns)
-        cur.executemany(f"INSERT INTO {{t}}{table} ({names}) VALUES ({marks})", values)
+        cur.executemany(insert_sql(table, columns), values)
     for (table, columns), values in take(cur, counts=True).items():
-        names, marks = ", ".join(columns), ", ".join("?" for _ in columns)
         keys, n = ", ".join(columns[:-1]), columns[-1]
         cur.executemany(
-            f"INSERT INTO {{t}}{table} AS c ({names}) VALUES ({marks}) "
+            f"{insert_sql(table, columns, alias='c')} "
             f"ON CONFLICT ({keys}) DO UPDATE SET {n} = c.{n} + excluded.{n}",
             values,
         )
