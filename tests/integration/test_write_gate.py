@@ -1,5 +1,6 @@
 """SQLite writers queue at the write gate (`ledger.write_gate`): inside a
-process a read never waits behind a queued write; across processes a write
+process a read never waits behind a queued write, and writers take the gate
+in the order they came (`ledger.fifo_lock`); across processes a write
 waits for the writer file's lock (taken by the kernel the moment it is free)
 instead of sleeping in SQLite's busy handler; a forked child queues like any
 other process; a write that waits past the store's lock timeout fails as
