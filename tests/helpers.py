@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import os
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -93,6 +94,20 @@ class Tokens:
 
     def artist(self, participant: str | uuid.UUID) -> dict[str, str]:
         return self.headers(Role.ARTIST, participant)
+
+
+def record_calls(monkeypatch: Any, owner: Any, name: str, pick: Callable[..., Any]) -> list[Any]:
+    """Every call of `owner.name` from now on, recorded as `pick(*args)`
+    picks it, and carried out as before."""
+    seen: list[Any] = []
+    original = getattr(owner, name)
+
+    def recording(*args: Any, **kwargs: Any) -> Any:
+        seen.append(pick(*args, **kwargs))
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(owner, name, recording)
+    return seen
 
 
 def sha(text: str) -> str:

@@ -8,17 +8,13 @@ from __future__ import annotations
 from marshmallow import Schema, fields
 
 from api.query_parser import QueryParser
-from tests.helpers import seed
+from tests.helpers import record_calls, seed
 
 
 def test_a_repeated_query_is_parsed_once_and_answers_the_same(client, tokens, monkeypatch):
     s = seed(client, tokens)
     path = f"/v1/works?sha256={s.content_sha256}&min_position=1"  # the view pops min_position
-    loads: list[object] = []
-    original = Schema.load
-    monkeypatch.setattr(
-        Schema, "load", lambda self, *a, **k: loads.append(self) or original(self, *a, **k)
-    )
+    loads = record_calls(monkeypatch, Schema, "load", lambda schema, *_, **__: schema)
     first, again = client.get(path), client.get(path)
     assert first.status_code == again.status_code == 200
     assert first.get_json() == again.get_json() and first.get_json()["items"]

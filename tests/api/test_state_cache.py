@@ -22,7 +22,7 @@ from api import read_state
 from api.body_cache import EXTENSION, BodyCache
 from api.state_cache import StateCache
 from ledger.database import Database
-from tests.helpers import apply, post, seed
+from tests.helpers import apply, post, record_calls, seed
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -47,10 +47,7 @@ def _revoke_elsewhere(system, token_id: str) -> None:
 
 
 def _statements(monkeypatch) -> list[str]:
-    seen: list[str] = []
-    original = Database.sql
-    monkeypatch.setattr(Database, "sql", lambda self, st: seen.append(st) or original(self, st))
-    return seen
+    return record_calls(monkeypatch, Database, "sql", lambda db, statement: statement)
 
 
 def test_a_remembered_read_and_a_304_read_nothing(client, tokens, monkeypatch):

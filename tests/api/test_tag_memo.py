@@ -1,34 +1,23 @@
 """A worker answers a request it tagged before (`api.tag_memo`) before its
 query is parsed or its view runs: a 304 or the remembered body, on SQLite
 and PostgreSQL, while the head and every view's position are unchanged; a
-new event, a view kept behind the head, a `min_position` or another asker
-runs the view again."""
+new event, a `min_position` or another asker runs the view again. A view kept
+behind the head by a follower that then dies: `tests/api/test_read_pipeline.py`."""
 
 from __future__ import annotations
-
-import time
 
 import pytest
 
 from api import reads
 from api.read_state import read_state
 from api.tag_memo import EXTENSION, TagMemo, key_of
-from tests.api.test_read_pipeline import _lease
-from tests.helpers import apply, seed
+from tests.helpers import apply, record_calls, seed
 
 
 @pytest.fixture
 def views_run(monkeypatch) -> list[str]:
     """The reads whose view ran: each calls `fresh` first."""
-    ran: list[str] = []
-    original = reads.fresh
-
-    def counting(name: str, min_position: int | None) -> None:
-        ran.append(name)
-        original(name, min_position)
-
-    monkeypatch.setattr(reads, "fresh", counting)
-    return ran
+    return record_calls(monkeypatch, reads, "fresh", lambda name, min_position: name)
 
 
 def test_a_repeated_read_and_its_304_run_no_view(store_client, views_run):
@@ -73,24 +62,6 @@ def test_a_new_event_runs_the_view_again(store_client, views_run):
     assert after.status_code == 200 and after.headers["ETag"] != first.headers["ETag"]
     assert after.get_json()["counts"]["applied"] == first.get_json()["counts"]["applied"] + 1
     assert views_run == ["roster", "roster"]
-
-
-def test_a_read_of_a_view_behind_the_head_is_not_remembered(store_client):
-    """A view a follower process keeps is read as it is, behind the head; once
-    that follower dies the next read must catch the view up itself, though
-    the head and the positions are what they were."""
-    client, tokens, system = store_client
-    s = seed(client, tokens)
-    path = f"/v1/programs/{s.slug}/roster"
-    before = client.get(path, headers=tokens.staff).get_json()
-    apply(client, tokens, s.slug, name="Lee Min-ji")  # the roster view is now behind
-    _lease(system, "projection:roster", "another-process", time.time() + 60)
-    for _ in range(2):
-        kept = client.get(path, headers=tokens.staff).get_json()
-        assert kept["counts"] == before["counts"]  # eventually consistent
-    _lease(system, "projection:roster", "another-process", time.time() - 1)  # it died
-    caught = client.get(path, headers=tokens.staff).get_json()
-    assert caught["counts"]["applied"] == before["counts"]["applied"] + 1
 
 
 def test_a_read_naming_min_position_always_runs_its_view(client, tokens, views_run):

@@ -14,6 +14,7 @@ from ledger.database import Database
 from projections import bulk
 from projections.rebuild import rebuild
 from projections.service import ReadModels
+from tests.helpers import record_calls
 from tests.integration.projection_support import (
     SLUG,
     STAFF,
@@ -46,14 +47,7 @@ def test_a_followers_batch_writes_each_views_rows_in_one_statement(store_system,
     round trip on PostgreSQL, not a statement an event."""
     open_program(store_system)
     grow(store_system, 6)
-    seen: list[str] = []
-    original = Database.sql
-
-    def counting(self: Database, statement: str) -> str:
-        seen.append(statement)
-        return original(self, statement)
-
-    monkeypatch.setattr(Database, "sql", counting)
+    seen = record_calls(monkeypatch, Database, "sql", lambda db, statement: statement)
     for follower in followers(store_system, batch=500):
         assert follower.step() == store_system.log.head()  # the whole log, one batch
     inserts = Counter(
