@@ -10,9 +10,9 @@ a read's too, is handed out through, so reads wait behind queued writes.
 The gate orders writers before any of that: a thread takes its process's
 lock (`ledger.fifo_lock`: in the order the writers came), then the process
 takes an advisory lock on a file beside the database (`<database>-writer`,
-mode 0600: `fcntl.flock`, which is independent of the
-POSIX locks SQLite itself takes on the database, and released by the kernel
-if the process dies). Every process of the service (gunicorn's workers, the
+mode 0600: `fcntl.flock`, which is independent of the POSIX locks SQLite
+itself takes on the database, and released by the kernel if the process
+dies). Every process of the service (gunicorn's workers, the
 background worker, the CLI) writes through it, so SQLite's own lock is free
 by the time a write asks for it, and its busy handler only ever meets a
 writer that is not ours. A read never waits at the gate.
