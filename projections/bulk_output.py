@@ -9,7 +9,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from ledger.database import Cursor, Database, storable_text
+from ledger.database import Cursor, Database, storable_row
 from ledger.tables import Table
 from projections import docs
 
@@ -105,10 +105,10 @@ class Output:
 
 def _copy_in(cur: Cursor, statement: str, rows: list[tuple[Any, ...]]) -> None:
     """PostgreSQL's COPY: several times executemany's rows per second. Text
-    is stored as `Cursor.execute` stores it (`storable_text`)."""
+    is stored as `Cursor.execute` stores it (`storable_row`)."""
     with raw(cur).copy(statement) as copy:
         for row in rows:
-            copy.write_row([storable_text(v) if isinstance(v, str) else v for v in row])
+            copy.write_row(storable_row(row))
 
 
 def raw(cur: Cursor) -> Any:

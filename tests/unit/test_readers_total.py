@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta, timezone
 from types import SimpleNamespace
 from uuid import UUID
 
-from ledger.database import storable_text
+from ledger.database import storable_row, storable_text
 from ledger.events import leaf_form, redacted, rfc3339, unreadable_envelope
 from ledger.faults import Fault
 from ledger.log import Entry
@@ -108,3 +108,15 @@ def test_database_urls_are_printed_without_their_password():
 def test_text_for_a_view_never_holds_nul():
     assert storable_text("Nul\x00Artist") == "Nul\ufffdArtist"
     assert storable_text("Kim Seo-yeon") == "Kim Seo-yeon"
+
+
+def test_a_row_is_stored_with_nul_replaced_in_each_string_and_nothing_else_changed():
+    assert storable_row((1, "Nul\x00Artist", None, b"\x00", "ok")) == (
+        1,
+        "Nul\ufffdArtist",
+        None,
+        b"\x00",
+        "ok",
+    )
+    clean = [1, "Kim Seo-yeon", None]
+    assert storable_row(clean) is clean  # no copy of a row without NUL
