@@ -15,14 +15,29 @@ from typing import Any
 from ledger.events import redacted
 from ledger.personal_store import PersonalData
 
+# The aggregate's id under the name a partner knows it by (API.md's payload
+# carries `work_id` for a work's events), by the first part of the type.
+ID_NAMES = {
+    "program": "program_id",
+    "application": "application_id",
+    "participant": "participant_id",
+    "generation": "generation_id",
+    "work": "work_id",
+    "exhibition": "exhibition_id",
+}
+
 
 def payload(envelope: dict[str, Any], sequence: int) -> dict[str, Any]:
     """The redacted event; `data` also carries its log `position`, `event_id` and
     this endpoint's gapless `sequence`, so a partner can spot a gap and fill it
-    from `/v1/events`."""
+    from `/v1/events`, and the aggregate's id both as `aggregate_id` and by its
+    own name (`ID_NAMES`: `work_id` for a work's events)."""
     public = redacted(envelope)
+    named_id = ID_NAMES.get(public["type"].partition(".")[0])
+    own = {named_id: public["aggregate_id"]} if named_id and named_id not in public["data"] else {}
     data = {
         **public["data"],
+        **own,
         "aggregate_id": public["aggregate_id"],
         "aggregate_version": public["aggregate_version"],
         "actor": public["actor"],

@@ -60,6 +60,17 @@ def test_payload_has_type_timestamp_and_data_with_position_and_sequence() -> Non
     assert data["program"] == "seoul-2026" and data["actor"] == {"id": "tok-1", "role": "staff"}
 
 
+def test_payload_names_the_aggregate_by_its_kind_as_the_contract_shows_work_id() -> None:
+    declared = ENVELOPE | {"type": "work.ownership_declared", "aggregate_id": WORK, "data": {}}
+    assert payload(declared, 1)["data"]["work_id"] == WORK
+    assert payload(ENVELOPE, 1)["data"]["application_id"] == ARTIST
+    granted = ENVELOPE | {"type": "participant.tool_access_granted", "data": {"tool": "video"}}
+    assert payload(granted, 1)["data"]["participant_id"] == ARTIST
+    program = "5f0c3b52-0000-4000-8000-0000000000aa"
+    submitted = ENVELOPE | {"data": {"program_id": program}}
+    assert payload(submitted, 1)["data"]["program_id"] == program  # the event's own field stays
+
+
 def test_a_message_gets_its_public_names_when_sent_and_none_once_erased() -> None:
     kim = Person(ARTIST, "00" * 32, {f"{WORK}/1/credit_name": "Kim Seo-yeon"}, "Kim", True)
     stored = json.dumps(DECLARED)
