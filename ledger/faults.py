@@ -15,6 +15,7 @@ from typing import Any
 from prometheus_client import Counter, Gauge
 
 from ledger.database import Database, storable_text
+from ledger.log import UNREADABLE_EVENTS
 from ledger.tables import Table, bigint, integer, real, text
 
 log = logging.getLogger("labledger.log")
@@ -156,7 +157,12 @@ class Guard:
         self.fault: Fault | None = None  # as last read or reported by this process
 
     def take_over(self) -> None:
+        """On (re)gaining the lease: the stored record, and the component's
+        metrics from the start (stuck at its position or 0; none unreadable
+        yet in this process), so a dashboard sees a 0 before any trouble."""
         self.fault = self.faults.get(self.component)
+        STUCK_POSITION.labels(self.component).set(self.fault.position if self.fault else 0)
+        UNREADABLE_EVENTS.labels(self.component)
 
     def step(self, step: Callable[[], int]) -> int:
         """`step()`'s progress, or 0 when it is stuck or backing off."""

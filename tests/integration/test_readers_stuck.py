@@ -5,12 +5,14 @@ component and the position, until it gets past."""
 
 from __future__ import annotations
 
+import threading
 import time
 from typing import Any
 
 import pytest
 
 import ledger.faults
+import ledger.log
 from api.app import create_app
 from api.reads import read_models
 from ledger.faults import Fault, Faults
@@ -141,3 +143,35 @@ def test_the_tree_builder_reports_where_it_is_stuck(store_settings, store_system
     assert builder.advance() > 0
     assert client.get("/readyz").status_code == 200
     assert client.get(f"/v1/works/{s.work}/certificate").status_code == 200
+
+
+def test_a_reader_is_in_the_metrics_from_its_start_at_0_or_where_it_is_stuck(
+    store_system, api, monkeypatch
+):
+    """A dashboard or alert on `labledger_reader_stuck_position` needs the
+    series before anything goes wrong, and after a restart a stuck reader
+    shows where it is stuck before its next attempt."""
+    app, client, _ = api
+    monkeypatch.setattr(ledger.faults, "FIRST_RETRY", 60.0)  # no retry while the test looks
+    ledger.faults.STUCK_POSITION.clear()
+    ledger.log.UNREADABLE_EVENTS.clear()
+    Faults(store_system.db).report("projection:audit", 7, RuntimeError("a stored fault"))
+    ledger.faults.STUCK_POSITION.clear()  # as in a process started after the report
+    with app.app_context():
+        followers = read_models().followers
+    stop = threading.Event()
+    loops = [threading.Thread(target=followers[n].run, args=(stop,)) for n in ("roster", "audit")]
+    for loop in loops:
+        loop.start()
+    deadline = time.monotonic() + 10
+    try:
+        while 'component="projection:audit"} 7.0' not in client.get("/metrics").get_data(True):
+            assert time.monotonic() < deadline, "the stuck view never showed in the metrics"
+            time.sleep(0.05)
+    finally:
+        stop.set()
+        for loop in loops:
+            loop.join()
+    metrics = client.get("/metrics").get_data(as_text=True)
+    assert 'labledger_reader_stuck_position{component="projection:roster"} 0.0' in metrics
+    assert 'labledger_unreadable_events_total{reader="projection:roster"} 0.0' in metrics
