@@ -26,7 +26,7 @@ from ledger.messagebus import CommandBus
 from ledger.personal_store import PersonalData
 from ledger.schema import MIGRATIONS, Schema, SchemaError
 from ledger.settings import Settings
-from ledger.store import Store, open_store, redact_url
+from ledger.store import Store, Unreachable, open_store, redact_url
 from ledger.tokens import TokenStore
 from projections import service as projections
 from projections.service import ReadModels
@@ -209,3 +209,5 @@ def prepare(settings: Settings) -> tuple[int | None, int]:
         return init_store(settings)
     except SchemaError as error:
         raise click.ClickException(f"{redact_url(settings.database_url)}: {error}") from error
+    except Unreachable as error:
+        raise click.ClickException(str(error)) from error

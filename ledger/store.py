@@ -41,6 +41,10 @@ class ConfigurationError(ValueError):
     pass
 
 
+class Unreachable(ConfigurationError):
+    """The database named by the URL cannot be used: the reason in one line."""
+
+
 def store_env(url: str, *, create_table: bool = False) -> dict[str, str]:
     """eventsourcing settings for a `LEDGER_DATABASE_URL`."""
     parsed = urlparse(url)
@@ -141,7 +145,10 @@ def open_store(settings: Settings, *, create: bool = False, checked: bool = True
 
     `create` creates the event store's own tables (`db init`); `checked`
     refuses a store at another schema version than this code's."""
-    store = Store.of(Ledger(env=store_env(settings.database_url, create_table=create)))
+    env = store_env(settings.database_url, create_table=create)
+    if env["PERSISTENCE_MODULE"] == "eventsourcing.postgres":
+        reach_postgres(settings.database_url, env, create_schema=create)
+    store = Store.of(Ledger(env=env))
     if checked:
         try:
             schema.check(store.db)
@@ -149,3 +156,37 @@ def open_store(settings: Settings, *, create: bool = False, checked: bool = True
             store.close()
             raise
     return store
+
+
+def reach_postgres(url: str, env: dict[str, str], *, create_schema: bool) -> None:
+    """Connect once before the pool does: a server that is down or refuses
+    (no such database, a wrong password) is one line naming the reason, not
+    the pool's timeout five seconds later. `create_schema` (`db init`)
+    creates the URL's schema if it is missing; otherwise a missing one is
+    named too."""
+    import psycopg  # only with PostgreSQL, as eventsourcing.postgres imports it
+    from psycopg import sql
+
+    where, name = redact_url(url), env["POSTGRES_SCHEMA"]
+    try:
+        with psycopg.connect(
+            host=env["POSTGRES_HOST"],
+            port=env["POSTGRES_PORT"],
+            dbname=env["POSTGRES_DBNAME"],
+            user=env["POSTGRES_USER"],
+            password=env["POSTGRES_PASSWORD"] or None,
+            connect_timeout=int(env["POSTGRES_CONNECT_TIMEOUT"]),
+            autocommit=True,
+        ) as conn:
+            if create_schema:
+                conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(name)))
+            elif (
+                conn.execute("SELECT 1 FROM pg_namespace WHERE nspname = %s", (name,)).fetchone()
+                is None
+            ):
+                raise Unreachable(
+                    f"{where}: schema {name!r} does not exist (`labledger db init` creates it)"
+                )
+    except psycopg.Error as error:
+        reason = " ".join(str(error).split()) or type(error).__name__
+        raise Unreachable(f"cannot use the database at {where}: {reason}") from error

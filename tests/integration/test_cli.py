@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import re
+import time
+import uuid
 
+import psycopg
 import requests
 
+from tests.helpers import PG_DSN, require_postgres
 from tests.integration.conftest import cli_env, labledger, start_server, stop_server
 
 
@@ -116,3 +120,38 @@ def test_projections_run_keeps_views_and_the_tree_current_and_stops_on_sigterm(
         process.send_signal(signal.SIGTERM)
         assert process.wait(timeout=20) == 0
         system.close()
+
+
+def test_db_init_on_postgresql_creates_the_urls_schema_and_says_what_is_wrong_in_one_line(
+    tmp_path,
+):
+    """An operator's first `db init` on a new server: the schema named in the
+    URL is created; a missing database, a server that is down or a schema
+    never made are each one line naming the reason, not a traceback after
+    the pool's five-second timeout."""
+    require_postgres()
+    schema = "lt_" + uuid.uuid4().hex[:12]
+    url = f"{PG_DSN}?schema={schema}"
+    try:
+        missing = labledger(cli_env(url, tmp_path), "tokens", "list", check=False)
+        assert missing.returncode == 1 and "Traceback" not in missing.stderr
+        assert f"schema '{schema}' does not exist (`labledger db init` creates it)" in (
+            missing.stderr
+        )
+        made = labledger(cli_env(url, tmp_path), "db", "init")
+        assert "schema ready" in made.stdout
+        assert labledger(cli_env(url, tmp_path), "tokens", "list").returncode == 0
+    finally:
+        with psycopg.connect(PG_DSN, autocommit=True) as conn:
+            conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+    server = PG_DSN.rsplit("/", 1)[0]
+    for url, reason in (
+        (f"{server}/lt_no_such_database", 'database "lt_no_such_database" does not exist'),
+        ("postgresql://postgres@127.0.0.1:1/test", "Connection refused"),
+    ):
+        started = time.monotonic()
+        failed = labledger(cli_env(url, tmp_path), "db", "init", check=False)
+        assert failed.returncode == 1 and "Traceback" not in failed.stderr, failed.stderr
+        assert failed.stderr.startswith("Error: cannot use the database at ")
+        assert reason in failed.stderr and len(failed.stderr.strip().splitlines()) == 1
+        assert time.monotonic() - started < 4.5  # not the pool's timeout
