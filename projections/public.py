@@ -71,7 +71,8 @@ def program(
 
 def exhibition(doc: dict[str, Any], works: Mapping[str, dict[str, Any]]) -> dict[str, Any]:
     """An exhibition with the works hung in it, each with its credited name
-    (`works`: registry entries with their names, by id)."""
+    and whether its declaration still stands (`works`: registry entries with
+    their names, by id)."""
     hung = []
     for shown in doc["works"]:
         work = works.get(shown["work_id"], {})
@@ -84,6 +85,10 @@ def exhibition(doc: dict[str, Any], works: Mapping[str, dict[str, Any]]) -> dict
                 "credited_artist": shown["credited_artist"],
                 "credited_name": work.get("credited_name"),
                 "hung_at": shown["hung_at"],
+                # Whether the declaration still stands: every list shows it.
+                "status": work.get("status", "declared"),
+                "retracted_at": work.get("retracted_at"),
+                "disputed_at": work.get("disputed_at"),
             }
         )
     return {k: doc[k] for k in (*SHOWING, "program", "scheduled_at")} | {"works": hung}
