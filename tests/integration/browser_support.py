@@ -52,3 +52,23 @@ def chromium() -> Iterator[Any]:
             yield launched
         finally:
             launched.close()
+
+
+def through_test_client(context: Any, client: Any, base: str = "http://ledger.test") -> str:
+    """Answer every request of a browser `context` to `base` with Flask's test
+    `client` (its cookies, so its session): the real pages, headers and CSP
+    in a real browser, with no server and no port. Returns `base`."""
+
+    def answer(route: Any) -> None:
+        request = route.request
+        path = request.url[len(base) :] or "/"
+        headers = {k: v for k, v in request.headers.items() if k.lower() == "content-type"}
+        response = client.open(
+            path, method=request.method, data=request.post_data_buffer, headers=headers
+        )
+        route.fulfill(
+            status=response.status_code, headers=dict(response.headers), body=response.data
+        )
+
+    context.route(f"{base}/**", answer)
+    return base

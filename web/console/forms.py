@@ -56,6 +56,8 @@ class Refusal:
     detail: str
     fields: dict[str, list[str]] = field(default_factory=dict)
     values: dict[str, Any] = field(default_factory=dict)
+    # What the refusal points at, as the API's problem body gives it (`work_id`).
+    context: dict[str, Any] = field(default_factory=dict)
 
     def errors(self, name: str) -> list[str]:
         return self.fields.get(name, [])
@@ -171,7 +173,8 @@ def refusal_of(error: LedgerError | ProblemError) -> Refusal:
             fields={error.field: [error.message]},
         )
     if isinstance(error, LedgerError):
-        return Refusal(g.form_name, status_for(error), error.title, error.detail)
+        context = {k: v for k, v in error.context.items() if isinstance(v, (str, int, float))}
+        return Refusal(g.form_name, status_for(error), error.title, error.detail, context=context)
     problem_fields = error.extra.get("errors")
     return Refusal(
         g.form_name,
@@ -179,6 +182,7 @@ def refusal_of(error: LedgerError | ProblemError) -> Refusal:
         error.title or "Refused",
         error.detail,
         fields=_messages(problem_fields) if isinstance(problem_fields, dict) else {},
+        context={k: v for k, v in error.extra.items() if isinstance(v, (str, int, float))},
     )
 
 
