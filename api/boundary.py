@@ -14,7 +14,7 @@ from typing import Any
 
 from flask import Flask, Request, Response, current_app, request
 
-from api.errors import ProblemError, problem, too_large
+from api.errors import ProblemError, http_title, problem, too_large
 from api.schemas import unsafe_character
 
 # Deeper than any schema here (an object holding a list of strings is 2), far
@@ -102,7 +102,7 @@ def _check_values(body: Any) -> None:
         raise ProblemError(
             422,
             "the request failed validation; see errors",
-            title="Unprocessable Content",
+            title=http_title(422),
             errors={name: [message] for name in oversized},
         )
 
@@ -136,7 +136,7 @@ def _check_url(req: Request) -> None:
         raise ProblemError(
             422,
             "the request failed validation; see errors",
-            title="Unprocessable Content",
+            title=http_title(422),
             errors=errors,
         )
 
@@ -168,7 +168,7 @@ def register_request_guards(app: Flask) -> None:
         if req.environ.get("CONTENT_LENGTH"):  # no length (most GETs): nothing to bound
             limit = app.config.get("MAX_CONTENT_LENGTH")
             if limit and req.content_length and req.content_length > limit:
-                return problem(413, "Request Entity Too Large", too_large(app))
+                return problem(413, http_title(413), too_large(app))
         if req.method not in _WRITES:
             return None
         if req.path.startswith(FORMS_PREFIX) and req.mimetype == FORM:

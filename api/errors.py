@@ -104,10 +104,16 @@ def status_for(error: errors.LedgerError) -> int:
     return 409
 
 
-def _http_title(status: int) -> str:
+# RFC 9110's names where werkzeug keeps the older ones, so that every 422
+# (a schema's, a domain rule's, the boundary's) and every 413 has one title
+# and one problem type.
+RFC9110_TITLES = {413: "Content Too Large", 422: "Unprocessable Content"}
+
+
+def http_title(status: int) -> str:
     from werkzeug.http import HTTP_STATUS_CODES
 
-    return HTTP_STATUS_CODES.get(status, "Error")
+    return RFC9110_TITLES.get(status) or HTTP_STATUS_CODES.get(status, "Error")
 
 
 def register_error_handlers(app: Flask) -> None:
@@ -116,7 +122,7 @@ def register_error_handlers(app: Flask) -> None:
         if isinstance(error, errors.InvalidField):  # answered as a schema would answer it
             return problem(
                 422,
-                _http_title(422),
+                http_title(422),
                 VALIDATION_DETAIL,
                 errors={error.field: [error.message]},
             )
@@ -131,7 +137,7 @@ def register_error_handlers(app: Flask) -> None:
     def problem_error(error: ProblemError) -> Response:
         return problem(
             error.status,
-            error.title or _http_title(error.status),
+            error.title or http_title(error.status),
             error.detail,
             type_=error.type_,
             headers=error.headers,
@@ -142,7 +148,7 @@ def register_error_handlers(app: Flask) -> None:
     def http_error(error: HTTPException) -> Response:
         status = error.code or 500
         extra: dict[str, Any] = {}
-        detail = error.description or _http_title(status)
+        detail = error.description or http_title(status)
         # flask-smorest / webargs validation errors carry per-field messages.
         messages = (getattr(error, "data", None) or {}).get("messages")
         if messages == {"json": ["Invalid JSON body."]}:
@@ -157,7 +163,7 @@ def register_error_handlers(app: Flask) -> None:
         allowed = getattr(error, "valid_methods", None)  # set on 405 (MethodNotAllowed)
         if status == 405 and allowed:
             headers["Allow"] = ", ".join(sorted(allowed))
-        return problem(status, _http_title(status), detail, headers=headers, **extra)
+        return problem(status, http_title(status), detail, headers=headers, **extra)
 
     def store_unavailable(error: Exception) -> Response:
         log.warning("the store failed: %s: %s", type(error).__name__, error)

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 from api.bootstrap import System
-from api.errors import ProblemError
+from api.errors import ProblemError, http_title
 from api.services import system
 from ledger.faults import Fault
 from projections.service import READY_LAG
@@ -37,7 +37,7 @@ def refuse_beyond_head(target: int) -> None:
         raise ProblemError(
             422,
             f"min_position {target} lies beyond the log head {head}",
-            title="Unprocessable Content",
+            title=http_title(422),
             errors={"min_position": [f"must be at most {head}, the log's head"]},
             head=head,
         )

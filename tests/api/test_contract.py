@@ -156,3 +156,33 @@ def test_every_hash_input_is_accepted_in_either_case_and_kept_lowercase(client, 
     )
     found = client.get("/v1/works", query_string={"sha256": content}).get_json()["items"]
     assert [w["content_sha256"] for w in found] == [content.lower()]
+
+
+def test_every_422_has_one_title_and_type_and_every_413_too(client, tokens, app):
+    """A client matches problems by `type`: a schema's refusal, an unknown
+    query parameter, the boundary's and a position past the head are the
+    same kind of problem, so they carry the same type and title (RFC 9110's
+    names). A domain rule's refusal keeps its own type."""
+    seed(client, tokens)
+    refusals = [
+        client.post("/v1/programs", json={"slug": "x"}, headers=tokens.staff),  # the schema
+        client.get("/v1/works?title=Tide"),  # an unknown query parameter
+        client.get(f"/v1/works?min_position={10**6}"),  # past the head
+        client.post(  # the boundary: an integer too long to be one
+            "/v1/programs",
+            data='{"capacity": ' + "9" * 5000 + "}",
+            headers={**tokens.staff, "Content-Type": "application/json"},
+        ),
+    ]
+    for response in refusals:
+        body = _problem(response, 422)
+        assert (body["title"], body["type"].rsplit("/", 1)[1]) == (
+            "Unprocessable Content",
+            "unprocessable-content",
+        ), body
+    app.config["MAX_CONTENT_LENGTH"] = 100
+    body = _problem(client.post("/v1/programs", data="x" * 200, headers=tokens.staff), 413)
+    assert (body["title"], body["type"].rsplit("/", 1)[1]) == (
+        "Content Too Large",
+        "content-too-large",
+    )
