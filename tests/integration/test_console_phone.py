@@ -58,3 +58,27 @@ def test_a_refused_declaration_quoting_a_hash_does_not_widen_the_artists_page(
     assert _scroll_width(page) <= PHONE["width"]
     page.click("#work-problem a")
     page.wait_for_url(f"{base}/works/{theirs.work}")
+
+
+def test_a_table_row_on_a_phone_names_each_value(client, app, tokens, phone):
+    seeded = seed(client, tokens)
+    console = app.test_client()
+    sign_in(console, tokens.staff)
+    base = through_test_client(phone, console)
+    page = phone.new_page()
+
+    page.goto(f"{base}/console/staff/programs/{seeded.slug}/participants")
+
+    assert not page.is_visible("table.list thead")
+    row = page.inner_text("table.list tbody tr")
+    labels = page.eval_on_selector_all(
+        "table.list tbody tr:first-child td",
+        "cells => cells.map(c => getComputedStyle(c, '::before').content)",
+    )
+    assert labels == [
+        '"Participant: "',
+        '"Active grants (expiry, UTC): "',
+        '"Generations: "',
+        '"Works: "',
+    ], row
+    assert _scroll_width(page) <= PHONE["width"]
