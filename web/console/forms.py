@@ -29,9 +29,10 @@ from api.metrics import count_events
 from api.schemas import Instant
 from api.services import system
 from ledger.commands import Command
-from ledger.errors import InvalidField, LedgerError
+from ledger.errors import LedgerError
 from ledger.idempotency import DuplicateRequest, IdempotencyKey
 from web.console.session import CSRF_FIELD, actor
+from web.console.wording import beside_field
 
 F = TypeVar("F", bound=Callable[..., Any])
 FORM_ID = "form_id"  # one per form shown: a second submission of it writes nothing
@@ -163,14 +164,17 @@ def run(command: Command, respond: Callable[[Any], dict[str, Any]] = _id_of) -> 
 
 
 def refusal_of(error: LedgerError | ProblemError) -> Refusal:
-    """A domain error or an API problem as the form shows it."""
-    if isinstance(error, InvalidField):
+    """A domain error or an API problem as the form shows it: a rule about
+    one field of the form beside that field, in the form's words."""
+    found = beside_field(error, set(request.form)) if isinstance(error, LedgerError) else None
+    if found is not None:
+        name, message = found
         return Refusal(
             g.form_name,
-            422,
+            status_for(error),
             "Please check the form",
-            error.detail,
-            fields={error.field: [error.message]},
+            "Some fields need another look; each says why.",
+            fields={name: [message]},
         )
     if isinstance(error, LedgerError):
         context = {k: v for k, v in error.context.items() if isinstance(v, (str, int, float))}
