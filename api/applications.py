@@ -127,7 +127,7 @@ def erase(data: dict[str, Any], participant_id: UUID) -> dict[str, Any]:
 @blp.response(201, r.Granted)
 @idempotent(201)
 def grant(data: dict[str, Any], participant_id: UUID) -> dict[str, Any]:
-    """Grant a participant access to a registered tool"""
+    """Grant a participant access to a registered tool (409 while they hold it: revoke first)"""
     command = c.GrantTool(participant_id, **data)
     expires = rfc3339(command.expires_at) if command.expires_at else None
     body = {"participant_id": str(participant_id), "tool": command.tool, "expires_at": expires}

@@ -58,6 +58,13 @@ class NoActiveGrant(Conflict):
     title = "No active grant for the tool"
 
 
+class ToolAlreadyGranted(Conflict):
+    """A second grant of a tool the participant holds would stack: its
+    expiry would limit nothing while the first grant lasts."""
+
+    title = "Tool already granted"
+
+
 class GenerationNotOwned(Conflict):
     title = "Generation was not recorded by this artist"
 

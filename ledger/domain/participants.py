@@ -13,6 +13,7 @@ from eventsourcing.domain import Aggregate, event
 from ledger import errors
 from ledger.actors import Actor
 from ledger.domain.programs import Program
+from ledger.events import rfc3339
 from ledger.rules import grant_active
 
 
@@ -167,6 +168,15 @@ class Application(Aggregate):
         self.check_admitted()
         if expires_at is not None and expires_at <= granted_at:
             raise errors.InvalidCommand("expires_at must be in the future")
+        held = self.active_grant(tool, granted_at)
+        if held is not None:
+            until = held["expires_at"]
+            raise errors.ToolAlreadyGranted(
+                f"participant already holds an active grant for {tool!r} "
+                f"({'until ' + rfc3339(until) if until else 'with no expiry'}); "
+                "revoke it first to grant the tool again on other terms",
+                tool=tool,
+            )
         self._tool_access_granted(tool, expires_at, granted_at, actor.id, *actor.recorded)
 
     @event("ToolAccessGranted")

@@ -57,6 +57,8 @@ def test_instants_outside_the_utc_safe_range_are_422_and_write_nothing(store_cli
 def test_the_latest_instant_at_the_widest_offset_is_kept_in_utc_and_read_back(store_client):
     client, tokens, _ = store_client
     s = seed(client, tokens)
+    revoke = {"reason": "granted again with an expiry"}
+    post(client, f"/v1/participants/{s.participant}/grants/video/revoke", tokens.staff, revoke, 200)
     granted = post(
         client,
         f"/v1/participants/{s.participant}/grants",

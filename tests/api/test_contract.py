@@ -48,6 +48,8 @@ def test_declared_query_parameters_are_still_accepted(client, tokens):
 
 def test_a_grant_echoes_its_expiry_in_utc_with_z(client, tokens):
     s = seed(client, tokens)
+    revoke = {"reason": "granted again with an expiry"}
+    post(client, f"/v1/participants/{s.participant}/grants/video/revoke", tokens.staff, revoke, 200)
     granted = post(
         client,
         f"/v1/participants/{s.participant}/grants",
@@ -74,6 +76,8 @@ def _instants(value: Any, key: str = "") -> list[tuple[str, str]]:
 
 def test_every_timestamp_in_the_reads_is_utc_with_z(client, tokens, system):
     s = seed(client, tokens)
+    revoke = {"reason": "granted again with an expiry"}
+    post(client, f"/v1/participants/{s.participant}/grants/video/revoke", tokens.staff, revoke, 200)
     post(
         client,
         f"/v1/participants/{s.participant}/grants",

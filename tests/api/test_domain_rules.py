@@ -160,3 +160,21 @@ def test_an_erased_applicant_is_still_declined_or_withdrawn_without_the_reason(c
         "withdrawn",
         True,
     )
+
+
+def test_a_tool_held_is_not_granted_again_so_an_expiry_always_limits(client, tokens):
+    """Grants of one tool used to stack: a second grant with an expiry over
+    one without limited nothing, and one revocation ended both."""
+    s = seed(client, tokens)
+    grants = f"/v1/participants/{s.participant}/grants"
+    until = (TODAY + timedelta(days=7)).isoformat() + "T00:00:00Z"
+    again = client.post(grants, json={"tool": "video", "expires_at": until}, headers=tokens.staff)
+    assert again.status_code == 409
+    body = again.get_json()
+    assert body["title"] == "Tool already granted" and body["tool"] == "video"
+    assert "with no expiry" in body["detail"] and "revoke it first" in body["detail"]
+    record = client.get(f"/v1/participants/{s.participant}", headers=tokens.staff).get_json()
+    assert [g["tool"] for g in record["grants"]] == ["video"]  # nothing written
+    revoke = {"reason": "to grant it with an expiry"}
+    post(client, f"{grants}/video/revoke", tokens.staff, revoke, 200)
+    post(client, grants, tokens.staff, {"tool": "video", "expires_at": until}, 201)
