@@ -22,7 +22,7 @@ from api.webhooks import EndpointIn, EndpointPatch, ReplayIn, check_url
 from ledger.actors import Role
 from ledger.events import EVENT_TYPES
 from ledger.idempotency import DuplicateRequest
-from web.console import session, ui
+from web.console import deliveries, session, ui
 from web.console.examples import examples
 from web.console.forms import Refusal, done, form, idempotency_key, load
 from webhooks.manual import ManualDeliveries
@@ -32,6 +32,16 @@ blp = Blueprint("partner", __name__, url_prefix="/partner")
 ENDPOINTS_PER_PAGE = 50
 ATTEMPTS_PER_PAGE = 50
 TYPES = [(t, t) for t in EVENT_TYPES.values()]
+
+
+@blp.app_template_filter("failure")
+def failure(error: str | None) -> str | None:
+    return deliveries.reason(error)
+
+
+@blp.app_template_filter("disabled_because")
+def disabled_because(text: str | None) -> str | None:
+    return deliveries.disabled_because(text)
 
 
 def _owner() -> str:
