@@ -27,18 +27,18 @@ def behind(what: str, position: int, target: int) -> ProblemError:
     )
 
 
-def refuse_beyond_head(target: int) -> None:
+def refuse_beyond_head(target: int, field: str = "min_position") -> None:
     """A position the log has not reached is no position yet: 422 naming the
     head, at once, instead of a 503 that no retry would ever end (a write's
     position is committed before its response is sent, so a client's own is
-    never here)."""
+    never here), or a replay that says it is queued and never sends."""
     head = system().log.head()
     if target > head:
         raise ProblemError(
             422,
-            f"min_position {target} lies beyond the log head {head}",
+            f"{field} {target} lies beyond the log head {head}",
             title=http_title(422),
-            errors={"min_position": [f"must be at most {head}, the log's head"]},
+            errors={field: [f"must be at most {head}, the log's head"]},
             head=head,
         )
 

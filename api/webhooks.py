@@ -15,6 +15,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 from api import webhook_responses as wr
 from api.auth import require
 from api.errors import ProblemError
+from api.freshness import refuse_beyond_head
 from api.idempotency import idempotent
 from api.openapi import Blueprint, problems
 from api.schemas import MAX_POSITION, Text, integer, limit_field, text
@@ -242,8 +243,10 @@ def deliveries(query: dict[str, Any], endpoint_id: UUID) -> dict[str, Any]:
 @blp.arguments(ReplayIn)
 @blp.response(202, wr.Replay)
 def replay(data: dict[str, Any], endpoint_id: UUID) -> dict[str, Any]:
-    """Redeliver every message past log position `after`, with the original webhook-ids"""
+    """Redeliver every message past log position `after`, with the original
+    webhook-ids; 422 naming the head when `after` lies beyond it"""
     endpoint = _owned(endpoint_id)
+    refuse_beyond_head(data["after"], "after")
     queued = _manual().replay(endpoint["id"], data["after"])
     return {"endpoint_id": endpoint["id"], "after": data["after"], "queued": queued}
 

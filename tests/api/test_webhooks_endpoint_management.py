@@ -38,6 +38,22 @@ def test_replay_needs_a_non_negative_position(client, tokens) -> None:
     assert ok.status_code == 202 and ok.get_json()["queued"] == 0
 
 
+def test_a_replay_past_the_log_head_is_refused_naming_the_head(client, tokens, system) -> None:
+    """It used to answer 202 "queued 0": a partner who mistyped a position
+    believed a replay was under way."""
+    endpoint = register(client, tokens.partner).get_json()["id"]
+    head = system.log.head()
+    url = f"{ENDPOINTS}/{endpoint}/replay"
+    refused = client.post(url, json={"after": head + 1}, headers=tokens.partner)
+    assert refused.status_code == 422
+    body = refused.get_json()
+    assert body["head"] == head and body["errors"] == {
+        "after": [f"must be at most {head}, the log's head"]
+    }
+    at_head = client.post(url, json={"after": head}, headers=tokens.partner)
+    assert at_head.status_code == 202 and at_head.get_json()["queued"] == 0
+
+
 def test_deliveries_query_is_validated(client, tokens) -> None:
     endpoint = register(client, tokens.partner).get_json()["id"]
     url = f"{ENDPOINTS}/{endpoint}/deliveries"
@@ -73,7 +89,7 @@ def test_positions_beyond_64_bits_are_422_not_500(client, tokens) -> None:
     largest = client.post(
         f"{ENDPOINTS}/{endpoint}/replay", json={"after": too_big - 1}, headers=tokens.partner
     )
-    assert largest.status_code == 202 and largest.get_json()["queued"] == 0
+    assert largest.status_code == 422 and "head" in largest.get_json()  # a position, past the head
 
 
 def test_a_partner_holds_at_most_twenty_endpoints(client, tokens) -> None:
