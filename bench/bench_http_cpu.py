@@ -1,14 +1,27 @@
-"""Server CPU per request under wrk, on SQLite: the gunicorn workers' own
-utime + stime (from /proc) divided by the requests wrk completed, for each
-read `bench_http.py` measures, ours (`labledger serve --workers 2`) against
-the thin reference app, and the roster's 304 against our `/healthz`.
+"""Server CPU per request under wrk: the CPU the processes of each server
+used (utime + stime, from /proc) divided by the requests wrk completed, for
+every path `bench_http.py` measures, reads and writes, ours (`labledger serve
+--workers 2` with its background worker) against the thin reference app, on
+SQLite and PostgreSQL.
 
 `bench_http.py` compares throughput, which moves with whatever else the two
 cores run (other processes, wrk itself); this counts only the servers' own
-CPU, so a figure taken on a busy machine still compares like with like.
-Each path alternates ours and thin, `--rounds` times; medians are printed.
+CPU, so a figure taken on a busy machine still compares like with like. Each
+request's CPU is split by where it was spent:
+
+- `workers`: the gunicorn workers (the request itself);
+- `background`: our background worker (views, tree builder, dispatcher),
+  counted until the views have caught up after wrk stops (the reference has
+  none);
+- `database`: on PostgreSQL, every `postgres` process of the server (both
+  servers' statements, the background worker's included).
+
+Each path alternates ours and thin, `--rounds` times; medians are printed,
+with `thin/ours` the ratio of the totals and `healthz/ours` our no-op's
+workers' CPU over this path's total.
 
     .venv/bin/python bench/bench_http_cpu.py [--rounds 3] [--duration 3]
+        [--stores sqlite,postgres] [--only SUBSTRING]
 """
 
 from __future__ import annotations
@@ -18,11 +31,13 @@ import os
 import statistics
 import sys
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import bench_http as bh  # noqa: E402
+import common  # noqa: E402
 import servers  # noqa: E402
 
 TICK = os.sysconf("SC_CLK_TCK")
@@ -66,65 +81,146 @@ def workers(pid: int) -> list[int]:
     return found
 
 
-def cpu_seconds(pids: list[int]) -> float:
-    total = 0
+def cpu_of(pids: list[int]) -> dict[int, float]:
+    """Each process's CPU seconds so far (one that ended meanwhile: none)."""
+    found = {}
     for pid in pids:
-        with open(f"/proc/{pid}/stat") as stat:
-            fields = stat.read().rsplit(")", 1)[1].split()
-        total += int(fields[11]) + int(fields[12])
-    return total / TICK
+        try:
+            with open(f"/proc/{pid}/stat") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        found[pid] = (int(fields[11]) + int(fields[12])) / TICK
+    return found
 
 
-def cpu_per_request(
-    base: str, pids: list[int], target: bh.Target, duration: float, etag: str = ""
-) -> float:
-    before = cpu_seconds(pids)
-    run = bh.wrk(base, target, duration, etag)
-    return (cpu_seconds(pids) - before) / (run.rps * duration) * 1e6
+def cpu_seconds(pids: list[int]) -> float:
+    return sum(cpu_of(pids).values())
+
+
+def background(pid: int) -> list[int]:
+    """Our background worker under `labledger serve` (`python -m api.workers`)."""
+    found = []
+    for child in _descendants(pid):
+        try:
+            if b"api.workers" in _cmdline(child):
+                found.append(child)
+        except OSError:
+            continue
+    return found
+
+
+def database(store: str) -> list[int]:
+    """On PostgreSQL, every process of the server (backends, WAL writer,
+    checkpointer): the statements' cost wherever the server spends it."""
+    if store != "postgres":
+        return []
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                if _cmdline(int(entry)).startswith(b"postgres"):
+                    found.append(int(entry))
+            except OSError:
+                continue
+    return found
+
+
+@dataclass
+class Server:
+    base: str
+    workers: list[int]
+    background: list[int]
+
+
+PARTS = ("workers", "background", "database")
+
+
+def measure(server: Server, store: str, target: bh.Target, duration: float) -> dict[str, float]:
+    """CPU us per request of each part, for one wrk run of `target`."""
+    etag = bh.current_tag(server.base, target)
+    pg = cpu_of(database(store))
+    before = [cpu_seconds(server.workers), cpu_seconds(server.background)]
+    run = bh.wrk(server.base, target, duration, etag)
+    workers = cpu_seconds(server.workers)
+    if server.background:
+        servers.wait_views(server.base)  # the views' share of the writes, all of it
+    # A backend started during the run (a thread's first connection) counts whole.
+    spent = sum(cpu - pg.get(pid, 0.0) for pid, cpu in cpu_of(database(store)).items())
+    after = [workers - before[0], cpu_seconds(server.background) - before[1], spent]
+    requests = run.rps * duration
+    return {part: used / requests * 1e6 for part, used in zip(PARTS, after, strict=True)}
+
+
+def bench_store(store: str, url: str, tmp: Path, rounds: int, duration: float, only: str) -> None:
+    paths, programs = bh.seed_store(url, tmp / "signing.key")
+    real, ref, real_base, ref_base = servers.serve(url, tmp / "signing.key", programs, tmp)
+    try:
+        servers.wait_views(real_base)
+        ours = Server(real_base, workers(real.pid), background(real.pid))
+        thin = Server(ref_base, workers(ref.pid), [])
+        noop = bh.Target("no-op /healthz", "/healthz", reference=False)
+        targets = [p for p in paths if only in p.name] + [noop]
+        mine: dict[str, list[dict[str, float]]] = {}
+        theirs: dict[str, list[dict[str, float]]] = {}
+        for _ in range(rounds):
+            for p in targets:
+                mine.setdefault(p.name, []).append(measure(ours, store, p, duration))
+                if p.reference:
+                    theirs.setdefault(p.name, []).append(measure(thin, store, p, duration))
+    finally:
+        servers.stop(real)
+        servers.stop(ref)
+    report(store, mine, theirs, noop.name)
+
+
+def _median(samples: list[dict[str, float]]) -> dict[str, float]:
+    parts = {part: statistics.median(s[part] for s in samples) for part in PARTS}
+    return parts | {"total": statistics.median(sum(s.values()) for s in samples)}
+
+
+def report(
+    store: str,
+    mine: dict[str, list[dict[str, float]]],
+    theirs: dict[str, list[dict[str, float]]],
+    noop: str,
+) -> None:
+    noop_us = _median(mine[noop])["workers"]
+    rows = []
+    for name, samples in mine.items():
+        ours = _median(samples)
+        row = [name, *(f"{ours[part]:,.0f}" for part in (*PARTS, "total"))]
+        if name in theirs:
+            thin = _median(theirs[name])
+            row += [f"{thin['workers']:,.0f}", f"{thin['database']:,.0f}", f"{thin['total']:,.0f}"]
+            row.append(common.ratio(thin["total"], ours["total"]))
+        else:
+            row += ["", "", "", ""]
+        rows.append([*row, common.ratio(noop_us, ours["total"])])
+    header = ["path (CPU us a request)", *PARTS, "total"]
+    header += ["thin workers", "thin database", "thin total", "thin/ours", "healthz/ours"]
+    print(f"\n**Server CPU per request, {store}**\n")
+    print(common.table(header, rows), flush=True)
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--duration", type=float, default=3.0)
+    parser.add_argument("--stores", default="sqlite,postgres")
+    parser.add_argument("--only", default="", help="only the paths whose name holds this")
+    parser.add_argument("--postgres", default=common.POSTGRES)
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp_name:
-        tmp = Path(tmp_name)
-        url = f"sqlite:///{tmp / 'ledger.sqlite3'}"
-        paths, programs = bh.seed_store(url, tmp / "signing.key")
-        real, ref, real_base, ref_base = servers.serve(url, tmp / "signing.key", programs, tmp)
-        try:
-            servers.wait_views(real_base)
-            ours_pids, thin_pids = workers(real.pid), workers(ref.pid)
-            reads = [p for p in paths if p.method == "GET" and "feed" not in p.name]
-            noop = bh.Target("no-op /healthz", "/healthz")
-            ours: dict[str, list[float]] = {}
-            thin: dict[str, list[float]] = {}
-            for _ in range(args.rounds):
-                for p in [*reads, noop]:
-                    etag = bh.current_tag(real_base, p)
-                    ours.setdefault(p.name, []).append(
-                        cpu_per_request(real_base, ours_pids, p, args.duration, etag)
-                    )
-                    if p.reference:
-                        etag = bh.current_tag(ref_base, p)
-                        thin.setdefault(p.name, []).append(
-                            cpu_per_request(ref_base, thin_pids, p, args.duration, etag)
-                        )
-        finally:
-            servers.stop(real)
-            servers.stop(ref)
-    noop_us = statistics.median(ours[noop.name])
-    print(f"{'path':42} {'ours us':>8} {'thin us':>8} {'thin/ours':>9} {'healthz/ours':>12}")
-    for name, samples in ours.items():
-        mine = statistics.median(samples)
-        line = f"{name:42} {mine:8.0f}"
-        if name in thin:
-            theirs = statistics.median(thin[name])
-            line += f" {theirs:8.0f} {theirs / mine:9.2f}"
-        else:
-            line += f" {'':8} {'':9}"
-        print(line + f" {noop_us / mine:12.2f}")
+    print(f"machine: {common.machine()}", flush=True)
+    for store in args.stores.split(","):
+        with tempfile.TemporaryDirectory() as tmp:
+            if store == "sqlite":
+                url = f"sqlite:///{Path(tmp) / 'ledger.sqlite3'}"
+                bench_store(store, url, Path(tmp), args.rounds, args.duration, args.only)
+                continue
+            with common.postgres_schema(args.postgres) as url:
+                if url is not None:
+                    bench_store(store, url, Path(tmp), args.rounds, args.duration, args.only)
 
 
 if __name__ == "__main__":
