@@ -1,7 +1,12 @@
 """Swagger UI at /docs, served from the pinned `flask-swagger-ui` package's
 copy of swagger-ui-dist (Apache-2.0, its licence at /docs/assets/LICENSE):
 no CDN, so the page works offline, and its one script of our own is a file,
-so the page's CSP allows scripts from this origin only (api/boundary.py)."""
+so the page's CSP allows scripts from this origin only (api/boundary.py).
+
+Swagger UI's base layout, without the standalone preset's top bar: that bar
+only offers to load another spec by URL (an unlabelled field), and its logo
+is an inline SVG with a <style> element, which `style-src 'self'` blocks. So
+the page needs no inline-style allowance at all."""
 
 from __future__ import annotations
 
@@ -16,7 +21,6 @@ ASSETS = frozenset(
         "swagger-ui.css",
         "index.css",
         "swagger-ui-bundle.js",
-        "swagger-ui-standalone-preset.js",
         "favicon-32x32.png",
         "favicon-16x16.png",
         "LICENSE",
@@ -35,12 +39,12 @@ PAGE = """<!DOCTYPE html>
 <body>
   <div id="swagger-ui" data-spec-url="{spec}"></div>
   <script src="{bundle}"></script>
-  <script src="{preset}"></script>
   <script src="{init}"></script>
 </body>
 </html>
 """
-# Reads the spec's URL from the page; no validator badge (it would call out).
+# Reads the spec's URL from the page; no validator badge (it would call out),
+# no top bar (see above).
 INIT = """window.addEventListener("load", () => {
   const root = document.getElementById("swagger-ui");
   window.ui = SwaggerUIBundle({
@@ -49,8 +53,8 @@ INIT = """window.addEventListener("load", () => {
     deepLinking: true,
     validatorUrl: null,
     persistAuthorization: false,
-    presets: [SwaggerUIBundle.presets.apis, SwaggerUIStandalonePreset],
-    layout: "StandaloneLayout",
+    presets: [SwaggerUIBundle.presets.apis],
+    layout: "BaseLayout",
   });
 });
 """
@@ -70,7 +74,6 @@ def page() -> Response:
         icon=_asset("favicon-32x32.png"),
         spec=url_for("api-docs.openapi_json"),
         bundle=_asset("swagger-ui-bundle.js"),
-        preset=_asset("swagger-ui-standalone-preset.js"),
         init=url_for("swagger_ui.init"),
     )
     return Response(html, mimetype="text/html")

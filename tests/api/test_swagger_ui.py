@@ -38,6 +38,7 @@ def test_docs_may_run_scripts_from_this_origin_only(client):
     assert directives["script-src"] == "'self'"
     assert directives["connect-src"] == "'self'"
     assert directives["default-src"] == "'none'"
+    assert directives["style-src"] == "'self'"  # Swagger UI's inline-styled top bar is not used
     assert "<script>" not in client.get("/docs").get_data(as_text=True)  # nothing inline
 
 
