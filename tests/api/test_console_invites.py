@@ -68,6 +68,21 @@ def test_an_invite_signs_the_artist_in_and_issues_their_own_token_once(app, clie
     assert record.status_code == 200 and token not in record.get_data(as_text=True)
 
 
+def _header_name(response) -> str:
+    found = re.search(r'<span class="who">([^<]*)<', response.get_data(as_text=True))
+    assert found, "no signed-in name in the header"
+    return found.group(1).strip()
+
+
+def test_an_invited_artist_is_greeted_by_their_own_name(app, client, tokens):
+    pid = _admitted(client, tokens)
+    browser, _, welcome = _follow(app, _invite(app, tokens, pid))
+
+    assert _header_name(welcome) == "Kim Seo-yeon"  # the name they applied with
+    post(client, f"/v1/participants/{pid}/display-name", tokens.staff, {"display_name": "Seo"}, 200)
+    assert _header_name(browser.get(f"/console/artists/{pid}")) == "Seo"
+
+
 def test_a_used_invite_says_so_and_signs_no_one_in(app, client, tokens, system):
     pid = _admitted(client, tokens)
     path = _invite(app, tokens, pid)

@@ -172,7 +172,19 @@ def install(blp: Blueprint) -> None:
 
     @blp.app_context_processor
     def _context() -> dict[str, Any]:
-        return {"csrf_value": csrf_value, "signed_in": lambda: g.get("console")}
+        return {"csrf_value": csrf_value, "signed_in": lambda: g.get("console"), "who": who}
+
+
+def who(signed_in: Actor) -> str:
+    """The name the header shows: an artist's own (display name, else the
+    name they applied with; they may see it), not their token's label
+    ("invited artist"); anyone else's token label."""
+    if signed_in.role == Role.ARTIST and signed_in.participant_id is not None:
+        pid = str(signed_in.participant_id)
+        person = system().people.get(pid)
+        if person is not None:
+            return person.display_name or person.value(pid, 1, "artist_name") or signed_in.name
+    return signed_in.name
 
 
 def blp_view() -> Callable[..., Any] | None:
