@@ -4,7 +4,7 @@
 // The server only supplies data; the verdict is computed here. Everything taken
 // from a certificate or the registry is shown as text, never as HTML.
 
-import { CHECKS, bytesToHex, sha256, verifyCertificate } from "./verify.js";
+import { CHECKS, bytesToHex, parseVkey, sha256, verifyCertificate } from "./verify.js";
 
 const HEX64 = /^[0-9a-f]{64}$/;
 
@@ -31,10 +31,31 @@ async function fingerprint(file) {
   return bytesToHex(await sha256(new Uint8Array(await file.arrayBuffer())));
 }
 
+/** A pasted key that cannot be one: said in the visitor's words, before any check runs. */
+class PastedKeyError extends Error {}
+
+async function pastedKey(input) {
+  const text = input.value.trim();
+  try {
+    await parseVkey(text);
+  } catch (error) {
+    input.setAttribute("aria-invalid", "true");
+    const shaped = /^[^\s+]+\+[0-9a-f]{8}\+\S+$/u.test(text);
+    throw new PastedKeyError(shaped
+      ? "The log key you pasted is damaged: its parts do not fit together, so a character may be "
+        + "missing or changed. Copy it again, whole, from where you saved it."
+      : "What you pasted is not a log key. A log key is one line of three parts joined by “+”: "
+        + "the log's name, an 8-character key id and the key itself, like the one on the home page. "
+        + "Copy it whole, or clear the field to use the key inside the certificate.",
+    { cause: error });
+  }
+  input.removeAttribute("aria-invalid");
+  return text;
+}
+
 /** The key the visitor chose to trust: a pasted one, this site's, or none (the certificate's). */
 async function trustedKey(form) {
-  const pasted = form.elements.pinned?.value.trim();
-  if (pasted) return pasted;
+  if (form.elements.pinned?.value.trim()) return pastedKey(form.elements.pinned);
   if (!form.elements.pin?.checked) return undefined;
   const response = await fetch("/v1/transparency/public-key");
   if (!response.ok) throw new Error(`the site's log key could not be read (HTTP ${response.status})`);
@@ -151,7 +172,12 @@ function guarded(task) {
     try {
       await task(...args);
     } catch (error) {
-      show(trouble(`Something went wrong before the check could finish: ${error.message}.`));
+      if (error instanceof PastedKeyError) {
+        const detail = el("details", {}, el("summary", {}, "What the check said"), el("code", {}, error.cause.message));
+        show(el("section", { class: "verdict bad" }, el("h2", {}, "Check the pasted log key"), el("p", {}, error.message), detail));
+      } else {
+        show(trouble(`Something went wrong before the check could finish: ${error.message}.`));
+      }
     }
   };
 }
