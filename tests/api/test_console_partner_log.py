@@ -7,6 +7,7 @@ from __future__ import annotations
 import html
 import re
 import time
+from dataclasses import replace
 
 from tests.console_support import sign_in, text_of
 from web.console.deliveries import disabled_because, reason
@@ -79,3 +80,19 @@ def test_each_recorded_failure_has_a_plain_reason():
     assert disabled_because("every delivery failed for 259200 s") == (
         "every delivery failed for 3 days"
     )
+
+
+def test_the_url_field_says_what_this_server_accepts(app, tokens, system, monkeypatch):
+    console = app.test_client()
+    sign_in(console, tokens.partner)
+    endpoint, _ = system.endpoints.create("partner:test partner", "http://127.0.0.1/in", [], "", 0)
+    pages = ("/console/partner/endpoints", f"/console/partner/endpoints/{endpoint['id']}")
+
+    for path in pages:  # the tests allow loopback receivers
+        hint = text_of(console.get(path))
+        assert "An http or https URL; this server also accepts loopback and private" in hint
+    monkeypatch.setattr(system, "settings", replace(system.settings, webhook_allow_private=False))
+    for path in pages:
+        hint = text_of(console.get(path))
+        assert "An http or https URL at a public address" in hint
+        assert "loopback" not in hint

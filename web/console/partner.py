@@ -44,6 +44,24 @@ def disabled_because(text: str | None) -> str | None:
     return deliveries.disabled_because(text)
 
 
+@blp.app_context_processor
+def _hints() -> dict[str, Any]:
+    return {"url_hint": url_hint}
+
+
+def url_hint() -> str:
+    """What the URL field accepts, as the SSRF guard will judge it here."""
+    if system().settings.webhook_allow_private:
+        return (
+            "An http or https URL; this server also accepts loopback and private addresses "
+            "(set for local testing). Events are POSTed here, signed."
+        )
+    return (
+        "An http or https URL at a public address (https keeps the events private on the way). "
+        "Events are POSTed here, signed."
+    )
+
+
 def _owner() -> str:
     return owner_of(session.actor())
 
