@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from marshmallow import INCLUDE, Schema, fields
+from marshmallow.validate import OneOf
 
 from api.schemas import SHA256, SLUG, Pattern
 
@@ -224,6 +225,12 @@ class HungWork(Body):
     credited_artist = uuid()
     credited_name = string(allow_none=True, metadata={"description": "null once erased"})
     hung_at = instant()
+    status = string(
+        validate=OneOf(["declared", "disputed", "retracted"]),
+        metadata={"description": "whether its ownership declaration still stands"},
+    )
+    retracted_at = instant(allow_none=True)
+    disputed_at = instant(allow_none=True)
 
 
 class Exhibition(Body):
