@@ -26,6 +26,7 @@ from api.demo import TITLES
 from api.demo_files import file_name
 from tests.integration.browser_support import PHONE, chromium
 from tests.integration.conftest import Server, start_server, stop_server
+from transparency.note import Signer
 
 ROOT = Path(__file__).parents[2]
 
@@ -143,7 +144,7 @@ def test_a_pinned_key_is_the_only_key_trusted(site, page):
     assert "the certificate names the key you pinned" in verdict(page)
 
     page.uncheck("#pin-site-key")
-    other = "other.example/log+0ae3f2b1+AQ" + "A" * 42 + "="
+    other = Signer("other.example/log", bytes(range(32))).verifier.vkey  # another log's key
     page.fill("#pinned-key", other)
     page.set_input_files("#work-file", str(demo_file(works_dir, 5)))
     page.wait_for_selector("#verify-result .verdict.bad")
