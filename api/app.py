@@ -26,7 +26,7 @@ from api import (
 )
 from api import webhooks as webhook_endpoints
 from api.bootstrap import System
-from api.boundary import register_request_guards, register_response_headers
+from api.boundary import register_request_guards, register_response_headers, strict_urls
 from api.conditional import register_conditional_reads
 from api.errors import problem, register_error_handlers
 from api.metrics import init_metrics
@@ -70,6 +70,7 @@ def create_app(settings: Settings | None = None, *, system: System | None = None
     instead of one built on first use (tests)."""
     # No app-wide static folder: the site's assets are its blueprint's (/static).
     app = LedgerFlask("labledger", static_folder=None)
+    strict_urls(app)
     settings = settings or (system.settings if system else Settings.from_env())
     app.config.update(
         MAX_CONTENT_LENGTH=MAX_BODY_BYTES,

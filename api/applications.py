@@ -25,7 +25,7 @@ class ApplicationIn(Schema):
     artist_name = text(200, required=True)
     email = Email(required=True, validate=validate.Length(max=254))
     portfolio_url = Url(
-        required=True, schemes={"http", "https"}, validate=validate.Length(max=2000)
+        required=True, schemes={"http", "https"}, validate=validate.Length(min=1, max=2000)
     )
     statement = text(10_000, multiline=True, required=True)
 

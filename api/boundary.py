@@ -13,6 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import Flask, Request, Response, current_app, request
+from werkzeug.routing import IntegerConverter
 
 from api.errors import ProblemError, http_title, problem, too_large
 from api.schemas import unsafe_character
@@ -109,7 +110,13 @@ def _check_values(body: Any) -> None:
 
 def _check_url(req: Request) -> None:
     """Control characters in a path segment or query parameter never reach a
-    view (PostgreSQL refuses NUL in text, and no id or slug has one)."""
+    view (PostgreSQL refuses NUL in text, and no id or slug has one). An API
+    operation's query names only parameters it declares, each once (no
+    parameter is a list: `?limit=1&limit=2` would leave one of them ignored).
+    A path with no route, or a method it does not take, is Flask's 404 or
+    405, whatever the query says."""
+    if req.routing_exception is not None:
+        return
     for name, value in (req.view_args or {}).items():
         reason = unsafe_character(value) if isinstance(value, str) else None
         if reason is not None:
@@ -131,7 +138,11 @@ def _check_url(req: Request) -> None:
             errors.setdefault(name, []).append(reason)
     if not errors and req.path.startswith(API_PREFIX):
         known = declared_query(req.endpoint)
-        errors = {name: ["Unknown field."] for name in args if name not in known}
+        for name in args:
+            if name not in known:
+                errors[name] = ["Unknown field."]
+            elif len(args.getlist(name)) > 1:
+                errors[name] = ["Given more than once."]
     if errors:
         raise ProblemError(
             422,
@@ -158,6 +169,22 @@ def declared_query(endpoint: str | None) -> frozenset[str]:
     filter (`/v1/works?titel=Tide`) is an error, never a silent "everything"."""
     view = current_app.view_functions.get(endpoint or "")
     return frozenset() if view is None else _declared_query(view)
+
+
+class PlainInt(IntegerConverter):
+    """`<int:...>` in its one spelling: ASCII digits without leading zeros.
+    werkzeug's reads `\\d+`, so "/leaves/٣" (an Arabic-Indic 3) and "/leaves/03"
+    were leaf 3 too."""
+
+    regex = r"(?:0|[1-9][0-9]*)"
+
+
+def strict_urls(app: Flask) -> None:
+    """Before any route is added: one URL per resource. An empty path segment
+    is no path of ours (werkzeug merged "//" and redirected
+    /v1/programs//roster to /v1/programs/roster, another resource)."""
+    app.url_map.merge_slashes = False
+    app.url_map.converters["int"] = PlainInt
 
 
 def register_request_guards(app: Flask) -> None:

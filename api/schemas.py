@@ -54,7 +54,13 @@ class Email(Text, fields.Email):
 
 
 class Url(Text, fields.Url):
-    """A URL (a Text, so documented as `format: url`)."""
+    """A URL, documented as JSON Schema's `format: uri` (apispec's default,
+    `url`, is no format a client or a validator knows, so an empty string
+    read as valid to them though it is refused here)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs["metadata"] = {"format": "uri"} | kwargs.get("metadata", {})
+        super().__init__(**kwargs)
 
 
 class Sha256(Text):
@@ -116,9 +122,23 @@ POSITION = validate.Range(min=0, max=MAX_POSITION)
 CURSOR = validate.Range(min=0, max=MAX_POSITION - 1)
 
 
+_DIGITS = re.compile(r"-?[0-9]+")
+
+
+class Integer(fields.Integer):
+    """An integer, and as text (a query, a form) only in plain ASCII digits:
+    Python's `int` also reads "+5", " 5", "1_0" and "٣" (an Arabic-Indic 3),
+    which no client means and the document does not declare."""
+
+    def _validated(self, value: Any) -> int:
+        if isinstance(value, str) and not _DIGITS.fullmatch(value):
+            raise self.make_error("invalid", input=value)
+        return super()._validated(value)
+
+
 def integer(minimum: int, maximum: int, **kwargs: Any) -> fields.Integer:
     """Every integer has both bounds: SQL stores 64 bits, and nothing needs more."""
-    return fields.Integer(validate=validate.Range(min=minimum, max=maximum), **kwargs)
+    return Integer(validate=validate.Range(min=minimum, max=maximum), **kwargs)
 
 
 def min_position_field() -> fields.Integer:
@@ -131,7 +151,7 @@ def min_position_field() -> fields.Integer:
 
 
 def cursor_field() -> fields.Integer:
-    return fields.Integer(
+    return Integer(
         validate=CURSOR, load_default=0, metadata={"description": "list past this log position"}
     )
 
