@@ -163,6 +163,9 @@ def bench_store(store: str, url: str, tmp: Path, rounds: int, duration: float, o
         targets = [p for p in paths if only in p.name] + [noop]
         mine: dict[str, list[dict[str, float]]] = {}
         theirs: dict[str, list[dict[str, float]]] = {}
+        for p in targets:  # warm, unmeasured: each worker's first requests (caches, imports)
+            for server in (ours, thin) if p.reference else (ours,):
+                bh.wrk(server.base, p, 1, bh.current_tag(server.base, p))
         for _ in range(rounds):
             for p in targets:
                 mine.setdefault(p.name, []).append(measure(ours, store, p, duration))
