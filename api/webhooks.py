@@ -6,6 +6,7 @@ malformed id reaches the database)."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 from uuid import UUID
 
@@ -49,11 +50,25 @@ class EndpointIn(Schema):
     description = text(500, min_length=0, multiline=True, load_default="")
 
 
-class _IdCursor(fields.UUID):
-    """An endpoint id; empty (`after=`) means the first page, as it always has."""
+_ID_OR_EMPTY = "^(|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})$"
+
+
+class _IdCursor(fields.String):
+    """An endpoint id; empty (`after=`) means the first page, as it always has,
+    and the document says so (its `format: uuid` refused the empty value the
+    server takes)."""
+
+    default_error_messages = {"invalid_uuid": "Not a valid UUID."}
+
+    def __init__(self, **kwargs: Any) -> None:
+        metadata = {"pattern": _ID_OR_EMPTY} | kwargs.pop("metadata", {})
+        super().__init__(metadata=metadata, **kwargs)
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> UUID | None:
-        return None if value == "" else super()._deserialize(value, attr, data, **kwargs)
+        text = super()._deserialize(value, attr, data, **kwargs)
+        if not re.fullmatch(_ID_OR_EMPTY, text):
+            raise self.make_error("invalid_uuid")
+        return UUID(text) if text else None
 
 
 class EndpointPatch(Schema):

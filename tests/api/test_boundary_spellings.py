@@ -4,6 +4,8 @@ silently chosen value (found by a long schemathesis run)."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from tests.helpers import seed
@@ -59,3 +61,21 @@ def test_a_url_field_is_documented_as_a_uri_that_cannot_be_empty(client):
     spec = client.get("/openapi.json").get_json()
     url = spec["components"]["schemas"]["ApplicationIn"]["properties"]["portfolio_url"]
     assert url["format"] == "uri" and url["minLength"] == 1
+
+
+def test_the_endpoint_cursor_is_documented_as_the_server_reads_it(client, tokens):
+    """`after=` (empty) is the first page, as it always was; the document said
+    `format: uuid`, which no empty value meets."""
+    spec = client.get("/openapi.json").get_json()
+    [after] = [
+        p
+        for p in spec["paths"]["/v1/webhooks/endpoints"]["get"]["parameters"]
+        if p["name"] == "after"
+    ]
+    pattern = re.compile(after["schema"]["pattern"])
+    assert "format" not in after["schema"]
+    endpoint = "0b6f3f7e-8a4f-5b1e-9c55-1c1d0e2f3a4b"
+    for value, status in [("", 200), (endpoint, 200), ("x", 422), (endpoint.replace("-", ""), 422)]:
+        response = client.get(f"/v1/webhooks/endpoints?after={value}", headers=tokens.partner)
+        assert response.status_code == status, value
+        assert bool(pattern.fullmatch(value)) == (status == 200), value
