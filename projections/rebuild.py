@@ -75,7 +75,13 @@ def _renew(guards: Sequence[Lease]) -> None:
 def _guard(follower: Follower) -> Lease:
     guard = Lease(follower.db, f"{follower.name}:rebuild", ttl=follower.lease.ttl)
     if not guard.acquire():
-        raise RuntimeError(f"another rebuild of {follower.projection.name} is running")
+        # The lease cannot tell a running rebuild from one killed (kill -9)
+        # before it released the lease: say both, and when to try again.
+        raise RuntimeError(
+            f"another rebuild of {follower.projection.name} holds its lease: one still "
+            f"running, or one that stopped within the last {guard.ttl:g} s (the lease's "
+            f"ttl) without releasing it; try again after {guard.ttl:g} s"
+        )
     return guard
 
 

@@ -111,3 +111,20 @@ def test_a_rebuild_refused_for_one_view_leaves_the_others_free(store_system):
         rebuild_all(views, grace=0)
     held.release()
     assert rebuild_all(views[:2], grace=0) == [2, 2]
+
+
+def test_a_rebuild_refused_after_one_was_killed_says_its_lease_holds_for_the_ttl(store_system):
+    """A rebuild killed with kill -9 never released its lease: the next one is
+    refused until the lease runs out, and the refusal says so."""
+    views = followers(store_system)
+    roster = views[0]
+    killed = Lease(store_system.db, f"{roster.name}:rebuild", ttl=roster.lease.ttl)
+    assert killed.acquire()  # and never released
+    ttl = f"{roster.lease.ttl:g}"
+    with pytest.raises(RuntimeError) as refused:
+        rebuild_all([roster], grace=0)
+    assert str(refused.value) == (
+        "another rebuild of roster holds its lease: one still running, or one that "
+        f"stopped within the last {ttl} s (the lease's ttl) without releasing it; "
+        f"try again after {ttl} s"
+    )
