@@ -26,7 +26,7 @@ from ledger.messagebus import CommandBus
 from ledger.personal_store import PersonalData
 from ledger.schema import MIGRATIONS, Schema, SchemaError
 from ledger.settings import Settings
-from ledger.store import Store, Unreachable, open_store, redact_url
+from ledger.store import Store, Unreachable, initialising, open_store, redact_url
 from ledger.tokens import TokenStore
 from projections import service as projections
 from projections.service import ReadModels
@@ -195,11 +195,12 @@ def init_store(settings: Settings) -> tuple[int | None, int]:
         witnesses.WitnessPolicy.from_settings(settings)
     except ValueError as error:
         raise click.ClickException(str(error)) from error
-    store = open_store(settings, create=True, checked=False)
-    try:
-        return SCHEMA.init(store.db)
-    finally:
-        store.close()
+    with initialising(settings.database_url):
+        store = open_store(settings, create=True, checked=False)
+        try:
+            return SCHEMA.init(store.db)
+        finally:
+            store.close()
 
 
 def prepare(settings: Settings) -> tuple[int | None, int]:

@@ -11,6 +11,8 @@ readers page through.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -164,10 +166,45 @@ def reach_postgres(url: str, env: dict[str, str], *, create_schema: bool) -> Non
     the pool's timeout five seconds later. `create_schema` (`db init`)
     creates the URL's schema if it is missing; otherwise a missing one is
     named too."""
-    import psycopg  # only with PostgreSQL, as eventsourcing.postgres imports it
-    from psycopg import sql
+    from psycopg import sql  # only with PostgreSQL, as eventsourcing.postgres imports it
 
-    where, name = redact_url(url), env["POSTGRES_SCHEMA"]
+    name = env["POSTGRES_SCHEMA"]
+    with _connected(url, env) as conn:
+        if create_schema:
+            conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(name)))
+            return
+        found = conn.execute("SELECT 1 FROM pg_namespace WHERE nspname = %s", (name,)).fetchone()
+    if found is None:
+        where = redact_url(url)
+        raise Unreachable(
+            f"{where}: schema {name!r} does not exist (`labledger db init` creates it)"
+        )
+
+
+@contextmanager
+def initialising(url: str) -> Iterator[None]:
+    """One `db init` (or `serve`'s) at a time on a PostgreSQL schema: two at
+    once both created the same tables and types, and one failed on
+    PostgreSQL's catalog (`duplicate key ... pg_type_typname_nsp_index`). An
+    advisory lock, named by the schema, is held on a connection of its own
+    until the init is done (closing it lets go). On SQLite the database's own
+    write lock already takes DDL one at a time."""
+    env = store_env(url)
+    if env["PERSISTENCE_MODULE"] != "eventsourcing.postgres":
+        yield
+        return
+    with _connected(url, env) as conn:
+        key = f"labledger db init {env['POSTGRES_SCHEMA']}"
+        conn.execute("SELECT pg_advisory_lock(hashtext(%s))", (key,))
+        yield
+
+
+@contextmanager
+def _connected(url: str, env: dict[str, str]) -> Iterator[Any]:
+    """A psycopg connection (autocommit) to the URL's database; a failure to
+    connect or a statement's error is `Unreachable` with the reason."""
+    import psycopg
+
     try:
         with psycopg.connect(
             host=env["POSTGRES_HOST"],
@@ -178,15 +215,7 @@ def reach_postgres(url: str, env: dict[str, str], *, create_schema: bool) -> Non
             connect_timeout=int(env["POSTGRES_CONNECT_TIMEOUT"]),
             autocommit=True,
         ) as conn:
-            if create_schema:
-                conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(name)))
-            elif (
-                conn.execute("SELECT 1 FROM pg_namespace WHERE nspname = %s", (name,)).fetchone()
-                is None
-            ):
-                raise Unreachable(
-                    f"{where}: schema {name!r} does not exist (`labledger db init` creates it)"
-                )
+            yield conn
     except psycopg.Error as error:
         reason = " ".join(str(error).split()) or type(error).__name__
-        raise Unreachable(f"cannot use the database at {where}: {reason}") from error
+        raise Unreachable(f"cannot use the database at {redact_url(url)}: {reason}") from error
