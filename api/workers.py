@@ -96,11 +96,19 @@ def projections() -> None:
     """Read models: keep them current, or rebuild them from the log."""
 
 
-@projections.command("run")
+# The help names what `System.workers(followers=True)` starts, the views
+# from the list the followers are built from, so a new view is named too.
+RUN_HELP = (
+    f"Keep every read model ({', '.join(NAMES)}) and the transparency tree "
+    "(and its signed checkpoints) current, and ask each witness in LEDGER_WITNESSES "
+    "to cosign the latest checkpoint, until SIGTERM/SIGINT; pair with "
+    "`serve --no-followers`."
+)
+
+
+@projections.command("run", help=RUN_HELP)
 @click.pass_obj
 def projections_run(settings: Settings) -> None:
-    """Keep every read model (roster, registry, audit, the transparency tree)
-    current until SIGTERM/SIGINT; pair with `serve --no-followers`."""
     run_workers_process(settings, followers=True, dispatcher=False)
 
 

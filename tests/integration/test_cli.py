@@ -155,3 +155,17 @@ def test_db_init_on_postgresql_creates_the_urls_schema_and_says_what_is_wrong_in
         assert failed.stderr.startswith("Error: cannot use the database at ")
         assert reason in failed.stderr and len(failed.stderr.strip().splitlines()) == 1
         assert time.monotonic() - started < 4.5  # not the pool's timeout
+
+
+def test_projections_run_help_names_everything_it_runs(sqlite_url, tmp_path):
+    """The views (catalog and generations too), the tree and the witnesses'
+    cosigning: what `System.workers(followers=True)` starts."""
+    from projections.service import NAMES
+
+    out = " ".join(
+        labledger(cli_env(sqlite_url, tmp_path), "projections", "run", "--help").stdout.split()
+    )
+    assert f"({', '.join(NAMES)})" in out and {"catalog", "generations"} <= set(NAMES)
+    assert (
+        "the transparency tree" in out and "ask each witness in LEDGER_WITNESSES to cosign" in out
+    )
