@@ -169,3 +169,18 @@ def test_projections_run_help_names_everything_it_runs(sqlite_url, tmp_path):
     assert (
         "the transparency tree" in out and "ask each witness in LEDGER_WITNESSES to cosign" in out
     )
+
+
+def test_a_participant_on_a_token_not_an_artists_is_refused_for_its_role_first(
+    sqlite_url, tmp_path
+):
+    """The role rule is named whether or not the participant exists."""
+    env = cli_env(sqlite_url, tmp_path)
+    labledger(env, "db", "init")
+    unknown = "00000000-0000-4000-8000-000000000000"
+    refused = labledger(
+        env, "tokens", "create", "--role", "staff", "--participant", unknown, check=False
+    )
+    assert refused.returncode == 2, refused.stderr
+    assert "only artist tokens act for a participant" in refused.stderr
+    assert "not found" not in refused.stderr
