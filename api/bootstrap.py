@@ -34,6 +34,7 @@ from transparency import store as tree
 from transparency import witnesses
 from transparency.cosigning import Cosigning
 from transparency.follower import TreeBuilder
+from transparency.key_check import WrongSigningKey, check_signing_key
 from transparency.note import load_or_create_signer
 from transparency.service import TransparencyLog
 from webhooks import schema as webhook_tables
@@ -203,12 +204,20 @@ def init_store(settings: Settings) -> tuple[int | None, int]:
             store.close()
 
 
-def prepare(settings: Settings) -> tuple[int | None, int]:
+def prepare(settings: Settings, *, serving: bool = False) -> tuple[int | None, int]:
     """`init_store` for a command: a store that cannot be brought to this
-    code's version (newer, or of event format 1) stops it with the reason."""
+    code's version (newer, or of event format 1) stops it with the reason;
+    `serving`, so does a signing key that did not sign its checkpoints."""
     try:
-        return init_store(settings)
+        versions = init_store(settings)
+        if serving:
+            store = open_store(settings)
+            try:
+                check_signing_key(settings.signing_key_file, settings.log_name, store.db)
+            finally:
+                store.close()
+        return versions
     except SchemaError as error:
         raise click.ClickException(f"{redact_url(settings.database_url)}: {error}") from error
-    except Unreachable as error:
+    except (Unreachable, WrongSigningKey) as error:
         raise click.ClickException(str(error)) from error
