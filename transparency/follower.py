@@ -15,6 +15,10 @@ The builder also signs a checkpoint of the tree it has built, at most once per
 `LEDGER_CHECKPOINT_INTERVAL` (default 1 s), so the tree is covered by a
 signature within about that long of each append (`verify store` counts on
 one, and the witnesses are asked to cosign it: `transparency.cosigning`).
+Whether leaves are unsigned is known in memory only while this builder holds
+the lease: a builder that takes over (a restart, a lease regained) asks the
+store whether the head is beyond the latest signed checkpoint, since the one
+before it may have stopped between an append and its signing.
 """
 
 from __future__ import annotations
@@ -53,7 +57,8 @@ class TreeBuilder:
         self.lease = Lease(db, LEASE_NAME)
         self.guard = Guard(db, self.name)
         self._log: TransparencyLog | None = None
-        self._unsigned = False  # appended leaves no checkpoint covers yet
+        # Appended leaves no checkpoint covers yet; None: not known (ask the store).
+        self._unsigned: bool | None = None
         self._sign_after = 0.0  # monotonic
 
     def step(self) -> int:
@@ -102,18 +107,27 @@ class TreeBuilder:
         self._log.checkpoint(head)
 
     def _sign_if_due(self, added: int) -> None:
-        self._unsigned = self._unsigned or bool(added)
+        if added:
+            self._unsigned = True
         now = time.monotonic()
-        if not self._unsigned or now < self._sign_after:
+        if self._unsigned is False or now < self._sign_after:
             return
         try:
-            self.sign(self.store.head())
+            head = self.store.head()
+            if self._unsigned is None and not self._beyond_signed(head):
+                self._unsigned = False
+                return
+            self.sign(head)
         except Exception:  # the tree keeps growing; the next checkpoint covers it
             log.exception("could not sign a checkpoint; trying again in %.0f s", SIGN_RETRY)
             self._sign_after = now + SIGN_RETRY
             return
         self._unsigned = False
         self._sign_after = now + self.settings.checkpoint_interval
+
+    def _beyond_signed(self, head: Head) -> bool:
+        latest = self.store.latest_checkpoint()
+        return head.size > (int(latest["size"]) if latest else 0)
 
     def run(self, stop: threading.Event) -> None:
         holding = False
@@ -124,8 +138,10 @@ class TreeBuilder:
                     holding = False
                     stop.wait(self.lease.ttl / 2)
                     continue
-                if not holding:  # another holder may have reported a fault
+                if not holding:  # another holder may have reported a fault, or not signed
                     self.guard.take_over()
+                    if not self._unsigned:
+                        self._unsigned = None
                     holding = True
                 added = self.advance()
                 self._sign_if_due(added)
