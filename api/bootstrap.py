@@ -9,11 +9,13 @@ workers, and the schema `labledger db init` creates or migrates.
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 from dataclasses import dataclass, field
 from typing import Protocol
 
 import click
+from eventsourcing import persistence
 
 from ledger import outputs
 from ledger import sessions as console_sessions
@@ -177,6 +179,8 @@ def start(settings: Settings) -> System:
         raise click.ClickException(f"{redact_url(settings.database_url)}: {error}") from error
     except ValueError as error:  # a malformed LEDGER_WITNESSES key
         raise click.ClickException(str(error)) from error
+    except UNOPENABLE as error:
+        raise click.ClickException(_unopenable(settings, error)) from error
 
 
 def in_memory(settings: Settings | None = None) -> System:
@@ -221,3 +225,19 @@ def prepare(settings: Settings, *, serving: bool = False) -> tuple[int | None, i
         raise click.ClickException(f"{redact_url(settings.database_url)}: {error}") from error
     except (Unreachable, WrongSigningKey) as error:
         raise click.ClickException(str(error)) from error
+    except UNOPENABLE as error:
+        raise click.ClickException(_unopenable(settings, error)) from error
+
+
+# A SQLite file or its folder that cannot be opened or written (a read-only
+# mount, permissions): a command says so in one line, not a traceback.
+UNOPENABLE = (
+    sqlite3.OperationalError,
+    persistence.OperationalError,
+    persistence.InterfaceError,
+    OSError,
+)
+
+
+def _unopenable(settings: Settings, error: BaseException) -> str:
+    return f"cannot open the database at {redact_url(settings.database_url)}: {error}"

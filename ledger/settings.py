@@ -20,13 +20,15 @@ def _truthy(value: str | None) -> bool:
     return (value or "").strip().lower() in ("1", "true", "yes", "y", "on")
 
 
-def _seconds(name: str, value: str) -> float:
+def _seconds(name: str, value: str, *, zero: bool = False) -> float:
+    """A setting's seconds, or a ValueError naming the setting."""
     try:
         seconds = float(value)
     except ValueError:
         seconds = -1.0
-    if not 0 < seconds < float("inf"):
-        raise ValueError(f"{name}: {value!r} is not a positive number of seconds")
+    if not (0 <= seconds if zero else 0 < seconds) or seconds == float("inf"):
+        kind = "non-negative" if zero else "positive"
+        raise ValueError(f"{name}: {value!r} is not a {kind} number of seconds")
     return seconds
 
 
@@ -105,13 +107,11 @@ class Settings:
         if schedule:
             settings = replace(
                 settings,
-                webhook_retry_schedule=tuple(float(s) for s in schedule.split(",") if s.strip()),
-            )
-        if env.get("LEDGER_WEBHOOK_TIMEOUT"):
-            settings = replace(settings, webhook_timeout=float(env["LEDGER_WEBHOOK_TIMEOUT"]))
-        if env.get("LEDGER_WEBHOOK_DISABLE_AFTER"):
-            settings = replace(
-                settings, webhook_disable_after=float(env["LEDGER_WEBHOOK_DISABLE_AFTER"])
+                webhook_retry_schedule=tuple(
+                    _seconds("LEDGER_WEBHOOK_RETRY_SCHEDULE", s, zero=True)
+                    for s in schedule.split(",")
+                    if s.strip()
+                ),
             )
         if env.get("LEDGER_WITNESSES"):
             witnesses, quorum = parse_witnesses(env["LEDGER_WITNESSES"])
@@ -119,9 +119,10 @@ class Settings:
         for name, attribute in (
             ("LEDGER_CHECKPOINT_INTERVAL", "checkpoint_interval"),
             ("LEDGER_WITNESS_TIMEOUT", "witness_timeout"),
+            ("LEDGER_WEBHOOK_TIMEOUT", "webhook_timeout"),
+            ("LEDGER_WEBHOOK_DISABLE_AFTER", "webhook_disable_after"),
+            ("LEDGER_POLL_INTERVAL", "poll_interval"),
         ):
             if env.get(name):
                 settings = replace(settings, **{attribute: _seconds(name, env[name])})
-        if env.get("LEDGER_POLL_INTERVAL"):
-            settings = replace(settings, poll_interval=float(env["LEDGER_POLL_INTERVAL"]))
         return settings

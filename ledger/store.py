@@ -73,7 +73,7 @@ def store_env(url: str, *, create_table: bool = False) -> dict[str, str]:
             POSTGRES_USER=unquote(parsed.username or "postgres"),
             POSTGRES_PASSWORD=unquote(parsed.password or ""),
             POSTGRES_SCHEMA=query.get("schema", ["public"])[0],
-            POSTGRES_POOL_SIZE=query.get("pool_size", ["5"])[0],
+            POSTGRES_POOL_SIZE=_pool_size(query.get("pool_size", ["5"])[0]),
             POSTGRES_CONNECT_TIMEOUT="5",
             # Never enable DB functions: a log follower then skips events.
             POSTGRES_ENABLE_DB_FUNCTIONS="n",
@@ -85,6 +85,14 @@ def store_env(url: str, *, create_table: bool = False) -> dict[str, str]:
             "use sqlite:///... or postgresql://..."
         )
     return env
+
+
+def _pool_size(value: str) -> str:
+    if not (value.isascii() and value.isdigit() and 1 <= int(value) <= 1000):
+        raise ConfigurationError(
+            f"pool_size in LEDGER_DATABASE_URL: {value!r} is not a number of connections (1-1000)"
+        )
+    return value
 
 
 def _create_private(path: Path) -> None:

@@ -79,3 +79,41 @@ def test_the_checkpoint_interval_and_witness_timeout_are_positive_seconds():
     for bad in ("0", "-1", "soon", "inf", "nan"):
         with pytest.raises(ValueError, match="LEDGER_CHECKPOINT_INTERVAL"):
             Settings.from_env({"LEDGER_CHECKPOINT_INTERVAL": bad})
+
+
+def test_every_seconds_setting_and_the_pool_size_name_themselves_when_malformed():
+    """An operator's typo used to read "could not convert string to float:
+    'abc'", or a traceback about POSTGRES_POOL_SIZE, a variable they never set."""
+    for name in (
+        "LEDGER_POLL_INTERVAL",
+        "LEDGER_WEBHOOK_TIMEOUT",
+        "LEDGER_WEBHOOK_DISABLE_AFTER",
+        "LEDGER_WEBHOOK_RETRY_SCHEDULE",
+    ):
+        with pytest.raises(ValueError, match=f"^{name}: 'abc' is not a"):
+            Settings.from_env({name: "abc"})
+    assert Settings.from_env({"LEDGER_POLL_INTERVAL": "0.5"}).poll_interval == 0.5
+    assert Settings.from_env({"LEDGER_WEBHOOK_RETRY_SCHEDULE": "0,5"}).webhook_retry_schedule == (
+        0.0,
+        5.0,
+    )
+    env = {"LEDGER_DATABASE_URL": "postgresql://postgres@127.0.0.1:1/test?pool_size=abc"}
+    result = CliRunner().invoke(main, ["tokens", "list"], env=env)
+    assert result.exit_code == 1, result.output
+    assert "pool_size in LEDGER_DATABASE_URL: 'abc' is not a number of connections" in (
+        result.output
+    )
+
+
+def test_a_database_file_that_cannot_be_opened_is_one_line_naming_it(tmp_path):
+    """A store on a read-only mount (or a path that is a folder, or under a
+    file) gave a traceback from sqlite3 or os for every command."""
+    (tmp_path / "a-file").write_text("not a folder")
+    (tmp_path / "a-folder.sqlite3").mkdir()
+    for path in (tmp_path / "a-file" / "ledger.sqlite3", tmp_path / "a-folder.sqlite3"):
+        env = {"LEDGER_DATABASE_URL": f"sqlite:///{path}"}
+        for args in (["db", "init"], ["tokens", "list"]):
+            result = CliRunner().invoke(main, args, env=env)
+            assert result.exit_code == 1, (args, result.output, result.exception)
+            assert result.output.startswith(f"Error: cannot open the database at sqlite:///{path}")
+            assert len(result.output.strip().splitlines()) == 1, result.output
