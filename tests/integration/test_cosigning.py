@@ -13,32 +13,20 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from werkzeug.serving import make_server
 
 from api.app import create_app
-from ledger.settings import Settings, WitnessSetting
+from ledger.settings import Settings
 from tests.helpers import Tokens, open_system, seed
+from tests.integration.witness_support import Served, count, witness_key, witnessed, worker
 from tests.tiles_support import Tree, grow
 from transparency import cosignature, note
 from transparency.certificate import certificate_bytes, verify_certificate
-from transparency.cosigning import SUBMISSIONS, Cosigning
+from transparency.cosigning import Cosigning
 from transparency.follower import TreeBuilder
 from transparency.store import LeafRecord
 from witness.app import create_app as create_witness
 from witness.config import WitnessConfig
 from witness.state import WitnessState
-
-
-class Served:
-    def __init__(self, app, port: int = 0) -> None:
-        self.server = make_server("127.0.0.1", port, app, threaded=True)
-        self.url = f"http://127.0.0.1:{self.server.server_port}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
 
 
 @pytest.fixture
@@ -59,29 +47,12 @@ def witness(tmp_path: Path, log_signer: note.Signer) -> Iterator[tuple[Served, W
     served.close()
 
 
-def witness_key(config: WitnessConfig) -> cosignature.WitnessKey:
-    return cosignature.load_or_create_cosigner(config.key_file, config.name).key
-
-
-def witnessed(settings: Settings, url: str, key: cosignature.WitnessKey, **kw) -> Settings:
-    return replace(settings, witnesses=(WitnessSetting(url, key.vkey),), witness_quorum=1, **kw)
-
-
 @pytest.fixture
 def system_with_witness(settings, witness):
     served, config = witness
     opened = open_system(witnessed(settings, served.url, witness_key(config)))
     yield opened
     opened.close()
-
-
-def worker(system) -> Cosigning:
-    (witness,) = system.witness_policy.witnesses
-    return Cosigning(system.db, witness, interval=0.05, timeout=2.0)
-
-
-def count(name: str, outcome: str) -> float:
-    return SUBMISSIONS.labels(name, outcome)._value.get()
 
 
 def test_the_log_is_cosigned_as_it_grows_and_serves_the_cosigned_checkpoint(
