@@ -8,6 +8,12 @@ size: the worker resubmits from there. Each returned `cosignature/v1` line
 is verified against the witness's key before it is stored; anything else is
 a refusal (logged, counted) and never stored.
 
+Only a verified cosignature says the witness is current. A 409's size is
+unauthenticated (an impostor at the witness's address, a witness restarted
+with another key or an empty state may send any): it picks the old size of
+the next request in the same round and nothing more, and each round starts
+again from the size the stored cosignatures show.
+
 A witness that is down or slow costs only its own worker: requests have a
 bounded timeout, the next attempt waits a back-off (the round interval,
 doubling to a minute), and the tree builder and the other witnesses never
@@ -105,20 +111,18 @@ class Cosigning:
         self.tree = TreeStore(db)
         self.cosignatures = CosignatureStore(db)
         self.lease = Lease(db, f"transparency-witness:{witness.vkey}")
-        self._known: int | None = None  # the size the witness last cosigned, as last heard
+        self._cosigned: int | None = None  # the last size its verified cosignature covers
         self._failures = 0
 
     def submit(self, size: int, signed: str) -> str:
         """Ask the witness to cosign the checkpoint of `size`; the outcome."""
         witness = self.witness
-        if self._known is None:
-            self._known = self.cosignatures.cosigned_size(witness.vkey) or 0
+        old = self.cosignatures.cosigned_size(witness.vkey) or 0
         text = note.split_note(signed)[0]
         for _ in range(3):  # a stale size, then the witness's own: at most twice over
-            old = self._known
             if old > size:
                 return self._refused(
-                    f"it has cosigned size {old}, beyond this log's latest checkpoint ({size})"
+                    f"it says its size is {old}, beyond this log's latest checkpoint ({size})"
                 )
             proof = self.tree.consistency_proof(old, size) if 0 < old < size else []
             answer = self.post(
@@ -129,7 +133,10 @@ class Cosigning:
             if answer.status == 409 and answer.content_type.startswith(
                 cosignature.SIZE_CONTENT_TYPE
             ):
-                self._known = cosignature.parse_size_body(answer.body)
+                try:
+                    old = cosignature.parse_size_body(answer.body)
+                except note.NoteError as error:
+                    return self._refused(f"HTTP 409 for size {size}: {error}")
                 SUBMISSIONS.labels(witness.name, "resubmit").inc()
                 continue
             if answer.status != 200:
@@ -144,7 +151,7 @@ class Cosigning:
                 )
                 return "invalid"
             self.cosignatures.save(size, witness.vkey, lines)
-            self._known = size
+            self._cosigned = size
             COSIGNED_SIZE.labels(witness.name).set(size)
             SUBMISSIONS.labels(witness.name, "cosigned").inc()
             return "cosigned"
@@ -161,13 +168,12 @@ class Cosigning:
         if latest is None:
             return "idle"
         size = int(latest["size"])
-        if self._known == size or self.cosignatures.lines(size, [self.witness.vkey]):
-            self._known = size
+        if self._cosigned == size or self.cosignatures.lines(size, [self.witness.vkey]):
+            self._cosigned = size
             return "current"
         try:
             return self.submit(size, latest["note"])
         except Unavailable as error:
-            self._known = None  # re-read what is stored when it is back
             SUBMISSIONS.labels(self.witness.name, "unavailable").inc()
             log.warning("witness %s is unavailable: %s", self.witness.vkey, error)
             return "unavailable"
