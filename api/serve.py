@@ -101,6 +101,19 @@ def _terminate(processes: list[subprocess.Popen], grace: float) -> None:
             process.kill()
 
 
+def gunicorn_options() -> list[str]:
+    """No control socket: nothing here uses `gunicornc`, and its default path
+    ($XDG_RUNTIME_DIR or ~/.gunicorn/gunicorn.ctl, gunicorn 25.1+) is one per
+    user, so every `serve` on a host took it over from the one before. And a
+    logger that names the address the workers listen on (`api.gunicorn_log`)."""
+    from gunicorn.config import KNOWN_SETTINGS
+
+    options = ["--logger-class", "api.gunicorn_log.Logger"]
+    if any(setting.name == "control_socket_disable" for setting in KNOWN_SETTINGS):
+        options.append("--no-control-socket")
+    return options
+
+
 def reuse_port(bind: str) -> list[str]:
     """gunicorn's `--reuse-port` for a TCP address: each worker listens on a
     socket of its own (SO_REUSEPORT) and the kernel spreads new connections
@@ -202,6 +215,7 @@ def serve(
             "--threads",
             str(n_threads),
             *listening,
+            *gunicorn_options(),
             "api.app:create_app()",
         ],
         env=env,

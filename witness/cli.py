@@ -60,6 +60,17 @@ def serve(bind: str, n_workers: int) -> None:
         bind,
         "--workers",
         str(n_workers),
+        *_no_control_socket(),
         "witness.app:create_app()",
     ]
     os.execv(sys.executable, args)
+
+
+def _no_control_socket() -> list[str]:
+    """Nothing uses `gunicornc`, and the control socket's default path (one
+    per user, gunicorn 25.1+) was taken over by each server started after."""
+    from gunicorn.config import KNOWN_SETTINGS
+
+    if any(setting.name == "control_socket_disable" for setting in KNOWN_SETTINGS):
+        return ["--no-control-socket"]
+    return []

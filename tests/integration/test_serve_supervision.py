@@ -176,3 +176,31 @@ def test_serve_on_a_taken_address_stops_at_once_with_the_reason(sqlite_url, tmp_
         port = taken.getsockname()[1]
         with pytest.raises(RuntimeError, match=f"cannot listen on 127.0.0.1:{port}"):
             start_server(sqlite_url, tmp_path, "--workers", "2", port=port)
+
+
+def test_serve_and_a_witness_log_their_address_and_open_no_gunicorn_control_socket(
+    sqlite_url, tmp_path, monkeypatch
+):
+    """gunicorn 25.1+ opens a control socket at one path per user
+    ($XDG_RUNTIME_DIR or ~/.gunicorn/gunicorn.ctl): each server on a host took
+    it over from the one before. Neither server uses it."""
+    from tests.integration.interop_support import start_witness, stop_witness
+
+    home, runtime = tmp_path / "home", tmp_path / "run"
+    home.mkdir()
+    runtime.mkdir()
+    monkeypatch.setenv("HOME", str(home))  # start_witness passes os.environ on
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(runtime))
+    server = start_server(
+        sqlite_url, tmp_path, "--workers", "1", "--no-dispatcher", env={"HOME": str(home)}
+    )
+    try:
+        vkey = requests.get(f"{server.base}/v1/transparency/public-key", timeout=5).text.strip()
+        witness = start_witness(tmp_path, vkey)
+        stop_witness(witness)
+        log = (tmp_path / "serve.log").read_text()
+        assert f"Listening at: {server.base} [a socket per worker: reuse-port] (" in log
+        assert f"Listening at: {witness.url} (" in (tmp_path / "witness.log").read_text()
+        assert not list(runtime.iterdir()) and not (home / ".gunicorn").exists()
+    finally:
+        stop_server(server.process)
