@@ -4,11 +4,13 @@
 stops. The background worker process (followers, tree builder, dispatcher)
 is not: when it dies (a crash, an OOM kill, `kill -9`), serve logs it and
 starts a new one after a back-off (1 s, doubling to 30 s; reset once a worker
-has run for a minute), and the API keeps serving meanwhile.
+has run for a minute), and the API keeps serving meanwhile. When serve
+itself dies, even by `kill -9`, its children get SIGTERM (Linux).
 """
 
 from __future__ import annotations
 
+import ctypes
 import logging
 import os
 import shutil
@@ -18,6 +20,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 
 import click
 from gunicorn.util import parse_address
@@ -47,7 +50,7 @@ class Background:
         self.restart_at = 0.0
 
     def start(self) -> None:
-        self.process = subprocess.Popen(self.args, env=self.env)
+        self.process = subprocess.Popen(self.args, env=self.env, preexec_fn=die_with_parent())
         self.started = time.monotonic()
         log.info("background worker started (pid %d)", self.process.pid)
 
@@ -99,6 +102,32 @@ def _terminate(processes: list[subprocess.Popen], grace: float) -> None:
             process.wait(timeout=max(deadline - time.monotonic(), 0.1))
         except subprocess.TimeoutExpired:
             process.kill()
+
+
+PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
+
+
+def die_with_parent() -> Callable[[], None] | None:
+    """A `preexec_fn` that has the kernel send the child SIGTERM when this
+    process dies, `kill -9` included (Linux's PR_SET_PDEATHSIG); None
+    elsewhere. Else gunicorn and the worker process outlive a killed `serve`
+    and hold its port (the next `serve` stops with "cannot listen"). The
+    signal is sent when the thread that started the child ends: serve starts
+    its children from its main thread."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        prctl = ctypes.CDLL(None, use_errno=True).prctl  # loaded here, not after the fork
+    except (OSError, AttributeError):
+        return None
+    parent = os.getpid()
+
+    def preexec() -> None:
+        prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+        if os.getppid() != parent:  # serve died before prctl took effect
+            os.kill(os.getpid(), signal.SIGTERM)
+
+    return preexec
 
 
 def gunicorn_options() -> list[str]:
@@ -219,6 +248,7 @@ def serve(
             "api.app:create_app()",
         ],
         env=env,
+        preexec_fn=die_with_parent(),
     )
 
     stopping = False

@@ -178,6 +178,37 @@ def test_serve_on_a_taken_address_stops_at_once_with_the_reason(sqlite_url, tmp_
             start_server(sqlite_url, tmp_path, "--workers", "2", port=port)
 
 
+def _alive(pid: int) -> bool:
+    """Running, not a zombie waiting for its new parent to reap it."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
+
+
+def test_children_of_a_killed_serve_stop_with_it(sqlite_url, tmp_path):
+    """`kill -9` of serve: gunicorn (its workers with it) and the background
+    worker get SIGTERM from the kernel instead of holding the port as orphans."""
+    server = start_server(sqlite_url, tmp_path, "--workers", "2")
+    try:
+        worker = _background_worker(server.process.pid)
+        [master] = [p for p, c in _children(server.process.pid).items() if "gunicorn" in c]
+        processes = [worker, master, *_children(master)]
+        assert len(processes) == 4, processes
+        os.kill(server.process.pid, signal.SIGKILL)
+        server.process.wait()
+        deadline = time.monotonic() + 15
+        while any(_alive(pid) for pid in processes):
+            assert time.monotonic() < deadline, [p for p in processes if _alive(p)]
+            time.sleep(0.1)
+        with socket.socket() as again:  # the port is free for the next serve
+            again.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            again.bind(("127.0.0.1", int(server.base.rsplit(":", 1)[1])))
+    finally:
+        stop_server(server.process)
+
+
 def test_serve_and_a_witness_log_their_address_and_open_no_gunicorn_control_socket(
     sqlite_url, tmp_path, monkeypatch
 ):
