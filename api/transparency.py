@@ -236,10 +236,20 @@ def work_certificate(work_id: UUID) -> Response:
 
 
 def readiness(current: System) -> tuple[dict[str, Any], bool]:
-    """The tree's size, position and lag behind the log, and whether it is ready."""
-    head = current.transparency.store.head()
+    """The tree's size, position and lag behind the log, and whether it is
+    ready; with the size of the latest signed checkpoint (reported, never a
+    reason to stop serving: the tree builder signs the head by itself, after
+    a restart too)."""
+    store = current.transparency.store
+    head = store.head()
     lag = max(0, current.log.head() - head.position)
-    detail: dict[str, Any] = {"tree_size": head.size, "position": head.position, "lag": lag}
+    latest = store.latest_checkpoint()
+    detail: dict[str, Any] = {
+        "tree_size": head.size,
+        "signed_size": int(latest["size"]) if latest else 0,
+        "position": head.position,
+        "lag": lag,
+    }
     fault = _stuck(current, head)
     if fault is not None:
         detail["stuck"] = fault.public()

@@ -213,3 +213,14 @@ def test_readiness_reports_the_tree_lag(client, built, tokens):
     seed(client, tokens, slug="busan-2026", declare=False)
     lagging = client.get("/readyz").get_json()["checks"]["transparency"]
     assert lagging["lag"] > 0 and lagging["ok"] is True
+
+
+def test_readiness_reports_the_size_signed_beside_the_trees(client, built, tokens, system):
+    """A head appended but not yet signed showed as nothing at all: an
+    operator saw lag 0 while the checkpoint stayed behind the tree."""
+    tree = client.get("/readyz").get_json()["checks"]["transparency"]
+    assert tree["signed_size"] == 0 < tree["tree_size"]  # built, not signed yet
+    builder = TreeBuilder(system.log, system.db, system.settings)
+    builder.sign(builder.catch_up())
+    tree = client.get("/readyz").get_json()["checks"]["transparency"]
+    assert tree["signed_size"] == tree["tree_size"] > 0
