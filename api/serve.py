@@ -206,7 +206,7 @@ def serve(
     logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
     listening = reuse_port(bind)  # a taken address stops serve before anything starts
     # Schema first, once: several processes creating it at once race.
-    prepare(settings)
+    prepare(settings, serving=True)  # and its key signed the store's checkpoints
     if demo:
         system = start(settings)
         files = demo_files.works_dir(settings)

@@ -184,3 +184,41 @@ def test_a_participant_on_a_token_not_an_artists_is_refused_for_its_role_first(
     assert refused.returncode == 2, refused.stderr
     assert "only artist tokens act for a participant" in refused.stderr
     assert "not found" not in refused.stderr
+
+
+def test_a_serve_started_elsewhere_refuses_to_sign_with_a_second_key(sqlite_url, tmp_path):
+    """A second `serve` on the same database from another directory found no
+    ./var/log-signing.key there and made a second key; it stops instead."""
+    import subprocess
+
+    from tests.helpers import PROGRAM
+    from tests.integration.conftest import BIN, free_port
+
+    server = start_server(sqlite_url, tmp_path, "--workers", "1", "--no-dispatcher")
+    try:
+        written = requests.post(
+            f"{server.base}/v1/programs", json=PROGRAM, headers=server.token("staff"), timeout=10
+        )
+        position = written.json()["position"]
+        checkpoint = f"{server.base}/v1/transparency/checkpoint?min_position={position}"
+        deadline = time.monotonic() + 30
+        while requests.get(checkpoint, timeout=10).status_code != 200:
+            assert time.monotonic() < deadline
+            time.sleep(0.1)
+    finally:
+        stop_server(server.process)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    env = cli_env(sqlite_url, tmp_path)
+    del env["LEDGER_SIGNING_KEY_FILE"]  # the default, ./var/log-signing.key, here
+    second = subprocess.run(
+        [str(BIN / "labledger"), "serve", "--bind", f"127.0.0.1:{free_port()}"],
+        env=env,
+        cwd=elsewhere,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert second.returncode == 1, second.stderr
+    assert "var/log-signing.key does not exist, but this store's checkpoints" in second.stderr
+    assert not (elsewhere / "var" / "log-signing.key").exists()
