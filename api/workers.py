@@ -23,6 +23,7 @@ from ledger.settings import Settings
 from projections.follower import Follower
 from projections.rebuild import rebuild_all
 from projections.service import NAMES, all_projections
+from transparency.key_check import WrongSigningKey, check_signing_key
 
 log = logging.getLogger("labledger.workers")
 LOG_FORMAT = "%(asctime)s %(name)s %(levelname)s %(message)s"
@@ -72,6 +73,12 @@ def run_until_signalled(workers: Sequence[Worker], grace: float = 10.0) -> None:
 def run_workers_process(settings: Settings, *, followers: bool, dispatcher: bool) -> None:
     logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
     system = start(settings)
+    if followers:  # the tree builder signs: not with a second key (as `serve` checks)
+        try:
+            check_signing_key(settings.signing_key_file, settings.log_name, system.db)
+        except WrongSigningKey as error:
+            system.close()
+            raise click.ClickException(str(error)) from error
     # An in-flight webhook attempt may take twice the timeout (connect, then
     # the exchange): let it finish and be recorded before the store closes.
     grace = 2 * settings.webhook_timeout + 1 if dispatcher else 10.0

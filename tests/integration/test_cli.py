@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import re
+import signal
+import subprocess
 import time
 import uuid
 
@@ -11,7 +13,7 @@ import psycopg
 import requests
 
 from tests.helpers import PG_DSN, require_postgres
-from tests.integration.conftest import cli_env, labledger, start_server, stop_server
+from tests.integration.conftest import BIN, cli_env, labledger, start_server, stop_server
 
 
 def test_tokens_create_prints_the_token_alone_on_the_last_line(sqlite_url, tmp_path):
@@ -213,6 +215,36 @@ def test_a_serve_started_elsewhere_refuses_to_sign_with_a_second_key(sqlite_url,
     del env["LEDGER_SIGNING_KEY_FILE"]  # the default, ./var/log-signing.key, here
     second = subprocess.run(
         [str(BIN / "labledger"), "serve", "--bind", f"127.0.0.1:{free_port()}"],
+        env=env,
+        cwd=elsewhere,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert second.returncode == 1, second.stderr
+    assert "var/log-signing.key does not exist, but this store's checkpoints" in second.stderr
+    assert not (elsewhere / "var" / "log-signing.key").exists()
+
+
+def test_projections_run_refuses_a_signing_key_that_did_not_sign_the_store(sqlite_url, tmp_path):
+    """Its tree builder signs checkpoints too: from a directory without the
+    key it stopped making a second one."""
+    env = cli_env(sqlite_url, tmp_path)
+    labledger(env, "demo", "load")
+    signing = subprocess.Popen([str(BIN / "labledger"), "projections", "run"], env=env)
+    try:
+        deadline = time.monotonic() + 30
+        while "signature verified" not in labledger(env, "verify", "store", check=False).stdout:
+            assert time.monotonic() < deadline
+            time.sleep(0.2)
+    finally:
+        signing.send_signal(signal.SIGTERM)
+        signing.wait(timeout=20)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    del env["LEDGER_SIGNING_KEY_FILE"]
+    second = subprocess.run(
+        [str(BIN / "labledger"), "projections", "run"],
         env=env,
         cwd=elsewhere,
         capture_output=True,
