@@ -15,8 +15,9 @@ from typing import Any
 from ledger.events import redacted
 from ledger.personal_store import PersonalData
 
-# The aggregate's id under the name a partner knows it by (API.md's payload
-# carries `work_id` for a work's events), by the first part of the type.
+# The aggregate's id under the name a partner knows it by (the API
+# contract's payload carries `work_id` for a work's events, docs/webhooks.md),
+# by the first part of the type.
 ID_NAMES = {
     "program": "program_id",
     "application": "application_id",
