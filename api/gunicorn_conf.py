@@ -42,9 +42,9 @@ def post_worker_init(worker) -> None:  # noqa: ANN001 (gunicorn hook signature)
     move every object the worker has so far (modules, classes, the app) out
     of the cyclic collector's reach (`gc.freeze`): a full collection walked
     them all and held every thread of the worker: in one `bench_http.py`
-    PostgreSQL run with a gc callback logging pauses over 20 ms, the workers
-    paused 11 times for 27-139 ms; in the next, with the freeze, 6 times for
-    20-51 ms (2026-11-27)."""
+    PostgreSQL run with a gc callback logging pauses over 20 ms, the
+    server's processes paused 14 times for 27-139 ms; in the next, with the
+    freeze, 6 times for 20-51 ms (2026-11-27)."""
     import gc
 
     from marshmallow.validate import URL
