@@ -190,12 +190,13 @@ def in_memory(settings: Settings | None = None) -> System:
     return build(store, settings or Settings())
 
 
-def init_store(settings: Settings) -> tuple[int | None, int]:
+def init_store(settings: Settings, *, serving: bool = False) -> tuple[int | None, int]:
     """Create every table, or migrate the store, once, before any worker
     starts (DDL races otherwise); (the version found, the version now).
 
     It refuses a malformed witness key first: `serve` runs it before it
-    starts any process that would fail on one."""
+    starts any process that would fail on one; and `serving`, a signing key
+    that did not sign the store's checkpoints (WrongSigningKey)."""
     try:
         witnesses.WitnessPolicy.from_settings(settings)
     except ValueError as error:
@@ -203,7 +204,10 @@ def init_store(settings: Settings) -> tuple[int | None, int]:
     with initialising(settings.database_url):
         store = open_store(settings, create=True, checked=False)
         try:
-            return SCHEMA.init(store.db)
+            versions = SCHEMA.init(store.db)
+            if serving:
+                check_signing_key(settings.signing_key_file, settings.log_name, store.db)
+            return versions
         finally:
             store.close()
 
@@ -213,14 +217,7 @@ def prepare(settings: Settings, *, serving: bool = False) -> tuple[int | None, i
     code's version (newer, or of event format 1) stops it with the reason;
     `serving`, so does a signing key that did not sign its checkpoints."""
     try:
-        versions = init_store(settings)
-        if serving:
-            store = open_store(settings)
-            try:
-                check_signing_key(settings.signing_key_file, settings.log_name, store.db)
-            finally:
-                store.close()
-        return versions
+        return init_store(settings, serving=serving)
     except SchemaError as error:
         raise click.ClickException(f"{redact_url(settings.database_url)}: {error}") from error
     except (Unreachable, WrongSigningKey) as error:
