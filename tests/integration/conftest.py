@@ -36,10 +36,13 @@ def cli_env(url: str, tmp_path: Path, **extra: str) -> dict[str, str]:
     return env
 
 
-def labledger(env: dict[str, str], *args: str, check: bool = True) -> subprocess.CompletedProcess:
+def labledger(
+    env: dict[str, str], *args: str, check: bool = True, cwd: Path | None = None
+) -> subprocess.CompletedProcess:
     return subprocess.run(
         [str(BIN / "labledger"), *args],
         env=env,
+        cwd=cwd,
         capture_output=True,
         text=True,
         check=check,

@@ -236,14 +236,7 @@ def _refused_elsewhere(env: dict[str, str], tmp_path, *command: str) -> None:
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     env = {k: v for k, v in env.items() if k != "LEDGER_SIGNING_KEY_FILE"}
-    second = subprocess.run(
-        [str(BIN / "labledger"), *command],
-        env=env,
-        cwd=elsewhere,
-        capture_output=True,
-        text=True,
-        timeout=30,
-    )
+    second = labledger(env, *command, check=False, cwd=elsewhere)
     assert second.returncode == 1, second.stderr
     assert "var/log-signing.key does not exist, but this store's checkpoints" in second.stderr
     assert not (elsewhere / "var" / "log-signing.key").exists()
