@@ -74,6 +74,11 @@ def _slug(text: str) -> str:
     return "-".join("".join(c if c.isalnum() else " " for c in text.lower()).split())
 
 
+def problem_type(title: str) -> str:
+    """A problem's `type`: the title's slug under `PROBLEM_BASE`."""
+    return PROBLEM_BASE + _slug(title)
+
+
 def problem(
     status: int,
     title: str,
@@ -84,7 +89,7 @@ def problem(
     **extra: Any,
 ) -> Response:
     body = {
-        "type": type_ or PROBLEM_BASE + _slug(title),
+        "type": type_ or problem_type(title),
         "title": title,
         "status": status,
         "detail": detail,
@@ -107,7 +112,13 @@ def status_for(error: errors.LedgerError) -> int:
 # RFC 9110's names where werkzeug keeps the older ones, so that every 422
 # (a schema's, a domain rule's, the boundary's) and every 413 has one title
 # and one problem type.
-RFC9110_TITLES = {413: "Content Too Large", 422: "Unprocessable Content"}
+# Where werkzeug still has the names of RFC 7231 (e.g. "Request URI Too Long").
+RFC9110_TITLES = {
+    413: "Content Too Large",
+    414: "URI Too Long",
+    416: "Range Not Satisfiable",
+    422: "Unprocessable Content",
+}
 
 
 def http_title(status: int) -> str:

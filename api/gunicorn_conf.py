@@ -37,17 +37,21 @@ def child_exit(server, worker) -> None:  # noqa: ANN001 (gunicorn hook signature
 
 
 def post_worker_init(worker) -> None:  # noqa: ANN001 (gunicorn hook signature)
-    """Compile at boot what a worker's first request would otherwise wait
-    for: marshmallow's URL pattern (~90 ms, the first application's). Then
-    move every object the worker has so far (modules, classes, the app) out
-    of the cyclic collector's reach (`gc.freeze`): a full collection walked
-    them all and held every thread of the worker: in one `bench_http.py`
-    PostgreSQL run with a gc callback logging pauses over 20 ms, the
-    server's processes paused 14 times for 27-139 ms; in the next, with the
-    freeze, 6 times for 20-51 ms (2026-11-27)."""
+    """gunicorn's own refusals of a broken request answer problem+json
+    (`api.gunicorn_errors`). Compile at boot what a worker's first request
+    would otherwise wait for: marshmallow's URL pattern (~90 ms, the first
+    application's). Then move every object the worker has so far (modules,
+    classes, the app) out of the cyclic collector's reach (`gc.freeze`): a
+    full collection walked them all and held every thread of the worker: in
+    one `bench_http.py` PostgreSQL run with a gc callback logging pauses
+    over 20 ms, the server's processes paused 14 times for 27-139 ms; in the
+    next, with the freeze, 6 times for 20-51 ms (2026-11-27)."""
     import gc
 
     from marshmallow.validate import URL
 
+    from api import gunicorn_errors
+
+    gunicorn_errors.install()  # its own refusals (a broken request) as problem+json
     URL()("https://example.org/")
     gc.freeze()
