@@ -29,6 +29,11 @@ class StoreUnverified(Exception):
     """The tree may match the events, but no signature can be checked for it."""
 
 
+class StoreStale(Exception):
+    """The store's tree is whole, but smaller than a checkpoint the log
+    published: a copy from before it (or a log rolled back)."""
+
+
 @dataclass(frozen=True)
 class StoreReport:
     size: int
@@ -42,6 +47,7 @@ class StoreReport:
     unreadable: int = 0
     unreadable_positions: tuple[int, ...] = ()
     tiles: int = 0  # stored full tiles, each equal to the stored nodes it holds
+    known: int | None = None  # the size of the published checkpoint it was asked to hold
 
 
 class _Checkpoints:
@@ -111,12 +117,18 @@ def check_store(
     log_name: str,
     advance: Callable[[int], None] = lambda n: None,
     pinned: note.Verifier | None = None,
+    published: str | None = None,
 ) -> StoreReport:
     """Raise StoreMismatch naming the first bad leaf index, StoreUnverified when
     no signature can vouch for the tree; else a summary.
 
     The latest checkpoint's signature is checked with `pinned` (the log's
-    published key) when given, else with the key file beside the store."""
+    published key) when given, else with the key file beside the store.
+    `published`: a signed checkpoint the log published (checked with the
+    same key), which the store's tree must hold: its root at that size, so
+    a copy from before it is `StoreStale` and a forked or rewritten log a
+    mismatch."""
+    known = _published(published, key_file, log_name, pinned) if published else None
     store = TreeStore(db)
     # The latest checkpoint first: it and every one before it was signed for
     # a head no newer than the one read next.
@@ -130,6 +142,8 @@ def check_store(
     frontier: list[bytes] = []
     index, unreadable, first_unreadable = 0, 0, []
     checkpoints.check(index, frontier)
+    if known is not None and known.size == 0:
+        _hold(known, frontier)
     for entry in read_once(log, 0):
         if entry.position > head.position:
             break  # written after the builder's last batch: not in the tree yet
@@ -152,6 +166,8 @@ def check_store(
         index += 1
         advance(1)
         checkpoints.check(index, frontier)
+        if known is not None and index == known.size:
+            _hold(known, frontier)
     if index != head.size:
         raise StoreMismatch(
             f"leaf index {index}: the tree head says {head.size} leaves up to position "
@@ -164,6 +180,11 @@ def check_store(
         )
     if latest is not None and latest > index:
         raise StoreMismatch(f"checkpoint at size {latest} is beyond the tree (size {index})")
+    if known is not None and known.size > index:
+        raise StoreStale(
+            f"the store's tree has {index} leaves, the published checkpoint {known.size}: "
+            "this copy is from before it, or the log was rolled back"
+        )
     report = StoreReport(
         index,
         root,
@@ -173,6 +194,7 @@ def check_store(
         unreadable=unreadable,
         unreadable_positions=tuple(first_unreadable),
         tiles=_check_tiles(store, index),
+        known=known.size if known is not None else None,
     )
     if latest_row is None:
         if index:
@@ -190,6 +212,32 @@ def check_store(
     if signed.size != latest or signed.root.hex() != latest_row["root"]:
         raise StoreMismatch(f"checkpoint at size {latest}: the signed note says otherwise")
     return replace(report, signature_checked=True, key=key)
+
+
+def _published(
+    text: str, key_file: Path | None, log_name: str, pinned: note.Verifier | None
+) -> note.Checkpoint:
+    """The published checkpoint, once its signature is the log's."""
+    verifier, _ = _verifier(key_file, log_name, pinned)
+    try:
+        known = note.parse_checkpoint(note.open_note(text, verifier))
+    except note.NoteError as error:
+        raise StoreMismatch(f"the published checkpoint: {error}") from error
+    if known.origin != verifier.name:
+        raise StoreMismatch(
+            f"the published checkpoint is of log {known.origin!r}, the key's is {verifier.name!r}"
+        )
+    return known
+
+
+def _hold(known: note.Checkpoint, frontier: list[bytes]) -> None:
+    root = merkle.root_from_frontier(frontier)
+    if root != known.root:
+        raise StoreMismatch(
+            f"the store's tree at size {known.size} has root {root.hex()}, the published "
+            f"checkpoint {known.root.hex()}: the store is not the log that published it "
+            "(forked or rewritten)"
+        )
 
 
 def _verifier(

@@ -29,7 +29,10 @@ verify.add_command(certificate)
 
 def _signed_checkpoint(path: Path) -> str:
     """A checkpoint file, or the checkpoint inside a certificate file."""
-    text = path.read_text(encoding="utf-8")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise click.BadParameter(f"{path} cannot be read as a checkpoint: {error}") from error
     if text.lstrip().startswith("{"):
         try:
             return json.loads(text)["checkpoint"]
@@ -91,12 +94,21 @@ def verify_consistency_command(earlier: Path, later: Path, proof: Any, key: str)
     help="the log's published verifier key (vkey text or a file): the latest "
     "checkpoint must verify with it, not only with the key file beside the store",
 )
+@click.option(
+    "--checkpoint",
+    "published",
+    default=None,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="a checkpoint the log published (a file, or a certificate holding one): the "
+    "store's tree must hold it, so a copy from before it fails (STALE)",
+)
 @click.pass_obj
-def verify_store(settings: Settings, key: str | None) -> None:
+def verify_store(settings: Settings, key: str | None, published: Path | None) -> None:
     """Recompute every leaf and the tree from the stored events; exit 1 on a
-    mismatch or when no signature can be checked, 2 when the store can't be read."""
+    mismatch, when no signature can be checked, or when the store is older than
+    --checkpoint; 2 when the store can't be read."""
     from ledger.store import open_store, redact_url
-    from transparency.checker import StoreMismatch, StoreUnverified, check_store
+    from transparency.checker import StoreMismatch, StoreStale, StoreUnverified, check_store
     from transparency.store import TreeStore
 
     try:
@@ -106,6 +118,11 @@ def verify_store(settings: Settings, key: str | None) -> None:
         raise
     except note.NoteError as error:
         raise click.BadParameter(str(error), param_hint="--key") from error
+    try:
+        known = _signed_checkpoint(published) if published is not None else None
+    except click.BadParameter as error:
+        error.param_hint = "--checkpoint"
+        raise
     store = None
     try:
         store = open_store(settings)
@@ -129,16 +146,25 @@ def verify_store(settings: Settings, key: str | None) -> None:
                     settings.log_name,
                     bar.update,
                     pinned=pinned,
+                    published=known,
                 )
         else:
             report = check_store(
-                store.log, store.db, settings.signing_key_file, settings.log_name, pinned=pinned
+                store.log,
+                store.db,
+                settings.signing_key_file,
+                settings.log_name,
+                pinned=pinned,
+                published=known,
             )
     except StoreMismatch as error:
         click.echo(f"MISMATCH: {error}", err=True)
         sys.exit(1)
     except StoreUnverified as error:
         click.echo(f"UNVERIFIED: {error}", err=True)
+        sys.exit(1)
+    except StoreStale as error:
+        click.echo(f"STALE: {error}", err=True)
         sys.exit(1)
     finally:
         store.close()
@@ -153,6 +179,11 @@ def verify_store(settings: Settings, key: str | None) -> None:
         f"OK: {report.size} leaves recomputed from the stored events match the stored tree "
         f"and its {report.tiles} full tiles, root {report.root.hex()}; "
         f"{report.checkpoints} checkpoints match; {signed}"
+        + (
+            f"; it holds the published checkpoint of size {report.known}"
+            if report.known is not None
+            else ""
+        )
     )
     # How fast it streams: at a million leaves it runs for minutes, not seconds.
     click.echo(f"checked in {seconds:.1f} s ({report.size / max(seconds, 1e-9):,.0f} leaves/s)")
