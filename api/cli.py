@@ -9,7 +9,7 @@ import click
 
 from api import demo_files
 from api.bootstrap import prepare, start
-from api.demo import load_demo
+from api.demo import load_if_empty
 from api.serve import serve
 from api.workers import projections, webhooks
 from ledger.actors import Role
@@ -127,10 +127,9 @@ def demo_load(settings: Settings) -> None:
     prepare(settings)
     system = start(settings)
     try:
-        if system.log.head():
+        if not load_if_empty(system, echo=click.echo, works_dir=demo_files.works_dir(settings)):
             click.echo("the store is not empty; the demo loads only into an empty store", err=True)
             sys.exit(1)
-        load_demo(system, echo=click.echo, works_dir=demo_files.works_dir(settings))
     finally:
         system.close()
 

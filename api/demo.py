@@ -15,6 +15,7 @@ from uuid import UUID
 from api import demo_files
 from api.bootstrap import System
 from ledger import commands as c
+from ledger import errors
 from ledger.actors import Actor, Role
 
 SLUG = "seoul-2026"
@@ -115,24 +116,47 @@ def _sha(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+class DemoTaken(Exception):
+    """Another process opened the demo program first (it saw the store empty too)."""
+
+
+def load_if_empty(
+    system: System, echo: Callable[[str], None] = print, works_dir: Path | None = None
+) -> bool:
+    """Load the demo into an empty store; False, loading nothing, when the
+    store is not empty or another process (a second `serve --demo` started
+    at the same moment) is loading it."""
+    if system.log.head():
+        return False
+    try:
+        load_demo(system, echo=echo, works_dir=works_dir)
+    except DemoTaken:
+        return False
+    return True
+
+
 def load_demo(
     system: System, echo: Callable[[str], None] = print, works_dir: Path | None = None
 ) -> dict[str, str]:
-    """Load the demo; with `works_dir`, write the works' files there too."""
+    """Load the demo; with `works_dir`, write the works' files there too.
+    `DemoTaken` when its program was opened by someone else first."""
     run = system.bus.handle
     today = system.store.ledger.clock().date()
     starts = today - timedelta(days=10)
-    run(
-        c.OpenProgram(
-            SLUG,
-            "AI Tools Residency — Seoul, first edition",
-            "Seoul",
-            starts,
-            starts + timedelta(days=30),
-            21,
-        ),
-        STAFF,
-    )
+    try:
+        run(
+            c.OpenProgram(
+                SLUG,
+                "AI Tools Residency — Seoul, first edition",
+                "Seoul",
+                starts,
+                starts + timedelta(days=30),
+                21,
+            ),
+            STAFF,
+        )
+    except (errors.SlugTaken, errors.ConcurrencyConflict) as error:
+        raise DemoTaken(str(error)) from error  # nothing of ours was written
     for tool in TOOLS:
         run(c.RegisterTool(program=SLUG, **tool), STAFF)
 

@@ -27,7 +27,7 @@ from gunicorn.util import parse_address
 
 from api import demo_files
 from api.bootstrap import prepare, start
-from api.demo import load_demo
+from api.demo import load_if_empty
 from ledger.settings import Settings
 
 log = logging.getLogger("labledger.serve")
@@ -210,9 +210,7 @@ def serve(
     if demo:
         system = start(settings)
         files = demo_files.works_dir(settings)
-        if not system.log.head():
-            load_demo(system, echo=click.echo, works_dir=files)
-        else:
+        if not load_if_empty(system, echo=click.echo, works_dir=files):
             click.echo("store not empty: demo not loaded (tokens: `labledger tokens create`)")
             if files.is_dir():
                 click.echo(f"the demo works' files are in {files.resolve()}")
