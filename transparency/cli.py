@@ -3,6 +3,7 @@ the check of the stored transparency log against the stored events."""
 
 from __future__ import annotations
 
+import functools
 import json
 import sys
 import time
@@ -136,27 +137,21 @@ def verify_store(settings: Settings, key: str | None, published: Path | None) ->
         )
         sys.exit(2)
     started = time.perf_counter()
+    check = functools.partial(
+        check_store,
+        store.log,
+        store.db,
+        settings.signing_key_file,
+        settings.log_name,
+        pinned=pinned,
+        published=known,
+    )
     try:
         if sys.stderr.isatty():
             with click.progressbar(length=size, label="checking leaves", file=sys.stderr) as bar:
-                report = check_store(
-                    store.log,
-                    store.db,
-                    settings.signing_key_file,
-                    settings.log_name,
-                    bar.update,
-                    pinned=pinned,
-                    published=known,
-                )
+                report = check(bar.update)
         else:
-            report = check_store(
-                store.log,
-                store.db,
-                settings.signing_key_file,
-                settings.log_name,
-                pinned=pinned,
-                published=known,
-            )
+            report = check()
     except StoreMismatch as error:
         click.echo(f"MISMATCH: {error}", err=True)
         sys.exit(1)
