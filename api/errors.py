@@ -112,7 +112,6 @@ def status_for(error: errors.LedgerError) -> int:
 # RFC 9110's names where werkzeug keeps the older ones, so that every 422
 # (a schema's, a domain rule's, the boundary's) and every 413 has one title
 # and one problem type.
-# Where werkzeug still has the names of RFC 7231 (e.g. "Request URI Too Long").
 RFC9110_TITLES = {
     413: "Content Too Large",
     414: "URI Too Long",

@@ -3,8 +3,8 @@
 A request broken at the HTTP level (a control byte in a header, two
 `Content-Type` headers, both `Content-Length` and `Transfer-Encoding`, a
 request line over 4,094 bytes, headers over 8,190) never reaches the app:
-gunicorn refuses it itself and wrote a small HTML page with the reason. Its
-workers write that answer through one function, `gunicorn.util.write_error`;
+gunicorn refuses it itself, with a small HTML page of its own. Its workers
+write that answer through one function, `gunicorn.util.write_error`;
 `install` (run in each worker, `api.gunicorn_conf.post_worker_init`) puts
 `write_problem` in its place, so the client gets the status gunicorn chose
 with an `application/problem+json` body as from the app: RFC 9110's title,
@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 import socket
-from typing import Any
 
 from gunicorn import util
 
@@ -53,5 +52,5 @@ def write_problem(sock: socket.socket, status_int: int, reason: str, mesg: str) 
     util.write_nonblock(sock, problem_bytes(status_int, mesg))
 
 
-def install(module: Any = util) -> None:
-    module.write_error = write_problem
+def install() -> None:
+    util.write_error = write_problem

@@ -128,7 +128,7 @@ def check_store(
     same key), which the store's tree must hold: its root at that size, so
     a copy from before it is `StoreStale` and a forked or rewritten log a
     mismatch."""
-    known = _published(published, key_file, log_name, pinned) if published else None
+    known = None if published is None else _published(published, key_file, log_name, pinned)
     store = TreeStore(db)
     # The latest checkpoint first: it and every one before it was signed for
     # a head no newer than the one read next.

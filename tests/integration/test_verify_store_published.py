@@ -5,7 +5,6 @@ the log that published it; a checkpoint no key of the log signed is refused."""
 
 from __future__ import annotations
 
-import base64
 import json
 import sqlite3
 from dataclasses import replace
@@ -100,8 +99,7 @@ def test_a_copy_from_before_a_published_checkpoint_is_stale(sqlite_url, tmp_path
 def test_a_checkpoint_of_another_tree_at_the_same_size_is_a_fork(served, tmp_path):
     settings, system, _ = served
     honest, size = _publish(settings, system, tmp_path, "honest.checkpoint")
-    forged_root = bytes(32)
-    text = f"{settings.log_name}\n{size}\n{base64.b64encode(forged_root).decode()}\n"
+    text = note.Checkpoint(settings.log_name, size, bytes(32)).text()
     fork = tmp_path / "fork.checkpoint"
     fork.write_text(_signer(settings).sign(text))  # the log's own key, another tree
     result = _verify(settings, "--checkpoint", str(fork))
