@@ -92,6 +92,12 @@ IDEMPOTENCY_KEY = {
 }
 
 
+RETRY_AFTER = {
+    "description": "seconds to wait before asking again",
+    "schema": {"type": "integer", "minimum": 0},
+}
+
+
 def idempotent_write(view: Any) -> None:
     """The write takes `Idempotency-Key` (and runs a command that can refuse)."""
     _document(view, {"parameters": [IDEMPOTENCY_KEY], "x-idempotent": True})
@@ -187,6 +193,8 @@ class Api(flask_smorest.Api):
             response: dict[str, Any] = {"description": status.phrase}
             if status >= 400:
                 response["schema"] = "Problem"
+            if status == 503:  # api/errors.py, api/freshness.py: every 503 says when
+                response["headers"] = {"Retry-After": RETRY_AFTER}
             prepare_response(response, self.spec, PROBLEM_JSON)
             self.spec.components.response(status.name, response, lazy=True)
 
@@ -222,3 +230,19 @@ class _Boundary(BasePlugin):
             query = {p.get("name") for p in operation.get("parameters", []) if "name" in p}
             if "min_position" in query:
                 add(503)
+            if method == "get":
+                _conditional(operation, add)
+
+
+def _conditional(operation: dict[str, Any], add: Callable[..., None]) -> None:
+    """Every GET's 200 carries an `ETag` and honours `If-None-Match`, not only
+    the views tagged by their positions (`@etagged`): `api.conditional` tags
+    the rest (the transparency log, the webhook lists) by their bodies' hash."""
+    responses = operation["responses"]
+    ok = responses.get(200, responses.get("200"))
+    if not isinstance(ok, dict):
+        return
+    ok.setdefault("headers", {}).setdefault("ETag", "ETAG")
+    if not ({304, "304"} & set(responses)):
+        add(304)
+        operation.setdefault("parameters", []).append("IF_NONE_MATCH")

@@ -1,0 +1,74 @@
+"""The served /openapi.json describes the headers and statuses the service
+sends, not only the bodies: every read's `ETag` and 304 (the transparency
+log and the webhook lists are tagged by their bodies' hash, not by the views'
+positions, and were answered 304 without the document saying so), and the
+`Retry-After` of every 503."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from api.app import create_app
+from tests.helpers import seed
+from transparency.follower import TreeBuilder
+
+IF_NONE_MATCH = {"$ref": "#/components/parameters/IF_NONE_MATCH"}
+
+
+def _reads(spec: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {path: item["get"] for path, item in spec["paths"].items() if "get" in item}
+
+
+def test_every_read_documents_its_etag_its_304_and_if_none_match(client):
+    spec = client.get("/openapi.json").get_json()
+    reads = _reads(spec)
+    assert len(reads) >= 25
+    for path, operation in reads.items():
+        assert "304" in operation["responses"], path
+        assert "ETag" in operation["responses"]["200"].get("headers", {}), path
+        assert IF_NONE_MATCH in operation["parameters"], path
+
+
+def test_the_reads_tagged_by_their_bodies_answer_the_304_they_document(client, tokens, system):
+    seeded = seed(client, tokens)
+    TreeBuilder(system.log, system.db, system.settings).catch_up()
+    endpoint = client.post(
+        "/v1/webhooks/endpoints", json={"url": "http://127.0.0.1:9/hook"}, headers=tokens.partner
+    ).get_json()["id"]
+    spec = client.get("/openapi.json").get_json()
+    proofs = "/v1/transparency/proofs"
+    reads = {
+        "/v1/transparency/checkpoint": "/v1/transparency/checkpoint",
+        "/v1/transparency/checkpoints": "/v1/transparency/checkpoints",
+        "/v1/transparency/public-key": "/v1/transparency/public-key",
+        "/v1/transparency/leaves/{index}": "/v1/transparency/leaves/0",
+        f"{proofs}/inclusion": f"{proofs}/inclusion?index=0&tree_size=2",
+        f"{proofs}/consistency": f"{proofs}/consistency?first=1&second=2",
+        "/v1/works/{work_id}/certificate": f"/v1/works/{seeded.work}/certificate",
+        "/log/checkpoint": "/log/checkpoint",
+        "/v1/webhooks/endpoints": "/v1/webhooks/endpoints",
+        "/v1/webhooks/endpoints/{endpoint_id}": f"/v1/webhooks/endpoints/{endpoint}",
+    }
+    for documented, url in reads.items():
+        first = client.get(url, headers=tokens.partner)
+        assert first.status_code == 200, (url, first.get_data(as_text=True))
+        tag = first.headers["ETag"]
+        again = client.get(url, headers=tokens.partner | {"If-None-Match": tag})
+        assert again.status_code == 304, url
+        assert "304" in spec["paths"][documented]["get"]["responses"], documented
+
+
+def test_every_503_documents_the_retry_after_it_sends(settings, system, tokens):
+    client = create_app(replace(settings, read_wait=0.1), system=system).test_client()
+    seed(client, tokens)  # no tree builder runs: the tree stays behind the log
+    spec = client.get("/openapi.json").get_json()
+    unavailable = spec["components"]["responses"]["SERVICE_UNAVAILABLE"]
+    assert unavailable["headers"]["Retry-After"]["schema"]["type"] == "integer"
+    response = client.get(
+        "/v1/transparency/checkpoint", query_string={"min_position": system.log.head()}
+    )
+    assert response.status_code == 503
+    assert int(response.headers["Retry-After"]) >= 0
+    operation = spec["paths"]["/v1/transparency/checkpoint"]["get"]
+    assert operation["responses"]["503"] == {"$ref": "#/components/responses/SERVICE_UNAVAILABLE"}
