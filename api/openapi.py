@@ -25,6 +25,7 @@ import flask_smorest
 from apispec import BasePlugin
 from apispec.ext.marshmallow.common import resolve_schema_instance
 from flask import request
+from flask_smorest.etag import IF_NONE_MATCH_HEADER
 from flask_smorest.utils import deepupdate, prepare_response
 from marshmallow import INCLUDE, Schema, ValidationError, fields
 from werkzeug.routing import PathConverter, UnicodeConverter
@@ -245,4 +246,6 @@ def _conditional(operation: dict[str, Any], add: Callable[..., None]) -> None:
     ok.setdefault("headers", {}).setdefault("ETag", "ETAG")
     if not ({304, "304"} & set(responses)):
         add(304)
-        operation.setdefault("parameters", []).append("IF_NONE_MATCH")
+        # Written out, as the tagged views' `$ref` resolves to: a reader of
+        # one operation's parameters finds each by its name.
+        operation.setdefault("parameters", []).append(deepcopy(IF_NONE_MATCH_HEADER))
