@@ -65,6 +65,25 @@ def _not_json(constant: str) -> None:
     raise ValueError(f"{constant} is not JSON")
 
 
+class _RepeatedMember(Exception):
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+
+def _members(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """An object naming a member once. `{"slug": "a", "slug": "b"}` was
+    program "b" here, while another parser on the way (a proxy, a signer, a
+    log) may read "a": one body, one meaning."""
+    members = dict(pairs)
+    if len(members) != len(pairs):
+        seen: set[str] = set()
+        for name, _ in pairs:
+            if name in seen:
+                raise _RepeatedMember(name)
+            seen.add(name)
+    return members
+
+
 def parse_body(raw: bytes) -> Any:
     """The JSON body, or a 400/422 problem saying why it cannot be one."""
     try:
@@ -74,7 +93,16 @@ def parse_body(raw: bytes) -> Any:
     if _too_deep(text):
         raise _bad_body(f"the request body nests deeper than {MAX_DEPTH} levels")
     try:
-        body = json.loads(text, parse_int=_integer, parse_constant=_not_json)
+        body = json.loads(
+            text, parse_int=_integer, parse_constant=_not_json, object_pairs_hook=_members
+        )
+    except _RepeatedMember as repeated:
+        raise ProblemError(
+            422,
+            f"the request body names the member {repeated.name!r} more than once",
+            title=http_title(422),
+            errors={repeated.name: ["Given more than once."]},
+        ) from None
     except ValueError:
         raise _bad_body("the request body is not valid JSON") from None
     _check_values(body)
