@@ -11,6 +11,7 @@ import (
 // checkpoint is a signed C2SP tlog-checkpoint that Go's note package opened.
 type checkpoint struct {
 	origin string
+	text   string // the note text the signatures sign
 	tree   tlog.Tree
 	// others are the signature lines by keys we were not given (witness
 	// cosignatures): note.Open keeps them aside, unverified.
@@ -39,5 +40,5 @@ func openCheckpoint(msg []byte, log note.Verifier, origin string) (checkpoint, e
 	if err != nil {
 		return checkpoint{}, fmt.Errorf("checkpoint body: %w", err)
 	}
-	return checkpoint{origin: first, tree: tree, others: n.UnverifiedSigs}, nil
+	return checkpoint{origin: first, text: n.Text, tree: tree, others: n.UnverifiedSigs}, nil
 }

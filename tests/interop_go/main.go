@@ -4,7 +4,14 @@
 // inclusion of leaves whose entries it fetches, and the consistency with a
 // checkpoint seen before. Exit 0: verified; 1: the log failed a check; 2: usage.
 //
-//	interopgo -key VKEY|FILE [-old FILE] [-save FILE] [-leaf I]... [-all] [-origin O] URL
+//	interopgo -key VKEY|FILE [-witness VKEY|FILE]... [-quorum N] [-checkpoint FILE] [-old FILE]
+//	          [-save FILE] [-leaf I]... [-all] [-origin O] URL
+//
+// -checkpoint reads the tree at the size of a signed checkpoint kept from
+// before (the tiles a log must keep serving for every size it signed)
+// instead of fetching URL/checkpoint. -witness names a witness whose
+// cosignature/v1 lines (C2SP tlog-cosignature) are verified; -quorum of
+// them (default: all) must have cosigned the checkpoint.
 package main
 
 import (
@@ -16,6 +23,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"golang.org/x/mod/sumdb/note"
 	"golang.org/x/mod/sumdb/tlog"
@@ -38,9 +46,13 @@ func (l *leafList) Set(s string) error {
 func main() {
 	key := flag.String("key", "", "the log's verifier key (note vkey), or a file holding it")
 	old := flag.String("old", "", "a signed checkpoint seen before: prove the log extends it")
+	at := flag.String("checkpoint", "", "read the tree of this signed checkpoint instead of URL/checkpoint")
 	save := flag.String("save", "", "write the verified checkpoint to this file")
 	origin := flag.String("origin", "", "the expected origin (default: URL without its scheme)")
 	all := flag.Bool("all", false, "check every entry against the verified tiles")
+	var witnesses witnessList
+	flag.Var(&witnesses, "witness", "a witness's cosignature vkey, or a file holding it (repeatable)")
+	quorum := flag.Int("quorum", -1, "how many of the witnesses must have cosigned (default: all)")
 	var leaves leafList
 	flag.Var(&leaves, "leaf", "prove this leaf's inclusion (repeatable; default: first, middle, last)")
 	flag.Parse()
@@ -52,7 +64,10 @@ func main() {
 	if *origin == "" {
 		*origin = prefix[strings.Index(prefix, "://")+3:]
 	}
-	summary, err := run(prefix, *key, *origin, *old, *save, leaves, *all)
+	if *quorum < 0 {
+		*quorum = len(witnesses)
+	}
+	summary, err := run(prefix, *key, *origin, *at, *old, *save, leaves, *all, witnesses, *quorum)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "FAIL:", err)
 		os.Exit(1)
@@ -60,19 +75,42 @@ func main() {
 	fmt.Println(summary)
 }
 
-func run(prefix, key, origin, old, save string, leaves []int64, all bool) (string, error) {
-	if !strings.Contains(key, "+") {
-		text, err := os.ReadFile(key)
+// keyText is a vkey given as text, or read from the file it names.
+func keyText(key string) (string, error) {
+	if strings.Contains(key, "+") {
+		return key, nil
+	}
+	text, err := os.ReadFile(key)
+	return strings.TrimSpace(string(text)), err
+}
+
+func run(prefix, key, origin, at, old, save string, leaves []int64, all bool, witnessKeys []string, quorum int) (string, error) {
+	key, err := keyText(key)
+	if err != nil {
+		return "", err
+	}
+	var witnesses []witnessKey
+	for _, w := range witnessKeys {
+		text, err := keyText(w)
 		if err != nil {
 			return "", err
 		}
-		key = strings.TrimSpace(string(text))
+		k, err := parseWitnessKey(text)
+		if err != nil {
+			return "", err
+		}
+		witnesses = append(witnesses, k)
 	}
 	verifier, err := note.NewVerifier(key)
 	if err != nil {
 		return "", fmt.Errorf("log key %q: %w", key, err)
 	}
-	msg, err := get(prefix + "/checkpoint")
+	var msg []byte
+	if at != "" {
+		msg, err = os.ReadFile(at)
+	} else {
+		msg, err = get(prefix + "/checkpoint")
+	}
 	if err != nil {
 		return "", err
 	}
@@ -84,6 +122,16 @@ func run(prefix, key, origin, old, save string, leaves []int64, all bool) (strin
 	tiles := &tileReader{prefix: prefix}
 	hashes := tlog.TileHashReader(cp.tree, tiles)
 	lines := []string{fmt.Sprintf("OK: log %s size %d root %s (signed by %s)", cp.origin, n, root, verifier.Name())}
+	if len(witnesses) > 0 {
+		found, err := cosigned(cp.text, cp.others, witnesses, time.Now())
+		if err != nil {
+			return "", err
+		}
+		if len(found) < quorum {
+			return "", fmt.Errorf("the checkpoint carries %d valid cosignature(s) by the witnesses given, %d required", len(found), quorum)
+		}
+		lines = append(lines, found...)
+	}
 	if n == 0 && root != emptyRoot {
 		return "", fmt.Errorf("the checkpoint of size 0 has root %s", root)
 	}
@@ -114,7 +162,9 @@ func run(prefix, key, origin, old, save string, leaves []int64, all bool) (strin
 		lines = append(lines, line)
 	}
 	for _, s := range cp.others {
-		lines = append(lines, fmt.Sprintf("not checked: a signature by %s+%08x (a key not given)", s.Name, s.Hash))
+		if !isWitness(s, witnesses) {
+			lines = append(lines, fmt.Sprintf("not checked: a signature by %s+%08x (a key not given)", s.Name, s.Hash))
+		}
 	}
 	lines = append(lines, fmt.Sprintf("%d tile requests", tiles.fetched))
 	if save != "" {
