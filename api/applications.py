@@ -11,7 +11,7 @@ from api import responses as r
 from api.auth import require
 from api.idempotency import execute, idempotent
 from api.openapi import Blueprint
-from api.schemas import MEDIA_TYPE, Email, Text, Url, instant, sha256, text, tool_key
+from api.schemas import MEDIA_TYPE, Email, Text, Url, instant, sha256_in, text, tool_key
 from ledger import commands as c
 from ledger.actors import Role
 from ledger.events import rfc3339
@@ -46,9 +46,9 @@ class GrantIn(Schema):
 class GenerationIn(Schema):
     tool = tool_key(required=True)
     tool_version = text(64, required=True)
-    output_sha256 = sha256(required=True)
+    output_sha256 = sha256_in(required=True)
     media_type = Text(required=True, validate=MEDIA_TYPE)
-    prompt_sha256 = sha256(load_default=None, allow_none=True)
+    prompt_sha256 = sha256_in(load_default=None, allow_none=True)
     generated_at = instant(load_default=None, allow_none=True)
 
 

@@ -28,7 +28,7 @@ from api.schemas import (
     limit_field,
     min_position_field,
     parse_instant,
-    sha256,
+    sha256_in,
     slug,
     text,
 )
@@ -176,7 +176,7 @@ class FreshQuery(Schema):
 
 
 class WorksQuery(Schema):
-    sha256 = sha256()
+    sha256 = sha256_in()
     owner = text(200, metadata={"description": "participant id or display name"})
     program = slug()
     after = cursor_field()

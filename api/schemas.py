@@ -105,6 +105,14 @@ def sha256(**kwargs: Any) -> Sha256:
     return Sha256(validate=SHA256, **kwargs)
 
 
+def sha256_in(**kwargs: Any) -> Sha256:
+    """A hash a client sends, documented as it is accepted: in either case
+    (the document said lowercase only, so a client that checks its requests
+    against it refused what the service takes). Answers stay lowercase."""
+    kwargs["metadata"] = {"pattern": "^[0-9a-fA-F]{64}$"} | kwargs.get("metadata", {})
+    return sha256(**kwargs)
+
+
 def slug(**kwargs: Any) -> Text:
     return Text(validate=SLUG, **kwargs)
 

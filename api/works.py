@@ -12,7 +12,7 @@ from api.applications import ReasonIn
 from api.auth import require
 from api.idempotency import execute, idempotent
 from api.openapi import Blueprint
-from api.schemas import sha256, text
+from api.schemas import sha256_in, text
 from ledger import commands as c
 from ledger.actors import Role
 
@@ -21,7 +21,7 @@ blp = Blueprint("works", __name__, url_prefix="/v1/works", description="Ownershi
 
 class WorkIn(Schema):
     title = text(300, required=True)
-    content_sha256 = sha256(required=True)
+    content_sha256 = sha256_in(required=True)
     generation_ids = fields.List(
         fields.UUID(), required=True, validate=validate.Length(min=1, max=500)
     )

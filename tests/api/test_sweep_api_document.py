@@ -6,11 +6,12 @@ positions, and were answered 304 without the document saying so), and the
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from typing import Any
 
 from api.app import create_app
-from tests.helpers import seed
+from tests.helpers import apply, open_program, post, seed, sha
 from transparency.follower import TreeBuilder
 
 
@@ -79,3 +80,42 @@ def test_every_503_documents_the_retry_after_it_sends(settings, system, tokens):
     assert int(response.headers["Retry-After"]) >= 0
     operation = spec["paths"]["/v1/transparency/checkpoint"]["get"]
     assert operation["responses"]["503"] == {"$ref": "#/components/responses/SERVICE_UNAVAILABLE"}
+
+
+def _pattern(spec: dict[str, Any], schema: str, field: str) -> re.Pattern[str]:
+    return re.compile(spec["components"]["schemas"][schema]["properties"][field]["pattern"])
+
+
+def test_hashes_are_documented_in_either_case_as_they_are_accepted(client, tokens):
+    """The contract takes a hash in either case; the document said lowercase
+    only, so a client checking its requests against it refused what the
+    service takes. Answers are lowercase, and documented so."""
+    slug = open_program(client, tokens)
+    pid = apply(client, tokens, slug)
+    post(client, f"/v1/applications/{pid}/admit", tokens.staff, None, 200)
+    post(client, f"/v1/participants/{pid}/grants", tokens.staff, {"tool": "video"}, 201)
+    output, prompt, content = sha("out").upper(), sha("prompt").upper(), sha("work").upper()
+    generation = {"tool": "video", "tool_version": "2.1", "media_type": "video/mp4"}
+    generation |= {"output_sha256": output, "prompt_sha256": prompt}
+    artist = tokens.artist(pid)
+    made = post(client, f"/v1/participants/{pid}/generations", artist, generation, 201)
+    work = {"title": "T", "content_sha256": content, "statement": "mine."}
+    work |= {"generation_ids": [made.get_json()["id"]]}
+    post(client, "/v1/works", artist, work, 201)
+    found = client.get(f"/v1/works?sha256={content}").get_json()["items"]
+    assert [w["content_sha256"] for w in found] == [content.lower()]
+
+    spec = client.get("/openapi.json").get_json()
+    sent = {
+        ("GenerationIn", "output_sha256"): output,
+        ("GenerationIn", "prompt_sha256"): prompt,
+        ("WorkIn", "content_sha256"): content,
+    }
+    for (schema, field), value in sent.items():
+        assert _pattern(spec, schema, field).fullmatch(value), (schema, field)
+    [query] = [
+        p for p in spec["paths"]["/v1/works"]["get"]["parameters"] if p.get("name") == "sha256"
+    ]
+    assert re.fullmatch(query["schema"]["pattern"], content)
+    answered = _pattern(spec, "Work", "content_sha256")
+    assert answered.fullmatch(content.lower()) and not answered.fullmatch(content)
