@@ -14,6 +14,7 @@ from flask import Blueprint, render_template, request
 from markupsafe import Markup
 
 from api.services import public_read, system, tag_public_read
+from web import errors, fingerprints
 
 blp = Blueprint(
     "web",
@@ -22,12 +23,12 @@ blp = Blueprint(
     static_folder="static",
     static_url_path="/static",
 )
+errors.install(blp)  # a wrong address answers a browser with a page
 
 PROGRAMS_PER_PAGE = 20
 WORKS_PER_PROGRAM = 100
 CHECKPOINTS_PER_PAGE = 50
 MAX_CURSOR = 2**62
-_HEX_SHA256 = re.compile(r"[0-9a-f]{64}")
 _HANGUL = re.compile(r"[\u1100-\u11ff\u3130-\u318f\ua960-\ua97f\uac00-\ud7af\ud7b0-\ud7ff]")
 
 
@@ -104,15 +105,15 @@ def work(work_id: UUID) -> str | tuple[str, int]:
 @blp.get("/verify")
 @public_read
 def verify() -> str:
-    given = request.args.get("sha256", "").strip().lower()
+    typed = request.args.get("sha256", "").strip()
+    given = fingerprints.pasted(typed)  # the hash alone, or sha256sum's whole line
     found, error = None, None
-    if given and _HEX_SHA256.fullmatch(given):
+    if given:
         tag_public_read("registry")
         found = system().read_models.works(sha256=given, limit=10)[0]
-    elif given:
+    elif typed:
         error = "A SHA-256 fingerprint is 64 hexadecimal characters (0-9 and a-f)."
-        given = ""
-    return render_template("verify.html", given=given, found=found, error=error)
+    return render_template("verify.html", given=given or typed, found=found, error=error)
 
 
 def checkpoint_history(before: int | None) -> tuple[list[dict[str, Any]], int | None]:

@@ -6,8 +6,9 @@ fields, a domain error (its title and detail) at the top of the form.
 A form field carries the schema field's name. What HTML cannot send as JSON
 is spelled here, never checked here: a number typed as text becomes a number
 when it is one, a list comes from checkboxes or from a textarea's lines, a
-`datetime-local` value (no offset) is read as UTC. The schema then says yes
-or no exactly as it would to the API.
+`datetime-local` value (no offset) is read as UTC, a hash is taken from the
+line `sha256sum` printed. The schema then says yes or no exactly as it
+would to the API.
 """
 
 from __future__ import annotations
@@ -26,16 +27,18 @@ from werkzeug.wrappers import Response
 
 from api.errors import ProblemError, status_for
 from api.metrics import count_events
-from api.schemas import Instant
+from api.schemas import Instant, Sha256
 from api.services import system
 from ledger.commands import Command
 from ledger.errors import LedgerError
 from ledger.idempotency import DuplicateRequest, IdempotencyKey
-from web.console.session import CSRF_FIELD, actor
+from web import fingerprints
+from web.console.session import CSRF_FIELD, PAGE_FIELD, actor
 from web.console.wording import beside_field
 
 F = TypeVar("F", bound=Callable[..., Any])
 FORM_ID = "form_id"  # one per form shown: a second submission of it writes nothing
+NOT_TYPED = (CSRF_FIELD, FORM_ID, PAGE_FIELD)  # what every form carries besides its fields
 _FORM_ID = re.compile(r"[A-Za-z0-9_-]{16,64}")
 _INTEGER = re.compile(r"[+-]?\d{1,20}")
 _LOCAL_TIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?")
@@ -101,6 +104,8 @@ def _value(schema_field: fields.Field, raw: str) -> Any:
         return value + (":00" if value.count(":") == 1 else "") + "Z"  # the form says UTC
     if isinstance(schema_field, fields.Boolean) and value in ("true", "false"):
         return value == "true"
+    if isinstance(schema_field, Sha256):  # the line `sha256sum FILE` printed, as the hint says
+        return fingerprints.pasted(value) or raw
     return raw
 
 
@@ -139,9 +144,7 @@ def idempotency_key(status: int) -> IdempotencyKey | None:
     form_id = request.form.get(FORM_ID, "")
     if not _FORM_ID.fullmatch(form_id):
         return None
-    items = sorted(
-        (k, v) for k, vs in request.form.lists() for v in vs if k not in (CSRF_FIELD, FORM_ID)
-    )
+    items = sorted((k, v) for k, vs in request.form.lists() for v in vs if k not in NOT_TYPED)
     material = f"{request.method} {request.path}\n{items!r}"
     digest = hashlib.sha256(material.encode("utf-8")).hexdigest()
     return IdempotencyKey(actor().id, f"console:{form_id}", digest, status)
@@ -210,7 +213,7 @@ def form(name: str, page: Callable[..., Any]) -> Callable[[F], F]:
             refusal.values = {
                 k: request.form.getlist(k) if len(request.form.getlist(k)) > 1 else v
                 for k, v in request.form.items()
-                if k not in (CSRF_FIELD, FORM_ID)
+                if k not in NOT_TYPED
             }
             shown = {k: v for k, v in kwargs.items() if k in takes}
             return page(**shown, refusal=refusal), refusal.status

@@ -16,6 +16,7 @@ import hmac
 import secrets
 from collections.abc import Callable
 from typing import Any, TypeVar
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from flask import Blueprint, Response, current_app, g, redirect, render_template, request, url_for
 from werkzeug.http import HTTP_STATUS_CODES
@@ -31,6 +32,8 @@ COOKIE = "labledger_console"
 FORM_COOKIE = "labledger_console_form"  # the CSRF value of the sign-in and invite forms
 PATH = "/console"
 CSRF_FIELD = "csrf"
+PAGE_FIELD = "page"  # the page a form was sent from (a refusal is shown at the form's address)
+ONE_OFF = ("at", "notice")  # what a redirect after a write adds to a page's address
 OPEN = "console_open"  # a view's attribute: reachable without a session
 
 
@@ -59,6 +62,36 @@ def open_view(view: F) -> F:
     """Mark a view reachable without a session (sign-in, invites)."""
     setattr(view, OPEN, True)
     return view
+
+
+def console_path(value: str | None) -> bool:
+    """Whether `value` is the address of a console page of this site, nothing else."""
+    if not value or value.startswith("//") or "\\" in value or not value.isprintable():
+        return False
+    parts = urlsplit(value)
+    return not parts.scheme and not parts.netloc and parts.path.startswith("/console/")
+
+
+def this_page() -> str | None:
+    """The console page being shown: on a GET its own address (without the
+    one-off `at` and `notice`); after a form was sent, the page the form was
+    on (its `page` field), as the refusal's page shows at the form's address,
+    which only takes a POST."""
+    if request.method != "POST":
+        query = [(k, v) for k, v in request.args.items(multi=True) if k not in ONE_OFF]
+        return request.path + (f"?{urlencode(query)}" if query else "")
+    given = request.form.get(PAGE_FIELD, "")
+    return given if console_path(given) else None
+
+
+def refresh_address() -> str:
+    """'Refresh to the latest': the page shown, with its filter, as a GET."""
+    shown = this_page()
+    if shown is None:
+        return url_for("console.home")
+    parts = urlsplit(shown)
+    status = [(k, v) for k, v in parse_qsl(parts.query) if k == "status"]
+    return parts.path + (f"?{urlencode(status)}" if status else "")
 
 
 def refused(status: int, title: str, detail: str) -> tuple[str, int]:
@@ -132,7 +165,9 @@ def install(blp: Blueprint) -> None:
         if not getattr(view, OPEN, False) and g.console is None:
             if request.method == "GET":
                 return redirect(url_for("console.signin.sign_in", next=request.full_path))
-            return redirect(url_for("console.signin.sign_in", ended=1), code=303)
+            # A form sent after the session ended: back to its page once signed in.
+            back = this_page()
+            return redirect(url_for("console.signin.sign_in", ended=1, next=back), code=303)
         if request.method == "POST":
             expected = g.console.csrf if g.console is not None else request.cookies.get(FORM_COOKIE)
             if not _same(request.form.get(CSRF_FIELD), expected):
@@ -172,7 +207,13 @@ def install(blp: Blueprint) -> None:
 
     @blp.app_context_processor
     def _context() -> dict[str, Any]:
-        return {"csrf_value": csrf_value, "signed_in": lambda: g.get("console"), "who": who}
+        return {
+            "csrf_value": csrf_value,
+            "signed_in": lambda: g.get("console"),
+            "who": who,
+            "this_page": this_page,
+            "refresh_address": refresh_address,
+        }
 
 
 def who(signed_in: Actor) -> str:

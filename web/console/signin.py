@@ -9,7 +9,6 @@ follows the link, then never again.
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlsplit
 
 from flask import Blueprint, Response, g, make_response, redirect, render_template, request, url_for
 
@@ -44,11 +43,7 @@ INVITE_STATES = {
 
 def _next_page(value: str | None) -> str:
     """Where to go after signing in: a console page of this site, nothing else."""
-    if value:
-        parts = urlsplit(value)
-        if not parts.scheme and not parts.netloc and parts.path.startswith("/console/"):
-            return value
-    return url_for("console.home")
+    return value if value and session.console_path(value) else url_for("console.home")
 
 
 @blp.get("/sign-in")

@@ -6,7 +6,17 @@
 
 import { CHECKS, bytesToHex, parseVkey, sha256, verifyCertificate } from "./verify.js";
 
-const HEX64 = /^[0-9a-f]{64}$/;
+// A fingerprint as pasted: the hash alone, or the line sha256sum / shasum
+// printed ("HASH  FILE"), or their tagged form ("SHA256 (FILE) = HASH"), as
+// the server reads it (web/fingerprints.py).
+const PASTED = [/^\\?([0-9a-f]{64})(?:[ \t]+\*?\S.*)?$/i, /^SHA2?-?256 ?\(.*\) ?= ?([0-9a-f]{64})$/i];
+const pasted = (text) => {
+  for (const pattern of PASTED) {
+    const found = pattern.exec(text.trim());
+    if (found) return found[1].toLowerCase();
+  }
+  return undefined;
+};
 
 function el(tag, attrs = {}, ...children) {
   const node = document.createElement(tag);
@@ -208,16 +218,17 @@ function verifyPage(form) {
   }));
   form.addEventListener("submit", guarded(async (event) => {
     event.preventDefault();
-    const hash = form.elements.sha256.value.trim().toLowerCase();
-    if (!HEX64.test(hash)) {
+    const hash = pasted(form.elements.sha256.value);
+    if (!hash) {
       show(trouble("A SHA-256 fingerprint is 64 hexadecimal characters (0-9 and a-f)."));
       return;
     }
+    form.elements.sha256.value = hash;
     history.replaceState(null, "", `?sha256=${hash}`);
     await verifyHash(form, hash);
   }));
-  const given = new URLSearchParams(location.search).get("sha256")?.toLowerCase();
-  if (given && HEX64.test(given)) guarded(verifyHash)(form, given);
+  const given = pasted(new URLSearchParams(location.search).get("sha256") ?? "");
+  if (given) guarded(verifyHash)(form, given);
 }
 
 function workPage(form) {
