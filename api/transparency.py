@@ -80,22 +80,26 @@ def _proof_size(size: int | None, head: Head, name: str) -> int:
     return size
 
 
-class CheckpointQuery(Schema):
+class FreshQuery(Schema):
+    """Every read of the log waits, as the API's reads do, for the tree to
+    hold `min_position` (a write's position): an artist who just declared a
+    work asks for its certificate at that position, not in a retry loop."""
+
     min_position = min_position_field()
 
 
-class InclusionQuery(Schema):
+class InclusionQuery(FreshQuery):
     index = integer(0, _MAX_SIZE, required=True)
     tree_size = integer(1, _MAX_SIZE, load_default=None)
 
 
-class ConsistencyQuery(Schema):
+class ConsistencyQuery(FreshQuery):
     first = integer(1, _MAX_SIZE, required=True)
     second = integer(1, _MAX_SIZE, load_default=None)
 
 
 @blp.get("/v1/transparency/checkpoint")
-@blp.arguments(CheckpointQuery, location="query")
+@blp.arguments(FreshQuery, location="query")
 @blp.response(200, r.TEXT, content_type="text/plain")
 def checkpoint(args: dict[str, Any]) -> Response:
     """The newest signed checkpoint, with the witness cosignatures it has so far
@@ -107,7 +111,7 @@ def checkpoint(args: dict[str, Any]) -> Response:
     return response
 
 
-class CheckpointsQuery(Schema):
+class CheckpointsQuery(FreshQuery):
     after = integer(0, _MAX_SIZE, load_default=0, metadata={"description": "list past this size"})
     limit = limit_field()
 
@@ -118,6 +122,7 @@ class CheckpointsQuery(Schema):
 def checkpoints(args: dict[str, Any]) -> dict[str, Any]:
     """Every checkpoint the log has signed, oldest first: size, root, when it was signed, and
     the signed note with its witness cosignatures (a consistency proof links each to the last)"""
+    _head_at_least(args["min_position"])
     limit = args["limit"]
     items = _log().history(after=args["after"], limit=limit + 1)
     cursor = items[limit - 1]["size"] if len(items) > limit else None
@@ -125,9 +130,11 @@ def checkpoints(args: dict[str, Any]) -> dict[str, Any]:
 
 
 @blp.get("/v1/transparency/public-key")
+@blp.arguments(FreshQuery, location="query")
 @blp.response(200, r.TEXT, content_type="text/plain")
-def public_key() -> Response:
+def public_key(args: dict[str, Any]) -> Response:
     """The log's verifier key (signed-note vkey form, text/plain)"""
+    _head_at_least(args["min_position"])
     return _text(_log().vkey + "\n")
 
 
@@ -138,7 +145,7 @@ def public_key() -> Response:
 def inclusion_proof(args: dict[str, Any]) -> dict[str, Any]:
     """RFC 9162 inclusion proof of a leaf in a tree size (default: the current one)"""
     store = _log().store
-    head = store.head()
+    head = _head_at_least(args["min_position"])
     size = _proof_size(args["tree_size"], head, "tree_size")
     index = args["index"]
     if index >= size:
@@ -168,7 +175,7 @@ def inclusion_proof(args: dict[str, Any]) -> dict[str, Any]:
 def consistency_proof(args: dict[str, Any]) -> dict[str, Any]:
     """RFC 9162 consistency proof between two tree sizes (second defaults to the current)"""
     store = _log().store
-    head = store.head()
+    head = _head_at_least(args["min_position"])
     second = _proof_size(args["second"], head, "second")
     first = args["first"]
     if first > second:
@@ -192,9 +199,11 @@ def consistency_proof(args: dict[str, Any]) -> dict[str, Any]:
 
 
 @blp.get("/v1/transparency/leaves/<int:index>")
+@blp.arguments(FreshQuery, location="query")
 @blp.response(200, r.Leaf)
-def leaf(index: int) -> dict[str, Any]:
+def leaf(args: dict[str, Any], index: int) -> dict[str, Any]:
     """One leaf: its canonical bytes (base64) and the redacted event it commits to"""
+    _head_at_least(args["min_position"])
     store = _log().store
     row = store.leaf(index) if index < _MAX_SIZE else None
     if row is None:
@@ -215,10 +224,12 @@ def leaf(index: int) -> dict[str, Any]:
 
 
 @blp.get("/v1/works/<uuid:work_id>/certificate")
+@blp.arguments(FreshQuery, location="query")
 @blp.response(200, r.Certificate)
 @problems(503)
-def work_certificate(work_id: UUID) -> Response:
+def work_certificate(args: dict[str, Any], work_id: UUID) -> Response:
     """The work's ownership certificate (RFC 8785 canonical JSON, verified by its facts)"""
+    _head_at_least(args["min_position"])
     try:
         body = _log().certificate(str(work_id))
     except NotInTree:

@@ -7,7 +7,7 @@ import json
 
 import requests
 
-from tests.helpers import PROGRAM
+from tests.helpers import PROGRAM, VIDEO_TOOL, sha
 
 MAX_POSITION = 2**63 - 1
 
@@ -53,3 +53,48 @@ def test_a_member_named_twice_in_a_body_is_422_naming_it_and_writes_nothing(serv
     assert requests.get(f"{server.base}/v1/programs/other-slug", timeout=10).status_code == 404
     opened = _raw(server.base, "/v1/programs", staff, "{" + members + "}")
     assert opened.status_code == 201, opened.text
+
+
+def _post(base: str, path: str, headers: dict[str, str], body: object = None) -> dict:
+    answer = requests.post(f"{base}{path}", json=body or {}, headers=headers, timeout=10)
+    assert answer.status_code in (200, 201), (path, answer.text)
+    return answer.json()
+
+
+def test_the_log_reads_wait_for_min_position_as_every_read_does(server):
+    """An artist who declared a work asks for its certificate at the
+    declaration's position, as the contract says every read may; it was 422
+    'Unknown field' on every transparency read but the checkpoint."""
+    base, staff = server.base, server.token("staff")
+    _post(base, "/v1/programs", staff, PROGRAM)
+    _post(base, f"/v1/programs/{PROGRAM['slug']}/tools", staff, VIDEO_TOOL)
+    application = {"artist_name": "Kim", "email": "kim@example.org"}
+    application |= {"portfolio_url": "https://p.example.org", "statement": "s"}
+    pid = _post(base, f"/v1/programs/{PROGRAM['slug']}/applications", staff, application)["id"]
+    _post(base, f"/v1/applications/{pid}/admit", staff)
+    _post(base, f"/v1/participants/{pid}/grants", staff, {"tool": "video"})
+    artist = server.token("artist", pid)
+    generation = {"tool": "video", "tool_version": "2.1", "media_type": "video/mp4"}
+    generation["output_sha256"] = sha("o")
+    made = _post(base, f"/v1/participants/{pid}/generations", artist, generation)
+    work = {"title": "T", "content_sha256": sha("w"), "statement": "mine."}
+    declared = _post(base, "/v1/works", artist, work | {"generation_ids": [made["id"]]})
+    at = declared["position"]
+    certificate = requests.get(
+        f"{base}/v1/works/{declared['id']}/certificate?min_position={at}", timeout=10
+    )
+    assert certificate.status_code == 200, certificate.text
+    index = certificate.json()["leaf_index"]
+    for read in [
+        f"/v1/transparency/leaves/{index}",
+        f"/v1/transparency/proofs/inclusion?index={index}",
+        "/v1/transparency/proofs/consistency?first=1",
+        "/v1/transparency/checkpoints",
+        "/v1/transparency/public-key",
+        "/v1/transparency/checkpoint",
+    ]:
+        joiner = "&" if "?" in read else "?"
+        answer = requests.get(f"{base}{read}{joiner}min_position={at}", timeout=10)
+        assert answer.status_code == 200, (read, answer.text)
+        beyond = requests.get(f"{base}{read}{joiner}min_position={at + 1000}", timeout=10)
+        assert beyond.status_code == 422 and beyond.json()["head"] == at, (read, beyond.text)
