@@ -30,6 +30,10 @@ from transparency.tile_reader import TileReader
 USER_AGENT = "labledger-monitor/1"
 MAX_CHECKPOINT = 1 << 20
 MAX_BUNDLE = tiles.WIDTH * (2 + tiles.MAX_ENTRY_SIZE)
+# What gzip may add to a body it cannot shrink (random hashes): its header and
+# trailer, and 5 bytes per stored block of at most 64 KiB. The limits below
+# apply to the decompressed bytes; this bounds the compressed ones.
+GZIP_SLACK = 64 * 1024
 
 Progress = Callable[[int, int], None]  # (entries verified, entries to verify)
 
@@ -104,20 +108,26 @@ class HttpLog:
         self.url, self.timeout = url.rstrip("/"), timeout
 
     def get(self, path: str, limit: int) -> bytes:
+        """The resource's bytes, at most `limit` of them once decoded. A gzipped
+        body is read up to `limit + GZIP_SLACK` and then decompressed: gzip
+        makes a hash tile (incompressible) a little longer than its `limit`."""
         request = urllib.request.Request(
             f"{self.url}/{path}",
             headers={"User-Agent": USER_AGENT, "Accept-Encoding": "gzip, identity"},
         )
         try:
             with urllib.request.urlopen(request, timeout=self.timeout) as response:
-                data = response.read(limit + 1)
-                encoding = response.headers.get("Content-Encoding", "identity")
+                encoding = response.headers.get("Content-Encoding", "identity").strip().lower()
+                read = limit + GZIP_SLACK if encoding == "gzip" else limit
+                data = response.read(read + 1)
         except urllib.error.HTTPError as error:
             if error.code == 404:
                 raise tiles.TileNotFound(path) from error
             raise FetchError(f"GET {self.url}/{path}: HTTP {error.code}") from error
         except (urllib.error.URLError, OSError) as error:
             raise FetchError(f"GET {self.url}/{path}: {error}") from error
+        if len(data) > read:
+            raise FetchError(f"GET {self.url}/{path}: more than {limit} bytes")
         if encoding == "gzip":  # tlog-tiles lets a log gzip bundles without negotiation
             try:
                 data = gzip.GzipFile(fileobj=io.BytesIO(data)).read(limit + 1)
