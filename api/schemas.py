@@ -93,12 +93,29 @@ TOOL_KEY = Pattern(
 MEDIA_TYPE = Pattern(r"^[a-z]+/[a-z0-9.+-]+$", error="must be a media type like video/mp4")
 
 
+class Contains(validate.Regexp):
+    """A regex some part of the value must match (JSON Schema's `pattern`
+    is a search, not a full match)."""
+
+    def __call__(self, value: Any) -> Any:
+        if self.regex.search(value) is None:
+            raise ValidationError(self._format_error(value))
+        return value
+
+
+# A name, title or credit of white space alone is refused like an empty one
+# (a display name of "   " was the public credit of a work). White space as
+# the document's ECMA-262 `\s` reads it: U+FEFF is white space there.
+NOT_BLANK = Contains(r"[^\s\ufeff]", error="must not be blank")
+
+
 def text(
     max_length: int = 200, *, min_length: int = 1, multiline: bool = False, **kwargs: Any
 ) -> Text:
-    return Text(
-        multiline=multiline, validate=validate.Length(min=min_length, max=max_length), **kwargs
-    )
+    checks: list[Any] = [validate.Length(min=min_length, max=max_length)]
+    if min_length > 0:
+        checks.append(NOT_BLANK)
+    return Text(multiline=multiline, validate=checks, **kwargs)
 
 
 def sha256(**kwargs: Any) -> Sha256:
