@@ -4,17 +4,15 @@ the check of the stored transparency log against the stored events."""
 from __future__ import annotations
 
 import functools
-import json
 import sys
 import time
 from pathlib import Path
-from typing import Any
 
 import click
 
 from ledger.settings import Settings
-from transparency import merkle, note
-from transparency.verify_cli import certificate, read_key
+from transparency import note
+from transparency.verify_cli import certificate, consistency, read_key, signed_checkpoint
 
 
 @click.group()
@@ -26,64 +24,7 @@ def verify(ctx: click.Context) -> None:
 
 
 verify.add_command(certificate)
-
-
-def _signed_checkpoint(path: Path) -> str:
-    """A checkpoint file, or the checkpoint inside a certificate file."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        raise click.BadParameter(f"{path} cannot be read as a checkpoint: {error}") from error
-    if text.lstrip().startswith("{"):
-        try:
-            return json.loads(text)["checkpoint"]
-        except (ValueError, KeyError, TypeError) as error:
-            raise click.BadParameter(f"{path} is neither a checkpoint nor a certificate") from error
-    return text
-
-
-@verify.command("consistency")
-@click.argument("earlier", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.argument("later", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.argument("proof", type=click.File("rb"))
-@click.option(
-    "--key",
-    "key",
-    required=True,
-    metavar="VKEY",
-    help="the log's verifier key (vkey text or a file)",
-)
-def verify_consistency_command(earlier: Path, later: Path, proof: Any, key: str) -> None:
-    """Offline: the log only grew from checkpoint EARLIER to LATER.
-
-    EARLIER and LATER are signed checkpoints (or certificates holding one);
-    PROOF is the JSON of GET /v1/transparency/proofs/consistency?first=&second=.
-    """
-    try:
-        verifier = note.parse_vkey(read_key(key))
-        old, new = (
-            note.parse_checkpoint(note.open_note(_signed_checkpoint(path), verifier))
-            for path in (earlier, later)
-        )
-        body = json.loads(proof.read())
-        if not isinstance(body, dict):
-            raise ValueError("the proof is not a JSON object")
-        if (body.get("first"), body.get("second")) != (old.size, new.size):
-            raise merkle.ProofError(
-                f"the proof is from {body.get('first')} to {body.get('second')}, "
-                f"the checkpoints are sizes {old.size} and {new.size}"
-            )
-        hashes = [bytes.fromhex(h) for h in body["proof"]]
-        if old.origin != new.origin:
-            raise merkle.ProofError("the checkpoints are of different logs")
-        merkle.verify_consistency(old.size, new.size, hashes, old.root, new.root)
-    except (note.NoteError, merkle.ProofError, ValueError, KeyError, TypeError) as error:
-        click.echo(f"INCONSISTENT: {error}", err=True)
-        sys.exit(1)
-    click.echo(
-        f"CONSISTENT: tree size {old.size} ({old.root.hex()}) is a prefix of tree size "
-        f"{new.size} ({new.root.hex()}) of log {new.origin}"
-    )
+verify.add_command(consistency)
 
 
 @verify.command("store")
@@ -120,7 +61,7 @@ def verify_store(settings: Settings, key: str | None, published: Path | None) ->
     except note.NoteError as error:
         raise click.BadParameter(str(error), param_hint="--key") from error
     try:
-        known = _signed_checkpoint(published) if published is not None else None
+        known = signed_checkpoint(published) if published is not None else None
     except click.BadParameter as error:
         error.param_hint = "--checkpoint"
         raise

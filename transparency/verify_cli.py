@@ -2,12 +2,13 @@
 
 Imports only the light modules (notes, proofs, cosignatures, tiles,
 certificates, the monitor) and click, so it starts fast and installs without
-a database. `certificate` and `monitor` are plain click commands that the
-`labledger` CLI can mount too.
+a database. `certificate`, `consistency` and `monitor` are plain click
+commands that the `labledger` CLI can mount too.
 """
 
 from __future__ import annotations
 
+import json
 import sys
 from contextlib import ExitStack
 from pathlib import Path
@@ -15,6 +16,7 @@ from typing import Any
 
 import click
 
+from transparency import merkle, note
 from transparency.certificate import CertificateError, verify_certificate
 
 DEFAULT_STATE = "labledger-monitor.json"
@@ -188,10 +190,69 @@ def monitor_command(
     )
 
 
+def signed_checkpoint(path: Path) -> str:
+    """A checkpoint file, or the checkpoint inside a certificate file."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise click.BadParameter(f"{path} cannot be read as a checkpoint: {error}") from error
+    if text.lstrip().startswith("{"):
+        try:
+            return json.loads(text)["checkpoint"]
+        except (ValueError, KeyError, TypeError) as error:
+            raise click.BadParameter(f"{path} is neither a checkpoint nor a certificate") from error
+    return text
+
+
+@click.command("consistency")
+@click.argument("earlier", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("later", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("proof", type=click.File("rb"))
+@click.option(
+    "--key",
+    "key",
+    required=True,
+    metavar="VKEY",
+    help="the log's verifier key (vkey text or a file)",
+)
+def consistency(earlier: Path, later: Path, proof: Any, key: str) -> None:
+    """Offline: the log only grew from checkpoint EARLIER to LATER.
+
+    EARLIER and LATER are signed checkpoints (or certificates holding one);
+    PROOF is the JSON of GET /v1/transparency/proofs/consistency?first=&second=.
+    """
+    try:
+        verifier = note.parse_vkey(read_key(key))
+        old, new = (
+            note.parse_checkpoint(note.open_note(signed_checkpoint(path), verifier))
+            for path in (earlier, later)
+        )
+        body = json.loads(proof.read())
+        if not isinstance(body, dict):
+            raise ValueError("the proof is not a JSON object")
+        if (body.get("first"), body.get("second")) != (old.size, new.size):
+            raise merkle.ProofError(
+                f"the proof is from {body.get('first')} to {body.get('second')}, "
+                f"the checkpoints are sizes {old.size} and {new.size}"
+            )
+        hashes = [bytes.fromhex(h) for h in body["proof"]]
+        if old.origin != new.origin:
+            raise merkle.ProofError("the checkpoints are of different logs")
+        merkle.verify_consistency(old.size, new.size, hashes, old.root, new.root)
+    except (note.NoteError, merkle.ProofError, ValueError, KeyError, TypeError) as error:
+        click.echo(f"INCONSISTENT: {error}", err=True)
+        sys.exit(1)
+    click.echo(
+        f"CONSISTENT: tree size {old.size} ({old.root.hex()}) is a prefix of tree size "
+        f"{new.size} ({new.root.hex()}) of log {new.origin}"
+    )
+
+
 @click.group()
 def main() -> None:
     """Verify Lab Ledger's transparency log offline or over its public tiles."""
 
 
 main.add_command(certificate)
+main.add_command(consistency)
 main.add_command(monitor_command)
