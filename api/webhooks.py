@@ -216,7 +216,9 @@ def delete_endpoint(endpoint_id: UUID) -> Response:
     """Remove an endpoint and its delivery log"""
     if not _store().delete(owner_of(g.actor), str(endpoint_id)):
         raise _not_yours(endpoint_id)
-    return Response(status=204)
+    removed = Response(status=204)
+    del removed.headers["Content-Type"]  # no content, so no type (werkzeug's default: text/html)
+    return removed
 
 
 @blp.post("/endpoints/<uuid:endpoint_id>/rotate-secret")

@@ -98,3 +98,15 @@ def test_the_log_reads_wait_for_min_position_as_every_read_does(server):
         assert answer.status_code == 200, (read, answer.text)
         beyond = requests.get(f"{base}{read}{joiner}min_position={at + 1000}", timeout=10)
         assert beyond.status_code == 422 and beyond.json()["head"] == at, (read, beyond.text)
+
+
+def test_removing_a_webhook_endpoint_is_204_with_no_content_and_no_type(server):
+    partner = server.token("partner")
+    hook = {"url": "http://127.0.0.1:9/hook", "description": "d"}
+    added = _post(server.base, "/v1/webhooks/endpoints", partner, hook)
+    url = f"{server.base}/v1/webhooks/endpoints/{added['id']}"
+    removed = requests.delete(url, headers=partner, timeout=10)
+    assert removed.status_code == 204
+    assert removed.content == b"" and "Content-Type" not in removed.headers
+    again = requests.delete(url, headers=partner, timeout=10)
+    assert again.status_code == 404 and again.headers["Content-Type"] == "application/problem+json"
