@@ -112,7 +112,12 @@ def checkpoint(args: dict[str, Any]) -> Response:
 
 
 class CheckpointsQuery(FreshQuery):
-    after = integer(0, _MAX_SIZE, load_default=0, metadata={"description": "list past this size"})
+    after = integer(
+        0,
+        _MAX_SIZE,
+        load_default=None,
+        metadata={"description": "list past this size (default: from the empty tree's, if signed)"},
+    )
     limit = limit_field()
 
 
@@ -124,7 +129,8 @@ def checkpoints(args: dict[str, Any]) -> dict[str, Any]:
     the signed note with its witness cosignatures (a consistency proof links each to the last)"""
     _head_at_least(args["min_position"])
     limit = args["limit"]
-    items = _log().history(after=args["after"], limit=limit + 1)
+    after = -1 if args["after"] is None else args["after"]  # a log signs its empty tree too
+    items = _log().history(after=after, limit=limit + 1)
     cursor = items[limit - 1]["size"] if len(items) > limit else None
     return {"items": items[:limit], "next": cursor}
 

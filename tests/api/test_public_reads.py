@@ -129,6 +129,20 @@ def test_every_signed_checkpoint_is_listed_oldest_first_with_when_it_was_signed(
     assert client.get("/v1/transparency/checkpoints?after=-1").status_code == 422
 
 
+def test_the_empty_trees_checkpoint_is_listed_first(client, tokens, system, settings):
+    system.transparency.checkpoint()  # what a log signs before its first event
+    seed(client, tokens, declare=False)
+    size = TreeBuilder(system.log, system.db, settings).catch_up().size
+    system.transparency.checkpoint()
+
+    listed = client.get("/v1/transparency/checkpoints").get_json()["items"]
+    past_empty = client.get("/v1/transparency/checkpoints?after=0").get_json()["items"]
+
+    assert [c["size"] for c in listed] == [0, size]
+    assert listed[0]["note"].startswith(f"{settings.log_name}\n0\n")
+    assert [c["size"] for c in past_empty] == [size]
+
+
 def test_public_reads_send_an_etag_and_answer_304_when_nothing_changed(client, tokens):
     s = seed(client, tokens)
     for path in (f"/v1/programs/{s.slug}", "/v1/programs", f"/v1/works/{s.work}", "/"):
