@@ -23,6 +23,7 @@ import hashlib
 import hmac
 import json
 import secrets
+import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -34,13 +35,21 @@ from ledger.database import Cursor
 from ledger.events import COMMITMENT, commitment
 from ledger.tables import Index, Table, integer, text
 
+
+def name_key(name: str) -> str:
+    """A display name as search compares it: caseless, and the same in every
+    canonically equivalent spelling (Unicode's canonical caseless match,
+    recomposed): Hangul typed composed finds the name a Mac sent decomposed."""
+    return unicodedata.normalize("NFC", unicodedata.normalize("NFD", name).casefold())
+
+
 TABLE = Table(
     "ledger_personal",
     (
         text("person"),
         text("secret"),
         text("data"),  # JSON: {label: value} (see `label`) and the current "display_name"
-        text("name_key"),  # the display name casefolded, for search
+        text("name_key"),  # the display name as search reads it (`name_key`)
         integer("public"),  # 1 while the person is an admitted participant
     ),
     primary_key=("person",),
@@ -202,14 +211,14 @@ class Sealed:
             cur.execute(
                 "INSERT INTO {t}ledger_personal (person, secret, data, name_key, public) "
                 "VALUES (?, ?, ?, ?, ?)",
-                (self.person.id, self.person.secret, data, name.casefold(), public),
+                (self.person.id, self.person.secret, data, name_key(name), public),
             )
             return
         merge, merged = _merged(cur, self.person.id, values)
         sets, params = [merge], [merged]
         if self.display_name is not None:
             sets.append("name_key = ?")
-            params.append(self.display_name.casefold())
+            params.append(name_key(self.display_name))
         if self.public is not None:
             sets.append("public = ?")
             params.append(int(self.public))

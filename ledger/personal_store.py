@@ -10,7 +10,7 @@ from uuid import UUID
 
 from ledger.database import Database
 from ledger.events import committed_fields
-from ledger.personal import DISPLAY_NAME, Person, person_of
+from ledger.personal import DISPLAY_NAME, Person, name_key, person_of
 
 
 def _person(row: Mapping[str, Any]) -> Person:
@@ -43,10 +43,12 @@ class PersonalData:
         return found
 
     def named(self, name: str) -> list[str]:
-        """The people whose public display name is `name` (case-insensitive)."""
+        """The people whose public display name is `name`, caseless and in
+        any canonically equivalent spelling (`name_key`). A row keyed before
+        that (its name casefolded only) is still found as it was spelt."""
         rows = self.db.fetchall(
-            "SELECT person FROM {t}ledger_personal WHERE name_key = ? AND public = 1",
-            (name.casefold(),),
+            "SELECT person FROM {t}ledger_personal WHERE name_key IN (?, ?) AND public = 1",
+            (name_key(name), name.casefold()),
         )
         return [row["person"] for row in rows]
 
