@@ -5,12 +5,19 @@ mirror, a witness's auditor).
 A tile exists while the tree holds every hash it covers: full tiles from
 their stored rows (written by the append that completed them), partial
 tiles from the stored nodes, entry bundles from the stored leaves. Anything
-else under `/log/` is 404, as a static file server would answer.
+else under `/log/` is 404, as a static file server would answer. Every
+answer under `/log/`, a refusal included, is readable by a verifier in any
+web page (`Access-Control-Allow-Origin: *`), so a browser tells a tile not
+there yet from a network failure. Entry bundles are gzipped for a client
+that accepts it, as the spec asks (`Vary: Accept-Encoding`); tiles of
+hashes are not (random bytes do not compress).
 """
 
 from __future__ import annotations
 
-from flask import Response
+import gzip
+
+from flask import Response, request
 
 from api.errors import problem
 from api.openapi import Blueprint
@@ -41,7 +48,25 @@ def _log() -> TransparencyLog:
 def _public(body: bytes | str, content_type: str, cache: str) -> Response:
     response = Response(body, content_type=content_type)
     response.headers["Cache-Control"] = cache
-    response.headers["Access-Control-Allow-Origin"] = "*"  # public data, for web verifiers
+    return response
+
+
+@blp.after_app_request
+def _readable_anywhere(response: Response) -> Response:
+    # On the app, not the blueprint: a 404 or 405 of a path under /log/ that
+    # no view matched gets it too.
+    if request.path.startswith("/log/"):
+        response.headers["Access-Control-Allow-Origin"] = "*"  # public data, for web verifiers
+    return response
+
+
+def _compressed(response: Response) -> Response:
+    """An entry bundle gzipped when the client accepts gzip (the same bytes
+    each time: `mtime=0`, so its ETag holds)."""
+    response.vary.add("Accept-Encoding")
+    if request.accept_encodings["gzip"] > 0:
+        response.set_data(gzip.compress(response.get_data(), mtime=0))
+        response.headers["Content-Encoding"] = "gzip"
     return response
 
 
@@ -80,7 +105,8 @@ def _tile(path: str) -> Response:
     else:
         stored = store.full_tile(tile) if tile.is_full else None
         data = stored if stored is not None else tiles.tile_hashes(tile, store.fetch_nodes)
-    return _public(data, "application/octet-stream", IMMUTABLE if tile.is_full else PARTIAL)
+    response = _public(data, "application/octet-stream", IMMUTABLE if tile.is_full else PARTIAL)
+    return _compressed(response) if tile.entries else response
 
 
 @blp.get("/tile/entries/<path:tile>")

@@ -10,6 +10,8 @@ around 65,536 take seconds.
 
 from __future__ import annotations
 
+import gzip
+
 import pytest
 
 from api.app import create_app
@@ -147,3 +149,43 @@ def test_a_bundle_holding_a_leaf_written_before_the_size_limit_is_a_404_not_a_50
     assert response.status_code == 404
     assert "over 65,535 bytes" in response.get_json()["detail"]
     assert client.get("/log/tile/0/000.p/1").status_code == 200  # its hash is served
+
+
+def test_an_entry_bundle_comes_gzipped_to_a_client_that_accepts_gzip(client, system):
+    tree = Tree()
+    grow(system, tree, 300)
+    plain = client.get("/log/tile/entries/000")
+    zipped = client.get("/log/tile/entries/000", headers={"Accept-Encoding": "gzip, identity"})
+
+    assert "Content-Encoding" not in plain.headers and plain.data == tree.bundle(0, 256)
+    assert zipped.headers["Content-Encoding"] == "gzip"
+    assert gzip.decompress(zipped.data) == plain.data and len(zipped.data) < len(plain.data)
+    for response in (plain, zipped):
+        assert "Accept-Encoding" in response.headers["Vary"]
+    assert zipped.headers["ETag"] != plain.headers["ETag"]  # two representations, two tags
+    again = client.get(
+        "/log/tile/entries/000",
+        headers={"Accept-Encoding": "gzip", "If-None-Match": zipped.headers["ETag"]},
+    )
+    assert again.status_code == 304
+    refused = client.get("/log/tile/entries/000", headers={"Accept-Encoding": "gzip;q=0"})
+    assert "Content-Encoding" not in refused.headers
+    hashes = client.get("/log/tile/0/000", headers={"Accept-Encoding": "gzip"})
+    assert "Content-Encoding" not in hashes.headers  # random bytes: nothing to gain
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "status"),
+    [
+        ("GET", "/log/tile/0/001", 404),  # not in the tree yet
+        ("GET", "/log/tiles", 404),  # no such route
+        ("POST", "/log/checkpoint", 405),
+        ("GET", "/log/checkpoint", 200),
+    ],
+)
+def test_every_answer_under_log_is_readable_by_a_web_verifier(client, system, method, path, status):
+    grow(system, Tree(), 3)
+    system.transparency.checkpoint()
+    response = client.open(path, method=method)
+    assert response.status_code == status
+    assert response.headers["Access-Control-Allow-Origin"] == "*"
