@@ -103,10 +103,17 @@ class Contains(validate.Regexp):
         return value
 
 
-# A name, title or credit of white space alone is refused like an empty one
-# (a display name of "   " was the public credit of a work). White space as
-# the document's ECMA-262 `\s` reads it: U+FEFF is white space there.
-NOT_BLANK = Contains(r"[^\s\ufeff]", error="must not be blank")
+class NotBlank(Contains):
+    """A name, title or credit of white space alone is refused like an empty
+    one (a display name of "   " was the public credit of a work); an empty
+    one is the length's to refuse, in its own words."""
+
+    def __call__(self, value: Any) -> Any:
+        return super().__call__(value) if value else value
+
+
+# White space as the document's ECMA-262 `\s` reads it: U+FEFF is white space there.
+NOT_BLANK = NotBlank(r"[^\s\ufeff]", error="must not be blank")
 
 
 def text(

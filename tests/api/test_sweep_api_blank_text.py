@@ -63,3 +63,10 @@ def test_the_document_refuses_what_the_service_refuses(client):
     pattern = re.compile(name["pattern"])
     assert all(pattern.search(blank) is None for blank in BLANKS)
     assert pattern.search(" Kim ") is not None
+
+
+def test_an_empty_value_is_refused_once_for_its_length(client, tokens):
+    response = client.get("/v1/works?owner=")
+    assert assert_refused(response, 422, "owner")["errors"]["owner"] == [
+        "Length must be between 1 and 200."
+    ]
