@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -222,3 +223,17 @@ def seed(client: Any, tokens: Any, *, declare: bool = True, **program: Any) -> S
             201,
         ).get_json()["id"]
     return Seeded(slug, pid, artist, generation, work, content)
+
+
+def wait_for(
+    what: str, check: Callable[[], object], timeout: float = 30.0, interval: float = 0.1
+) -> object:
+    """What `check` returns once it is truthy; an AssertionError naming `what`
+    after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = check()
+        if found:
+            return found
+        time.sleep(interval)
+    raise AssertionError(f"timed out waiting for {what}")

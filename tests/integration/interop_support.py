@@ -12,8 +12,7 @@ import os
 import signal
 import subprocess
 import threading
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -23,23 +22,13 @@ import requests
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from ledger.settings import Settings
-from tests.helpers import open_system
+from tests.helpers import open_system, wait_for
 from tests.integration.conftest import BIN, Server, free_port, labledger, start_server
 from tests.tiles_support import encode, expected_tiles, mth
 from transparency import merkle, note
 from transparency.store import LeafRecord, TreeStore
 
 WITNESS_NAME = "witness.test/w1"
-
-
-def wait_for(what: str, check: Callable[[], object], timeout: float = 30.0) -> object:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        found = check()
-        if found:
-            return found
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 @dataclass

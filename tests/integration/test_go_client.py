@@ -20,9 +20,9 @@ import pytest
 import requests
 
 from ledger.settings import Settings
-from tests.helpers import open_system
+from tests.helpers import open_system, wait_for
 from tests.integration.conftest import Server, stop_server
-from tests.integration.interop_support import apply_many, serve, settings_for, wait_for
+from tests.integration.interop_support import apply_many, serve, settings_for
 from transparency import cosignature, note
 
 SOURCE = Path(__file__).resolve().parents[1] / "interop_go"

@@ -17,7 +17,7 @@ from api.app import create_app
 from api.reads import read_models
 from ledger.faults import Fault, Faults
 from ledger.log import iter_log
-from tests.helpers import Tokens, seed
+from tests.helpers import Tokens, seed, wait_for
 from transparency.follower import TreeBuilder
 
 
@@ -163,11 +163,13 @@ def test_a_reader_is_in_the_metrics_from_its_start_at_0_or_where_it_is_stuck(
     loops = [threading.Thread(target=followers[n].run, args=(stop,)) for n in ("roster", "audit")]
     for loop in loops:
         loop.start()
-    deadline = time.monotonic() + 10
     try:
-        while 'component="projection:audit"} 7.0' not in client.get("/metrics").get_data(True):
-            assert time.monotonic() < deadline, "the stuck view never showed in the metrics"
-            time.sleep(0.05)
+        wait_for(
+            "the stuck view in the metrics",
+            lambda: 'component="projection:audit"} 7.0' in client.get("/metrics").get_data(True),
+            timeout=10,
+            interval=0.05,
+        )
     finally:
         stop.set()
         for loop in loops:

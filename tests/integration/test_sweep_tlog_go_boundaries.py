@@ -17,9 +17,9 @@ import pytest
 import requests
 
 from bench import seed
-from tests.helpers import open_system
+from tests.helpers import open_system, wait_for
 from tests.integration.conftest import Server, start_server, stop_server
-from tests.integration.interop_support import settings_for, wait_for
+from tests.integration.interop_support import settings_for
 from tests.integration.test_go_client import go_client  # noqa: F401 (the fixture)
 from transparency import note
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 import threading
-import time
 
 import pytest
 from click.testing import CliRunner
@@ -12,7 +11,7 @@ from click.testing import CliRunner
 from api.app import create_app
 from api.cli import main
 from ledger.log import iter_entries, iter_log
-from tests.helpers import Tokens, seed
+from tests.helpers import Tokens, seed, wait_for
 from transparency import merkle, note
 from transparency.follower import TreeBuilder
 from transparency.leaves import leaf_bytes, leaf_record, read_once
@@ -200,10 +199,12 @@ def test_two_builders_racing_with_writers_keep_leaves_contiguous(
     try:
         for city in ("busan", "daegu"):
             seed(client, tokens, slug=f"{city}-2026")
-        deadline = time.monotonic() + 20
-        while TreeStore(store_system.db).head().position < store_system.log.head():
-            assert time.monotonic() < deadline, "the builders did not catch up"
-            time.sleep(0.05)
+        wait_for(
+            "the builders to catch up",
+            lambda: TreeStore(store_system.db).head().position >= store_system.log.head(),
+            timeout=20,
+            interval=0.05,
+        )
     finally:
         stop.set()
         for thread in threads:
