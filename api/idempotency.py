@@ -16,7 +16,7 @@ import json
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from flask import Response, g, request
+from flask import Response, current_app, g, request
 
 from api.auth import current_actor
 from api.errors import ProblemError
@@ -39,9 +39,12 @@ def _request_hash() -> str:
 
 
 def _replay(stored: StoredResponse) -> Response:
-    # The stored body as it was recorded, and the position of its last event.
+    # The stored body as it was recorded, and the position of its last event,
+    # written as the first answer was (the same bytes: a client may sign or
+    # hash what it received).
     body = {**stored.body, "position": stored.position}
-    response = Response(json.dumps(body), status=stored.status, mimetype="application/json")
+    response = current_app.json.response(body)
+    response.status_code = stored.status
     response.headers["Idempotent-Replayed"] = "true"
     return response
 
