@@ -2,7 +2,9 @@
 shown instead of widening the page: on a 390 px phone the public home page
 (its participants' chips) and the staff's applications, participants and
 participant pages never scroll sideways, nor does the roster table on a
-desktop. Through a real `labledger serve` and Debian's Chromium."""
+desktop. In the console as on the site, Hangul is marked `lang="ko"` (a
+screen reader reads it in Korean, the stylesheet keeps its words whole).
+Through a real `labledger serve` and Debian's Chromium."""
 
 from __future__ import annotations
 
@@ -64,15 +66,20 @@ def program(served: Server) -> dict[str, Any]:
     return {"staff": staff["Authorization"].split()[-1], "participants": ids}
 
 
-def _overflow(
-    browser: Any, served: Server, token: str, viewport: dict[str, int], paths: list[str]
-) -> dict[str, int]:
+def _signed_in(browser: Any, served: Server, token: str, viewport: dict[str, int]) -> Any:
     context = browser.new_context(viewport=viewport)
     page = context.new_page()
     page.goto(f"{served.base}/console/")
     page.get_by_label("Your token").fill(token)
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_selector("form.signout")
+    return context, page
+
+
+def _overflow(
+    browser: Any, served: Server, token: str, viewport: dict[str, int], paths: list[str]
+) -> dict[str, int]:
+    context, page = _signed_in(browser, served, token, viewport)
     widths = {}
     for path in paths:
         page.goto(served.base + path)
@@ -105,3 +112,31 @@ def test_a_long_name_wraps_in_its_table_cell_on_a_desktop(served, browser, progr
     ]
     widths = _overflow(browser, served, program["staff"], DESKTOP, paths)
     assert widths == dict.fromkeys(paths, 0)
+
+
+def _korean(page: Any) -> list[str]:
+    return page.eval_on_selector_all(":lang(ko)", "found => found.map(e => e.textContent.trim())")
+
+
+def test_the_console_marks_hangul_as_korean(served, browser, program):
+    first, _ = program["participants"]
+    context, page = _signed_in(browser, served, program["staff"], DESKTOP)
+    for path in (
+        f"/console/staff/programs/{SLUG}/applications",
+        f"/console/staff/participants/{first}",
+    ):
+        page.goto(served.base + path)
+        assert HANGUL in _korean(page), path
+        assert "AI 도구 레지던시 — 부산" in _korean(page), path
+    assert page.title().startswith(f"{HANGUL} · ")  # the participant's page names them
+    page.goto(f"{served.base}/console/staff/programs/{SLUG}/roster")
+    assert HANGUL in _korean(page)
+    context.close()
+
+    artist = served.token("artist", first)["Authorization"].split()[-1]
+    context, page = _signed_in(browser, served, artist, DESKTOP)
+    assert page.eval_on_selector("header .who [lang]", "e => [e.lang, e.textContent]") == [
+        "ko",
+        HANGUL,
+    ]
+    context.close()
