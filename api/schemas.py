@@ -17,7 +17,12 @@ from marshmallow import ValidationError, fields, validate
 # refuses NUL in text, a lone surrogate cannot be encoded as UTF-8 (a store, a hash
 # or a response would fail on it), and the rest corrupt logs, CSV and terminals.
 _NEVER = "\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff"
-_ONE_LINE = re.compile(f"[{_NEVER}\t\n\r]")
+# The bidirectional embeddings, overrides and isolates: in a one-line name
+# they reorder what follows them ("\u202e" shows "Kim\u202eoeS" as "KimSeo"),
+# so one artist's credit could be made to read as another's. The marks
+# (U+200E, U+200F, U+061C) and zero-width joiners, which scripts need, pass.
+_BIDI = "\u202a-\u202e\u2066-\u2069"
+_ONE_LINE = re.compile(f"[{_NEVER}{_BIDI}\t\n\r]")
 _MULTILINE = re.compile(f"[{_NEVER}]")  # free text keeps its tabs and line breaks
 
 
@@ -26,11 +31,11 @@ def unsafe_character(value: str, *, multiline: bool = False) -> str | None:
     found = (_MULTILINE if multiline else _ONE_LINE).search(value)
     if found is None:
         return None
-    allowed = "tab and line breaks only" if multiline else "no line breaks"
-    return (
-        f"must not contain control characters or lone surrogates ({allowed}); "
-        f"found U+{ord(found.group()):04X} at index {found.start()}"
-    )
+    if multiline:
+        refused = "control characters or lone surrogates (tab and line breaks only)"
+    else:
+        refused = "control characters, bidirectional overrides or lone surrogates (no line breaks)"
+    return f"must not contain {refused}; found U+{ord(found.group()):04X} at index {found.start()}"
 
 
 class Text(fields.String):

@@ -19,6 +19,8 @@ ONE_LINE_REFUSED = [
     "tab\there",
     "lone \ud800 surrogate",
     "\udfff",
+    "Kim\u202eoeS",  # shown as "KimSeo": a credit that reads as someone else's
+    "\u2067Kim\u2069",
 ]
 
 
