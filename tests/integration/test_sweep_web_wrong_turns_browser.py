@@ -9,7 +9,8 @@ real `labledger serve --demo` and Debian's Chromium:
   the API and any client that does not ask for HTML still get problem+json;
 - the line `sha256sum FILE` prints, pasted where the page says to paste it
   from sha256sum, is read as the fingerprint: on /verify (with and without
-  JavaScript) and in the artist's console form.
+  JavaScript) and in the artist's console form; and a verdict on a pasted
+  fingerprint does not speak of "your file".
 """
 
 from __future__ import annotations
@@ -164,6 +165,21 @@ def test_verify_reads_the_line_sha256sum_prints(served, browser, scripts):
 
     assert "Not a fingerprint" not in verdict and "64 hexadecimal" not in verdict
     assert title in verdict
+    if scripts:  # the verdict speaks of what was pasted: no file was given
+        assert "the one you pasted" in verdict and "your file's" not in verdict
+
+
+def test_a_pasted_fingerprint_nobody_declared_is_not_called_a_file(served, browser):
+    page = browser.new_page()
+    page.goto(f"{served.base}/verify")
+    page.get_by_label("Paste a SHA-256 fingerprint").fill(hashlib.sha256(b"nobody").hexdigest())
+    page.get_by_role("button", name="Look it up").click()
+    page.wait_for_selector(".verdict h2")
+    verdict = page.inner_text("#verify-result")
+    page.close()
+
+    assert verdict.startswith("No one has declared this fingerprint")
+    assert "computed in your browser" not in verdict
 
 
 def test_the_artists_form_takes_the_line_sha256sum_prints(served, browser, staff_token):

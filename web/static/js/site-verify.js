@@ -101,7 +101,8 @@ function checklist(result, open = false) {
   return details;
 }
 
-function verdict(result) {
+/** `pasted`: the fingerprint was pasted, not computed from a file here. */
+function verdict(result, pasted = false) {
   if (!result.verified) {
     const { label, detail } = result.failed;
     return el("section", { class: "verdict bad" },
@@ -133,18 +134,18 @@ function verdict(result) {
     ...corrected,
     el("p", {}, `“${p.title}” was declared by `, who, ` on ${when(p.declaredAt)}.`),
     el("p", {}, "Its SHA-256 fingerprint: ", el("code", {}, p.contentSha256),
-      p.fileMatched ? " — the same as your file's." : "."),
+      p.fileMatched ? (pasted ? " — the one you pasted." : " — the same as your file's.") : "."),
     el("p", {}, `The declaration is record ${p.leafIndex} of the log ${p.origin}, `
       + `signed at ${p.treeSize} records (root ${p.rootHash.slice(0, 16)}…).`),
     el("p", {}, "Key trusted: ", key.detail, "."),
     checklist(result));
 }
 
-function undeclared(hash) {
+function undeclared(hash, pasted) {
   return el("section", { class: "verdict none" },
-    el("h2", {}, "No one has declared this file"),
+    el("h2", {}, pasted ? "No one has declared this fingerprint" : "No one has declared this file"),
     el("p", {}, "No work in this registry has the fingerprint ", el("code", {}, hash), "."),
-    el("p", {}, "Nothing was uploaded: the fingerprint was computed in your browser. "
+    el("p", {}, (pasted ? "" : "Nothing was uploaded: the fingerprint was computed in your browser. ")
       + "A copy that differs by a single byte has another fingerprint."));
 }
 
@@ -166,15 +167,15 @@ async function check(certificate, form, fileSha256) {
 }
 
 /** Look a fingerprint up, then verify the certificate of the work that has it. */
-async function verifyHash(form, hash) {
+async function verifyHash(form, hash, pasted = false) {
   status("Looking the fingerprint up in the registry…");
   const response = await fetch(`/v1/works?sha256=${hash}`);
   if (!response.ok) throw new Error(`the registry did not answer (HTTP ${response.status})`);
   const { items } = await response.json();
   // A hash retracted and declared again has several works: the standing one first.
   const work = items.find((w) => w.status !== "retracted") ?? items[0];
-  if (!work) return show(undeclared(hash));
-  show(verdict(await check(await certificateOf(work.id), form, hash)));
+  if (!work) return show(undeclared(hash, pasted));
+  show(verdict(await check(await certificateOf(work.id), form, hash), pasted));
 }
 
 function guarded(task) {
@@ -225,10 +226,10 @@ function verifyPage(form) {
     }
     form.elements.sha256.value = hash;
     history.replaceState(null, "", `?sha256=${hash}`);
-    await verifyHash(form, hash);
+    await verifyHash(form, hash, true);
   }));
   const given = pasted(new URLSearchParams(location.search).get("sha256") ?? "");
-  if (given) guarded(verifyHash)(form, given);
+  if (given) guarded(verifyHash)(form, given, true);
 }
 
 function workPage(form) {
