@@ -4,6 +4,8 @@ real `labledger serve --demo` and Debian's Chromium:
 - after a refused form (shown at the form's address, which only takes a
   POST), *Refresh to the latest* shows the page again, not a 405 in JSON;
 - a form sent after the session ended signs in again back to its page;
+- a refused token is tied to its field (aria-describedby), so a screen
+  reader on the field hears why;
 - a mistyped address, or a form's address opened in the address bar,
   answers a browser with a page (a 404 or 405 in the site's words), while
   the API and any client that does not ask for HTML still get problem+json;
@@ -112,6 +114,22 @@ def test_a_form_sent_after_the_session_ended_returns_to_its_page(served, context
 
     assert page.url == form_page
     assert page.get_by_role("link", name="Declined (3)").get_attribute("aria-current") == "page"
+
+
+def test_a_refused_token_is_described_on_its_field(served, context):
+    page = context.new_page()
+    page.goto(f"{served.base}/console/sign-in")
+    page.get_by_label("Your token").fill("llt_not-a-token")
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_selector(".problem")
+
+    described = page.eval_on_selector(
+        "#token",
+        """field => field.getAttribute("aria-describedby").split(" ")
+            .map(id => document.getElementById(id).textContent).join(" ")""",
+    )
+    assert "unknown or was revoked" in described
+    assert page.get_attribute("#token", "aria-invalid") == "true"
 
 
 def test_a_wrong_address_answers_a_browser_with_a_page(served, context, staff_token):
