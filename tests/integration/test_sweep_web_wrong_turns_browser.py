@@ -84,6 +84,8 @@ def test_refresh_after_a_refused_form_shows_its_page_again(served, context, staf
     first.get_by_role("button", name="Record the withdrawal").click()  # no reason given
     page.wait_for_selector(".problem")
     assert page.url.endswith("/withdraw")  # the refusal is shown at the form's address
+    # on the list it was sent from, still filtered
+    assert page.get_by_role("link", name="Admitted (21)").get_attribute("aria-current") == "page"
 
     page.get_by_role("link", name="Refresh to the latest").click()
     page.wait_for_load_state()

@@ -65,7 +65,8 @@ def seats(body: dict[str, Any]) -> dict[str, Any]:
 def applications_page(slug: str, refusal: Refusal | None = None) -> str:
     position = ui.caught_up("roster")
     body = roster_or_404(slug)
-    chosen = request.args.get("status", "")
+    # After a refused form, the list it was sent from (its hidden `status`), not all of them.
+    chosen = request.args.get("status", "") or request.form.get("status", "")
     status = FILTERS.get(chosen)
     rows = [e for e in body["applications"] if status is None or e["status"] == status]
     start = ui.cursor("from") or 0
