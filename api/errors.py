@@ -13,7 +13,7 @@ from typing import Any
 
 import psycopg
 from eventsourcing import persistence
-from flask import Flask, Response, json
+from flask import Flask, Response, current_app, json
 from werkzeug.exceptions import HTTPException
 
 from ledger import errors
@@ -126,6 +126,29 @@ def http_title(status: int) -> str:
     return RFC9110_TITLES.get(status) or HTTP_STATUS_CODES.get(status, "Error")
 
 
+def http_problem(error: HTTPException) -> Response:
+    """The problem+json answer to an HTTP error (a 404, a 405 with its `Allow`,
+    a validation error with its `errors`)."""
+    status = error.code or 500
+    extra: dict[str, Any] = {}
+    detail = error.description or http_title(status)
+    # flask-smorest / webargs validation errors carry per-field messages.
+    messages = (getattr(error, "data", None) or {}).get("messages")
+    if messages == {"json": ["Invalid JSON body."]}:
+        return problem(400, "Bad Request", "the request body is not valid JSON")
+    if messages:
+        extra["errors"] = _flatten_messages(messages)
+        detail = VALIDATION_DETAIL
+        status = 422 if status in (400, 422) else status
+    if status == 413:
+        detail = too_large(current_app)
+    headers = {}
+    allowed = getattr(error, "valid_methods", None)  # set on 405 (MethodNotAllowed)
+    if status == 405 and allowed:
+        headers["Allow"] = ", ".join(sorted(allowed))
+    return problem(status, http_title(status), detail, headers=headers, **extra)
+
+
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(errors.LedgerError)
     def ledger_error(error: errors.LedgerError) -> Response:
@@ -154,26 +177,7 @@ def register_error_handlers(app: Flask) -> None:
             **error.extra,
         )
 
-    @app.errorhandler(HTTPException)
-    def http_error(error: HTTPException) -> Response:
-        status = error.code or 500
-        extra: dict[str, Any] = {}
-        detail = error.description or http_title(status)
-        # flask-smorest / webargs validation errors carry per-field messages.
-        messages = (getattr(error, "data", None) or {}).get("messages")
-        if messages == {"json": ["Invalid JSON body."]}:
-            return problem(400, "Bad Request", "the request body is not valid JSON")
-        if messages:
-            extra["errors"] = _flatten_messages(messages)
-            detail = VALIDATION_DETAIL
-            status = 422 if status in (400, 422) else status
-        if status == 413:
-            detail = too_large(app)
-        headers = {}
-        allowed = getattr(error, "valid_methods", None)  # set on 405 (MethodNotAllowed)
-        if status == 405 and allowed:
-            headers["Allow"] = ", ".join(sorted(allowed))
-        return problem(status, http_title(status), detail, headers=headers, **extra)
+    app.register_error_handler(HTTPException, http_problem)
 
     def store_unavailable(error: Exception) -> Response:
         log.warning("the store failed: %s: %s", type(error).__name__, error)

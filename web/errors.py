@@ -11,9 +11,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, current_app, g, render_template, request
+from flask import Blueprint, g, render_template, request
 from werkzeug.exceptions import HTTPException
 
+from api.errors import http_problem
 from web.console import session
 
 API_PREFIX = "/v1/"
@@ -36,17 +37,12 @@ def wants_page() -> bool:
     return best == "text/html"
 
 
-def _as_api_answers(error: HTTPException) -> Any:
-    """The app's own answer to an HTTP error (api.errors): problem+json."""
-    return current_app.error_handler_spec[None][None][HTTPException](error)
-
-
 def install(blp: Blueprint) -> None:
     @blp.app_errorhandler(404)
     @blp.app_errorhandler(405)
     def _wrong_address(error: HTTPException) -> Any:
         if not wants_page():
-            return _as_api_answers(error)
+            return http_problem(error)  # the API's own answer
         status = error.code or 404
         title, detail = WORDS[status]
         if request.path == "/console" or request.path.startswith("/console/"):
