@@ -5,7 +5,8 @@ operator's key signs a checkpoint of the root the log reports, and Go
 (tests/interop_go, `-checkpoint`) fetches every partial tile and entry
 bundle that size needs (`.p/W` at levels 0, 1 and 2), checks each entry
 against its tile and the tiles against the root, and proves the later trees
-extend the earlier ones. The store is seeded in bulk (bench/seed.py)."""
+extend the earlier ones. The tree is grown straight into the tree store
+(tests/tiles_support.grow): what is read is the tree, not how it was built."""
 
 from __future__ import annotations
 
@@ -16,11 +17,11 @@ from collections.abc import Iterator
 import pytest
 import requests
 
-from bench import seed
-from tests.helpers import open_system, wait_for
+from tests.helpers import open_system
 from tests.integration.conftest import Server, start_server, stop_server
 from tests.integration.interop_support import settings_for
 from tests.integration.test_go_client import go_client  # noqa: F401 (the fixture)
+from tests.tiles_support import Tree, grow
 from transparency import note
 
 SIZES = [0, 1, 255, 256, 257, 65_535, 65_536, 65_537]
@@ -33,23 +34,24 @@ def big(tmp_path_factory) -> Iterator[tuple[Server, note.Signer, int]]:
     settings = settings_for(tmp_path)
     system = open_system(settings)
     try:
-        seed.generations(system, HEAD, batch=5000, artists=2)
-        head = system.log.head()
+        grow(system, Tree(), HEAD)  # the tree alone: the server below builds none
     finally:
         system.close()
     signer = note.load_or_create_signer(settings.signing_key_file, settings.log_name)
     port = int(settings.log_name.split(":")[1].split("/")[0])
-    env = {"LEDGER_LOG_NAME": settings.log_name, "LEDGER_CHECKPOINT_INTERVAL": "0.5"}
+    env = {"LEDGER_LOG_NAME": settings.log_name}
     server = start_server(
-        settings.database_url, tmp_path, "--workers", "1", "--no-dispatcher", env=env, port=port
+        settings.database_url,
+        tmp_path,
+        "--workers",
+        "1",
+        "--no-followers",
+        "--no-dispatcher",
+        env=env,
+        port=port,
     )
     try:
-        wait_for(
-            "the tree builder to reach the head",
-            lambda: int(requests.get(f"{server.base}/log/checkpoint").text.split("\n")[1]) == head,
-            timeout=240,
-        )
-        yield server, signer, head
+        yield server, signer, HEAD
     finally:
         stop_server(server.process)
 
