@@ -30,8 +30,10 @@ FORBIDDEN = {
     "witness": {"api", "web", "ledger", "projections", "webhooks"},
     "web": {"witness", "webhooks", "click"},
 }
-# What the site may take from the API's package: the process's System.
-WEB_FROM_API = {"api.services"}
+# What the site may take from the API's package: the process's System, and
+# the API's problem+json for a wrong address asked by a client that is not a
+# browser (web/errors.py), so it is answered as the API answers it.
+WEB_FROM_API = {"api.services", "api.errors"}
 # The console also takes the API's schemas, error statuses, read helpers, CSV exports and
 # who-sees-what rules, so a form and a request meet the same rules (and the
 # in-memory System its example webhook payloads are made in).
