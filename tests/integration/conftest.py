@@ -11,9 +11,12 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 import requests
+
+from tests.integration.browser_support import chromium
 
 BIN = Path(sys.executable).parent
 
@@ -123,3 +126,10 @@ def server(store_url: str, tmp_path: Path) -> Iterator[Server]:
     running = start_server(store_url, tmp_path, "--workers", "4")
     yield running
     stop_server(running.process)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """Debian's Chromium for the whole of a browser test module."""
+    with chromium() as launched:
+        yield launched

@@ -29,7 +29,7 @@ from typing import Any
 import pytest
 
 from tests.helpers import DAYS
-from tests.integration.browser_support import PHONE, chromium
+from tests.integration.browser_support import PHONE
 from tests.integration.conftest import Server, start_server, stop_server
 
 ROOT = Path(__file__).parents[2]
@@ -71,12 +71,6 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         yield server
     finally:
         stop_server(server.process)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with chromium() as launched:
-        yield launched
 
 
 class Role:

@@ -14,15 +14,9 @@ import pytest
 
 from tests.console_support import sign_in
 from tests.helpers import seed
-from tests.integration.browser_support import chromium, through_test_client
+from tests.integration.browser_support import through_test_client
 
 PHONE = {"width": 375, "height": 740}
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with chromium() as launched:
-        yield launched
 
 
 @pytest.fixture

@@ -7,23 +7,12 @@ The page comes from the app through Flask's test client
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Any
-
-import pytest
-
-from tests.integration.browser_support import chromium, through_test_client
+from tests.integration.browser_support import through_test_client
 
 UNLABELLED = """() => Array.from(document.querySelectorAll('input, select, textarea'))
   .filter(i => i.type !== 'hidden' && !(i.labels && i.labels.length)
     && !i.getAttribute('aria-label') && !i.getAttribute('aria-labelledby'))
   .map(i => i.id || i.className)"""
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with chromium() as launched:
-        yield launched
 
 
 def test_the_docs_run_under_their_policy_without_a_violation(client, browser):

@@ -24,7 +24,7 @@ import requests
 
 from api.demo import TITLES
 from api.demo_files import file_name
-from tests.integration.browser_support import PHONE, chromium
+from tests.integration.browser_support import PHONE
 from tests.integration.conftest import Server, start_server, stop_server
 from transparency.note import Signer
 
@@ -52,12 +52,6 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Server, Pat
         yield server, works_dir
     finally:
         stop_server(server.process)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with chromium() as launched:
-        yield launched
 
 
 @pytest.fixture

@@ -9,23 +9,16 @@ context for WebCrypto: no server, no port."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
 from api.demo import TITLES, load_demo
-from tests.integration.browser_support import chromium, through_test_client
+from tests.integration.browser_support import through_test_client
 from transparency.follower import TreeBuilder
 
 BASE = "http://localhost"
 CHECKING = "Your browser checks each checkpoint's signature"
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with chromium() as launched:
-        yield launched
 
 
 @pytest.fixture

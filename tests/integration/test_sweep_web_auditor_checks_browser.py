@@ -11,7 +11,6 @@ from typing import Any
 
 import pytest
 
-from tests.integration.browser_support import chromium
 from tests.integration.conftest import Server, start_server, stop_server
 
 CHECKING = "Your browser checks each signature"
@@ -26,12 +25,6 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         yield server
     finally:
         stop_server(server.process)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with chromium() as launched:
-        yield launched
 
 
 def _checkpoints_page(browser: Any, served: Server, token: str, *, scripts: bool) -> Any:

@@ -15,7 +15,6 @@ from typing import Any
 import pytest
 import requests
 
-from tests.integration.browser_support import chromium
 from tests.integration.conftest import Server, start_server, stop_server
 
 SLUG = "busan-2027"
@@ -33,12 +32,6 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         yield server
     finally:
         stop_server(server.process)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with chromium() as launched:
-        yield launched
 
 
 def _post(served: Server, headers: dict[str, str], path: str, body: dict[str, Any]) -> Any:

@@ -25,7 +25,6 @@ import pytest
 import requests
 
 from api.demo import TITLES
-from tests.integration.browser_support import chromium
 from tests.integration.conftest import Server, start_server, stop_server
 
 HTML = {"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
@@ -39,12 +38,6 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         yield server
     finally:
         stop_server(server.process)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with chromium() as launched:
-        yield launched
 
 
 @pytest.fixture(scope="module")
