@@ -61,6 +61,15 @@ class LedgerFlask(Flask):
             return func
         return super().ensure_sync(func)
 
+    def make_default_options_response(self) -> Response:
+        """`OPTIONS`: the methods allowed (`Allow`) as a 204. No content, so no
+        type: werkzeug's default `text/html` also brought the pages' CSP to an
+        API address."""
+        response = super().make_default_options_response()
+        response.status_code = 204
+        del response.headers["Content-Type"]
+        return response
+
 
 _ASYNC = inspect.CO_COROUTINE | inspect.CO_ASYNC_GENERATOR
 

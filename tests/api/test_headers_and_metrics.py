@@ -47,6 +47,23 @@ def test_every_kind_of_response_carries_the_security_headers(client, tokens, see
         assert_secured(response)
 
 
+@pytest.mark.parametrize(
+    ("path", "allowed"),
+    [
+        ("/v1/works", {"GET", "HEAD", "POST", "OPTIONS"}),
+        ("/log/checkpoint", {"GET", "HEAD", "OPTIONS"}),
+    ],
+)
+def test_options_answers_what_is_allowed_with_no_content_and_the_apis_headers(
+    client, path, allowed
+):
+    response = client.options(path)
+    assert response.status_code == 204 and response.data == b""
+    assert set(response.headers["Allow"].split(", ")) == allowed
+    assert "Content-Type" not in response.headers
+    assert_secured(response)  # the API's policy, not the pages'
+
+
 def test_the_docs_page_runs_scripts_from_this_origin_only(client):
     page = client.get("/docs")
     assert page.status_code == 200 and page.mimetype == "text/html"
