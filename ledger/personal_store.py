@@ -4,6 +4,7 @@ side writes): at read or send time, never copied into a view row or a message.""
 from __future__ import annotations
 
 import json
+import unicodedata
 from collections.abc import Iterable, Mapping
 from typing import Any
 from uuid import UUID
@@ -45,10 +46,12 @@ class PersonalData:
     def named(self, name: str) -> list[str]:
         """The people whose public display name is `name`, caseless and in
         any canonically equivalent spelling (`name_key`). A row keyed before
-        that (its name casefolded only) is still found as it was spelt."""
+        that holds its name casefolded only, composed (NFC) as `name_key` is
+        or decomposed (NFD): both spellings are looked up too."""
+        decomposed = unicodedata.normalize("NFD", name).casefold()
         rows = self.db.fetchall(
-            "SELECT person FROM {t}ledger_personal WHERE name_key IN (?, ?) AND public = 1",
-            (name_key(name), name.casefold()),
+            "SELECT person FROM {t}ledger_personal WHERE name_key IN (?, ?, ?) AND public = 1",
+            (name_key(name), name.casefold(), decomposed),
         )
         return [row["person"] for row in rows]
 

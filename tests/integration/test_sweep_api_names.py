@@ -8,6 +8,7 @@ from __future__ import annotations
 import unicodedata
 from urllib.parse import quote
 
+import pytest
 import requests
 
 from tests.helpers import PROGRAM, VIDEO_TOOL, post, seed, sha
@@ -50,13 +51,18 @@ def test_a_search_by_display_name_finds_every_canonically_equivalent_spelling(se
         assert [w["id"] for w in found] == [work["id"]], spelling
 
 
-def test_a_name_keyed_before_the_normalisation_is_still_found_as_spelt(store_client, monkeypatch):
-    """Rows written before `name_key` hold the name casefolded only."""
+@pytest.mark.parametrize("stored", ["NFD", "NFC"])
+def test_a_name_keyed_before_the_normalisation_is_found_in_either_spelling(
+    store_client, monkeypatch, stored
+):
+    """Rows written before `name_key` hold the name casefolded only, as it came."""
     client, tokens, system = store_client
     seeded = seed(client, tokens)
-    decomposed = unicodedata.normalize("NFD", "김서연")
     monkeypatch.setattr("ledger.personal.name_key", str.casefold)  # the old key
     path = f"/v1/participants/{seeded.participant}/display-name"
-    post(client, path, seeded.artist_headers, {"display_name": decomposed}, 200)
+    name = unicodedata.normalize(stored, "김서연 Café")
+    post(client, path, seeded.artist_headers, {"display_name": name}, 200)
     monkeypatch.undo()
-    assert system.people.named(decomposed) == [seeded.participant]
+    for form in ("NFD", "NFC"):
+        typed = unicodedata.normalize(form, "김서연 café")
+        assert system.people.named(typed) == [seeded.participant], (stored, form)
