@@ -72,3 +72,11 @@ def through_test_client(context: Any, client: Any, base: str = "http://ledger.te
 
     context.route(f"{base}/**", answer)
     return base
+
+
+def sign_in_console(page: Any, base: str, token: str) -> None:
+    """Sign `page` in to the console at `base` with `token`, as a person does."""
+    page.goto(f"{base}/console/")
+    page.get_by_label("Your token").fill(token)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_selector("form.signout")

@@ -29,7 +29,7 @@ from typing import Any
 import pytest
 
 from tests.helpers import DAYS
-from tests.integration.browser_support import PHONE
+from tests.integration.browser_support import PHONE, sign_in_console
 from tests.integration.conftest import Server, start_server, stop_server
 
 ROOT = Path(__file__).parents[2]
@@ -85,10 +85,7 @@ class Role:
         self.page.on("pageerror", lambda error: self.errors.append(str(error)))
 
     def sign_in(self, token: str) -> None:
-        self.page.goto(f"{self.base}/console/")
-        self.page.get_by_label("Your token").fill(token)
-        self.page.get_by_role("button", name="Sign in").click()
-        self.page.wait_for_selector("form.signout")
+        sign_in_console(self.page, self.base, token)
 
     def press(self, name: str, within: Any = None) -> None:
         (within or self.page).get_by_role("button", name=name).click()

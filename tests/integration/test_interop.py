@@ -16,7 +16,7 @@ import pytest
 import requests
 
 from ledger.settings import Settings, WitnessSetting
-from tests.helpers import open_system
+from tests.helpers import open_system, wait_for
 from tests.integration.conftest import Server, labledger, stop_server
 from tests.integration.interop_support import (
     WITNESS_NAME,
@@ -29,7 +29,6 @@ from tests.integration.interop_support import (
     settings_for,
     start_witness,
     stop_witness,
-    wait_for,
 )
 from transparency import cosignature, note
 from transparency.cosigning import Cosigning

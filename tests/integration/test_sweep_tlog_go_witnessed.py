@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 import requests
 
+from tests.helpers import wait_for
 from tests.integration.conftest import Server, stop_server
 from tests.integration.interop_support import (
     WITNESS_NAME,
@@ -23,7 +24,6 @@ from tests.integration.interop_support import (
     settings_for,
     start_witness,
     stop_witness,
-    wait_for,
 )
 from tests.integration.test_go_client import go_client  # noqa: F401 (the fixture)
 from transparency import cosignature, note

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from tests.integration.browser_support import sign_in_console
 from tests.integration.conftest import Server, start_server, stop_server
 
 CHECKING = "Your browser checks each signature"
@@ -30,10 +31,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
 def _checkpoints_page(browser: Any, served: Server, token: str, *, scripts: bool) -> Any:
     context = browser.new_context(java_script_enabled=scripts)
     page = context.new_page()
-    page.goto(f"{served.base}/console/")
-    page.get_by_label("Your token").fill(token)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_selector("form.signout")
+    sign_in_console(page, served.base, token)
     page.goto(f"{served.base}/console/audit/checkpoints")
     return context, page
 

@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 import requests
 
+from tests.integration.browser_support import sign_in_console
 from tests.integration.conftest import Server, start_server, stop_server
 
 SLUG = "busan-2027"
@@ -62,10 +63,7 @@ def program(served: Server) -> dict[str, Any]:
 def _signed_in(browser: Any, served: Server, token: str, viewport: dict[str, int]) -> Any:
     context = browser.new_context(viewport=viewport)
     page = context.new_page()
-    page.goto(f"{served.base}/console/")
-    page.get_by_label("Your token").fill(token)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_selector("form.signout")
+    sign_in_console(page, served.base, token)
     return context, page
 
 

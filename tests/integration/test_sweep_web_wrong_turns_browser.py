@@ -25,6 +25,7 @@ import pytest
 import requests
 
 from api.demo import TITLES
+from tests.integration.browser_support import sign_in_console
 from tests.integration.conftest import Server, start_server, stop_server
 
 HTML = {"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
@@ -52,13 +53,6 @@ def context(browser: Any) -> Iterator[Any]:
     opened.close()
 
 
-def _sign_in(page: Any, base: str, token: str) -> None:
-    page.goto(f"{base}/console/")
-    page.get_by_label("Your token").fill(token)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_selector("form.signout")
-
-
 def _admitted(served: Server, staff_token: str) -> dict[str, Any]:
     roster = requests.get(
         f"{served.base}/v1/programs/seoul-2026/roster",
@@ -70,7 +64,7 @@ def _admitted(served: Server, staff_token: str) -> dict[str, Any]:
 
 def test_refresh_after_a_refused_form_shows_its_page_again(served, context, staff_token):
     page = context.new_page()
-    _sign_in(page, served.base, staff_token)
+    sign_in_console(page, served.base, staff_token)
     page.goto(f"{served.base}/console/staff/programs/seoul-2026/applications?status=admitted")
     first = page.locator("details:has-text('Record a withdrawal')").first
     first.locator("summary").click()
@@ -92,7 +86,7 @@ def test_refresh_after_a_refused_form_shows_its_page_again(served, context, staf
 
 def test_a_form_sent_after_the_session_ended_returns_to_its_page(served, context, staff_token):
     page = context.new_page()
-    _sign_in(page, served.base, staff_token)
+    sign_in_console(page, served.base, staff_token)
     form_page = f"{served.base}/console/staff/programs/seoul-2026/applications?status=declined"
     page.goto(form_page)
     elsewhere = context.new_page()  # the same browser signs out in another tab
@@ -135,7 +129,7 @@ def test_a_wrong_address_answers_a_browser_with_a_page(served, context, staff_to
         assert page.title() == "Not found · Lab Ledger"
         assert page.get_by_role("link", name="Verify a work").count() >= 1  # the site's nav
 
-    _sign_in(page, served.base, staff_token)
+    sign_in_console(page, served.base, staff_token)
     participant = _admitted(served, staff_token)["id"]
     form_address = f"/console/staff/participants/{participant}/invite"  # takes a POST only
     answer = page.goto(served.base + form_address)
@@ -200,7 +194,7 @@ def test_the_artists_form_takes_the_line_sha256sum_prints(served, browser, staff
     token = served.token("artist", participant)["Authorization"].split()[-1]
     context = browser.new_context(java_script_enabled=False)  # paste, as its hint says
     page = context.new_page()
-    _sign_in(page, served.base, token)
+    sign_in_console(page, served.base, token)
     output = hashlib.sha256(f"an output of {participant}".encode()).hexdigest()
 
     page.get_by_label("Tool", exact=True).select_option("image")
