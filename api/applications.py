@@ -5,11 +5,13 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
+from flask import url_for
 from marshmallow import Schema, validate
 
 from api import responses as r
 from api.auth import require
 from api.idempotency import execute, idempotent
+from api.locations import FROM_A_VIEW, Location, read_at
 from api.openapi import Blueprint
 from api.schemas import MEDIA_TYPE, Email, Text, Url, instant, sha256_in, text, tool_key
 from ledger import commands as c
@@ -55,7 +57,13 @@ class GenerationIn(Schema):
 @blp.post("/programs/<slug>/applications")
 @require(Role.STAFF)
 @blp.arguments(ApplicationIn)
-@blp.response(201, r.ApplicationState)
+@blp.response(
+    201,
+    r.ApplicationState,
+    location=read_at(
+        "participants.get_application", "the application" + FROM_A_VIEW, application_id="id"
+    ),
+)
 @idempotent(201)
 def submit_application(data: dict[str, Any], slug: str) -> dict[str, Any]:
     """Record an application"""
@@ -124,7 +132,15 @@ def erase(data: dict[str, Any], participant_id: UUID) -> dict[str, Any]:
 @blp.post("/participants/<uuid:participant_id>/grants")
 @require(Role.STAFF)
 @blp.arguments(GrantIn)
-@blp.response(201, r.Granted)
+@blp.response(
+    201,
+    r.Granted,
+    location=read_at(
+        "participants.get_participant",
+        "the participant, whose `grants` list it (a grant has no address of its own)" + FROM_A_VIEW,
+        participant_id="participant_id",
+    ),
+)
 @idempotent(201)
 def grant(data: dict[str, Any], participant_id: UUID) -> dict[str, Any]:
     """Grant a participant access to a registered tool (409 while they hold it: revoke first)"""
@@ -145,10 +161,28 @@ def revoke(data: dict[str, Any], participant_id: UUID, tool: str) -> dict[str, A
     return execute(c.RevokeTool(participant_id, tool, data["reason"]), lambda _: body)
 
 
+def _generation_page(body: dict[str, Any], path: dict[str, Any]) -> str:
+    # A generation is one event, at the answer's `position`, and the page's
+    # cursor is a log position: the page after the one before starts with it.
+    return url_for(
+        "participants.get_generations",
+        participant_id=path["participant_id"],
+        after=body["position"] - 1,
+        limit=1,
+    )
+
+
+GENERATION = Location(
+    "a page of the participant's generations that holds this one alone "
+    "(`?after=<position - 1>&limit=1`: a generation has no address of its own)" + FROM_A_VIEW,
+    _generation_page,
+)
+
+
 @blp.post("/participants/<uuid:participant_id>/generations")
 @require(Role.ARTIST, Role.STAFF)
 @blp.arguments(GenerationIn)
-@blp.response(201, r.Created)
+@blp.response(201, r.Created, location=GENERATION)
 @idempotent(201)
 def record_generation(data: dict[str, Any], participant_id: UUID) -> dict[str, Any]:
     """Record a generation (the artist themselves, or staff)"""

@@ -12,6 +12,7 @@ from api.auth import require
 from api.conditional import etagged
 from api.errors import ProblemError
 from api.idempotency import execute, idempotent
+from api.locations import FROM_A_VIEW, read_at
 from api.openapi import Blueprint
 from api.reads import fresh, tag_views
 from api.schemas import cursor_field, day, limit_field, min_position_field, slug, text
@@ -82,7 +83,13 @@ def get_exhibition(query: dict[str, Any], exhibition_id: UUID) -> dict[str, Any]
 @blp.post("")
 @require(Role.STAFF)
 @blp.arguments(ExhibitionIn)
-@blp.response(201, r.Created)
+@blp.response(
+    201,
+    r.Created,
+    location=read_at(
+        "exhibitions.get_exhibition", "the exhibition" + FROM_A_VIEW, exhibition_id="id"
+    ),
+)
 @idempotent(201)
 def schedule(data: dict[str, Any]) -> dict[str, Any]:
     """Schedule an exhibition"""
@@ -92,7 +99,15 @@ def schedule(data: dict[str, Any]) -> dict[str, Any]:
 @blp.post("/<uuid:exhibition_id>/works")
 @require(Role.STAFF)
 @blp.arguments(HangIn)
-@blp.response(201, r.Hung)
+@blp.response(
+    201,
+    r.Hung,
+    location=read_at(
+        "exhibitions.get_exhibition",
+        "the exhibition, whose `works` list it" + FROM_A_VIEW,
+        exhibition_id="exhibition_id",
+    ),
+)
 @idempotent(201)
 def hang(data: dict[str, Any], exhibition_id: UUID) -> dict[str, Any]:
     """Hang a work (409 if its ownership is not declared); credits the declared owner"""

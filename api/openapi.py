@@ -30,6 +30,7 @@ from flask_smorest.utils import deepupdate, prepare_response
 from marshmallow import INCLUDE, Schema, ValidationError, fields
 from werkzeug.routing import PathConverter, UnicodeConverter
 
+from api.locations import Location
 from api.query_parser import QueryParser
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -152,20 +153,24 @@ class Blueprint(flask_smorest.Blueprint):
         schema: Any = None,
         *,
         content_type: str | None = None,
+        location: Location | None = None,
         **kwargs: Any,
     ) -> Callable[[F], F]:
         """Document `schema` for `status_code`; the body is sent as the view
         built it, never re-serialised, so no field is dropped or reshaped on
-        the way out (its agreement with the schema is tested instead)."""
+        the way out (its agreement with the schema is tested instead). A
+        `location` is sent and documented as the `Location` header."""
         documented = (
             schema
             if schema is None or isinstance(schema, dict)
             else resolve_schema_instance(schema)
         )
+        if location is not None:
+            kwargs["headers"] = {"Location": location.header()} | kwargs.get("headers", {})
         plain = super().response(status_code, content_type=content_type, **kwargs)
 
         def decorator(view: F) -> F:
-            wrapper = plain(view)
+            wrapper = plain(view if location is None else location.sent_by(view))
             if documented is not None:
                 doc = wrapper._apidoc["response"]["responses"][status_code][-1]  # type: ignore[attr-defined]
                 doc["schema"] = (

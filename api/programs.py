@@ -11,6 +11,7 @@ from api.auth import require
 from api.conditional import etagged
 from api.errors import ProblemError
 from api.idempotency import execute, idempotent
+from api.locations import FROM_A_VIEW, read_at
 from api.openapi import Blueprint
 from api.reads import fresh, tag_views
 from api.schemas import (
@@ -72,7 +73,11 @@ class DisclosureIn(Schema):
 @blp.post("")
 @require(Role.STAFF)
 @blp.arguments(ProgramIn)
-@blp.response(201, r.ProgramOpened)
+@blp.response(
+    201,
+    r.ProgramOpened,
+    location=read_at("programs.get_program", "the program" + FROM_A_VIEW, slug="slug"),
+)
 @idempotent(201)
 def open_program(data: dict[str, Any]) -> dict[str, Any]:
     """Open a program"""
@@ -122,7 +127,15 @@ def get_program(query: dict[str, Any], slug: str) -> dict[str, Any]:
 @blp.post("/<slug>/tools")
 @require(Role.STAFF)
 @blp.arguments(ToolIn)
-@blp.response(201, r.ToolRegistered)
+@blp.response(
+    201,
+    r.ToolRegistered,
+    location=read_at(
+        "programs.get_program",
+        "the program, whose `tools` list it (a tool has no address of its own)" + FROM_A_VIEW,
+        slug="program",
+    ),
+)
 @idempotent(201)
 def register_tool(data: dict[str, Any], slug: str) -> dict[str, Any]:
     """Register a tool with its disclosure (capabilities and limitations)"""

@@ -18,6 +18,7 @@ from api.auth import require
 from api.errors import ProblemError
 from api.freshness import refuse_beyond_head
 from api.idempotency import idempotent
+from api.locations import read_at
 from api.openapi import Blueprint, problems
 from api.schemas import MAX_POSITION, Text, integer, limit_field, text
 from api.services import system
@@ -158,7 +159,11 @@ def check_url(url: str) -> str:
 @blp.post("/endpoints")
 @require(Role.PARTNER)
 @blp.arguments(EndpointIn)
-@blp.response(201, wr.EndpointWithSecret)
+@blp.response(
+    201,
+    wr.EndpointWithSecret,
+    location=read_at("webhooks.get_endpoint", "the endpoint", endpoint_id="id"),
+)
 @idempotent(201, lookup=_registration)
 def create_endpoint(data: dict[str, Any]) -> dict[str, Any]:
     """Register an endpoint; the response shows its signing secret, once"""

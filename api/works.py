@@ -11,6 +11,7 @@ from api import responses as r
 from api.applications import ReasonIn
 from api.auth import require
 from api.idempotency import execute, idempotent
+from api.locations import FROM_A_VIEW, read_at
 from api.openapi import Blueprint
 from api.schemas import sha256_in, text
 from ledger import commands as c
@@ -35,7 +36,11 @@ class WorkIn(Schema):
     "tool providers never own works",
 )
 @blp.arguments(WorkIn)
-@blp.response(201, r.Declared)
+@blp.response(
+    201,
+    r.Declared,
+    location=read_at("reads.get_work", "the work's registry entry" + FROM_A_VIEW, work_id="id"),
+)
 @idempotent(201)
 def declare_ownership(data: dict[str, Any]) -> dict[str, Any]:
     """Declare ownership of a work (the artist who recorded its generations)"""
