@@ -58,6 +58,12 @@ class Attempt(Body):
 class AttemptPage(Body):
     items = many(Attempt)
     next = cursor()
+    position = integer(
+        metadata={
+            "description": "every event up to this log position that this endpoint takes "
+            "has become a message for it; its attempts follow as they are made"
+        }
+    )
 
 
 class Resent(Body):

@@ -6,7 +6,6 @@ malformed id reaches the database)."""
 
 from __future__ import annotations
 
-import re
 from typing import Any
 from uuid import UUID
 
@@ -20,8 +19,9 @@ from api.freshness import refuse_beyond_head
 from api.idempotency import idempotent
 from api.locations import read_at
 from api.openapi import Blueprint, problems
-from api.schemas import MAX_POSITION, Text, integer, limit_field, text
+from api.schemas import MAX_POSITION, Text, integer, text
 from api.services import system
+from api.webhook_reads import DeliveriesQuery, EndpointQuery, ListQuery, answer_at_once, fanned_out
 from ledger.actors import Role
 from ledger.events import PUBLIC_TYPES
 from ledger.idempotency import StoredResponse
@@ -36,9 +36,6 @@ blp = Blueprint(
     description="Partner webhooks (Standard Webhooks)",
 )
 
-# Positions and delivery-log ids reach SQL as 64-bit integers: a larger one
-# would overflow SQLite's driver (a 500) instead of being refused (a 422).
-
 
 class EndpointIn(Schema):
     url = text(2000, required=True)
@@ -49,27 +46,6 @@ class EndpointIn(Schema):
         metadata={"description": "event types to receive; empty or absent: all"},
     )
     description = text(500, min_length=0, multiline=True, load_default="")
-
-
-_ID_OR_EMPTY = "^(|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})$"
-
-
-class _IdCursor(fields.String):
-    """An endpoint id; empty (`after=`) means the first page, as it always has,
-    and the document says so (its `format: uuid` refused the empty value the
-    server takes)."""
-
-    default_error_messages = {"invalid_uuid": "Not a valid UUID."}
-
-    def __init__(self, **kwargs: Any) -> None:
-        metadata = {"pattern": _ID_OR_EMPTY} | kwargs.pop("metadata", {})
-        super().__init__(metadata=metadata, **kwargs)
-
-    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> UUID | None:
-        text = super()._deserialize(value, attr, data, **kwargs)
-        if not re.fullmatch(_ID_OR_EMPTY, text):
-            raise self.make_error("invalid_uuid")
-        return UUID(text) if text else None
 
 
 class EndpointPatch(Schema):
@@ -90,16 +66,6 @@ class EndpointPatch(Schema):
     def _something(self, data: dict[str, Any], **_: Any) -> None:
         if not data:
             raise ValidationError("give at least one of url, event_types, description, enabled")
-
-
-class ListQuery(Schema):
-    limit = limit_field()
-    after = _IdCursor(load_default=None, metadata={"description": "the last id of a page"})
-
-
-class DeliveriesQuery(Schema):
-    limit = limit_field()
-    after = integer(0, MAX_POSITION, load_default=0)
 
 
 class ReplayIn(Schema):
@@ -184,7 +150,8 @@ def create_endpoint(data: dict[str, Any]) -> dict[str, Any]:
 @blp.arguments(ListQuery, location="query")
 @blp.response(200, wr.EndpointPage)
 def list_endpoints(query: dict[str, Any]) -> dict[str, Any]:
-    """Your endpoints"""
+    """Your endpoints (written as they are registered: `min_position` answers at once)"""
+    answer_at_once(query["min_position"])
     after = query["after"]
     items = _store().list(owner_of(g.actor), str(after) if after else None, query["limit"])
     return _page(items, query["limit"], "id")
@@ -192,9 +159,12 @@ def list_endpoints(query: dict[str, Any]) -> dict[str, Any]:
 
 @blp.get("/endpoints/<uuid:endpoint_id>")
 @require(Role.PARTNER)
+@blp.arguments(EndpointQuery, location="query")
 @blp.response(200, wr.Endpoint)
-def get_endpoint(endpoint_id: UUID) -> dict[str, Any]:
-    """One of your endpoints, with its state and position"""
+def get_endpoint(query: dict[str, Any], endpoint_id: UUID) -> dict[str, Any]:
+    """One of your endpoints, with its state and the position its messages have reached
+    (`min_position` answers at once: the deliveries wait for it)"""
+    answer_at_once(query["min_position"])
     return _owned(endpoint_id)
 
 
@@ -253,11 +223,13 @@ def enable_endpoint(endpoint_id: UUID) -> dict[str, Any]:
 @require(Role.PARTNER)
 @blp.arguments(DeliveriesQuery, location="query")
 @blp.response(200, wr.AttemptPage)
+@problems(409)  # a disabled endpoint's messages cannot reach `min_position`
 def deliveries(query: dict[str, Any], endpoint_id: UUID) -> dict[str, Any]:
-    """The delivery log: every attempt with its status code, latency and error"""
-    endpoint = _owned(endpoint_id)
+    """The delivery log: every attempt with its status code, latency and error, and the
+    `position` up to which every event has become a message (`min_position` waits for it)"""
+    endpoint = fanned_out(lambda: _owned(endpoint_id), endpoint_id, query["min_position"])
     items = _store().attempts(endpoint["id"], query["after"], query["limit"])
-    return _page(items, query["limit"], "id")
+    return _page(items, query["limit"], "id") | {"position": endpoint["position"]}
 
 
 @blp.post("/endpoints/<uuid:endpoint_id>/replay")
