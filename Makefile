@@ -18,9 +18,11 @@ run: $(STAMP)
 	mkdir -p var
 	$(BIN)/labledger serve --bind 127.0.0.1:8000 --demo
 
-# The linters run first: CI runs `make test`, so it runs them too.
+# The linters run first: CI runs `make test`, so it runs them too. The suite
+# runs in two processes, a test module in one of them whole (its servers and
+# browser are module-scoped); `pytest` alone runs it in one.
 test: lint
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n 2 --dist loadfile
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
