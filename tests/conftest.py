@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -16,9 +17,8 @@ from ledger.settings import Settings
 from tests.helpers import PG_DSN, Tokens, make_settings, open_system, require_postgres
 
 
-@pytest.fixture
-def pg_url() -> Iterator[str]:
-    """A PostgreSQL URL whose tables live in a fresh schema, dropped afterwards."""
+@contextmanager
+def _pg_schema() -> Iterator[str]:
     require_postgres()
     import psycopg
 
@@ -33,14 +33,37 @@ def pg_url() -> Iterator[str]:
 
 
 @pytest.fixture
+def pg_url() -> Iterator[str]:
+    """A PostgreSQL URL whose tables live in a fresh schema, dropped afterwards."""
+    with _pg_schema() as url:
+        yield url
+
+
+@pytest.fixture
 def sqlite_url(tmp_path: Path) -> str:
     return f"sqlite:///{tmp_path / 'ledger.sqlite3'}"
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+STORES = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+
+
+@pytest.fixture(params=STORES)
 def store_url(request: pytest.FixtureRequest) -> str:
     """Parametrises a test over both stores (the store contract)."""
     return request.getfixturevalue("pg_url" if request.param == "postgres" else "sqlite_url")
+
+
+@pytest.fixture(scope="module", params=STORES)
+def module_store_url(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    """`store_url` shared by the tests of a module: its tests must not assume
+    a fresh store (they open their own programs, measure from the log head)."""
+    if request.param == "postgres":
+        with _pg_schema() as url:
+            yield url
+    else:
+        yield f"sqlite:///{tmp_path_factory.mktemp('store') / 'ledger.sqlite3'}"
 
 
 @pytest.fixture

@@ -127,6 +127,13 @@ PROGRAM = {
     "ends_on": DAYS[1].isoformat(),
     "capacity": 21,
 }
+
+
+def unique_slug(prefix: str = "program") -> str:
+    """A program slug no other test opens (for tests that share a store)."""
+    return f"{prefix}-{uuid.uuid4().hex[:12]}"
+
+
 VIDEO_TOOL = {
     "tool": "video",
     "name": "Motion",

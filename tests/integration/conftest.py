@@ -9,7 +9,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -58,13 +58,22 @@ class Server:
     base: str
     env: dict[str, str]
     process: subprocess.Popen
+    _shared: dict[str, dict[str, str]] = field(default_factory=dict, repr=False)
 
     def token(self, role: str, participant: str | None = None) -> dict[str, str]:
+        """A new token: `labledger tokens create` (a process, about a second)."""
         args = ["tokens", "create", "--role", role]
         if participant:
             args += ["--participant", participant]
         token = labledger(self.env, *args).stdout.strip().splitlines()[-1]
         return {"Authorization": f"Bearer {token}"}
+
+    def shared_token(self, role: str) -> dict[str, str]:
+        """One `role` token for the server's life, made by `token` when first
+        asked: for tests that only need to be let in, not a token of their own."""
+        if role not in self._shared:
+            self._shared[role] = self.token(role)
+        return dict(self._shared[role])
 
 
 def start_server(
@@ -124,6 +133,19 @@ def stop_server(process: subprocess.Popen) -> None:
 def server(store_url: str, tmp_path: Path) -> Iterator[Server]:
     """`labledger serve --workers 4` on SQLite and on PostgreSQL."""
     running = start_server(store_url, tmp_path, "--workers", "4")
+    yield running
+    stop_server(running.process)
+
+
+@pytest.fixture(scope="module")
+def module_server(
+    module_store_url: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Server]:
+    """`server` shared by the tests of a module, one per store (a start costs
+    seconds of CPU): its tests open their own programs (`unique_slug`) and
+    count from the log head they found, never from a fresh store."""
+    tmp_path = tmp_path_factory.mktemp("serve")
+    running = start_server(module_store_url, tmp_path, "--workers", "2")
     yield running
     stop_server(running.process)
 

@@ -1,5 +1,6 @@
 """Through real gunicorn workers and real HTTP: capacity and idempotency hold
-across processes."""
+across processes. The tests share one server per store (`module_server`):
+each opens its own program and counts from what it found."""
 
 from __future__ import annotations
 
@@ -8,8 +9,9 @@ from concurrent.futures import ThreadPoolExecutor
 
 import requests
 
+from tests.helpers import unique_slug
+
 PROGRAM = {
-    "slug": "seoul-2026",
     "name": "Seoul",
     "city": "Seoul",
     "starts_on": "2026-03-02",
@@ -31,18 +33,43 @@ def position(base: str) -> int:
     return requests.get(f"{base}/readyz", timeout=10).json()["checks"]["store"]["position"]
 
 
-def test_48_concurrent_admissions_fill_exactly_21_seats(server):
-    staff = server.token("staff")
-    base = server.base
-    assert (
-        requests.post(f"{base}/v1/programs", json=PROGRAM, headers=staff, timeout=10).status_code
-        == 201
+def open_program(base: str, staff: dict[str, str]) -> str:
+    slug = unique_slug()
+    body = PROGRAM | {"slug": slug}
+    opened = requests.post(f"{base}/v1/programs", json=body, headers=staff, timeout=10)
+    assert opened.status_code == 201, opened.text
+    return slug
+
+
+def metric(base: str, *samples: str) -> list[float]:
+    """The value of each sample (`name{labels}`) on /metrics, summed over the
+    workers; 0 for one not counted yet."""
+    values = dict(
+        line.rsplit(" ", 1)
+        for line in requests.get(f"{base}/metrics", timeout=10).text.splitlines()
+        if line and not line.startswith("#")
     )
+    return [float(values.get(sample, 0)) for sample in samples]
+
+
+ROUTE = "/v1/applications/<uuid:application_id>/admit"
+COUNTED = (
+    f'labledger_http_requests_total{{method="POST",route="{ROUTE}",status="200"}}',
+    f'labledger_http_requests_total{{method="POST",route="{ROUTE}",status="409"}}',
+    'labledger_events_appended_total{type="application.admitted"}',
+)
+
+
+def test_48_concurrent_admissions_fill_exactly_21_seats(module_server):
+    staff = module_server.shared_token("staff")
+    base = module_server.base
+    slug = open_program(base, staff)
+    counted = metric(base, *COUNTED)
 
     def apply(n: int) -> str:
         body = application(n)
         response = requests.post(
-            f"{base}/v1/programs/seoul-2026/applications", json=body, headers=staff, timeout=30
+            f"{base}/v1/programs/{slug}/applications", json=body, headers=staff, timeout=30
         )
         assert response.status_code == 201, response.text
         return response.json()["id"]
@@ -63,40 +90,32 @@ def test_48_concurrent_admissions_fill_exactly_21_seats(server):
     # worker follows the log): read at least up to the last admission.
     last = max(position for status, position in answers if status == 200)
     program = requests.get(
-        f"{base}/v1/programs/seoul-2026",
+        f"{base}/v1/programs/{slug}",
         params={"min_position": last},
         headers=staff,
         timeout=10,
     ).json()
     assert (program["seats_used"], program["seats_left"]) == (21, 0)
 
-    # Metrics are summed over all four workers (prometheus multiprocess mode).
-    metrics = requests.get(f"{base}/metrics", timeout=10).text
-    route = "/v1/applications/<uuid:application_id>/admit"
-    assert (
-        f'labledger_http_requests_total{{method="POST",route="{route}",status="200"}} 21.0'
-        in metrics
-    )
-    assert (
-        f'labledger_http_requests_total{{method="POST",route="{route}",status="409"}} 27.0'
-        in metrics
-    )
-    assert 'labledger_events_appended_total{type="application.admitted"} 21.0' in metrics
+    # Metrics are summed over the workers (prometheus multiprocess mode): the
+    # admissions of this test, 200s, 409s and events, on top of what was there.
+    grown = [now - then for now, then in zip(metric(base, *COUNTED), counted, strict=True)]
+    assert grown == [21, 27, 21]
 
 
-def test_concurrent_retries_of_idempotent_applications_write_each_once(server):
-    staff = server.token("staff")
-    base = server.base
-    requests.post(f"{base}/v1/programs", json=PROGRAM, headers=staff, timeout=10)
+def test_concurrent_retries_of_idempotent_applications_write_each_once(module_server):
+    staff = module_server.shared_token("staff")
+    base = module_server.base
+    slug = open_program(base, staff)
     before = position(base)
 
     def apply(attempt: tuple[int, int]) -> tuple[int, int, str]:
         n, _ = attempt
         body = application(n)
         response = requests.post(
-            f"{base}/v1/programs/seoul-2026/applications",
+            f"{base}/v1/programs/{slug}/applications",
             json=body,
-            headers=staff | {"Idempotency-Key": f"application-{n}"},
+            headers=staff | {"Idempotency-Key": f"{slug}-application-{n}"},
             timeout=60,
         )
         return n, response.status_code, response.json().get("id", "")

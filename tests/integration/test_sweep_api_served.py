@@ -1,5 +1,6 @@
 """What a partner's or an attacker's odd requests get from `labledger serve`
-on SQLite and PostgreSQL: a clear 4xx problem that writes nothing."""
+on SQLite and PostgreSQL: a clear 4xx problem that writes nothing. The tests
+share one server per store (`module_server`): each opens its own program."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import json
 
 import requests
 
-from tests.helpers import PROGRAM, VIDEO_TOOL, sha
+from tests.helpers import PROGRAM, VIDEO_TOOL, sha, unique_slug
 
 MAX_POSITION = 2**63 - 1
 
@@ -28,20 +29,22 @@ def _raw(base: str, path: str, headers: dict[str, str], body: str) -> requests.R
     )
 
 
-def test_a_member_named_twice_in_a_body_is_422_naming_it_and_writes_nothing(server):
+def test_a_member_named_twice_in_a_body_is_422_naming_it_and_writes_nothing(module_server):
     """`{"slug": "a", "slug": "b"}` opened program "b": a proxy, a signer or
     a log reading the same bytes may take "a"."""
-    staff = server.token("staff")
+    server = module_server
+    staff = server.shared_token("staff")
     head = _head(server.base)
-    members = json.dumps(PROGRAM)[1:-1]
-    twice = "{" + members + ', "slug": "other-slug"}'
+    members = json.dumps(PROGRAM | {"slug": unique_slug("once")})[1:-1]
+    other = unique_slug("twice")
+    twice = "{" + members + f', "slug": "{other}"}}'
     nested = (
         '{"url": "http://127.0.0.1:9/hook", "description": "d", '
         '"event_types": ["work.ownership_declared"], "x": {"a": 1, "a": 2}}'
     )
     for path, headers, body, name in [
         ("/v1/programs", staff, twice, "slug"),
-        ("/v1/webhooks/endpoints", server.token("partner"), nested, "a"),
+        ("/v1/webhooks/endpoints", server.shared_token("partner"), nested, "a"),
     ]:
         answer = _raw(server.base, path, headers, body)
         assert answer.status_code == 422, answer.text
@@ -50,7 +53,7 @@ def test_a_member_named_twice_in_a_body_is_422_naming_it_and_writes_nothing(serv
         assert problem["errors"] == {name: ["Given more than once."]}
         assert {"type", "title", "status", "detail"} <= set(problem)
     assert _head(server.base) == head
-    assert requests.get(f"{server.base}/v1/programs/other-slug", timeout=10).status_code == 404
+    assert requests.get(f"{server.base}/v1/programs/{other}", timeout=10).status_code == 404
     opened = _raw(server.base, "/v1/programs", staff, "{" + members + "}")
     assert opened.status_code == 201, opened.text
 
@@ -61,16 +64,17 @@ def _post(base: str, path: str, headers: dict[str, str], body: object = None) ->
     return answer.json()
 
 
-def test_the_log_reads_wait_for_min_position_as_every_read_does(server):
+def test_the_log_reads_wait_for_min_position_as_every_read_does(module_server):
     """An artist who declared a work asks for its certificate at the
     declaration's position, as the contract says every read may; it was 422
     'Unknown field' on every transparency read but the checkpoint."""
-    base, staff = server.base, server.token("staff")
-    _post(base, "/v1/programs", staff, PROGRAM)
-    _post(base, f"/v1/programs/{PROGRAM['slug']}/tools", staff, VIDEO_TOOL)
+    server, slug = module_server, unique_slug()
+    base, staff = server.base, server.shared_token("staff")
+    _post(base, "/v1/programs", staff, PROGRAM | {"slug": slug})
+    _post(base, f"/v1/programs/{slug}/tools", staff, VIDEO_TOOL)
     application = {"artist_name": "Kim", "email": "kim@example.org"}
     application |= {"portfolio_url": "https://p.example.org", "statement": "s"}
-    pid = _post(base, f"/v1/programs/{PROGRAM['slug']}/applications", staff, application)["id"]
+    pid = _post(base, f"/v1/programs/{slug}/applications", staff, application)["id"]
     _post(base, f"/v1/applications/{pid}/admit", staff)
     _post(base, f"/v1/participants/{pid}/grants", staff, {"tool": "video"})
     artist = server.token("artist", pid)
@@ -100,8 +104,9 @@ def test_the_log_reads_wait_for_min_position_as_every_read_does(server):
         assert beyond.status_code == 422 and beyond.json()["head"] == at, (read, beyond.text)
 
 
-def test_removing_a_webhook_endpoint_is_204_with_no_content_and_no_type(server):
-    partner = server.token("partner")
+def test_removing_a_webhook_endpoint_is_204_with_no_content_and_no_type(module_server):
+    server = module_server
+    partner = server.shared_token("partner")
     hook = {"url": "http://127.0.0.1:9/hook", "description": "d"}
     added = _post(server.base, "/v1/webhooks/endpoints", partner, hook)
     url = f"{server.base}/v1/webhooks/endpoints/{added['id']}"
