@@ -131,8 +131,10 @@ def stop_server(process: subprocess.Popen) -> None:
 
 @pytest.fixture
 def server(store_url: str, tmp_path: Path) -> Iterator[Server]:
-    """`labledger serve --workers 4` on SQLite and on PostgreSQL."""
-    running = start_server(store_url, tmp_path, "--workers", "4")
+    """`labledger serve --workers 2` on SQLite and on PostgreSQL: two gunicorn
+    workers (processes) are enough for what crosses them (a revocation, a
+    seat, an idempotency key, metrics), and each more costs a start-up."""
+    running = start_server(store_url, tmp_path, "--workers", "2")
     yield running
     stop_server(running.process)
 

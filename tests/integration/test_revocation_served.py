@@ -10,7 +10,7 @@ import requests
 
 from tests.integration.conftest import labledger
 
-ROUNDS = 40  # fresh connections: gunicorn spreads them over its four workers
+ROUNDS = 40  # fresh connections: gunicorn spreads them over its workers
 
 
 def test_a_revoked_token_is_401_at_once_on_every_worker(server):
