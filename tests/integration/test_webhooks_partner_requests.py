@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import time
 
-from tests.helpers import open_program, seed
+from tests.helpers import open_program, seed, wait_for
 from tests.integration.webhooks_support import (
     ENDPOINTS,
     Receiver,
@@ -52,6 +52,12 @@ def test_resend_sends_one_message_again_with_its_id_and_body(client, tokens, sys
         open_program(client, tokens)
         with dispatching(system, settings):
             receiver.wait_for(lambda: len(receiver.received) == 2)
+            # Received is not yet recorded: until its attempt is logged the
+            # message is still pending, and a resend of it queues nothing.
+            wait_for(
+                "both attempts logged",
+                lambda: len(deliveries(client, tokens, endpoint["id"])) == 2,
+            )
             original = receiver.received[1]
             path = f"{endpoint['id']}/messages/{original.webhook_id}/resend"
             resent = _post(client, tokens, path)
