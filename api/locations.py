@@ -13,11 +13,13 @@ documents the header.
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
+from urllib.parse import quote
 
-from flask import Response, url_for
+from flask import Response, current_app, request
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -57,12 +59,27 @@ class Location:
         return wrapper  # type: ignore[return-value]
 
 
+_ARGUMENT = re.compile(r"<(?:[^:<>]+:)?([^<>]+)>")
+
+
+def served_path(path: str) -> str:
+    """`path` (from the root of the API) as this request reached it: under
+    the prefix the app is mounted at, if any (`SCRIPT_NAME`)."""
+    return request.script_root + path
+
+
 def read_at(endpoint: str, what: str, **arguments: str) -> Location:
     """The read view `endpoint`, each of its URL `arguments` taken from the
-    body field (or else the path argument) named."""
+    body field (or else the path argument) named. Its rule is read once and
+    filled in as a template: `url_for` cost a write ~3% of its CPU."""
+    templates: list[str] = []
 
     def url(body: dict[str, Any], path: dict[str, Any]) -> str:
+        if not templates:
+            (rule,) = current_app.url_map.iter_rules(endpoint)
+            templates.append(_ARGUMENT.sub(r"{\1}", rule.rule))
         values = path | body
-        return url_for(endpoint, **{name: values[field] for name, field in arguments.items()})
+        filled = {name: quote(str(values[field]), safe="") for name, field in arguments.items()}
+        return served_path(templates[0].format(**filled))
 
     return Location(what, url)

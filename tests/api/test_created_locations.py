@@ -120,3 +120,14 @@ def test_every_201_in_the_document_declares_its_location(client) -> None:
         assert header is not None, label
         assert header["required"] is True and header["schema"]["format"] == "uri-reference"
         assert header["description"].startswith("where it is read: "), label
+
+
+def test_behind_a_prefix_the_location_keeps_it(client, tokens) -> None:
+    """Mounted under a path (`SCRIPT_NAME`, as a proxy serving /ledger/ sets it),
+    the Location is where a client behind that proxy reads the resource."""
+    mounted = {"SCRIPT_NAME": "/ledger"}
+    opened = client.post(
+        "/v1/programs", json=PROGRAM, headers=tokens.staff, environ_overrides=mounted
+    )
+    assert opened.status_code == 201, opened.get_json()
+    assert opened.headers["Location"] == f"/ledger/v1/programs/{PROGRAM['slug']}"
