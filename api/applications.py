@@ -10,7 +10,7 @@ from marshmallow import Schema, validate
 from api import responses as r
 from api.auth import require
 from api.idempotency import execute, idempotent
-from api.locations import FROM_A_VIEW, Location, read_at, served_path
+from api.locations import FROM_A_VIEW, Location, path_of, read_at
 from api.openapi import Blueprint
 from api.schemas import MEDIA_TYPE, Email, Text, Url, instant, sha256_in, text, tool_key
 from ledger import commands as c
@@ -163,10 +163,8 @@ def revoke(data: dict[str, Any], participant_id: UUID, tool: str) -> dict[str, A
 def _generation_page(body: dict[str, Any], path: dict[str, Any]) -> str:
     # A generation is one event, at the answer's `position`, and the page's
     # cursor is a log position: the page after the one before starts with it.
-    return served_path(
-        f"/v1/participants/{path['participant_id']}/generations"
-        f"?after={body['position'] - 1}&limit=1"
-    )
+    page = path_of("participants.get_generations", participant_id=path["participant_id"])
+    return f"{page}?after={body['position'] - 1}&limit=1"
 
 
 GENERATION = Location(

@@ -62,24 +62,22 @@ class Location:
 _ARGUMENT = re.compile(r"<(?:[^:<>]+:)?([^<>]+)>")
 
 
-def served_path(path: str) -> str:
-    """`path` (from the root of the API) as this request reached it: under
-    the prefix the app is mounted at, if any (`SCRIPT_NAME`)."""
-    return request.script_root + path
+def path_of(endpoint: str, **values: Any) -> str:
+    """The path of the view `endpoint` with its URL arguments `values`, as this
+    request reached the app: under the prefix it is mounted at, if any
+    (`SCRIPT_NAME`). Its rule filled in as a template: `url_for` cost a write
+    ~3% of its CPU."""
+    (rule,) = current_app.url_map.iter_rules(endpoint)
+    filled = {name: quote(str(value), safe="") for name, value in values.items()}
+    return request.script_root + _ARGUMENT.sub(r"{\1}", rule.rule).format(**filled)
 
 
 def read_at(endpoint: str, what: str, **arguments: str) -> Location:
     """The read view `endpoint`, each of its URL `arguments` taken from the
-    body field (or else the path argument) named. Its rule is read once and
-    filled in as a template: `url_for` cost a write ~3% of its CPU."""
-    templates: list[str] = []
+    body field (or else the path argument) named."""
 
     def url(body: dict[str, Any], path: dict[str, Any]) -> str:
-        if not templates:
-            (rule,) = current_app.url_map.iter_rules(endpoint)
-            templates.append(_ARGUMENT.sub(r"{\1}", rule.rule))
         values = path | body
-        filled = {name: quote(str(values[field]), safe="") for name, field in arguments.items()}
-        return served_path(templates[0].format(**filled))
+        return path_of(endpoint, **{name: values[field] for name, field in arguments.items()})
 
     return Location(what, url)
