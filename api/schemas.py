@@ -178,13 +178,10 @@ def integer(minimum: int, maximum: int, **kwargs: Any) -> fields.Integer:
     return Integer(validate=validate.Range(min=minimum, max=maximum), **kwargs)
 
 
-def min_position_field() -> fields.Integer:
-    return integer(
-        0,
-        MAX_POSITION,
-        load_default=None,
-        metadata={"description": "wait until the view has applied this log position"},
-    )
+def min_position_field(
+    description: str = "wait until the view has applied this log position",
+) -> fields.Integer:
+    return integer(0, MAX_POSITION, load_default=None, metadata={"description": description})
 
 
 def cursor_field() -> fields.Integer:

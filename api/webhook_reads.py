@@ -20,7 +20,7 @@ from marshmallow import Schema, fields
 
 from api.errors import ProblemError
 from api.freshness import refuse_beyond_head, wait_until
-from api.schemas import MAX_POSITION, integer, limit_field
+from api.schemas import MAX_POSITION, integer, limit_field, min_position_field
 
 _ID_OR_EMPTY = "^(|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})$"
 
@@ -44,14 +44,9 @@ class _IdCursor(fields.String):
 
 
 class EndpointQuery(Schema):
-    min_position = integer(
-        0,
-        MAX_POSITION,
-        load_default=None,
-        metadata={
-            "description": "as on every read; an endpoint is written as it is registered or "
-            "changed, so this answers at once (422 beyond the log's head)"
-        },
+    min_position = min_position_field(
+        "as on every read; an endpoint is written as it is registered or "
+        "changed, so this answers at once (422 beyond the log's head)"
     )
 
 
@@ -65,14 +60,9 @@ class ListQuery(EndpointQuery):
 class DeliveriesQuery(Schema):
     limit = limit_field()
     after = integer(0, MAX_POSITION, load_default=0)
-    min_position = integer(
-        0,
-        MAX_POSITION,
-        load_default=None,
-        metadata={
-            "description": "wait until the webhook fan-out has turned every event up to "
-            "this log position into this endpoint's messages"
-        },
+    min_position = min_position_field(
+        "wait until the webhook fan-out has turned every event up to "
+        "this log position into this endpoint's messages"
     )
 
 
