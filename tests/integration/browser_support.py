@@ -77,6 +77,21 @@ def through_test_client(context: Any, client: Any, base: str = "http://ledger.te
 def sign_in_console(page: Any, base: str, token: str) -> None:
     """Sign `page` in to the console at `base` with `token`, as a person does."""
     page.goto(f"{base}/console/")
+    sign_in_here(page, token)
+
+
+def sign_in_here(page: Any, token: str) -> None:
+    """Sign in with `token` on the sign-in page `page` shows (it goes on to its `next`)."""
     page.get_by_label("Your token").fill(token)
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_selector("form.signout")
+
+
+def end_session_elsewhere(context: Any, base: str) -> None:
+    """End the console session of browser `context` from another of its tabs
+    (signed out there): the pages open in the others still show their forms."""
+    elsewhere = context.new_page()
+    elsewhere.goto(f"{base}/console/")
+    elsewhere.get_by_role("button", name="Sign out").click()
+    elsewhere.wait_for_url("**/sign-in?signed_out=1")
+    elsewhere.close()

@@ -153,6 +153,18 @@ def module_server(
 
 
 @pytest.fixture(scope="module")
+def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """`serve --demo --workers 2` on SQLite, one per module: the demo's
+    programs, applicants, tools and works to click through in a browser."""
+    tmp_path = tmp_path_factory.mktemp("demo")
+    running = start_server(
+        f"sqlite:///{tmp_path / 'ledger.sqlite3'}", tmp_path, "--demo", "--workers", "2"
+    )
+    yield running
+    stop_server(running.process)
+
+
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
     """Debian's Chromium for the whole of a browser test module."""
     with chromium() as launched:

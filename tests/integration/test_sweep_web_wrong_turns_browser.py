@@ -25,20 +25,19 @@ import pytest
 import requests
 
 from api.demo import TITLES
-from tests.integration.browser_support import sign_in_console
-from tests.integration.conftest import Server, start_server, stop_server
+from tests.integration.browser_support import (
+    end_session_elsewhere,
+    sign_in_console,
+    sign_in_here,
+)
+from tests.integration.conftest import Server
 
 HTML = {"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
 
 
 @pytest.fixture(scope="module")
-def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    tmp = tmp_path_factory.mktemp("sweep-web")
-    server = start_server(f"sqlite:///{tmp / 'ledger.sqlite3'}", tmp, "--demo", "--workers", "2")
-    try:
-        yield server
-    finally:
-        stop_server(server.process)
+def served(demo_server: Server) -> Server:
+    return demo_server
 
 
 @pytest.fixture(scope="module")
@@ -89,17 +88,12 @@ def test_a_form_sent_after_the_session_ended_returns_to_its_page(served, context
     sign_in_console(page, served.base, staff_token)
     form_page = f"{served.base}/console/staff/programs/seoul-2026/applications?status=declined"
     page.goto(form_page)
-    elsewhere = context.new_page()  # the same browser signs out in another tab
-    elsewhere.goto(f"{served.base}/console/")
-    elsewhere.get_by_role("button", name="Sign out").click()
-    elsewhere.wait_for_url("**/sign-in?signed_out=1")
+    end_session_elsewhere(context, served.base)
 
     page.get_by_label("Artist's name").fill("김하늘")
     page.get_by_role("button", name="Record the application").click()
     page.wait_for_selector("text=Your session has ended")
-    page.get_by_label("Your token").fill(staff_token)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_selector("form.signout")
+    sign_in_here(page, staff_token)
 
     assert page.url == form_page
     assert page.get_by_role("link", name="Declined (3)").get_attribute("aria-current") == "page"
