@@ -12,6 +12,7 @@ cross-site form cannot send because the cookie is SameSite=Strict.
 from __future__ import annotations
 
 import functools
+import hashlib
 import hmac
 import secrets
 from collections.abc import Callable
@@ -211,6 +212,7 @@ def install(blp: Blueprint) -> None:
             "csrf_value": csrf_value,
             "signed_in": lambda: g.get("console"),
             "who": who,
+            "draft_owner": draft_owner,
             "this_page": this_page,
             "refresh_address": refresh_address,
         }
@@ -226,6 +228,12 @@ def who(signed_in: Actor) -> str:
         if person is not None:
             return person.display_name or person.value(pid, 1, "artist_name") or signed_in.name
     return signed_in.name
+
+
+def draft_owner(signed_in: Actor) -> str:
+    """Whose typing a form's draft in the browser is (console.js restores a
+    draft only to the account it was typed under): a digest, not the token's id."""
+    return hashlib.sha256(f"console draft {signed_in.id}".encode()).hexdigest()[:16]
 
 
 def blp_view() -> Callable[..., Any] | None:

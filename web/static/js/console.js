@@ -4,6 +4,10 @@
 // - A value marked data-copy gets a "Copy" button.
 // - A chosen file's SHA-256 is computed here, with WebCrypto, and written into
 //   the form's hash field: the file itself is never sent anywhere.
+// - A form sent after the session ended comes back filled in, in this tab, once
+//   signed in again (drafts.js); it is sent again only when its sender sends it.
+
+import { drafts } from "./drafts.js";
 
 const hex = (buffer) => [...new Uint8Array(buffer)].map((b) => b.toString(16).padStart(2, "0")).join("");
 const sha256 = async (bytes) => hex(await crypto.subtle.digest("SHA-256", bytes));
@@ -68,3 +72,4 @@ fileHashing();
 focusProblem();
 confirmations();
 copyButtons();
+drafts();
