@@ -5,6 +5,7 @@ signing out and revoking the token end the session at once; sessions expire."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 
 from ledger.events import rfc3339
@@ -79,6 +80,26 @@ def test_a_post_without_the_csrf_token_is_refused_and_changes_nothing(client, to
     assert "This form has expired" in text_of(response)
     assert len(system.db.fetchall("SELECT * FROM {t}console_sessions")) == 1
     assert client.get("/console/staff/programs").status_code == 200  # still signed in
+
+
+def test_an_expired_form_links_back_to_its_page_and_to_no_other(client, tokens, system):
+    # Without JavaScript the link opens the page again (the form empty); with it,
+    # drafts.js fills the form in again (tests/integration/test_console_drafts_browser.py).
+    sign_in(client, tokens.staff)
+    page = "/console/staff/programs?status=open"
+    sent = {"csrf": "an ended session's", "slug": "busan-2027", "name": "Busan"}
+
+    refused = client.post("/console/staff/programs", data=sent | {"page": page})
+
+    assert refused.status_code == 403 and system.log.head() == 0
+    assert "Nothing was changed" in text_of(refused)
+    link = re.search(r'<a href="([^"]*)" data-form-page="([^"]*)">Back to the form<', refused.text)
+    assert link is not None and link.groups() == (page, page)
+    for elsewhere in ("https://elsewhere.example/console/", "//elsewhere.example/console/", ""):
+        refused = client.post("/console/staff/programs", data=sent | {"page": elsewhere})
+        assert refused.status_code == 403
+        assert "data-form-page" not in refused.text and "elsewhere" not in refused.text
+        assert "Go to your console page" in text_of(refused)
 
 
 def test_signing_out_ends_the_session_at_once(client, tokens, system):

@@ -1,10 +1,12 @@
 """A form sent after the console session ended comes back filled in, through
 a real `labledger serve --demo` and Debian's Chromium: the sign-in it lands on
 returns to its page with what was typed (web/static/js/drafts.js, kept in the
-tab's sessionStorage) and says so; it is sent only when its sender sends it,
-under the new session. Nothing that is not typed is kept (the CSRF token, a
-field marked data-no-draft); a draft is not given to another account, nor
-kept past a session's idle time, nor shown again once sent.
+tab's sessionStorage) and says so; so does the link back from "This form has
+expired", when they signed in again in another tab and sent the stale form.
+It is sent only when its sender sends it, under the new session. Nothing that
+is not typed is kept (the CSRF token, a field marked data-no-draft); a draft
+is not given to another account, nor kept past a session's idle time, nor
+shown again once sent, nor after a form refused by a rule.
 """
 
 from __future__ import annotations
@@ -95,6 +97,7 @@ def test_a_form_sent_after_the_session_ended_comes_back_filled_in(demo_server, c
     form.get_by_label("Portfolio link").fill("https://example.org/haneul")
     page.get_by_role("button", name="Record the application").click()
     page.wait_for_selector("p.notice.done")
+    page.wait_for_load_state()  # drafts.js has run on the page written to
     assert page.inner_text("p.notice.done") == "Application recorded."
     assert _draft(page) is None
 
@@ -102,6 +105,38 @@ def test_a_form_sent_after_the_session_ended_comes_back_filled_in(demo_server, c
     assert form.get_by_label("Artist's name").input_value() == ""
     assert form.get_by_label("Statement").input_value() == ""
     assert page.locator(".notice.restored").count() == 0
+
+
+def test_a_form_sent_after_signing_in_again_in_another_tab_comes_back_filled_in(
+    demo_server, context
+):
+    base, token = demo_server.base, demo_server.shared_token("staff")["Authorization"].split()[-1]
+    page = context.new_page()
+    sign_in_console(page, base, token)
+    page.goto(base + APPLICATIONS)
+    form = _type_an_application(page)
+    csrf = form.locator("input[name=csrf]").input_value()
+    end_session_elsewhere(context, base)
+    sign_in_console(context.new_page(), base, token)  # another tab: this one's form is stale
+
+    page.get_by_role("button", name="Record the application").click()
+    page.wait_for_selector("text=This form has expired")
+    assert "Nothing was changed" in page.inner_text(".problem")
+    back = page.get_by_role("link", name="Back to the form, with what you typed")
+    assert back.get_attribute("href") == APPLICATIONS
+    back.click()
+    page.wait_for_url(base + APPLICATIONS)
+    page.wait_for_load_state()  # the console's module scripts have run
+
+    assert {label: form.get_by_label(label).input_value() for label in TYPED} == TYPED
+    said = form.get_by_role("status").inner_text()
+    assert "before your session ended" in said and "has not been sent" in said
+    assert form.locator("input[name=csrf]").input_value() not in ("", csrf)  # the new session's
+    assert _draft(page) is None
+    form.get_by_label("Portfolio link").fill("https://example.org/haneul")
+    page.get_by_role("button", name="Record the application").click()
+    page.wait_for_selector("p.notice.done")
+    assert page.inner_text("p.notice.done") == "Application recorded."
 
 
 def _artist_token(server: Server) -> str:
@@ -146,6 +181,30 @@ def test_selects_checkboxes_and_lines_come_back_as_chosen(demo_server, context):
         "First line.\n\nThird line, after an empty one."
     )
     assert generation.get_by_label("Media type").input_value() == ""  # not the form sent
+
+
+def test_a_form_refused_by_a_rule_is_not_filled_in_again_on_its_next_visit(demo_server, context):
+    base, token = demo_server.base, _artist_token(demo_server)
+    page = context.new_page()
+    sign_in_console(page, base, token)
+    record = page.url
+    generation = page.locator("form", has=page.get_by_label("Output's SHA-256"))
+    for label in ("Tool", "Version"):
+        options = generation.get_by_label(label, exact=True).locator("option")
+        generation.get_by_label(label, exact=True).select_option(
+            options.nth(options.count() - 1).get_attribute("value")
+        )
+    generation.get_by_label("Output's SHA-256").fill("ab" * 32)
+    generation.get_by_label("Media type").fill("image/png")
+    generation.get_by_label("Generated at (UTC)").fill("2001-01-01T10:00")  # before the program
+
+    with page.expect_navigation() as sent:  # to the refusal's page, loaded: drafts.js has run
+        page.get_by_role("button", name="Record the generation").click()
+    assert sent.value.status == 409
+    assert _draft(page) is None  # the refusal refills the form itself; no draft waits
+    page.goto(record)
+    assert generation.get_by_label("Media type").input_value() == ""
+    assert page.locator(".notice.restored").count() == 0
 
 
 @pytest.mark.parametrize("turn", ["another account signs in", "older than the idle time"])

@@ -99,6 +99,22 @@ def refused(status: int, title: str, detail: str) -> tuple[str, int]:
     return render_template("console/refused.html", title=title, detail=detail), status
 
 
+def expired_form() -> tuple[str, int]:
+    """A form that carried another session's CSRF token (the session ended and
+    was signed in again, in another tab): nothing written, and a link back to
+    the form's page, where drafts.js puts back what was typed (it keeps the
+    draft for the page the link names, `data-form-page`)."""
+    detail = (
+        "The form did not carry this session's security token (it may have been opened "
+        "before you signed in again, or sent from another site). Nothing was changed: "
+        "open the form again and send it from there."
+    )
+    page = render_template(
+        "console/refused.html", title="This form has expired", detail=detail, form_page=this_page()
+    )
+    return page, 403
+
+
 def allow(*roles: Role) -> Callable[[F], F]:
     """Only these roles; anyone else signed in gets a 403 page saying whose it is."""
 
@@ -172,13 +188,7 @@ def install(blp: Blueprint) -> None:
         if request.method == "POST":
             expected = g.console.csrf if g.console is not None else request.cookies.get(FORM_COOKIE)
             if not _same(request.form.get(CSRF_FIELD), expected):
-                return refused(
-                    403,
-                    "This form has expired",
-                    "The form did not carry this session's security token (it may have been "
-                    "opened before you signed in again, or sent from another site). Nothing "
-                    "was changed. Go back, reload the page and try again.",
-                )
+                return expired_form()
         return None
 
     @blp.errorhandler(ProblemError)

@@ -4,10 +4,15 @@
 // in on that page once its sender has signed in again. It is never sent by
 // itself: the person reads it and sends it, under the new session's CSRF token.
 //
+// The same when the session ended and was signed in again in another tab: the
+// form, sent with the ended session's CSRF token, is refused ("This form has
+// expired", nothing written) with a link back to its page (data-form-page),
+// which restores it as the sign-in's `next` does.
+//
 // sessionStorage: this tab only, gone when it closes. One draft at a time (a
 // form sent leaves the page): the first page after it that is not the sign-in
-// drops it, or restores it if it is the draft's page, reached from the sign-in
-// that said the session had ended, signed in as the same account, within a
+// or that expired form's refusal drops it, or restores it if it is the draft's
+// page, reached from either of those, signed in as the same account, within a
 // session's idle time. Sign-out drops it. Never kept: hidden, password, file
 // and read-only fields, and any field in or under [data-no-draft].
 
@@ -18,6 +23,7 @@ const NEVER = new Set(["csrf", "page", "form_id"]);
 const UNTYPED = new Set(["hidden", "password", "file", "submit", "button", "reset", "image"]);
 const RESTORED =
   "Filled in again with what you typed before your session ended. It has not been sent: check it, then send it.";
+const BACK = "Back to the form, with what you typed";
 
 const read = () => {
   try {
@@ -150,6 +156,13 @@ export function drafts() {
     const next = params.get("next");
     if (params.has("ended") && next && pageOf(next) === draft.page) write({ ...draft, ended: true });
     return; // a token refused on the way keeps it waiting
+  }
+  const back = document.querySelector("a[data-form-page]");
+  if (back && pageOf(back.dataset.formPage) === draft.page && draft.owner && draft.owner === owner()) {
+    // The refusal of this very form, sent with the ended session's CSRF token: its link returns to the page.
+    write({ ...draft, ended: true });
+    back.textContent = BACK;
+    return;
   }
   drop();
   if (draft.ended && draft.page === pageOf(location.href) && draft.owner && draft.owner === owner()) {
