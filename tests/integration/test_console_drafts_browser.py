@@ -6,11 +6,13 @@ expired", when they signed in again in another tab and sent the stale form.
 It is sent only when its sender sends it, under the new session. Nothing that
 is not typed is kept (the CSRF token, a field marked data-no-draft); a draft
 is not given to another account, nor kept past a session's idle time, nor
-shown again once sent, nor after a form refused by a rule.
+shown again once sent, nor after a form refused by a rule. And a file chosen
+before the console's script ran (it loads drafts.js first) is fingerprinted.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from collections.abc import Iterator
@@ -237,3 +239,28 @@ def test_a_draft_lives_no_longer_than_a_session_idles():
     script = (Path(__file__).parents[2] / "web/static/js/drafts.js").read_text()
     hours = re.search(r"const IDLE_MS = (\d+) \* 60 \* 60 \* 1000;", script)
     assert hours is not None and int(hours.group(1)) * 3600 == IDLE.total_seconds()
+
+
+def test_a_file_chosen_before_the_console_script_ran_is_fingerprinted(
+    demo_server, context, tmp_path
+):
+    # console.js now loads drafts.js before it runs, so on a slow connection a
+    # file can be chosen before its change listener exists: it is hashed anyway.
+    base, token = demo_server.base, _artist_token(demo_server)
+    page = context.new_page()
+    sign_in_console(page, base, token)
+    record = page.url
+    held: list[Any] = []
+    # console.js is held back until released: the page is parsed, its script not run
+    page.route("**/js/console.js*", lambda route: held.append(route))
+    page.goto(record, wait_until="commit")
+    page.wait_for_selector("#generation-file", state="attached")
+    output = tmp_path / "early.mp4"
+    output.write_bytes(b"chosen before the script arrived")
+    page.set_input_files("#generation-file", str(output))
+    assert held, "the page asked for console.js"
+    held[0].continue_()
+    page.wait_for_function(
+        "want => document.getElementById('generation-output_sha256').value === want",
+        arg=hashlib.sha256(output.read_bytes()).hexdigest(),
+    )

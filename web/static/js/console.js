@@ -19,7 +19,7 @@ function fileHashing() {
     const target = document.getElementById(input.dataset.hashInto);
     const type = input.dataset.typeInto && document.getElementById(input.dataset.typeInto);
     const status = document.getElementById(input.getAttribute("aria-describedby"));
-    input.addEventListener("change", async () => {
+    const fingerprint = async () => {
       const file = input.files[0];
       if (!file) return;
       status.textContent = `Computing the fingerprint of ${file.name}…`;
@@ -30,13 +30,17 @@ function fileHashing() {
       } catch (error) {
         status.textContent = `Could not read ${file.name}: ${error.message}. Paste its SHA-256 instead.`;
       }
-    });
+    };
+    input.addEventListener("change", fingerprint);
+    fingerprint(); // a file chosen before this script ran (a slow connection, a restored form)
   }
   for (const area of document.querySelectorAll("textarea[data-hash-text-into]")) {
     const target = document.getElementById(area.dataset.hashTextInto);
-    area.addEventListener("input", async () => {
+    const fingerprint = async () => {
       target.value = area.value ? await sha256(new TextEncoder().encode(area.value)) : "";
-    });
+    };
+    area.addEventListener("input", fingerprint);
+    if (area.value) fingerprint(); // typed before this script ran
   }
 }
 
