@@ -72,13 +72,19 @@ def _type_an_application(page: Any) -> Any:
     return form
 
 
-def test_a_form_sent_after_the_session_ended_comes_back_filled_in(demo_server, context):
+def _staff_typing(demo_server: Server, context: Any) -> tuple[str, str, Any, Any, str]:
+    """Staff signed in, an application typed on its page: base, token, page,
+    form and the form's CSRF value."""
     base, token = demo_server.base, demo_server.shared_token("staff")["Authorization"].split()[-1]
     page = context.new_page()
     sign_in_console(page, base, token)
     page.goto(base + APPLICATIONS)
     form = _type_an_application(page)
-    csrf = form.locator("input[name=csrf]").input_value()
+    return base, token, page, form, form.locator("input[name=csrf]").input_value()
+
+
+def test_a_form_sent_after_the_session_ended_comes_back_filled_in(demo_server, context):
+    base, token, page, form, csrf = _staff_typing(demo_server, context)
 
     _send_after_the_session_ended(page, context, base, "Record the application")
     draft = _draft(page)
@@ -112,12 +118,7 @@ def test_a_form_sent_after_the_session_ended_comes_back_filled_in(demo_server, c
 def test_a_form_sent_after_signing_in_again_in_another_tab_comes_back_filled_in(
     demo_server, context
 ):
-    base, token = demo_server.base, demo_server.shared_token("staff")["Authorization"].split()[-1]
-    page = context.new_page()
-    sign_in_console(page, base, token)
-    page.goto(base + APPLICATIONS)
-    form = _type_an_application(page)
-    csrf = form.locator("input[name=csrf]").input_value()
+    base, token, page, form, csrf = _staff_typing(demo_server, context)
     end_session_elsewhere(context, base)
     sign_in_console(context.new_page(), base, token)  # another tab: this one's form is stale
 
@@ -211,11 +212,7 @@ def test_a_form_refused_by_a_rule_is_not_filled_in_again_on_its_next_visit(demo_
 
 @pytest.mark.parametrize("turn", ["another account signs in", "older than the idle time"])
 def test_a_draft_is_not_restored(demo_server, context, turn):
-    base, token = demo_server.base, demo_server.shared_token("staff")["Authorization"].split()[-1]
-    page = context.new_page()
-    sign_in_console(page, base, token)
-    page.goto(base + APPLICATIONS)
-    form = _type_an_application(page)
+    base, token, page, form, _ = _staff_typing(demo_server, context)
 
     _send_after_the_session_ended(page, context, base, "Record the application")
     assert _draft(page) is not None
