@@ -21,9 +21,10 @@ def runs(postgres_events: int) -> list[list[str]]:
     """bench_scale at a million events on SQLite (the tree builder follows the
     seeding in a process of its own, `verify store` runs beside the views,
     each view's catch-up after the rebuild gets --view-budget seconds) and
-    PostgreSQL at `postgres_events`, half a million by default: at a million
-    it took 261 s of a 677 s whole on the 2-core machine of 2026-11-27 (the
-    SQLite million 211 s), past the 10 minutes (README, "Benchmarks").
+    PostgreSQL at `postgres_events`, a quarter of a million by default. On
+    the slower 2-core Intel machine of 2026-11-27 16:21 UTC half a million
+    took 178 s of a 681 s whole, past the 10 minutes; at a million it took
+    261 s of 677 on the AMD one that morning (README, "Benchmarks").
     bench_scale times inclusion proofs at both sizes; bench_proofs adds
     consistency proofs on a bulk-built tree. The older
     scripts run short: bench_scale covers their catch-up and streaming
@@ -41,7 +42,7 @@ def runs(postgres_events: int) -> list[list[str]]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--postgres-events", type=int, default=500_000)
+    parser.add_argument("--postgres-events", type=int, default=250_000)
     args = parser.parse_args()
     started = time.perf_counter()
     for script, *options in runs(args.postgres_events):
