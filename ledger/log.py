@@ -26,6 +26,7 @@ from typing import Any, Protocol
 from eventsourcing.persistence import ApplicationRecorder, Mapper
 from prometheus_client import Counter
 
+from ledger.decoding import FastDecoder
 from ledger.events import envelope, is_unreadable, unreadable_envelope
 
 PAGE = 500
@@ -92,6 +93,7 @@ class StoredLog:
         self._remember = remember
         self._lock = threading.Lock()
         self._pages: OrderedDict[int, list[Entry]] = OrderedDict()  # by `after`
+        self._fast = FastDecoder(self.decode)  # `decode`'s envelope, without the mapper
 
     def entries(self, after: int, limit: int = PAGE) -> list[Entry]:
         notifications = self.recorder.select_notifications(max(after + 1, 1), limit)
@@ -120,7 +122,8 @@ class StoredLog:
         return [Entry(e.stored, dict(e.envelope)) for e in page[:limit]]
 
     def _envelope(self, stored: Any) -> dict[str, Any]:
-        """`decode`, remembered for the last `remember` events read: decoding
+        """`decode` (by `ledger.decoding`'s fast path whenever it applies: the
+        same envelope), remembered for the last `remember` events read: decoding
         is most of a feed page's time. Keyed by the stored bytes themselves,
         so an event altered in the store is decoded afresh. Each reader gets
         its own copy of the envelope (the feed adds keys to it)."""
@@ -131,7 +134,7 @@ class StoredLog:
             if env is not None:
                 self._decoded.move_to_end(key)
                 return dict(env)
-        env = self.decode(stored)
+        env = self._fast(stored)
         with self._lock:
             self._decoded[key] = env
             if len(self._decoded) > self._remember:

@@ -4,7 +4,7 @@ A follower applies a page of 500 events to one view in one transaction on
 the ledger's database, each event decoded again for each view: the rebuild
 of all five views ran at 0.01x a raw scan of the notifications. Here the log
 is read once, in large pages, each event decoded once (fast,
-`projections.decoding`) and fed to every view being rebuilt. The views run
+`ledger.decoding`) and fed to every view being rebuilt. The views run
 their own `apply`, unchanged, on a private scratch SQLite database (a
 temporary file) in one transaction, with their writes deferred
 (`projections.docs.defer`): the rows they never read back (roster versions,
@@ -35,10 +35,10 @@ from typing import Any
 from eventsourcing.sqlite import SQLiteDatastore
 
 from ledger.database import Cursor, Database
+from ledger.decoding import FastDecoder
 from ledger.log import EventLog, count_unreadable, read_page
 from projections import docs
 from projections.bulk_output import Output, raw
-from projections.decoding import FastDecoder
 from projections.follower import Follower
 from projections.tracking import advance, tracking_key
 
