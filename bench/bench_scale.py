@@ -11,7 +11,9 @@ per transaction) while the server's own tree builder follows it in a process
 of its own (`pipeline.py`); its views are then built by `projections rebuild`
 (all five in one pass over the log, `projections.bulk`) right after a raw
 notification scan of the same store, its baseline, while `verify store` runs in
-another process beside them; the reads are timed last, on a quiet store.
+another process beside them; the reads are timed last, on quiet stores,
+both sizes in turns (ten rounds of a short median at each), so that a
+shared machine's slow spells weigh on both sides of each ratio alike.
 `--view-budget` bounds each view's catch-up after the rebuild; a view that did
 not reach the head says where it stopped, and the reads of that size read it
 there. Each size prints the wall seconds of each stage and the CPU seconds of
@@ -21,8 +23,11 @@ each process (on a shared machine, the floor).
 from __future__ import annotations
 
 import argparse
+import contextlib
+import statistics
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -37,6 +42,7 @@ from projections.rebuild import rebuild_all
 from transparency.store import TreeStore
 
 READS = ("roster", "registry lookup", "work", "participant", "event feed page", "proof")
+ROUNDS = 10  # turns of the reads at each size (`time_reads`)
 
 
 @dataclass
@@ -55,8 +61,8 @@ class Result:
     cpu: dict[str, float] = field(default_factory=dict)  # CPU seconds of each process
 
 
-def reads(system: System, target: seed.Program) -> dict[str, float]:
-    """Median ms of each read, as its HTTP view calls the read models."""
+def read_calls(system: System, target: seed.Program) -> dict[str, Callable[[], object]]:
+    """Each read, as its HTTP view calls the read models."""
     models, people, log = system.read_models, system.people, system.log
     pid, work, content = str(target.artists[0]), str(target.works[0]), target.hashes[0]
     head = log.head()
@@ -74,13 +80,31 @@ def reads(system: System, target: seed.Program) -> dict[str, float]:
         models.works(owner=pid, limit=20)
 
     return {
-        "roster": common.median_ms(roster),
-        "registry lookup": common.median_ms(lambda: models.works(sha256=content)),
-        "work": common.median_ms(lambda: models.work(work)),
-        "participant": common.median_ms(participant),
-        "event feed page": common.median_ms(lambda: feed(log, max(head - 100, 0), 100)),
-        "proof": common.median_ms(lambda: tree.inclusion_proof(size // 2, size), runs=1000),
+        "roster": roster,
+        "registry lookup": lambda: models.works(sha256=content),
+        "work": lambda: models.work(work),
+        "participant": participant,
+        "event feed page": lambda: feed(log, max(head - 100, 0), 100),
+        "proof": lambda: tree.inclusion_proof(size // 2, size),
     }
+
+
+def time_reads(
+    small: dict[str, Callable[[], object]], large: dict[str, Callable[[], object]]
+) -> tuple[dict[str, float], dict[str, float]]:
+    """Median ms of each read at both sizes, timed in turns (ROUNDS rounds of
+    a short median at each size, the median of those), so a machine that
+    slows down for a while slows both sides of the ratio alike."""
+    rounds: dict[str, tuple[list[float], list[float]]] = {read: ([], []) for read in READS}
+    for _ in range(ROUNDS):
+        for read in READS:
+            runs = (1000 if read == "proof" else 200) // ROUNDS
+            rounds[read][0].append(common.median_ms(small[read], runs=runs))
+            rounds[read][1].append(common.median_ms(large[read], runs=runs))
+    return (
+        {read: statistics.median(pair[0]) for read, pair in rounds.items()},
+        {read: statistics.median(pair[1]) for read, pair in rounds.items()},
+    )
 
 
 def scan_rate(system: System) -> float:
@@ -96,7 +120,10 @@ def scan_rate(system: System) -> float:
     return count / (time.perf_counter() - started)
 
 
-def measure(url: str, key: Path, events: int, view_budget: float) -> Result:
+def measure(
+    url: str, key: Path, events: int, view_budget: float
+) -> tuple[Result, System, dict[str, Callable[[], object]]]:
+    """Seed, build and check one store; its system stays open for the reads."""
     settings = Settings(database_url=url, signing_key_file=key)
     init_store(settings)
     system = start(settings)
@@ -129,30 +156,32 @@ def measure(url: str, key: Path, events: int, view_budget: float) -> Result:
         verifying
     )
     result.parts["verify store (beside them)"] = time.perf_counter() - began
-    began = time.perf_counter()
-    result.reads = reads(system, target)
-    result.parts["reads"] = time.perf_counter() - began
-    system.close()
-    return result
+    return result, system, read_calls(system, target)
 
 
 def store_pair(url: str, tmp: Path, small: int, large: int, budget: float) -> tuple[Result, Result]:
-    out = []
-    for n in (small, large):
+    out, calls = [], []
+    with contextlib.ExitStack() as stack:
+        for n in (small, large):
+            started = time.perf_counter()
+            if url.startswith("sqlite"):
+                at = f"sqlite:///{tmp / f'scale-{n}.sqlite3'}"
+            else:
+                at = stack.enter_context(common.postgres_schema(url))
+            result, system, reads = measure(at, tmp / "signing.key", n, budget)
+            stack.callback(system.close)
+            out.append(result)
+            calls.append(reads)
+            parts = ", ".join(f"{part} {seconds:.0f} s" for part, seconds in result.parts.items())
+            cpu = ", ".join(f"{name} {seconds:.0f} s" for name, seconds in result.cpu.items())
+            print(
+                f"  {n:,} events measured in {time.perf_counter() - started:.0f} s ({parts}; "
+                f"CPU: {cpu})",
+                flush=True,
+            )
         started = time.perf_counter()
-        if url.startswith("sqlite"):
-            at = f"sqlite:///{tmp / f'scale-{n}.sqlite3'}"
-            out.append(measure(at, tmp / "signing.key", n, budget))
-        else:
-            with common.postgres_schema(url) as at:
-                out.append(measure(at, tmp / "signing.key", n, budget))
-        parts = ", ".join(f"{part} {seconds:.0f} s" for part, seconds in out[-1].parts.items())
-        cpu = ", ".join(f"{name} {seconds:.0f} s" for name, seconds in out[-1].cpu.items())
-        print(
-            f"  {n:,} events measured in {time.perf_counter() - started:.0f} s ({parts}; "
-            f"CPU: {cpu})",
-            flush=True,
-        )
+        out[0].reads, out[1].reads = time_reads(calls[0], calls[1])
+        print(f"  reads at both sizes, in turns: {time.perf_counter() - started:.0f} s", flush=True)
     return out[0], out[1]
 
 
