@@ -2,10 +2,10 @@
 
 `ledger.log.StoredLog.decode` goes through eventsourcing's mapper (a domain
 event object, UUIDs and datetimes, `uuid5`, `strftime`): about 100 us an
-event, more than all five views spend applying it. Every reader decodes each
-event it reads (the followers and the tree builder once for all of them, a
-rebuild once, `verify store` once), so here the stored JSON becomes the
-envelope directly: the
+event, more than all five views spend applying it. The log's readers
+(`ledger.log.StoredLog`: the followers and the tree builder, once for all of
+them; the feed) and a rebuild decode through here instead: the stored JSON
+becomes the envelope directly: the
 transcoder's `uuid_hex` and `datetime_iso` objects turn into their envelope
 spellings while `json.loads` parses, and the event id is `uuid5` done with
 one SHA-1. Anything off the common path (an unknown topic or transcoding, a
@@ -14,7 +14,8 @@ goes to the log's own `decode`, so the result is the same envelope for every
 stored event, readable or not, down to its leaf's bytes
 (tests/integration/test_bulk_rebuild.py holds the two equal over every event
 type): every instant comes out a plain `str`, as the mapper's envelope spells
-it.
+it. `verify store` keeps the mapper's decode (`transparency.leaves.read_once`),
+so it recomputes each leaf the tree builder made by the other road.
 """
 
 from __future__ import annotations
