@@ -40,12 +40,13 @@ def post_worker_init(worker) -> None:  # noqa: ANN001 (gunicorn hook signature)
     """gunicorn's own refusals of a broken request answer problem+json
     (`api.gunicorn_errors`). Compile at boot what a worker's first request
     would otherwise wait for: marshmallow's URL pattern (~90 ms, the first
-    application's). Then move every object the worker has so far (modules,
-    classes, the app) out of the cyclic collector's reach (`gc.freeze`): a
-    full collection walked them all and held every thread of the worker: in
-    one `bench_http.py` PostgreSQL run with a gc callback logging pauses
-    over 20 ms, the server's processes paused 14 times for 27-139 ms; in the
-    next, with the freeze, 6 times for 20-51 ms (2026-11-27)."""
+    application's) and the OpenAPI document. Then move every object the
+    worker has so far (modules, classes, the app, the document) out of the
+    cyclic collector's reach (`gc.freeze`): a full collection walked them
+    all and held every thread of the worker: in one `bench_http.py`
+    PostgreSQL run with a gc callback logging pauses over 20 ms, the
+    server's processes paused 14 times for 27-139 ms; in the next, with the
+    freeze, 6 times for 20-51 ms (2026-11-27)."""
     import gc
 
     from marshmallow.validate import URL
@@ -54,4 +55,11 @@ def post_worker_init(worker) -> None:  # noqa: ANN001 (gunicorn hook signature)
 
     gunicorn_errors.install()  # its own refusals (a broken request) as problem+json
     URL()("https://example.org/")
+    # Warmed, not left lazy: the OpenAPI document (`api.openapi.Api`, ~70 ms)
+    # costs the boot what `create_app` paid for it before, not a user's first
+    # /openapi.json or /docs, and is frozen with the rest. `worker` is None in
+    # tests, and its `wsgi` gunicorn's plain error app after a failed --reload.
+    app = getattr(worker, "wsgi", None)
+    for api in getattr(app, "extensions", {}).get("flask-smorest", {}).get("apis", {}).values():
+        api["ext_obj"].complete_doc()
     gc.freeze()

@@ -17,12 +17,13 @@ from __future__ import annotations
 
 import functools
 import http
+import threading
 from collections.abc import Callable
 from copy import deepcopy
 from typing import Any, TypeVar
 
 import flask_smorest
-from apispec import BasePlugin
+from apispec import APISpec, BasePlugin
 from apispec.ext.marshmallow.common import resolve_schema_instance
 from flask import request
 from flask_smorest.etag import IF_NONE_MATCH_HEADER
@@ -184,13 +185,55 @@ class Blueprint(flask_smorest.Blueprint):
 
 
 class Api(flask_smorest.Api):
+    """flask-smorest's, documenting the blueprints' operations when the
+    document is first read (`spec`: /openapi.json, `flask openapi`): that
+    (apispec's paths, marshmallow's schemas, deep copies) was half of
+    `create_app`, and most apps, a test's, never serve the document."""
+
     ERROR_SCHEMA = Problem
     # No catch-all "default": each operation lists the statuses it can answer.
     DEFAULT_ERROR_RESPONSE_NAME = None
 
     def __init__(self, app: Any = None, **kwargs: Any) -> None:
+        # Before flask-smorest's __init__, which assigns and reads `spec`.
+        self._doc_lock = threading.Lock()
+        self._undocumented: list[Callable[[], None]] = []
         spec_kwargs = {"extra_plugins": [_Boundary()]} | kwargs.pop("spec_kwargs", {})
         super().__init__(app, spec_kwargs=spec_kwargs, **kwargs)
+
+    @property
+    def spec(self) -> APISpec:
+        self.complete_doc()
+        return self._spec
+
+    @spec.setter
+    def spec(self, spec: APISpec) -> None:
+        self._spec = spec
+
+    def complete_doc(self) -> None:
+        """Document the blueprints not yet documented, in the order registered,
+        once: threads asking at once wait on the lock for the first, and a
+        step leaves the queue only when done (empty means whole)."""
+        if not self._undocumented:
+            return
+        with self._doc_lock:
+            while self._undocumented:
+                self._undocumented[0]()
+                del self._undocumented[0]
+
+    def register_blueprint(self, blp: Any, *, parameters: Any = None, **options: Any) -> None:
+        """As flask-smorest 0.47's: the blueprint serves at once; its
+        operations join the document when the document is next read."""
+        name = options.get("name", blp.name)
+        self._app.extensions["flask-smorest"]["blp_name_to_api"][name] = self
+        self._app.register_blueprint(blp, **options)
+
+        def document() -> None:  # `_spec`: `spec` would wait on the lock held
+            blp.register_views_in_doc(self, self._app, self._spec, name=name, parameters=parameters)
+            self._spec.tag({"name": name, "description": blp.description})
+
+        with self._doc_lock:
+            self._undocumented.append(document)
 
     def _register_responses(self) -> None:
         """Every error status, described as the problem+json we send."""
