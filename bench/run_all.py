@@ -1,6 +1,7 @@
 """`make bench`: every benchmark in turn, each printing its markdown tables,
-and how long each took (the whole must stay under 10 minutes on the 2-core
-machine; see README, "Benchmarks").
+and how long each took (the goal: under 10 minutes on the 2-core machine;
+588-630 s on the Intel VM of 2026-11-27 morning, 930 s on the slower one of
+that evening; see README, "Benchmarks").
 
     .venv/bin/python bench/run_all.py [--postgres-events N]
     make bench BENCH_ARGS="--postgres-events 1000000"   # both stores at a million
@@ -24,7 +25,7 @@ def runs(postgres_events: int) -> list[list[str]]:
     PostgreSQL at `postgres_events`, a quarter of a million by default. On
     the slower 2-core Intel machine of 2026-11-27 16:21 UTC half a million
     took 178 s of a 681 s whole, past the 10 minutes; at a million it took
-    261 s of 677 on the AMD one that morning (README, "Benchmarks").
+    261 s of 677 on an earlier AMD one (README, "Benchmarks").
     bench_scale times inclusion proofs at both sizes; bench_proofs adds
     consistency proofs on a bulk-built tree. The older
     scripts run short: bench_scale covers their catch-up and streaming
