@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 import requests
 
+from tests.integration import go_support
 from tests.integration.browser_support import chromium
 
 BIN = Path(sys.executable).parent
@@ -169,3 +170,10 @@ def browser() -> Iterator[Any]:
     """Debian's Chromium for the whole of a browser test module."""
     with chromium() as launched:
         yield launched
+
+
+@pytest.fixture(scope="session")
+def go_client(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Go's reference tlog client (tests/interop_go), built once a run and
+    shared by the modules and xdist workers that run it."""
+    return go_support.go_client(request.config, tmp_path_factory)

@@ -5,14 +5,14 @@ as C2SP tlog-tiles and verifies it: the checkpoint's signature with the
 vkey we publish, the tiles against its root, leaves' inclusion from the
 entry bundles, and consistency with an earlier checkpoint. The client is
 tests/interop_go; it is built offline from Debian's golang-go and
-golang-golang-x-mod-dev."""
+golang-golang-x-mod-dev, once a run (tests/integration/go_support.py)."""
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,49 +21,10 @@ import requests
 
 from ledger.settings import Settings
 from tests.helpers import open_system, wait_for
+from tests.integration import go_support
 from tests.integration.conftest import Server, stop_server
 from tests.integration.interop_support import apply_many, serve, settings_for
 from transparency import cosignature, note
-
-SOURCE = Path(__file__).resolve().parents[1] / "interop_go"
-X_MOD = Path("/usr/share/gocode/src/golang.org/x/mod")
-
-
-def _missing(reason: str) -> None:
-    if os.environ.get("CI"):
-        pytest.fail(f"{reason}: CI must run the Go client (see .ci/run)")
-    pytest.skip(reason)
-
-
-@pytest.fixture(scope="module")
-def go_client(tmp_path_factory) -> Path:
-    """The client, built from a copy of its sources with no network."""
-    go = shutil.which("go")
-    if go is None:
-        _missing("no `go` (Debian: golang-go)")
-    if not (X_MOD / "sumdb" / "tlog" / "tlog.go").exists():
-        _missing(f"no golang.org/x/mod sources in {X_MOD} (Debian: golang-golang-x-mod-dev)")
-    work = tmp_path_factory.mktemp("interop_go")
-    shutil.copytree(SOURCE, work / "src")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("GO")}
-    env.update(
-        GOPROXY="off",
-        GOFLAGS="-mod=mod",
-        GOTOOLCHAIN="local",
-        GOCACHE=str(work / "cache"),
-        GOPATH=str(work / "gopath"),
-    )
-    binary = work / "interopgo"
-    build = subprocess.run(
-        [go, "build", "-o", str(binary), "."],
-        cwd=work / "src",
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert build.returncode == 0, build.stderr
-    return binary
 
 
 @dataclass
@@ -203,3 +164,66 @@ def test_gos_tlog_catches_an_entry_that_does_not_hash_to_its_tile(go_client, log
         system.db.execute("UPDATE {t}tlog_leaves SET leaf = ? WHERE idx = 3", (original,))
         system.close()
     assert go(go_client, log, "-leaf", "3", "-all").returncode == 0
+
+
+@pytest.fixture
+def go_tool() -> str:
+    return shutil.which("go") or go_support.missing("no `go` (Debian: golang-go)")
+
+
+def _tiny(tmp_path: Path, body: str) -> Path:
+    source = tmp_path / "tiny"
+    source.mkdir(exist_ok=True)
+    (source / "go.mod").write_text("module tiny\n\ngo 1.19\n")
+    (source / "main.go").write_text(f"package main\n\n{body}\n")
+    return source
+
+
+def _counting_builds(monkeypatch) -> list[Path]:
+    builds: list[Path] = []
+    compile_client = go_support.compile_client
+
+    def counted(go: str, source: Path, work: Path) -> None:
+        builds.append(work)
+        compile_client(go, source, work)
+
+    monkeypatch.setattr(go_support, "compile_client", counted)
+    return builds
+
+
+def test_the_client_is_built_once_for_every_caller_of_a_run(go_tool, tmp_path, monkeypatch):
+    """Callers holding the lock in turn, as xdist's workers do: the first
+    builds, the second takes its binary; changed sources are built anew."""
+    source = _tiny(tmp_path, 'import "fmt"\n\nfunc main() { fmt.Println("built") }')
+    builds = _counting_builds(monkeypatch)
+    with ThreadPoolExecutor(2) as pool:
+        binaries = set(pool.map(lambda _: go_support.built(go_tool, source, tmp_path), range(2)))
+    assert len(builds) == 1
+    (binary,) = binaries
+    assert subprocess.run([str(binary)], capture_output=True, text=True).stdout == "built\n"
+    _tiny(tmp_path, "func main() {}")
+    assert go_support.built(go_tool, source, tmp_path) != binary
+    assert len(builds) == 2
+
+
+def test_a_failed_build_fails_every_caller_with_the_compilers_output(
+    go_tool, tmp_path, monkeypatch
+):
+    source = _tiny(tmp_path, "func main() { notHere() }")
+    builds = _counting_builds(monkeypatch)
+    for _ in range(2):
+        with pytest.raises(pytest.fail.Exception, match="undefined: notHere"):
+            go_support.built(go_tool, source, tmp_path)
+    assert len(builds) == 1  # the second caller reads the first's output
+    assert not [p.name for p in builds[0].iterdir() if p.name.startswith(go_support.BINARY)]
+
+
+def test_the_build_directory_is_one_per_run(request, tmp_path_factory):
+    """xdist gives each worker `<the run's basetemp>/popen-gwN`."""
+    base = tmp_path_factory.getbasetemp()
+    shared = go_support.run_directory(request.config, tmp_path_factory)
+    if hasattr(request.config, "workerinput"):
+        assert base.name == f"popen-{request.config.workerinput['workerid']}"
+        assert shared == base.parent
+    else:
+        assert shared == base

@@ -20,7 +20,6 @@ import requests
 from tests.helpers import open_system
 from tests.integration.conftest import Server, start_server, stop_server
 from tests.integration.interop_support import settings_for
-from tests.integration.test_go_client import go_client  # noqa: F401 (the fixture)
 from tests.tiles_support import Tree, grow
 from transparency import note
 
@@ -56,7 +55,7 @@ def big(tmp_path_factory) -> Iterator[tuple[Server, note.Signer, int]]:
         stop_server(server.process)
 
 
-def test_go_reads_the_tiles_at_every_boundary_size(go_client, big, tmp_path):  # noqa: F811
+def test_go_reads_the_tiles_at_every_boundary_size(go_client, big, tmp_path):
     server, signer, head = big
     prefix = f"{server.base}/log"
     files = {}

@@ -25,7 +25,6 @@ from tests.integration.interop_support import (
     start_witness,
     stop_witness,
 )
-from tests.integration.test_go_client import go_client  # noqa: F401 (the fixture)
 from transparency import cosignature, note
 
 
@@ -60,7 +59,7 @@ def cosigned_checkpoint(server: Server) -> str:
     )
 
 
-def test_go_verifies_the_witness_cosignature_the_log_serves(go_client, witnessed, tmp_path):  # noqa: F811
+def test_go_verifies_the_witness_cosignature_the_log_serves(go_client, witnessed, tmp_path):
     server, witness, signer = witnessed
     signed = cosigned_checkpoint(server)
     (tmp_path / "w1.vkey").write_text(witness.vkey + "\n")
@@ -81,7 +80,7 @@ def test_go_verifies_the_witness_cosignature_the_log_serves(go_client, witnessed
     opened.require(1)
 
 
-def test_go_refuses_a_tampered_cosignature_and_a_missing_quorum(go_client, witnessed, tmp_path):  # noqa: F811
+def test_go_refuses_a_tampered_cosignature_and_a_missing_quorum(go_client, witnessed, tmp_path):
     server, witness, signer = witnessed
     signed = cosigned_checkpoint(server)
     log_line, witness_line = [s for s in signed.split("\n\n", 1)[1].splitlines()]
