@@ -42,7 +42,7 @@ def browser_or_skip() -> Any:
 
 @contextmanager
 def chromium() -> Iterator[Any]:
-    """Debian's Chromium, headless, for the whole of a test module."""
+    """Debian's Chromium, headless, while the caller holds it."""
     sync_playwright = browser_or_skip()
     with sync_playwright() as playwright:
         launched = playwright.chromium.launch(
