@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+import sys
 from typing import Any
 
-import psycopg
 from eventsourcing import persistence
 from flask import Flask, Response, current_app, json
 from werkzeug.exceptions import HTTPException
@@ -40,9 +40,22 @@ STORE_UNAVAILABLE: tuple[type[Exception], ...] = (
     persistence.OperationalError,
     persistence.InterfaceError,
     sqlite3.OperationalError,
-    psycopg.OperationalError,
-    psycopg.InterfaceError,
 )
+
+
+def store_unavailable_error(error: Exception) -> bool:
+    """`error` is one of STORE_UNAVAILABLE, or psycopg's: looked up only
+    when psycopg was imported (by a PostgreSQL store: `ledger.postgres_recorder`),
+    as none of its errors can be raised before, so a process on SQLite never
+    imports it."""
+    if isinstance(error, STORE_UNAVAILABLE):
+        return True
+    psycopg = sys.modules.get("psycopg")
+    return psycopg is not None and isinstance(
+        error, (psycopg.OperationalError, psycopg.InterfaceError)
+    )
+
+
 STORE_RETRY_AFTER = "1"
 
 _RESERVED = frozenset({"type", "title", "status", "detail", "errors", "headers", "type_"})
@@ -194,6 +207,8 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def unexpected(error: Exception) -> Response:
+        if store_unavailable_error(error):  # psycopg's, not registered above
+            return store_unavailable(error)
         log.exception("unhandled error")
         return problem(500, "Internal Server Error", "an unexpected error occurred; it was logged")
 

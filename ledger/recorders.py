@@ -22,7 +22,6 @@ from uuid import UUID
 
 from eventsourcing.persistence import IntegrityError, StoredEvent
 from eventsourcing.popo import POPOApplicationRecorder
-from eventsourcing.postgres import PostgresApplicationRecorder
 from eventsourcing.sqlite import SQLiteApplicationRecorder
 
 from ledger import write_gate
@@ -41,7 +40,9 @@ class PositionOf(Protocol):
         ...
 
 
-def _write(cur: Cursor, side_writes: Sequence[SideWrite], events: Sequence[StoredEvent]) -> None:
+def write_sides(
+    cur: Cursor, side_writes: Sequence[SideWrite], events: Sequence[StoredEvent]
+) -> None:
     for side_write in side_writes:
         side_write.write(cur, events)
 
@@ -86,7 +87,7 @@ def _select_new_events(
         return cur.all(statement, params)
 
 
-class _EventReads:
+class EventReads:
     """eventsourcing's `select_events` through the `Database` (see
     `_select_events`), and `select_new_events`, for both recorders: each
     says how it spells an originator id (`_key`) and turns a row back into a
@@ -121,7 +122,7 @@ class _EventReads:
         return [self._stored(row) for row in rows]
 
 
-def _head(database: Database, statement: str) -> int:
+def head_of(database: Database, statement: str) -> int:
     def read() -> int:
         row = cur.one(statement)
         return int(row["head"] or 0) if row else 0
@@ -130,7 +131,7 @@ def _head(database: Database, statement: str) -> int:
         return int(cur.remembered("log.head", read))
 
 
-class LedgerSQLiteRecorder(_EventReads, SQLiteApplicationRecorder):
+class LedgerSQLiteRecorder(EventReads, SQLiteApplicationRecorder):
     def __init__(self, datastore: Any, **kwargs: Any) -> None:
         super().__init__(datastore, **kwargs)
         write_gate.install(datastore)  # writers queue for the file (ledger.write_gate)
@@ -144,7 +145,7 @@ class LedgerSQLiteRecorder(_EventReads, SQLiteApplicationRecorder):
         side_writes: Sequence[SideWrite] = (),
         **kwargs: Any,
     ) -> Sequence[int] | None:
-        _write(Cursor(c, self.database), side_writes, stored_events)
+        write_sides(Cursor(c, self.database), side_writes, stored_events)
         return super()._insert_events(c, stored_events, **kwargs)
 
     def _key(self, originator_id: UUID | str) -> Any:
@@ -174,70 +175,7 @@ class LedgerSQLiteRecorder(_EventReads, SQLiteApplicationRecorder):
     def head(self) -> int:
         """The last position, read through the `Database`: in an HTTP read,
         in its shared transaction (`Database.sharing`)."""
-        return _head(self.database, self.head_statement)
-
-
-class LedgerPostgresRecorder(_EventReads, PostgresApplicationRecorder):
-    def __init__(self, datastore: Any, **kwargs: Any) -> None:
-        super().__init__(datastore, **kwargs)
-        self.database = Database(datastore, "postgres")
-
-    def _insert_events(
-        self,
-        curs: Any,
-        stored_events: Sequence[StoredEvent],
-        *,
-        side_writes: Sequence[SideWrite] = (),
-        **kwargs: Any,
-    ) -> None:
-        # Nothing a save's pipeline sends is a prepared statement. psycopg
-        # prepares a statement on its fifth run on a connection; when that run
-        # sits in the pipeline behind one that fails (a twin's idempotency
-        # key, a version taken), the server skips the PREPARE while psycopg
-        # files the name as prepared, and every later save on the connection
-        # fails with `prepared statement "_pg3_N" does not exist`
-        # (tests/integration/test_gunicorn_concurrency.py, half the runs). The
-        # connection's next read prepares again (`ledger.database`).
-        curs.connection.prepare_threshold = None
-        if stored_events:
-            _write(Cursor(curs, self.database), side_writes, stored_events)
-        super()._insert_events(curs, stored_events, **kwargs)
-
-    def _notify_channel(self, curs: Any) -> None:
-        """No NOTIFY with each save: nothing here LISTENs (every reader pages
-        through the log, `ledger.log`), and a NOTIFY is a statement of each
-        save plus the server's notification queue at each commit. A reader
-        that subscribes (eventsourcing's `subscribe`) needs it back."""
-
-    def subscribe(self, gt: int | None = None, topics: Sequence[str] = ()) -> Any:
-        raise NotImplementedError("saves send no NOTIFY here: page through the log (ledger.log)")
-
-    def _key(self, originator_id: UUID | str) -> Any:
-        return originator_id
-
-    def _stored(self, row: Mapping[str, Any]) -> StoredEvent:
-        return StoredEvent(
-            originator_id=row["originator_id"],
-            originator_version=row["originator_version"],
-            topic=row["topic"],
-            state=bytes(row["state"]),
-        )
-
-    def position_of(self, originator_id: UUID, originator_version: int) -> int | None:
-        row = self.database.fetchone(
-            f"SELECT notification_id AS position FROM {{t}}{self.events_table_name} "
-            "WHERE originator_id = ? AND originator_version = ?",
-            (originator_id, originator_version),
-        )
-        return int(row["position"]) if row else None
-
-    @property
-    def head_statement(self) -> str:
-        return f"SELECT MAX(notification_id) AS head FROM {{t}}{self.events_table_name}"
-
-    def head(self) -> int:
-        """As `LedgerSQLiteRecorder.head`."""
-        return _head(self.database, self.head_statement)
+        return head_of(self.database, self.head_statement)
 
 
 class MemoryRecorder(POPOApplicationRecorder):
@@ -258,7 +196,7 @@ class MemoryRecorder(POPOApplicationRecorder):
             self._assert_uniqueness(stored_events, **kwargs)
             try:
                 with self.database.transaction(write=True) as cur:
-                    _write(cur, side_writes, stored_events)
+                    write_sides(cur, side_writes, stored_events)
                     return self._update_table(stored_events, **kwargs)
             except sqlite3.IntegrityError as error:  # as the SQL stores raise it
                 raise IntegrityError(error) from error

@@ -24,9 +24,11 @@ from ledger import faults, idempotency, leases, outputs, personal, schema, token
 from ledger.application import Ledger
 from ledger.database import Database
 from ledger.log import StoredLog
-from ledger.recorders import LedgerPostgresRecorder, LedgerSQLiteRecorder, PositionOf
+from ledger.recorders import LedgerSQLiteRecorder, PositionOf
 from ledger.settings import Settings
 from ledger.tables import Table
+
+POSTGRES_RECORDER = "ledger.postgres_recorder:LedgerPostgresRecorder"
 
 # The write side's own tables; `api.bootstrap` adds the read side's.
 TABLES: tuple[Table, ...] = (
@@ -77,7 +79,8 @@ def store_env(url: str, *, create_table: bool = False) -> dict[str, str]:
             POSTGRES_CONNECT_TIMEOUT="5",
             # Never enable DB functions: a log follower then skips events.
             POSTGRES_ENABLE_DB_FUNCTIONS="n",
-            APPLICATION_RECORDER_TOPIC=get_topic(LedgerPostgresRecorder),
+            # By name: the module (and psycopg) is imported only for this store.
+            APPLICATION_RECORDER_TOPIC=POSTGRES_RECORDER,
         )
     else:
         raise ConfigurationError(
