@@ -1,8 +1,9 @@
 """A process on SQLite never imports psycopg: the PostgreSQL recorder is a
 module of its own (`ledger.postgres_recorder`), named by its topic, and the
 API maps psycopg's errors to a 503 without importing it. psycopg, its pool
-and `eventsourcing.postgres` were ~0.17 s of every process's start-up (each
-`labledger` command, each gunicorn worker, the background worker)."""
+and `eventsourcing.postgres` were about 0.4 s of CPU of every process's
+start-up here (each `labledger` command, each gunicorn worker, the
+background worker)."""
 
 from __future__ import annotations
 
