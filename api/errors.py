@@ -43,13 +43,11 @@ STORE_UNAVAILABLE: tuple[type[Exception], ...] = (
 )
 
 
-def store_unavailable_error(error: Exception) -> bool:
-    """`error` is one of STORE_UNAVAILABLE, or psycopg's: looked up only
-    when psycopg was imported (by a PostgreSQL store: `ledger.postgres_recorder`),
-    as none of its errors can be raised before, so a process on SQLite never
-    imports it."""
-    if isinstance(error, STORE_UNAVAILABLE):
-        return True
+def psycopg_unavailable(error: Exception) -> bool:
+    """`error` is psycopg's unreachable or broken connection, the rest of
+    STORE_UNAVAILABLE. Looked up only once psycopg was imported (by a
+    PostgreSQL store: `ledger.postgres_recorder`), as none of its errors can
+    be raised before, so a process on SQLite never imports it."""
     psycopg = sys.modules.get("psycopg")
     return psycopg is not None and isinstance(
         error, (psycopg.OperationalError, psycopg.InterfaceError)
@@ -207,7 +205,7 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def unexpected(error: Exception) -> Response:
-        if store_unavailable_error(error):  # psycopg's, not registered above
+        if psycopg_unavailable(error):  # not registered above: see its docstring
             return store_unavailable(error)
         log.exception("unhandled error")
         return problem(500, "Internal Server Error", "an unexpected error occurred; it was logged")
