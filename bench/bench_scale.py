@@ -10,7 +10,9 @@ program the reads ask for, then generations saved in bulk, many aggregates
 per transaction) while the server's own tree builder follows it in a process
 of its own (`pipeline.py`); its views are then built by `projections rebuild`
 (all five in one pass over the log, `projections.bulk`) right after a raw
-notification scan of the same store, its baseline, while `verify store` runs in
+notification scan of the same store, its baseline, and a pass that reads and
+decodes every event as the rebuild does but applies it to no view (the
+ceiling of any rebuild that decodes in Python), while `verify store` runs in
 another process beside them; the reads are timed last, on quiet stores,
 both sizes in turns (ten rounds of a short median at each), so that a
 shared machine's slow spells weigh on both sides of each ratio alike.
@@ -37,6 +39,7 @@ import seed
 
 from api.bootstrap import System, init_store, start
 from ledger.settings import Settings
+from projections import bulk
 from projections.feed import feed
 from projections.rebuild import rebuild_all
 from transparency.store import TreeStore
@@ -54,6 +57,7 @@ class Result:
     view_rate: float = 0.0  # log events through all the views (a rebuild), per second
     views_at: int = 0  # the lowest position a view reached
     scan_rate: float = 0.0  # raw notification rows per second
+    decode_rate: float = 0.0  # the same, each event decoded as the rebuild does
     verify_rate: float = 0.0
     verify_rss_mb: float = 0.0
     reads: dict[str, float] = field(default_factory=dict)
@@ -120,6 +124,17 @@ def scan_rate(system: System) -> float:
     return count / (time.perf_counter() - started)
 
 
+def decode_rate(system: System) -> float:
+    """The rebuild's own reading (`projections.bulk.pages`: pages of the log,
+    each event decoded once by the fast decoder), applied to no view: the
+    most any rebuild that decodes in Python could reach."""
+    head = system.log.head()
+    started, count = time.perf_counter(), 0
+    for page in bulk.pages(system.log, head):
+        count += len(page)
+    return count / (time.perf_counter() - started)
+
+
 def measure(
     url: str, key: Path, events: int, view_budget: float
 ) -> tuple[Result, System, dict[str, Callable[[], object]]]:
@@ -145,6 +160,7 @@ def measure(
     # `view_budget` bounds only the catch-up after a rebuild that failed.
     views = list(system.read_models.followers.values())
     result.scan_rate = scan_rate(system)
+    result.decode_rate = decode_rate(system)
     started = time.perf_counter()
     rebuild_all(views, grace=0)
     result.view_rate = result.events / (time.perf_counter() - started)
@@ -218,6 +234,20 @@ def report(name: str, small: Result, large: Result) -> None:
             common.ratio(large.view_rate, large.scan_rate),
             "",
             ">= 0.5",
+        ],
+        [
+            "read and decode only (the rebuild's decoder), events/s",
+            f"{small.decode_rate:,.0f}",
+            f"{large.decode_rate:,.0f}",
+            "",
+            "",
+        ],
+        [
+            "decode only / raw scan (a Python rebuild's ceiling)",
+            common.ratio(small.decode_rate, small.scan_rate),
+            common.ratio(large.decode_rate, large.scan_rate),
+            "",
+            "",
         ],
         [
             "`verify store` peak RSS (MB)",

@@ -16,6 +16,9 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).parent
+# The two writes, whose throughput goal the views' own CPU caps: bench_http_cpu
+# measures that ceiling in the same run.
+WRITES = "record a generation,submit an application"
 
 
 def runs(postgres_events: int) -> list[list[str]]:
@@ -33,6 +36,7 @@ def runs(postgres_events: int) -> list[list[str]]:
     scale = ["--events", "1000000", "--postgres-events", str(postgres_events)]
     return [
         ["bench_http.py"],
+        ["bench_http_cpu.py", "--rounds", "1", "--only", WRITES],
         ["bench_scale.py", *scale, "--view-budget", "10"],
         ["bench_proofs.py", "--proofs", "1000"],
         ["bench_writes.py", "--n", "100"],
