@@ -30,9 +30,9 @@ lint: $(STAMP)
 
 # wrk (Debian's package) drives the HTTP benchmark: installed here when
 # missing and we are root, else bench_http.py says it skipped and why.
-# SQLite at a million events, PostgreSQL at a quarter of a million (10 to 15
-# minutes on 2 cores: README, "Benchmarks"); BENCH_ARGS="--postgres-events 1000000"
-# for both at a million.
+# SQLite at a million events, PostgreSQL at a quarter of a million (8 minutes
+# on the 2-core machine of the README's "Benchmarks", 15 on one a third as
+# fast); BENCH_ARGS="--postgres-events 1000000" for both at a million.
 BENCH_ARGS ?=
 bench: $(STAMP)
 	@command -v wrk >/dev/null || [ "$$(id -u)" != 0 ] || apt-get install -y -q wrk >/dev/null

@@ -1,7 +1,7 @@
 """`make bench`: every benchmark in turn, each printing its markdown tables,
-and how long each took (the goal: under 10 minutes on the 2-core machine;
-588-630 s on the Intel VM of 2026-11-27 morning, 930 s on the slower one of
-that evening; see README, "Benchmarks").
+and how long each took (the goal: under 10 minutes on the 2-core machine:
+476 s on the one of 2026-11-27 20:46 UTC, 930 s on one a third as fast that
+afternoon; README, "Benchmarks", and docs/performance.md).
 
     .venv/bin/python bench/run_all.py [--postgres-events N]
     make bench BENCH_ARGS="--postgres-events 1000000"   # both stores at a million
@@ -25,10 +25,10 @@ def runs(postgres_events: int) -> list[list[str]]:
     """bench_scale at a million events on SQLite (the tree builder follows the
     seeding in a process of its own, `verify store` runs beside the views,
     each view's catch-up after the rebuild gets --view-budget seconds) and
-    PostgreSQL at `postgres_events`, a quarter of a million by default. On
-    the slower 2-core Intel machine of 2026-11-27 16:21 UTC half a million
-    took 178 s of a 681 s whole, past the 10 minutes; at a million it took
-    261 s of 677 on an earlier AMD one (README, "Benchmarks").
+    PostgreSQL at `postgres_events`, a quarter of a million by default, so
+    that a machine a third as fast as 2026-11-27 evening's stays near 10
+    minutes (README, "Benchmarks", gives PostgreSQL's million measured by
+    hand).
     bench_scale times inclusion proofs at both sizes; bench_proofs adds
     consistency proofs on a bulk-built tree. The older
     scripts run short: bench_scale covers their catch-up and streaming
