@@ -151,6 +151,9 @@ def pages(log: EventLog, head: int, size: int | None = None) -> Iterator[list[di
     size = size or PAGE
     recorder = getattr(log, "recorder", None)
     decode = FastDecoder(log.decode) if recorder is not None else None  # type: ignore[attr-defined]
+    # On PostgreSQL, statistics that know how long the log is, so that each
+    # page is an index scan stopping at its limit (`refresh_statistics`).
+    getattr(recorder, "refresh_statistics", lambda: None)()
     after = 0
     while after < head:
         if decode is not None:
