@@ -1,6 +1,6 @@
 """`make bench`: every benchmark in turn, each printing its markdown tables,
 and how long each took (the goal: under 10 minutes on the 2-core machine:
-476 s on the one of 2026-11-27 20:46 UTC, 930 s on one a third as fast that
+474 s on the one of 2026-11-27 21:19 UTC, 930 s on one a third as fast that
 afternoon; README, "Benchmarks", and docs/performance.md).
 
     .venv/bin/python bench/run_all.py [--postgres-events N]
