@@ -88,10 +88,10 @@ class LedgerPostgresRecorder(EventReads, PostgresApplicationRecorder):
         pages (`projections.bulk.pages`). Right after a burst of saves (a
         bulk import; autovacuum analyzes only a minute or so later) the
         planner takes the log for the few rows it last counted, and plans a
-        page (`notification_id >= ? ORDER BY notification_id LIMIT ?`) as a
-        bitmap scan of every row after it, then a sort of them all, instead
-        of an index scan that stops at the limit: a sort of the whole rest of
-        the log for each page, until psycopg's prepared statement switches to
-        the generic plan (docs/performance.md, stop 26)."""
-        with self.database.transaction(write=True) as cur:
-            cur.execute(f"ANALYZE {{t}}{self.events_table_name}")
+        page (`notification_id >= ? AND notification_id <= ? ORDER BY
+        notification_id LIMIT ?`) as a bitmap scan of every row up to the
+        head, then a sort of them all, instead of an index scan that stops
+        at the limit: a sort of the whole rest of the log for each page,
+        until psycopg's prepared statement switches to the generic plan
+        (docs/performance.md, stop 26)."""
+        self.database.execute(f"ANALYZE {{t}}{self.events_table_name}")
