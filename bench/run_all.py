@@ -25,10 +25,10 @@ def runs(postgres_events: int) -> list[list[str]]:
     """bench_scale at a million events on SQLite (the tree builder follows the
     seeding in a process of its own, `verify store` runs beside the views,
     each view's catch-up after the rebuild gets --view-budget seconds) and
-    PostgreSQL at `postgres_events`, a quarter of a million by default, so
-    that a machine a third as fast as 2026-11-27 evening's stays near 10
-    minutes (README, "Benchmarks", gives PostgreSQL's million measured by
-    hand).
+    PostgreSQL at `postgres_events`, a quarter of a million by default: a
+    million there would take `make bench` to about 610 s on the machine of
+    2026-11-27 evening (README, "Benchmarks", gives PostgreSQL's million
+    measured by hand).
     bench_scale times inclusion proofs at both sizes; bench_proofs adds
     consistency proofs on a bulk-built tree. The older
     scripts run short: bench_scale covers their catch-up and streaming
