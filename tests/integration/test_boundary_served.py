@@ -56,7 +56,9 @@ def test_the_reproductions_are_4xx_and_the_store_keeps_working(module_server):
     assert _post(server, f"/v1/programs/{slug}/tools", staff, TOOL).status_code == 201
     applied = _post(server, f"/v1/programs/{slug}/applications", staff, APPLICATION).json()
     pid = applied["id"]
-    assert _post(server, f"/v1/applications/{pid}/admit", staff, {}).status_code == 200
+    admitted = _post(server, f"/v1/applications/{pid}/admit", staff, {})
+    assert admitted.status_code == 200
+    last = admitted.json()["position"]  # the reads below wait for their views to reach it
     base = server.base
 
     refused = {
@@ -110,7 +112,9 @@ def test_the_reproductions_are_4xx_and_the_store_keeps_working(module_server):
         "/v1/events",
         f"/v1/programs/{slug}/audit-report",
     ):
-        response = requests.get(f"{base}{path}", headers=staff, timeout=10)
+        response = requests.get(
+            f"{base}{path}", params={"min_position": last}, headers=staff, timeout=10
+        )
         assert response.status_code == 200, (path, response.text)
         assert response.headers["Cache-Control"] == "no-store", path
     assert requests.get(f"{base}/readyz", timeout=10).status_code == 200
