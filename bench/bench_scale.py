@@ -201,6 +201,24 @@ def store_pair(url: str, tmp: Path, small: int, large: int, budget: float) -> tu
     return out[0], out[1]
 
 
+def _per_second(label: str, small: Result, large: Result, rate: str) -> list[str]:
+    """A row of a rate (a `Result` field) at both sizes."""
+    return [label, f"{getattr(small, rate):,.0f}", f"{getattr(large, rate):,.0f}", "", ""]
+
+
+def _over(
+    label: str, small: Result, large: Result, rate: str, base: str, goal: str = ""
+) -> list[str]:
+    """A row of one rate over another (the raw scan) at both sizes."""
+    return [
+        label,
+        common.ratio(getattr(small, rate), getattr(small, base)),
+        common.ratio(getattr(large, rate), getattr(large, base)),
+        "",
+        goal,
+    ]
+
+
 def report(name: str, small: Result, large: Result) -> None:
     s, m = f"{small.events:,}", f"{large.events:,}"
     rows = [
@@ -214,41 +232,19 @@ def report(name: str, small: Result, large: Result) -> None:
         for read in READS
     ]
     rows += [
-        [
-            "projections rebuild (all 5 views), events/s",
-            f"{small.view_rate:,.0f}",
-            f"{large.view_rate:,.0f}",
-            "",
-            "",
-        ],
-        [
-            "raw notification scan, rows/s (baseline)",
-            f"{small.scan_rate:,.0f}",
-            f"{large.scan_rate:,.0f}",
-            "",
-            "",
-        ],
-        [
-            "rebuild / raw scan",
-            common.ratio(small.view_rate, small.scan_rate),
-            common.ratio(large.view_rate, large.scan_rate),
-            "",
-            ">= 0.5",
-        ],
-        [
-            "read and decode only (the rebuild's decoder), events/s",
-            f"{small.decode_rate:,.0f}",
-            f"{large.decode_rate:,.0f}",
-            "",
-            "",
-        ],
-        [
+        _per_second("projections rebuild (all 5 views), events/s", small, large, "view_rate"),
+        _per_second("raw notification scan, rows/s (baseline)", small, large, "scan_rate"),
+        _over("rebuild / raw scan", small, large, "view_rate", "scan_rate", ">= 0.5"),
+        _per_second(
+            "read and decode only (the rebuild's decoder), events/s", small, large, "decode_rate"
+        ),
+        _over(
             "decode only / raw scan (a Python rebuild's ceiling)",
-            common.ratio(small.decode_rate, small.scan_rate),
-            common.ratio(large.decode_rate, large.scan_rate),
-            "",
-            "",
-        ],
+            small,
+            large,
+            "decode_rate",
+            "scan_rate",
+        ),
         [
             "`verify store` peak RSS (MB)",
             f"{small.verify_rss_mb:.0f}",
@@ -256,13 +252,7 @@ def report(name: str, small: Result, large: Result) -> None:
             f"+{large.verify_rss_mb - small.verify_rss_mb:.0f} MB",
             "<= +50 MB",
         ],
-        [
-            "`verify store` leaves/s",
-            f"{small.verify_rate:,.0f}",
-            f"{large.verify_rate:,.0f}",
-            "",
-            "",
-        ],
+        _per_second("`verify store` leaves/s", small, large, "verify_rate"),
         ["seeding, events/s (bulk saves)", "", f"{large.seed_rate:,.0f}", "", ""],
         ["tree builder, leaves/s (beside the seeding)", "", f"{large.tree_rate:,.0f}", "", ""],
         ["tree signed at the head, s after the last save", "", f"{large.tree_lag:.1f}", "", ""],
